@@ -1,0 +1,22 @@
+import Yams
+
+/// Validates a file as a profile or a scenario, whichever it is (a document with `flows` is a scenario).
+public enum ConfigValidator {
+    public static func validate(path: String) -> [ConfigProblem] {
+        let (text, problem) = ConfigDocument.read(path: path)
+        guard let text else { return [problem!] }
+        let log = ProblemLog(file: path)
+        let root = ConfigDocument.compose(text, log: log)
+        guard log.problems.isEmpty else { return log.problems }
+        var isScenario = path.contains("scenario")
+        if case .mapping(let mapping)? = root {
+            isScenario = mapping.contains { $0.key.string == "flows" }
+        }
+        do {
+            if isScenario { _ = try ScenarioLoader.parse(text, file: path) } else { _ = try ProfileLoader.parse(text, file: path) }
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+}

@@ -1,0 +1,47 @@
+public import StampedeCore
+
+/// Everything needed to rebuild a run's report from its intervals: written as `plan.json` before the first
+/// arrival.
+public struct RunRecord: Codable, Sendable, Equatable {
+    public var format = "stampede.run/1"
+    public var id: String
+    public var startedAt: String
+    public var profile: Profile
+    public var scenario: Scenario
+    public var scale: RunScale
+    public var target: String
+    public var seed: UInt64
+    public var arrivals: ArrivalProcess
+    public var workers: Int
+    public var maxShoppers: Int
+    public var connections: Int
+
+    public init(
+        id: String, startedAt: String, profile: Profile, scenario: Scenario, scale: RunScale, target: String,
+        seed: UInt64, arrivals: ArrivalProcess, workers: Int, maxShoppers: Int, connections: Int
+    ) {
+        self.id = id
+        self.startedAt = startedAt
+        self.profile = profile
+        self.scenario = scenario
+        self.scale = scale
+        self.target = target
+        self.seed = seed
+        self.arrivals = arrivals
+        self.workers = workers
+        self.maxShoppers = maxShoppers
+        self.connections = connections
+    }
+
+    public func plan() throws(PlanError) -> Plan { try Plan(profile: profile, scale: scale) }
+
+    /// The run's description for the report.
+    public func info(plan: Plan, actualSeconds: Double, interrupted: Bool) -> RunInfo {
+        RunInfo(
+            id: id, profile: profile.name, profileTitle: profile.title, timeZone: profile.timeZone,
+            scenario: scenario.name, target: target, seed: seed, arrivals: arrivals, peakRate: scale.peakRate,
+            speed: plan.speed, window: "\(ProfileClock.label(plan.window.start))-\(ProfileClock.endLabel(plan.window.end))",
+            plannedSeconds: plan.duration, actualSeconds: actualSeconds, startedAt: startedAt, workers: workers,
+            maxShoppers: maxShoppers, connections: connections, interrupted: interrupted)
+    }
+}

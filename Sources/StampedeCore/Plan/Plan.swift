@@ -1,0 +1,124 @@
+/// A profile at a scale: the arrival rate λ(t) over real time since the start of the run.
+///
+/// Real time `t` (seconds since the run started) maps to profile time `window.start + t × speed`. The rate is
+/// the profile's level there, scaled so that the busiest instant of the window runs at `scale.peakRate`.
+public struct Plan: Sendable {
+    public let profile: Profile
+    public let scale: RunScale
+    public let window: ProfileWindow
+    /// Profile seconds per real second.
+    public let speed: Double
+    /// Real seconds the run lasts.
+    public let duration: Double
+    /// The partition of the window that the recorder counts by: periods, with spike windows cut out.
+    public let slots: [Slot]
+    public let curve: RateCurve
+    /// Arrivals per real second per unit of level.
+    private let ratePerLevel: Double
+    private let integralAtWindowStart: Double
+
+    public init(profile: Profile, scale: RunScale) throws(PlanError) {
+        let curve = RateCurve(profile: profile)
+        let window = scale.window ?? ProfileWindow(start: 0, end: profile.length)
+        guard window.start >= 0, window.end <= profile.length + 1e-9, window.length > 0 else {
+            throw PlanError(
+                .windowOutsideProfile,
+                "the window \(ProfileClock.label(window.start))-\(ProfileClock.label(window.end)) is not inside "
+                    + "the profile, which runs from 00:00 to \(ProfileClock.label(profile.length))")
+        }
+        guard scale.peakRate > 0, scale.peakRate.isFinite else {
+            throw PlanError(.badScale, "the peak rate must be above 0 arrivals per second")
+        }
+        let speed: Double
+        switch scale.compression {
+        case .speed(let value):
+            guard value > 0, value.isFinite else { throw PlanError(.badScale, "the speed must be above 0") }
+            speed = value
+        case .duration(let seconds):
+            guard seconds > 0, seconds.isFinite else { throw PlanError(.badScale, "the duration must be above 0") }
+            speed = window.length / seconds
+        }
+        let busiest = curve.maxLevel(from: window.start, to: window.end)
+        guard busiest > 0 else {
+            throw PlanError(.emptyWindow, "the profile has no traffic in the chosen window")
+        }
+        self.profile = profile
+        self.scale = scale
+        self.window = window
+        self.speed = speed
+        self.duration = window.length / speed
+        self.curve = curve
+        self.ratePerLevel = scale.peakRate / busiest
+        self.integralAtWindowStart = curve.integral(upTo: window.start)
+        self.slots = Slot.partition(window: window, periods: profile.periods, spikes: profile.spikes)
+    }
+
+    /// Profile seconds at real time `t`.
+    public func profileTime(atReal t: Double) -> Double { window.start + t * speed }
+
+    /// Real seconds since the start of the run at profile time `p`.
+    public func realTime(atProfile p: Double) -> Double { (p - window.start) / speed }
+
+    /// Arrivals per second at real time `t`.
+    public func rate(atReal t: Double) -> Double {
+        guard t >= 0, t < duration else { return 0 }
+        return ratePerLevel * curve.level(at: profileTime(atReal: t))
+    }
+
+    /// Λ(t): the expected number of arrivals from the start of the run to real time `t`.
+    public func expectedArrivals(upTo t: Double) -> Double {
+        let p = min(max(profileTime(atReal: t), window.start), window.end)
+        return (curve.integral(upTo: p) - integralAtWindowStart) * ratePerLevel / speed
+    }
+
+    public func expectedArrivals(from a: Double, to b: Double) -> Double {
+        expectedArrivals(upTo: b) - expectedArrivals(upTo: a)
+    }
+
+    /// Expected arrivals over a range of *profile* time (clipped to the window).
+    public func expectedArrivals(profileFrom a: Double, to b: Double) -> Double {
+        expectedArrivals(from: realTime(atProfile: a), to: realTime(atProfile: b))
+    }
+
+    /// The total expected number of arrivals.
+    public var expectedTotal: Double { expectedArrivals(upTo: duration) }
+
+    /// Λ⁻¹: the real time at which the expected number of arrivals reaches `count`; nil after the end.
+    public func realTime(reachingExpected count: Double) -> Double? {
+        let area = integralAtWindowStart + count * speed / ratePerLevel
+        guard let p = curve.time(reachingIntegral: area), p <= window.end else { return nil }
+        return realTime(atProfile: p)
+    }
+
+    /// The slot that real time `t` falls in (clamped to the first and last slot).
+    public func slotIndex(atReal t: Double) -> Int {
+        let p = profileTime(atReal: t)
+        var low = 0
+        var high = slots.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if slots[mid].start <= p { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+}
+
+/// A problem that makes a plan impossible.
+public struct PlanError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let description: String
+        public static let windowOutsideProfile = Code(description: "window-outside-profile")
+        public static let badScale = Code(description: "bad-scale")
+        public static let emptyWindow = Code(description: "empty-window")
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,42 @@
+/// A bounded name for why a request or a shopper failed: a key in reports and metrics, never with values in it.
+public struct ErrorLabel: RawRepresentable, Codable, Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public var description: String { rawValue }
+
+    public static func < (lhs: ErrorLabel, rhs: ErrorLabel) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The connection could not be opened.
+    public static let connect = ErrorLabel(rawValue: "connect")
+    /// No (complete) response within the request timeout.
+    public static let timeout = ErrorLabel(rawValue: "timeout")
+    /// The connection closed or was reset before the response was complete.
+    public static let reset = ErrorLabel(rawValue: "reset")
+    /// The response could not be parsed.
+    public static let `protocol` = ErrorLabel(rawValue: "protocol")
+    public static let status5xx = ErrorLabel(rawValue: "status_5xx")
+    public static let status4xx = ErrorLabel(rawValue: "status_4xx")
+    /// A response arrived but a check on it failed (status outside the expected set, body text missing).
+    public static let check = ErrorLabel(rawValue: "check")
+    /// A value to extract from the response was not there.
+    public static let extract = ErrorLabel(rawValue: "extract")
+    /// The run ended while the shopper was still going.
+    public static let cancelled = ErrorLabel(rawValue: "cancelled")
+    /// A request could not be built (a template value missing).
+    public static let request = ErrorLabel(rawValue: "request")
+}
+
+extension ErrorLabel: CodingKeyRepresentable {
+    public var codingKey: any CodingKey { Key(stringValue: rawValue) }
+
+    public init?<T: CodingKey>(codingKey: T) { self.init(rawValue: codingKey.stringValue) }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}

@@ -1,0 +1,72 @@
+/// What a worker recorded during one second of the run: the unit that is streamed, merged and written to disk.
+public struct IntervalReport: Codable, Sendable, Equatable {
+    public var worker: String
+    /// The interval covers real seconds [second, second + 1) since the start of the run.
+    public var second: Int
+    public var slots: [SlotRecord]
+    public var steps: [StepRecord]
+    /// Shoppers still going when the interval closed.
+    public var inFlight: Int
+
+    public init(worker: String, second: Int, slots: [SlotRecord] = [], steps: [StepRecord] = [], inFlight: Int = 0) {
+        self.worker = worker
+        self.second = second
+        self.slots = slots
+        self.steps = steps
+        self.inFlight = inFlight
+    }
+}
+
+/// Shoppers that arrived in one slot of the plan, as counted during one interval.
+public struct SlotRecord: Codable, Sendable, Equatable {
+    public var slot: Int
+    public var counts: ArrivalCounts
+
+    public init(slot: Int, counts: ArrivalCounts) {
+        self.slot = slot
+        self.counts = counts
+    }
+}
+
+/// Requests of one step, intended to start in one slot, that completed during one interval.
+public struct StepRecord: Codable, Sendable, Equatable {
+    public var slot: Int
+    public var flow: String
+    public var step: String
+    public var counts: RequestCounts
+    /// Latency from the intended start (coordinated-omission safe).
+    public var corrected: SparseHistogram
+    /// Latency from the moment the request was actually sent.
+    public var uncorrected: SparseHistogram
+
+    public init(
+        slot: Int, flow: String, step: String, counts: RequestCounts, corrected: SparseHistogram,
+        uncorrected: SparseHistogram
+    ) {
+        self.slot = slot
+        self.flow = flow
+        self.step = step
+        self.counts = counts
+        self.corrected = corrected
+        self.uncorrected = uncorrected
+    }
+}
+
+extension IntervalReport {
+    /// What is wrong with a report received from elsewhere, checked against the plan, or nil when it is sound.
+    public func problem(slotCount: Int, maxSecond: Int) -> String? {
+        guard second >= 0, second <= maxSecond else {
+            return "expected an interval between 0 and \(maxSecond), found \(second)"
+        }
+        for record in slots where !(0..<slotCount).contains(record.slot) {
+            return "expected slots 0..<\(slotCount), found \(record.slot)"
+        }
+        for record in steps {
+            guard (0..<slotCount).contains(record.slot) else { return "expected slots 0..<\(slotCount), found \(record.slot)" }
+            guard record.counts.requests >= 0, record.counts.requests == record.counts.ok + record.counts.failed
+                + record.counts.throttled
+            else { return "step \(record.step): requests do not add up to ok + failed + throttled" }
+        }
+        return nil
+    }
+}

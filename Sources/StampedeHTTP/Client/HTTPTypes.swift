@@ -1,0 +1,137 @@
+public import NIOCore
+public import NIOHTTP1
+
+/// Where requests go: scheme, host and port.
+public struct Origin: Hashable, Sendable, CustomStringConvertible {
+    public enum Scheme: String, Sendable {
+        case http
+        case https
+    }
+
+    public var scheme: Scheme
+    public var host: String
+    public var port: Int
+
+    public init(scheme: Scheme, host: String, port: Int) {
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `http://host:port` (a path after it is ignored); nil when it is not such a URL.
+    public init?(url: String) {
+        let scheme: Scheme
+        var rest: Substring
+        if url.hasPrefix("http://") {
+            scheme = .http
+            rest = url.dropFirst(7)
+        } else if url.hasPrefix("https://") {
+            scheme = .https
+            rest = url.dropFirst(8)
+        } else {
+            return nil
+        }
+        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+        guard !rest.isEmpty, !rest.contains("@") else { return nil }
+        var host: Substring
+        var port = scheme == .http ? 80 : 443
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { return nil }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":"), let number = Int(after.dropFirst()), (1...65535).contains(number) else {
+                    return nil
+                }
+                port = number
+            }
+        } else if let colon = rest.lastIndex(of: ":") {
+            host = rest[..<colon]
+            guard let number = Int(rest[rest.index(after: colon)...]), (1...65535).contains(number) else { return nil }
+            port = number
+        } else {
+            host = rest
+        }
+        guard !host.isEmpty else { return nil }
+        self.init(scheme: scheme, host: String(host), port: port)
+    }
+
+    /// The value of the `Host` header.
+    public var hostHeader: String {
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        let defaultPort = scheme == .http ? 80 : 443
+        return port == defaultPort ? bracketed : "\(bracketed):\(port)"
+    }
+
+    public var description: String { "\(scheme.rawValue)://\(hostHeader)" }
+
+    /// True for 127.0.0.0/8, ::1 and localhost.
+    public var isLoopback: Bool {
+        if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
+        let parts = host.split(separator: ".")
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}
+
+/// A request to send.
+public struct HTTPRequest: Sendable {
+    public var method: HTTPMethod
+    /// The path and query ("/products/42?x=1").
+    public var target: String
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer?
+
+    public init(method: HTTPMethod = .GET, target: String, headers: HTTPHeaders = [:], body: ByteBuffer? = nil) {
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// A complete response, with when the request was actually sent and when the response was complete.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+    /// When the request was written to a connection (after any wait for a free connection).
+    public var sentAt: ContinuousClock.Instant
+    /// When the last byte of the response arrived.
+    public var completedAt: ContinuousClock.Instant
+
+    public init(
+        status: Int, headers: HTTPHeaders, body: ByteBuffer, sentAt: ContinuousClock.Instant,
+        completedAt: ContinuousClock.Instant
+    ) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.sentAt = sentAt
+        self.completedAt = completedAt
+    }
+}
+
+/// Why a request got no response. `code.label` is a bounded name for reports.
+public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let label: String
+        public var description: String { label }
+
+        public static let connect = Code(label: "connect")
+        public static let timeout = Code(label: "timeout")
+        public static let reset = Code(label: "reset")
+        public static let `protocol` = Code(label: "protocol")
+        public static let shutdown = Code(label: "shutdown")
+        public static let unsupported = Code(label: "unsupported")
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.label): \(message)" }
+}

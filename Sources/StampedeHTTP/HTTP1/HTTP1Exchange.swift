@@ -1,0 +1,23 @@
+import NIOCore
+import NIOHTTP1
+
+/// One request handed to an HTTP/1.1 connection, and the promise of its response.
+final class HTTP1Exchange: Sendable {
+    let head: HTTPRequestHead
+    let body: ByteBuffer?
+    let timeout: TimeAmount
+    let promise: EventLoopPromise<HTTP1Result>
+
+    init(head: HTTPRequestHead, body: ByteBuffer?, timeout: TimeAmount, promise: EventLoopPromise<HTTP1Result>) {
+        self.head = head
+        self.body = body
+        self.timeout = timeout
+        self.promise = promise
+    }
+}
+
+/// A response, and whether the connection may carry another request.
+struct HTTP1Result: Sendable {
+    var response: HTTPResponse
+    var keepAlive: Bool
+}

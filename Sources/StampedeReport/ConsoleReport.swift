@@ -1,0 +1,97 @@
+public import StampedeCore
+
+/// The end-of-run summary for a terminal, rendered from the ``RunReport`` alone.
+public enum ConsoleReport {
+    public static func render(_ report: RunReport) -> String {
+        var out = ""
+        let run = report.run
+        out += "Stampede rehearsal \(run.id)\(run.interrupted ? "  (INTERRUPTED: stopped before the end of the plan)" : "")\n"
+        out += "  profile   \(run.profile): \(run.profileTitle)\n"
+        out += "  played    \(run.window) (\(run.timeZone)) in \(Format.seconds(run.plannedSeconds)) at "
+            + "\(Format.fixed(run.speed, run.speed < 10 ? 2 : 0))x; ran \(Format.seconds(run.actualSeconds))\n"
+        out += "  load      peak \(Format.fixed(run.peakRate, 0))/s, \(run.arrivals.rawValue) arrivals, seed \(run.seed), "
+            + "\(run.workers) worker\(run.workers == 1 ? "" : "s"), at most \(Format.count(run.maxShoppers)) shoppers "
+            + "and \(run.connections) connections\n"
+        out += "  target    \(run.target) (scenario \(run.scenario))\n\n"
+
+        let shoppers = report.totals.shoppers
+        let requests = report.totals.requests
+        out += "Shoppers  expected \(Format.count(report.totals.expected))  planned \(Format.count(shoppers.planned))  "
+            + "started \(Format.count(shoppers.started))  dropped \(Format.count(shoppers.dropped))\n"
+        out += "          succeeded \(Format.count(shoppers.succeeded))  failed \(Format.count(shoppers.failed))  "
+            + "throttled \(Format.count(shoppers.throttled))  (scheduler lag max "
+            + "\(Format.milliseconds(Double(shoppers.maxStartLagMicros) / 1000)) ms)\n"
+        out += "Requests  \(Format.count(requests.requests))  ok \(Format.count(requests.ok))  "
+            + "failed \(Format.count(requests.failed))  throttled (429) \(Format.count(requests.throttled))\n"
+        out += "Errors    \(Format.errors(requests.errors))\n\n"
+
+        out += "Latency per step, ms. Corrected: from the intended start (includes queueing and stalls). "
+            + "Uncorrected: from the actual send.\n"
+        var steps = TextTable(
+            ["step", "requests", "p50", "p90", "p99", "p99.9", "max", "| unc p50", "unc p99", "unc max", "errors", "429"])
+        for step in report.steps {
+            let c = step.corrected
+            let u = step.uncorrected
+            steps.add([
+                "\(step.flow)/\(step.step)", Format.count(step.requests.requests), Format.milliseconds(c.p50),
+                Format.milliseconds(c.p90), Format.milliseconds(c.p99), Format.milliseconds(c.p999),
+                Format.milliseconds(c.max), "| " + Format.milliseconds(u.p50), Format.milliseconds(u.p99),
+                Format.milliseconds(u.max), Format.count(step.requests.failed), Format.count(step.requests.throttled),
+            ])
+        }
+        let t = report.totals
+        steps.add([
+            "all steps", Format.count(t.requests.requests), Format.milliseconds(t.corrected.p50),
+            Format.milliseconds(t.corrected.p90), Format.milliseconds(t.corrected.p99),
+            Format.milliseconds(t.corrected.p999), Format.milliseconds(t.corrected.max),
+            "| " + Format.milliseconds(t.uncorrected.p50), Format.milliseconds(t.uncorrected.p99),
+            Format.milliseconds(t.uncorrected.max), Format.count(t.requests.failed), Format.count(t.requests.throttled),
+        ])
+        out += steps.render() + "\n"
+
+        out += "Per \(report.periods.count > 0 && report.periods[0].label.contains(":") ? "hour of the profile clock" : "stage"): "
+            + "arrivals against the plan, latency of all steps (ms)\n"
+        let busiest = report.periods.map { Double($0.shoppers.started) }.max() ?? 0
+        let startedTotal = Double(max(1, shoppers.started))
+        let expectedTotal = max(1e-9, report.totals.expected)
+        var periods = TableOfPeriods.make()
+        for period in report.periods {
+            periods.add([
+                period.label, Format.count(period.expected), Format.count(period.shoppers.planned),
+                Format.count(period.shoppers.started), Format.count(period.shoppers.dropped),
+                Format.percent(period.expected / expectedTotal), Format.percent(Double(period.shoppers.started) / startedTotal),
+                Format.count(period.shoppers.failed), Format.count(period.shoppers.throttled),
+                Format.milliseconds(period.corrected.p50), Format.milliseconds(period.corrected.p99),
+                Format.milliseconds(period.uncorrected.p99),
+                Format.bar(busiest > 0 ? Double(period.shoppers.started) / busiest : 0),
+            ])
+        }
+        out += periods.render()
+
+        if !report.spikes.isEmpty {
+            out += "\nSpikes: achieved arrival rate inside the spike against the rest of its hour\n"
+            var spikes = TextTable(["spike", "at", "lasted", "expected", "started", "rate/s", "base/s", "x", "p99 ms"],
+                                   leftColumns: 2)
+            for spike in report.spikes {
+                spikes.add([
+                    spike.label, spike.at, Format.seconds(spike.realSeconds), Format.count(spike.expected),
+                    Format.count(spike.shoppers.started), Format.fixed(spike.achievedRate, 0),
+                    Format.fixed(spike.baseRate, 0),
+                    spike.baseRate > 0 ? Format.fixed(spike.achievedRate / spike.baseRate, 1) : "-",
+                    Format.milliseconds(spike.corrected.p99),
+                ])
+            }
+            out += spikes.render()
+        }
+        return out
+    }
+
+    private enum TableOfPeriods {
+        static func make() -> TextTable {
+            TextTable([
+                "period", "expected", "planned", "started", "dropped", "plan%", "got%", "failed", "429", "p50",
+                "p99", "unc p99", "started",
+            ])
+        }
+    }
+}

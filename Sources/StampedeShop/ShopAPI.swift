@@ -1,0 +1,68 @@
+public import Hummingbird
+
+/// The JSON the shop speaks.
+struct ProductView: ResponseEncodable, Equatable {
+    var sku: String
+    var name: String
+    var price: Int
+    var available: Int
+}
+
+struct CartItemRequest: Decodable {
+    var sku: String
+    var qty: Int?
+}
+
+struct CartView: ResponseEncodable {
+    var session: String
+    var items: [Carts.Line]
+}
+
+struct OrderRequest: Decodable {
+    var sku: String
+    var qty: Int?
+}
+
+struct OrderView: ResponseEncodable {
+    var id: String
+    var sku: String
+    var qty: Int
+    var amount: Int
+    var status: String
+
+    init(_ order: OrderBook.Order) {
+        id = order.id
+        sku = order.sku
+        qty = order.quantity
+        amount = order.amount
+        status = order.status.rawValue
+    }
+}
+
+struct PayRequest: Decodable {
+    var channel: String?
+}
+
+/// The ground truth: the shop's own books per SKU.
+public struct GroundTruth: ResponseCodable, Equatable {
+    public var mode: String
+    public var skus: [Inventory.Item]
+    public var orders: OrderCounts
+
+    public struct OrderCounts: Codable, Sendable, Equatable {
+        public var reserved: Int
+        public var paid: Int
+    }
+}
+
+struct FaultsRequest: Decodable {
+    /// Milliseconds of delay per route (products, product, cart, order, pay); 0 removes it.
+    var delays: [String: Int]?
+    /// Stall every request for this many milliseconds from now.
+    var stall_ms: Int?
+    var clear: Bool?
+}
+
+struct Message: ResponseEncodable {
+    var message: String
+}

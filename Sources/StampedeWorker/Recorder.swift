@@ -1,0 +1,133 @@
+public import StampedeCore
+import Synchronization
+
+/// Counts and latencies of the interval in progress. Shoppers record into it; once a second the worker closes
+/// the interval, which hands back an ``IntervalReport`` and starts the next one.
+///
+/// Closing holds the lock only to swap the interval's accumulators out; encoding them happens outside it, and
+/// their histograms come back reset as spares, so recording never waits on a report and never allocates in the
+/// steady state.
+public final class Recorder: Sendable {
+    public let worker: String
+    private let state: Mutex<State>
+
+    struct StepKey: Hashable {
+        var slot: Int
+        var flow: Int
+        var step: Int
+    }
+
+    struct StepAccumulator {
+        var counts = RequestCounts()
+        var corrected = LatencyHistogram()
+        var uncorrected = LatencyHistogram()
+    }
+
+    struct State {
+        var steps: [StepKey: StepAccumulator] = [:]
+        var slots: [Int: ArrivalCounts] = [:]
+        /// Reset accumulators of earlier intervals, ready for reuse.
+        var spares: [StepAccumulator] = []
+    }
+
+    /// Flow and step names by index, for the reports.
+    private let names: [(flow: String, steps: [String])]
+
+    public init(worker: String, scenario: Scenario) {
+        self.worker = worker
+        self.names = scenario.flows.map { ($0.name, $0.steps.map(\.name)) }
+        self.state = Mutex(State())
+    }
+
+    /// An arrival came due: it either started (after `lagMicros` of scheduler lag) or was dropped.
+    public func arrival(slot: Int, started: Bool, lagMicros: UInt64) {
+        state.withLock { state in
+            var counts = state.slots[slot] ?? ArrivalCounts()
+            counts.planned += 1
+            if started {
+                counts.started += 1
+                counts.maxStartLagMicros = max(counts.maxStartLagMicros, lagMicros)
+            } else {
+                counts.dropped += 1
+            }
+            state.slots[slot] = counts
+        }
+    }
+
+    public enum ShopperOutcome: Sendable, Equatable {
+        case succeeded
+        case throttled
+        case failed(ErrorLabel)
+    }
+
+    public func shopperEnded(slot: Int, _ outcome: ShopperOutcome) {
+        state.withLock { state in
+            var counts = state.slots[slot] ?? ArrivalCounts()
+            switch outcome {
+            case .succeeded: counts.succeeded += 1
+            case .throttled: counts.throttled += 1
+            case .failed(let label):
+                counts.failed += 1
+                counts.failures[label, default: 0] += 1
+            }
+            state.slots[slot] = counts
+        }
+    }
+
+    public enum RequestOutcome: Sendable, Equatable {
+        case ok
+        case throttled
+        case failed(ErrorLabel)
+    }
+
+    /// One request of a step. Latencies are nil when no response came (transport errors are counted, not timed).
+    public func request(
+        slot: Int, flow: Int, step: Int, _ outcome: RequestOutcome, correctedMicros: UInt64?, uncorrectedMicros: UInt64?
+    ) {
+        state.withLock { state in
+            let key = StepKey(slot: slot, flow: flow, step: step)
+            if state.steps[key] == nil { state.steps[key] = state.spares.popLast() ?? StepAccumulator() }
+            state.steps[key]!.counts.requests += 1
+            switch outcome {
+            case .ok: state.steps[key]!.counts.ok += 1
+            case .throttled: state.steps[key]!.counts.throttled += 1
+            case .failed(let label):
+                state.steps[key]!.counts.failed += 1
+                state.steps[key]!.counts.errors[label, default: 0] += 1
+            }
+            if let correctedMicros { state.steps[key]!.corrected.record(microseconds: correctedMicros) }
+            if let uncorrectedMicros { state.steps[key]!.uncorrected.record(microseconds: uncorrectedMicros) }
+        }
+    }
+
+    /// Closes the interval in progress and starts the next.
+    public func close(second: Int, inFlight: Int) -> IntervalReport {
+        let (steps, slots) = state.withLock { state in
+            defer {
+                state.steps.removeAll(keepingCapacity: true)
+                state.slots.removeAll(keepingCapacity: true)
+            }
+            return (state.steps, state.slots)
+        }
+        var report = IntervalReport(worker: worker, second: second, inFlight: inFlight)
+        report.slots = slots.keys.sorted().map { SlotRecord(slot: $0, counts: slots[$0]!) }
+        var spares: [StepAccumulator] = []
+        for key in steps.keys.sorted(by: { ($0.slot, $0.flow, $0.step) < ($1.slot, $1.flow, $1.step) }) {
+            var accumulator = steps[key]!
+            report.steps.append(
+                StepRecord(
+                    slot: key.slot, flow: names[key.flow].flow, step: names[key.flow].steps[key.step],
+                    counts: accumulator.counts, corrected: accumulator.corrected.sparse,
+                    uncorrected: accumulator.uncorrected.sparse))
+            accumulator.counts = RequestCounts()
+            accumulator.corrected.reset()
+            accumulator.uncorrected.reset()
+            spares.append(accumulator)
+        }
+        state.withLock { state in
+            // Keep as many spares as keys were in use; more would only hold memory.
+            state.spares.append(contentsOf: spares.prefix(max(0, steps.count - state.spares.count)))
+        }
+        return report
+    }
+}

@@ -1,0 +1,107 @@
+import NIOCore
+import NIOHTTP1
+import StampedeCore
+import StampedeHTTP
+
+/// One synthetic customer: follows its flow's steps in order, timing each request from when it was *meant* to
+/// start (its arrival, or the end of the previous step plus think time), so a slow target cannot hide its stalls.
+struct Shopper {
+    let runtime: ScenarioRuntime
+    let client: HTTPClient
+    let recorder: Recorder
+    let plan: Plan
+    let runStart: ContinuousClock.Instant
+    let requestTimeout: Duration
+    let seed: UInt64
+
+    func run(_ arrival: Arrival, slot: Int) async {
+        var random = SeededRandom(seed: seed, stream: arrival.index)
+        let flowIndex = runtime.pickFlow(&random)
+        let flow = runtime.scenario.flows[flowIndex]
+        var variables = runtime.initialVariables(shopper: arrival.index, flow: flowIndex, &random)
+        var cookies = CookieJar()
+        var intended = runStart + .seconds(double: arrival.time)
+
+        for (stepIndex, step) in flow.steps.enumerated() {
+            if intended > .now {
+                do {
+                    try await Task.sleep(until: intended, clock: .continuous)
+                } catch {
+                    return recorder.shopperEnded(slot: slot, .failed(.cancelled))
+                }
+            }
+            if Task.isCancelled { return recorder.shopperEnded(slot: slot, .failed(.cancelled)) }
+            let requestSlot = plan.slotIndex(atReal: (intended - runStart).seconds)
+            let record = { (outcome: Recorder.RequestOutcome, response: HTTPResponse?) in
+                recorder.request(
+                    slot: requestSlot, flow: flowIndex, step: stepIndex, outcome,
+                    correctedMicros: response.map { ($0.completedAt - intended).microseconds },
+                    uncorrectedMicros: response.map { ($0.completedAt - $0.sentAt).microseconds })
+            }
+
+            guard let request = Self.request(for: step, variables: variables, cookies: cookies) else {
+                record(.failed(.request), nil)
+                return recorder.shopperEnded(slot: slot, .failed(.request))
+            }
+            let response: HTTPResponse
+            do {
+                response = try await client.execute(request, to: runtime.origin, timeout: requestTimeout)
+            } catch {
+                let label = ErrorLabel(rawValue: error.code.label)
+                record(.failed(label), nil)
+                return recorder.shopperEnded(slot: slot, .failed(label))
+            }
+            let body = response.body.readableBytesView
+            switch step.expect.verdict(status: response.status, body: body) {
+            case .throttled:
+                record(.throttled, response)
+                return recorder.shopperEnded(slot: slot, .throttled)
+            case .failed(let label):
+                record(.failed(label), response)
+                return recorder.shopperEnded(slot: slot, .failed(label))
+            case .ok:
+                break
+            }
+            for extraction in step.extract {
+                guard let value = extraction.path.extract(fromJSON: body) else {
+                    record(.failed(.extract), response)
+                    return recorder.shopperEnded(slot: slot, .failed(.extract))
+                }
+                variables[extraction.variable] = value
+            }
+            for value in response.headers["set-cookie"] { cookies.store(setCookie: value) }
+            record(.ok, response)
+
+            let isLast = stepIndex == flow.steps.count - 1
+            if isLast || random.nextUnit() >= step.proceed {
+                return recorder.shopperEnded(slot: slot, .succeeded)
+            }
+            let think = step.think.lowerBound + random.nextUnit() * (step.think.upperBound - step.think.lowerBound)
+            intended = response.completedAt + .seconds(double: think)
+        }
+    }
+
+    /// Renders a step into a request; nil when a variable has no value.
+    static func request(for step: Step, variables: [String: String], cookies: CookieJar) -> HTTPRequest? {
+        let (target, missingInPath) = step.path.render(escaping: .url) { variables[$0] }
+        guard missingInPath == nil else { return nil }
+        var headers = HTTPHeaders()
+        headers.add(name: "user-agent", value: "stampede/0.1")
+        for header in step.headers {
+            let (value, missing) = header.value.render { variables[$0] }
+            guard missing == nil else { return nil }
+            headers.add(name: header.name, value: value)
+        }
+        if let cookie = cookies.header { headers.add(name: "cookie", value: cookie) }
+        var body: ByteBuffer? = nil
+        if let template = step.body {
+            let (text, missing) = template.render(escaping: step.contentType == "application/json" ? .json : .none) {
+                variables[$0]
+            }
+            guard missing == nil else { return nil }
+            body = ByteBuffer(string: text)
+            if let contentType = step.contentType { headers.replaceOrAdd(name: "content-type", value: contentType) }
+        }
+        return HTTPRequest(method: HTTPMethod(rawValue: step.method), target: target, headers: headers, body: body)
+    }
+}

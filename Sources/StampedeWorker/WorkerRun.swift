@@ -1,0 +1,145 @@
+public import Logging
+public import StampedeCore
+public import StampedeHTTP
+import Synchronization
+
+/// How a worker runs its share.
+public struct WorkerSettings: Sendable {
+    public var name: String
+    public var seed: UInt64
+    public var arrivals: ArrivalProcess
+    /// The most shoppers going at once; arrivals beyond it are dropped and counted, never queued.
+    public var maxShoppers: Int
+    public var requestTimeout: Duration
+    /// After the last arrival, how long shoppers still going may take to finish before they are cancelled.
+    public var drainTimeout: Duration
+    /// The same after a stop was asked for.
+    public var stopDrainTimeout: Duration
+
+    public init(
+        name: String = "local", seed: UInt64 = 1, arrivals: ArrivalProcess = .poisson, maxShoppers: Int = 10_000,
+        requestTimeout: Duration = .seconds(10), drainTimeout: Duration = .seconds(15),
+        stopDrainTimeout: Duration = .seconds(2)
+    ) {
+        self.name = name
+        self.seed = seed
+        self.arrivals = arrivals
+        self.maxShoppers = maxShoppers
+        self.requestTimeout = requestTimeout
+        self.drainTimeout = drainTimeout
+        self.stopDrainTimeout = stopDrainTimeout
+    }
+}
+
+/// A worker's run of its share of a plan: the open-model scheduler, one task per shopper, and an interval report
+/// every second. Arrivals follow the plan whether or not the target keeps up; when `maxShoppers` are already
+/// going, an arrival is dropped and counted.
+public struct WorkerRun: Sendable {
+    public let plan: Plan
+    public let runtime: ScenarioRuntime
+    public let share: Share
+    public let settings: WorkerSettings
+    public let recorder: Recorder
+    public let logger: Logger
+
+    public init(plan: Plan, runtime: ScenarioRuntime, share: Share = .whole, settings: WorkerSettings, logger: Logger) {
+        self.plan = plan
+        self.runtime = runtime
+        self.share = share
+        self.settings = settings
+        self.recorder = Recorder(worker: settings.name, scenario: runtime.scenario)
+        self.logger = logger
+    }
+
+    /// Runs from `start` (an instant on the continuous clock, possibly in the future) until the plan is over and
+    /// shoppers have finished, or until `stop` is signalled. Every interval report goes to `emit`, in order;
+    /// the last one is emitted after the last shopper ended, so nothing recorded is lost.
+    public func run(
+        client: HTTPClient, start: ContinuousClock.Instant, stop: StopSignal,
+        emit: @escaping @Sendable (IntervalReport) async -> Void
+    ) async {
+        let progress = RunProgress()
+        await withDiscardingTaskGroup { outer in
+            outer.addTask {
+                await tick(start: start, progress: progress, emit: emit)
+            }
+            await sendArrivals(client: client, start: start, stop: stop, progress: progress)
+            progress.finished.store(true, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    /// Closes an interval every second on the second; after the arrivals and shoppers are done, closes the last.
+    private func tick(
+        start: ContinuousClock.Instant, progress: RunProgress, emit: @Sendable (IntervalReport) async -> Void
+    ) async {
+        var second = 0
+        while true {
+            let boundary = start + .seconds(second + 1)
+            // Sleep in short steps so that the end of the run is noticed quickly.
+            while ContinuousClock.now < boundary && !progress.finished.load(ordering: .sequentiallyConsistent) {
+                try? await Task.sleep(until: min(boundary, .now + .milliseconds(50)), clock: .continuous)
+            }
+            let done = progress.finished.load(ordering: .sequentiallyConsistent)
+            let report = recorder.close(second: second, inFlight: progress.inFlight.load(ordering: .relaxed))
+            await emit(report)
+            if done { return }
+            second += 1
+        }
+    }
+
+    private func sendArrivals(
+        client: HTTPClient, start: ContinuousClock.Instant, stop: StopSignal, progress: RunProgress
+    ) async {
+        let shopper = Shopper(
+            runtime: runtime, client: client, recorder: recorder, plan: plan, runStart: start,
+            requestTimeout: settings.requestTimeout, seed: settings.seed)
+        var arrivals = ArrivalSequence(plan: plan, process: settings.arrivals, seed: settings.seed, share: share)
+        let recorder = self.recorder
+        let maxShoppers = settings.maxShoppers
+        await withDiscardingTaskGroup { shoppers in
+            while !stop.isStopped, let next = arrivals.peekTime() {
+                let due = start + .seconds(double: next)
+                if due > .now {
+                    try? await Task.sleep(until: min(due, .now + .milliseconds(100)), clock: .continuous)
+                    continue
+                }
+                let now = ContinuousClock.now
+                for arrival in arrivals.take(dueBy: (now - start).seconds) {
+                    let slot = plan.slotIndex(atReal: arrival.time)
+                    guard progress.inFlight.load(ordering: .relaxed) < maxShoppers else {
+                        recorder.arrival(slot: slot, started: false, lagMicros: 0)
+                        continue
+                    }
+                    progress.inFlight.add(1, ordering: .relaxed)
+                    recorder.arrival(
+                        slot: slot, started: true, lagMicros: (now - (start + .seconds(double: arrival.time))).microseconds)
+                    shoppers.addTask {
+                        await shopper.run(arrival, slot: slot)
+                        progress.inFlight.subtract(1, ordering: .relaxed)
+                    }
+                }
+            }
+            if let reason = stop.reason {
+                logger.info("stopping: no new shoppers", metadata: ["reason": "\(reason)"])
+            }
+            let drain = stop.isStopped ? settings.stopDrainTimeout : settings.drainTimeout
+            let deadline = ContinuousClock.now + drain
+            while progress.inFlight.load(ordering: .relaxed) > 0 {
+                if ContinuousClock.now >= deadline || (stop.isStopped && ContinuousClock.now + settings.stopDrainTimeout < deadline) {
+                    logger.info("cancelling shoppers still going", metadata: ["count": "\(progress.inFlight.load(ordering: .relaxed))"])
+                    shoppers.cancelAll()
+                    break
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+}
+
+/// Shared counters of a run in progress.
+final class RunProgress: Sendable {
+    /// Shoppers going now.
+    let inFlight = Atomic<Int>(0)
+    /// Set once every shopper has ended.
+    let finished = Atomic<Bool>(false)
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import StampedeConfig
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate", abstract: "Check profiles and scenarios; print every problem with file:line:column.")
+
+    @Argument(help: "Profile or scenario files.") var files: [String]
+
+    func run() throws {
+        var problems = 0
+        for file in files {
+            let found = ConfigValidator.validate(path: file)
+            for problem in found { print(problem) }
+            if found.isEmpty { print("\(file): ok") }
+            problems += found.count
+        }
+        if problems > 0 {
+            print("\(problems) problem\(problems == 1 ? "" : "s") found")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Testing
+
+@testable import StampedeConfig
+@testable import StampedeCore
+
+struct ScenarioLoaderTests {
+    @Test func theReferenceScenarioLoads() throws {
+        let scenario = try ScenarioLoader.load(path: RepositoryFiles.path("scenarios/reference-shop.yaml"))
+        #expect(scenario.flows.map(\.name) == ["buyer", "window-shopper"])
+        let buyer = scenario.flows[0]
+        #expect(buyer.steps.map(\.name) == ["browse", "product", "cart", "order", "pay"])
+        let order = buyer.steps[3]
+        #expect(order.method == "POST")
+        #expect(order.expect.status == [201])
+        #expect(order.extract.first?.variable == "order_id")
+        #expect(order.proceed == 0.5)
+        #expect(order.contentType == "application/json")
+        #expect(order.body?.source == #"{"sku":"{{sku}}","qty":1}"#)
+        #expect(buyer.steps[4].path.variables == ["order_id"])
+        #expect(buyer.steps[0].think == 0.2...1)
+        #expect(scenario.data.first?.values.count == 20)
+    }
+
+    @Test func problemsAreLocatedAndComplete() throws {
+        let yaml = """
+            name: s
+            flows:
+              - name: f
+                steps:
+                  - name: a
+                    get: nopath
+                    think: forever
+                    proceed: 2
+                  - name: b
+                    post: /orders/{{order_id}}
+                  - name: c
+                    get: /x
+                    post: /y
+                  - name: d
+            """
+        var problems: [ConfigProblem] = []
+        do {
+            _ = try ScenarioLoader.parse(yaml, file: "s.yaml")
+        } catch {
+            problems = error.problems
+        }
+        let byPath = Dictionary(grouping: problems, by: \.path)
+        #expect(byPath["flows[0].steps[0].get"]?.first?.message.contains("starting with /") == true)
+        #expect(byPath["flows[0].steps[0].think"] != nil)
+        #expect(byPath["flows[0].steps[0].proceed"] != nil)
+        #expect(byPath["flows[0].steps[1].post"]?.first?.message.contains("unknown variable {{order_id}}") == true)
+        #expect(byPath["flows[0].steps[2].post"]?.first?.message.contains("one request per step") == true)
+        #expect(byPath["flows[0].steps[3]"]?.first?.message.contains("needs a request") == true)
+        #expect(byPath["flows[0].steps[1].post"]?.first?.line == 10)
+    }
+
+    @Test func extractedVariablesAreKnownOnlyAfterTheirStep() throws {
+        let yaml = """
+            name: s
+            flows:
+              - name: f
+                steps:
+                  - {name: pay, post: "/orders/{{id}}/pay"}
+                  - {name: order, post: /orders, extract: {id: $.id}}
+                  - {name: pay2, post: "/orders/{{id}}/pay"}
+            """
+        #expect(throws: ConfigError.self) { try ScenarioLoader.parse(yaml, file: "s.yaml") }
+        let fixed = yaml.split(separator: "\n").filter { !$0.contains("name: pay,") }.joined(separator: "\n")
+        let scenario = try ScenarioLoader.parse(fixed, file: "s.yaml")
+        #expect(scenario.flows[0].steps.count == 2)
+    }
+}
+
+struct UnitsTests {
+    @Test(arguments: [("90s", 90.0), ("250ms", 0.25), ("5m", 300.0), ("1.5h", 5400.0), ("1h30m", 5400.0), ("2", 2.0)])
+    func durations(text: String, seconds: Double) {
+        #expect(Units.seconds(text) == seconds)
+    }
+
+    @Test(arguments: ["", "s", "5x", "-3s", "1..2", "h5"])
+    func badDurations(text: String) {
+        #expect(Units.seconds(text) == nil)
+    }
+
+    @Test func ratesAndSpeeds() {
+        #expect(Units.ratePerSecond("800/s") == 800)
+        #expect(Units.ratePerSecond("60/m") == 1)
+        #expect(Units.ratePerSecond("0/s") == nil)
+        #expect(Units.speed("1440x") == 1440)
+        #expect(Units.speed("x") == nil)
+        #expect(Units.secondsRange("0.5s..2s") == 0.5...2)
+        #expect(Units.secondsRange("2s..1s") == nil)
+    }
+}

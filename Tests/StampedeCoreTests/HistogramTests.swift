@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+@testable import StampedeCore
+
+struct HistogramTests {
+    static func values(seed: UInt64, count: Int) -> [UInt64] {
+        var random = SeededRandom(seed: seed)
+        // A long-tailed mix: most around 1-5 ms, a few up to seconds.
+        return (0..<count).map { _ in
+            let u = random.nextUnit()
+            return u < 0.98 ? 1_000 + random.next() % 4_000 : 50_000 + random.next() % 3_000_000
+        }
+    }
+
+    @Test func sparseFormRebuildsTheSameHistogram() {
+        var histogram = LatencyHistogram()
+        for value in Self.values(seed: 1, count: 5_000) { histogram.record(microseconds: value) }
+        let rebuilt = LatencyHistogram(histogram.sparse)
+        #expect(rebuilt.count == histogram.count)
+        for p in [50.0, 90, 99, 99.9, 100] {
+            #expect(rebuilt.microseconds(atPercentile: p) == histogram.microseconds(atPercentile: p))
+        }
+        #expect(rebuilt.sparse == histogram.sparse)
+    }
+
+    @Test func mergingEqualsRecordingTheUnion() {
+        let parts = (1...3).map { Self.values(seed: UInt64($0), count: 3_000) }
+        var merged = LatencyHistogram()
+        var accumulator = HistogramAccumulator()
+        for part in parts {
+            var histogram = LatencyHistogram()
+            for value in part { histogram.record(microseconds: value) }
+            merged.merge(histogram)
+            accumulator.add(histogram.sparse)
+        }
+        var union = LatencyHistogram()
+        for value in parts.flatMap({ $0 }) { union.record(microseconds: value) }
+        #expect(merged.summary == union.summary)
+        #expect(accumulator.summary == union.summary)
+    }
+
+    @Test func valuesBeyondTheRangeCountAsTheMaximum() {
+        var histogram = LatencyHistogram()
+        histogram.record(seconds: 120)
+        histogram.record(seconds: -1)
+        #expect(histogram.count == 2)
+        #expect(histogram.maxMicroseconds >= LatencyHistogram.highestMicroseconds)
+        #expect(histogram.microseconds(atPercentile: 0) == 0)
+    }
+
+    @Test(arguments: [
+        #"{"v":[1,2],"c":[1]}"#, #"{"v":[5,3],"c":[1,1]}"#, #"{"v":[1],"c":[0]}"#, #"{"v":[99999999999],"c":[1]}"#,
+        #"{"v":[1,2],"c":[18446744073709551615,1]}"#, #"{"v":[1]}"#,
+    ])
+    func decodingRefusesBadPairs(json: String) {
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(SparseHistogram.self, from: Data(json.utf8)) }
+    }
+}

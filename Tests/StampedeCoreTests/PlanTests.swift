@@ -1,0 +1,103 @@
+import Testing
+
+@testable import StampedeCore
+
+/// The shape of a profile survives compression and windows, and spikes land where the profile says.
+struct PlanTests {
+    /// A day with a distinct weight every hour (so a misplaced hour shows).
+    static let weights: [Double] = (0..<24).map { Double(($0 * 7) % 24 + 1) }
+    static let day = Profile(name: "day", timeZone: "Asia/Shanghai", shape: .hourly(weights))
+
+    @Test(arguments: [
+        RunScale.Compression.speed(1), .speed(60), .speed(1440), .duration(90), .duration(3600 * 24 * 2),
+    ])
+    func eachHourGetsItsShare(compression: RunScale.Compression) throws {
+        let plan = try Plan(profile: Self.day, scale: RunScale(peakRate: 500, compression: compression))
+        let total = plan.expectedTotal
+        let sum = Self.weights.reduce(0, +)
+        for hour in 0..<24 {
+            let share = plan.expectedArrivals(profileFrom: Double(hour) * 3600, to: Double(hour + 1) * 3600) / total
+            #expect(abs(share - Self.weights[hour] / sum) < 1e-9, "hour \(hour)")
+        }
+    }
+
+    @Test(arguments: [(1.0, 86_400.0), (1440.0, 60.0), (960.0, 90.0)])
+    func compressionSetsTheDuration(speed: Double, seconds: Double) throws {
+        let plan = try Plan(profile: Self.day, scale: RunScale(peakRate: 100, compression: .speed(speed)))
+        #expect(abs(plan.duration - seconds) < 1e-9)
+        let byDuration = try Plan(profile: Self.day, scale: RunScale(peakRate: 100, compression: .duration(seconds)))
+        #expect(abs(byDuration.speed - speed) < 1e-9)
+    }
+
+    @Test func thePeakRateIsTheBusiestInstant() throws {
+        let plan = try Plan(profile: Self.day, scale: RunScale(peakRate: 800, compression: .duration(240)))
+        let busiest = Self.weights.firstIndex(of: Self.weights.max()!)!
+        let rates = stride(from: 0.0, to: plan.duration, by: 0.5).map { plan.rate(atReal: $0) }
+        #expect(abs(rates.max()! - 800) < 1e-9)
+        #expect(abs(plan.rate(atReal: plan.realTime(atProfile: Double(busiest) * 3600 + 10)) - 800) < 1e-9)
+    }
+
+    @Test func aWindowKeepsTheShapeAndScalesToItsOwnPeak() throws {
+        let window = ProfileWindow(start: 9 * 3600, end: 11 * 3600)
+        let plan = try Plan(profile: Self.day, scale: RunScale(peakRate: 300, compression: .duration(20), window: window))
+        #expect(abs(plan.duration - 20) < 1e-9)
+        let hour9 = plan.rate(atReal: 5)
+        let hour10 = plan.rate(atReal: 15)
+        #expect(abs(hour9 / hour10 - Self.weights[9] / Self.weights[10]) < 1e-9)
+        #expect(abs(max(hour9, hour10) - 300) < 1e-9)
+        #expect(abs(plan.expectedTotal - 10 * (hour9 + hour10)) < 1e-6)
+        #expect(plan.slots.map(\.period) == [9, 10])
+    }
+
+    @Test func aWindowOutsideTheProfileIsRefused() {
+        #expect(throws: PlanError.self) {
+            try Plan(profile: Self.day, scale: RunScale(
+                peakRate: 1, compression: .speed(1), window: ProfileWindow(start: 23 * 3600, end: 25 * 3600)))
+        }
+        #expect(throws: PlanError.self) { try Plan(profile: Self.day, scale: RunScale(peakRate: 0, compression: .speed(1))) }
+    }
+
+    @Test(arguments: [0.0, 36_000.0, 72_000.0])
+    func spikesLandAtTheirInstant(at start: Double) throws {
+        var profile = Self.day
+        profile.spikes = [Spike(label: "flash", start: start, duration: 300, level: 3)]
+        let plan = try Plan(profile: profile, scale: RunScale(peakRate: 600, compression: .speed(960)))
+        let instant = plan.realTime(atProfile: start)
+        #expect(plan.rate(atReal: instant + 1e-6) == 600)
+        #expect(plan.rate(atReal: instant + 300 / 960 - 1e-6) == 600)
+        #expect(plan.rate(atReal: instant + 300 / 960 + 1e-6) < 600 / 3 + 1e-9)
+        if start > 0 { #expect(plan.rate(atReal: instant - 1e-6) < 600 / 3 + 1e-9) }
+        let spikeSlots = plan.slots.filter { $0.spike == 0 }
+        #expect(spikeSlots.count == 1)
+        #expect(spikeSlots.first?.start == start)
+        #expect(spikeSlots.first?.end == start + 300)
+    }
+
+    @Test func slotsPartitionTheWindow() throws {
+        var profile = Self.day
+        profile.spikes = [
+            Spike(label: "a", start: 0, duration: 300, level: 2), Spike(label: "b", start: 3600 * 9.5, duration: 3600, level: 2),
+        ]
+        let plan = try Plan(profile: profile, scale: RunScale(peakRate: 10, compression: .speed(1000)))
+        #expect(plan.slots.first?.start == 0)
+        #expect(plan.slots.last?.end == 86_400)
+        for (a, b) in zip(plan.slots, plan.slots.dropFirst()) { #expect(a.end == b.start) }
+        // Spike b crosses from hour 9 into hour 10: one slot in each.
+        #expect(plan.slots.filter { $0.spike == 1 }.map(\.period) == [9, 10])
+        #expect(plan.slots.map(\.index) == Array(0..<plan.slots.count))
+        let t = plan.realTime(atProfile: 9.75 * 3600)
+        #expect(plan.slots[plan.slotIndex(atReal: t)].spike == 1)
+    }
+
+    @Test func stagesRampLinearly() throws {
+        let profile = Profile(name: "gate", shape: .stages([
+            Stage(duration: 10, from: 0, to: 1), Stage(duration: 20, to: 1), Stage(duration: 10, to: 0),
+        ]))
+        let plan = try Plan(profile: profile, scale: RunScale(peakRate: 100, compression: .speed(1)))
+        #expect(plan.duration == 40)
+        #expect(abs(plan.rate(atReal: 5) - 50) < 1e-9)
+        #expect(abs(plan.rate(atReal: 20) - 100) < 1e-9)
+        #expect(abs(plan.expectedTotal - (500 + 2000 + 500)) < 1e-9)
+        #expect(profile.periods.map(\.label) == ["stage 1", "stage 2", "stage 3"])
+    }
+}

@@ -1,0 +1,115 @@
+import Testing
+
+@testable import StampedeCore
+
+struct RunAggregatorTests {
+    static let profile = Profile(
+        name: "two-hours", shape: .hourly([1, 2]), spikes: [Spike(label: "flash", start: 3600, duration: 600, level: 2)])
+
+    static func plan() throws -> Plan {
+        try Plan(profile: profile, scale: RunScale(peakRate: 100, compression: .duration(10)))
+    }
+
+    static func histogram(_ values: [UInt64]) -> SparseHistogram {
+        var histogram = LatencyHistogram()
+        for value in values { histogram.record(microseconds: value) }
+        return histogram.sparse
+    }
+
+    static func counts(planned: Int, started: Int, succeeded: Int, failed: Int = 0) -> ArrivalCounts {
+        var counts = ArrivalCounts()
+        counts.planned = planned
+        counts.started = started
+        counts.dropped = planned - started
+        counts.succeeded = succeeded
+        counts.failed = failed
+        if failed > 0 { counts.failures[.timeout] = failed }
+        return counts
+    }
+
+    static func requests(ok: Int, failed: Int = 0, throttled: Int = 0) -> RequestCounts {
+        var counts = RequestCounts()
+        counts.requests = ok + failed + throttled
+        counts.ok = ok
+        counts.failed = failed
+        counts.throttled = throttled
+        if failed > 0 { counts.errors[.status5xx] = failed }
+        return counts
+    }
+
+    @Test func mergesWorkersAndIntervalsExactly() throws {
+        let plan = try Self.plan()
+        // Slots: hour 0, the spike (start of hour 1), the rest of hour 1.
+        #expect(plan.slots.map(\.period) == [0, 1, 1])
+        var aggregator = RunAggregator(plan: plan, flows: [("buy", ["browse", "order"])])
+        let workers = ["w1", "w2", "w3"]
+        var all: [UInt64] = []
+        for (n, worker) in workers.enumerated() {
+            for second in 0..<3 {
+                let values = (0..<50).map { UInt64(1_000 * (n + 1) + second * 7 + $0 * 13) }
+                all += values
+                aggregator.add(IntervalReport(
+                    worker: worker, second: second,
+                    slots: [SlotRecord(slot: second % 3, counts: Self.counts(planned: 10, started: 9, succeeded: 8, failed: 1))],
+                    steps: [StepRecord(slot: second % 3, flow: "buy", step: "browse",
+                                       counts: Self.requests(ok: 48, failed: 1, throttled: 1),
+                                       corrected: Self.histogram(values), uncorrected: Self.histogram(values.map { $0 / 2 }))],
+                    inFlight: 4))
+            }
+        }
+        let report = aggregator.report(info: Self.info())
+        #expect(report.totals.shoppers.planned == 90)
+        #expect(report.totals.shoppers.started == 81)
+        #expect(report.totals.shoppers.dropped == 9)
+        #expect(report.totals.shoppers.started == report.totals.shoppers.ended)
+        #expect(report.totals.requests.requests == 450)
+        #expect(report.totals.requests.throttled == 9)
+        #expect(report.totals.requests.errors[.status5xx] == 9)
+        var union = LatencyHistogram()
+        for value in all { union.record(microseconds: value) }
+        #expect(report.totals.corrected == union.summary)
+        #expect(report.steps.map(\.step) == ["browse", "order"])
+        #expect(report.steps[1].requests.requests == 0)
+        #expect(report.periods.map(\.label) == ["00:00", "01:00"])
+        #expect(report.periods[0].shoppers.planned == 30)
+        #expect(report.periods[1].shoppers.planned == 60)
+        #expect(report.timeline.count == 3)
+        #expect(report.timeline[0].inFlight == 12)
+        #expect(report.timeline[2].shoppers.planned == 30)
+        #expect(report.spikes.count == 1)
+        #expect(report.spikes[0].shoppers.planned == 30)
+        // Expected arrivals add up to the plan, per period and in the spike.
+        #expect(abs(report.periods.map(\.expected).reduce(0, +) - plan.expectedTotal) < 1e-9)
+    }
+
+    @Test func theOrderOfArrivalDoesNotMatter() throws {
+        let plan = try Self.plan()
+        let reports = (0..<6).map { second in
+            IntervalReport(
+                worker: "w\(second % 2)", second: second / 2,
+                slots: [SlotRecord(slot: second % 3, counts: Self.counts(planned: second + 1, started: second, succeeded: second))],
+                steps: [StepRecord(slot: 0, flow: "buy", step: "browse", counts: Self.requests(ok: 3),
+                                   corrected: Self.histogram([UInt64(second * 100 + 1), 5, 900]), uncorrected: Self.histogram([1]))])
+        }
+        var forward = RunAggregator(plan: plan, flows: [("buy", ["browse"])])
+        var backward = RunAggregator(plan: plan, flows: [("buy", ["browse"])])
+        reports.forEach { forward.add($0) }
+        reports.reversed().forEach { backward.add($0) }
+        #expect(forward.report(info: Self.info()) == backward.report(info: Self.info()))
+    }
+
+    @Test func intervalsThatDoNotFitThePlanAreNamed() throws {
+        let plan = try Self.plan()
+        let bad = IntervalReport(worker: "w", second: 0, slots: [SlotRecord(slot: 9, counts: ArrivalCounts())])
+        #expect(bad.problem(slotCount: plan.slots.count, maxSecond: 100) != nil)
+        #expect(IntervalReport(worker: "w", second: -1).problem(slotCount: 3, maxSecond: 100) != nil)
+        #expect(IntervalReport(worker: "w", second: 1).problem(slotCount: 3, maxSecond: 100) == nil)
+    }
+
+    static func info() -> RunInfo {
+        RunInfo(
+            id: "t", profile: "p", profileTitle: "", timeZone: "UTC", scenario: "s", target: "http://127.0.0.1:1",
+            seed: 1, arrivals: .poisson, peakRate: 100, speed: 1, window: "", plannedSeconds: 10, actualSeconds: 10,
+            startedAt: "", workers: 1, maxShoppers: 1, connections: 1, interrupted: false)
+    }
+}

@@ -1,0 +1,127 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import StampedeTestKit
+import Testing
+
+@testable import StampedeHTTP
+
+@Suite(.timeLimit(.minutes(1)))
+struct HTTPClientTests {
+    static func withServer(
+        _ script: @escaping @Sendable (String) -> ScriptedHTTPServer.Behaviour,
+        connections: Int = 4,
+        _ body: (HTTPClient, ScriptedHTTPServer, Origin) async throws -> Void
+    ) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTPServer.start(group: group) { script($0.uri) }
+        try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: connections, connectTimeout: .seconds(2))) {
+            client in
+            try await body(client, server, Origin(url: server.baseURL)!)
+        }
+        await server.close()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func keepAliveReusesConnections() async throws {
+        try await Self.withServer({ _ in .respond(status: 200, body: "hello") }) { client, server, origin in
+            for _ in 0..<20 {
+                let response = try await client.execute(HTTPRequest(target: "/"), to: origin, timeout: .seconds(5))
+                #expect(response.status == 200)
+                #expect(String(buffer: response.body) == "hello")
+                #expect(response.completedAt >= response.sentAt)
+            }
+            #expect(server.connections == 1)
+            #expect(server.requests == 20)
+        }
+    }
+
+    @Test func theConnectionCapHoldsUnderConcurrency() async throws {
+        try await Self.withServer({ _ in .respond(status: 200, body: "ok", delay: .milliseconds(20)) }, connections: 3) {
+            client, server, origin in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<30 {
+                    group.addTask { try await client.execute(HTTPRequest(target: "/"), to: origin, timeout: .seconds(5)).status }
+                }
+                for try await status in group { #expect(status == 200) }
+            }
+            #expect(server.maxOpenConnections <= 3)
+            #expect(server.requests == 30)
+        }
+    }
+
+    @Test func connectionCloseIsHonoured() async throws {
+        try await Self.withServer({ _ in .respond(status: 200, body: "x", keepAlive: false) }) { client, server, origin in
+            for _ in 0..<3 { _ = try await client.execute(HTTPRequest(target: "/"), to: origin, timeout: .seconds(5)) }
+            #expect(server.connections == 3)
+        }
+    }
+
+    static func failure(
+        _ behaviour: ScriptedHTTPServer.Behaviour, timeout: Duration = .seconds(5)
+    ) async throws -> HTTPClientError? {
+        var caught: HTTPClientError?
+        try await withServer({ path in path == "/bad" ? behaviour : .respond(status: 200, body: "fine") }) {
+            client, _, origin in
+            do {
+                _ = try await client.execute(HTTPRequest(target: "/bad"), to: origin, timeout: timeout)
+            } catch {
+                caught = error as? HTTPClientError
+            }
+            // The pool recovers: the next request works.
+            let next = try await client.execute(HTTPRequest(target: "/ok"), to: origin, timeout: .seconds(5))
+            #expect(next.status == 200)
+        }
+        return caught
+    }
+
+    @Test func garbageIsAProtocolError() async throws {
+        let error = try await Self.failure(.garbage(Array("NOT HTTP AT ALL\r\n\r\n".utf8)))
+        #expect(error?.code == .protocol)
+    }
+
+    @Test func aConnectionClosedMidResponseIsAReset() async throws {
+        let error = try await Self.failure(.closeMidResponse)
+        #expect(error?.code == .reset)
+    }
+
+    @Test func noAnswerIsATimeout() async throws {
+        let began = ContinuousClock.now
+        let error = try await Self.failure(.hang, timeout: .milliseconds(300))
+        #expect(error?.code == .timeout)
+        #expect(ContinuousClock.now - began < .seconds(3))
+    }
+
+    @Test func aClosedPortIsAConnectError() async throws {
+        // Bind and close a listener to find a port nobody listens on.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTPServer.start(group: group) { _ in .hang }
+        let port = server.port
+        await server.close()
+        try await group.shutdownGracefully()
+        try await withHTTPClient { client in
+            await #expect(throws: HTTPClientError.self) {
+                do {
+                    _ = try await client.execute(HTTPRequest(target: "/"), to: Origin(scheme: .http, host: "127.0.0.1", port: port),
+                                                 timeout: .seconds(3))
+                } catch {
+                    #expect((error as? HTTPClientError)?.code == .connect)
+                    throw error
+                }
+            }
+        }
+    }
+
+    @Test func originsParse() {
+        #expect(Origin(url: "http://127.0.0.1:8080/x") == Origin(scheme: .http, host: "127.0.0.1", port: 8080))
+        #expect(Origin(url: "https://shop.example")?.port == 443)
+        #expect(Origin(url: "http://[::1]:9000")?.host == "::1")
+        #expect(Origin(url: "http://[::1]:9000")?.hostHeader == "[::1]:9000")
+        #expect(Origin(url: "ftp://x") == nil)
+        #expect(Origin(url: "http://x:99999") == nil)
+        #expect(Origin(url: "http://127.0.0.1")!.isLoopback)
+        #expect(Origin(url: "http://[::1]:1")!.isLoopback)
+        #expect(!Origin(url: "http://10.0.0.1")!.isLoopback)
+        #expect(!Origin(url: "http://127.evil.com")!.isLoopback)
+    }
+}

@@ -1,0 +1,84 @@
+import Testing
+
+@testable import StampedeHTTP
+
+struct PoolStateMachineTests {
+    @Test func opensUpToTheCapThenQueues() {
+        var pool = PoolStateMachine(maxConnections: 2)
+        #expect(pool.lease(waiter: 1) == .waitAndConnect(0))
+        #expect(pool.lease(waiter: 2) == .waitAndConnect(1))
+        #expect(pool.lease(waiter: 3) == .wait)
+        #expect(pool.connectionCount == 2)
+        #expect(pool.connected(0) == .hand(0, to: 1))
+        #expect(pool.connected(1) == .hand(1, to: 2))
+        // Waiter 3 gets the first connection back.
+        #expect(pool.release(0, reusable: true) == .hand(0, to: 3))
+        #expect(pool.release(1, reusable: true) == .none)
+        #expect(pool.idle == [1])
+        #expect(pool.lease(waiter: 4) == .use(1))
+    }
+
+    @Test func theMostRecentlyUsedIdleConnectionIsReusedFirst() {
+        var pool = PoolStateMachine(maxConnections: 3)
+        for waiter in 0..<3 { _ = pool.lease(waiter: waiter) }
+        for connection in 0..<3 { _ = pool.connected(connection) }
+        _ = pool.release(2, reusable: true)
+        _ = pool.release(0, reusable: true)
+        #expect(pool.lease(waiter: 9) == .use(0))
+    }
+
+    @Test func aFailedConnectFailsOneWaiterAndRetriesForTheRest() {
+        var pool = PoolStateMachine(maxConnections: 1)
+        #expect(pool.lease(waiter: 1) == .waitAndConnect(0))
+        #expect(pool.lease(waiter: 2) == .wait)
+        let (failed, next) = pool.connectFailed(0)
+        #expect(failed == 1)
+        #expect(next == .connect(1))
+        #expect(pool.connected(1) == .hand(1, to: 2))
+    }
+
+    @Test func aConnectionThatCannotBeReusedIsReplacedForTheQueue() {
+        var pool = PoolStateMachine(maxConnections: 1)
+        _ = pool.lease(waiter: 1)
+        _ = pool.connected(0)
+        #expect(pool.lease(waiter: 2) == .wait)
+        #expect(pool.release(0, reusable: false) == .closeAndConnect(0, 1))
+        #expect(pool.release(0, reusable: false) == .none)
+        #expect(pool.connectionCount == 1)
+    }
+
+    @Test func aCancelledWaiterLeavesTheQueue() {
+        var pool = PoolStateMachine(maxConnections: 1)
+        _ = pool.lease(waiter: 1)
+        _ = pool.lease(waiter: 2)
+        let first = pool.cancel(waiter: 1)
+        let second = pool.cancel(waiter: 1)
+        #expect(first && !second)
+        #expect(pool.connected(0) == .hand(0, to: 2))
+    }
+
+    @Test func anIdleConnectionClosedByTheServerIsForgotten() {
+        var pool = PoolStateMachine(maxConnections: 1)
+        _ = pool.lease(waiter: 1)
+        _ = pool.connected(0)
+        _ = pool.release(0, reusable: true)
+        #expect(pool.closed(0) == .none)
+        #expect(pool.connectionCount == 0)
+        #expect(pool.lease(waiter: 2) == .waitAndConnect(1))
+    }
+
+    @Test func shutDownFailsWaitersAndClosesIdleConnections() {
+        var pool = PoolStateMachine(maxConnections: 2)
+        _ = pool.lease(waiter: 1)
+        _ = pool.connected(0)
+        _ = pool.release(0, reusable: true)
+        _ = pool.lease(waiter: 2)
+        _ = pool.lease(waiter: 3)
+        let (waiters, closing) = pool.shutDown()
+        #expect(waiters == [3])
+        #expect(closing == [])
+        #expect(pool.lease(waiter: 4) == .refuse)
+        #expect(pool.release(0, reusable: true) == .close(0))
+        #expect(pool.connected(1) == .close(1))
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import StampedeHTTP
+import StampedeTestKit
+import Testing
+
+@testable import StampedeShop
+
+@Suite(.timeLimit(.minutes(1)))
+struct ReferenceShopTests {
+    static func post(_ client: HTTPClient, _ origin: Origin, _ path: String, _ json: String, cookie: String? = nil) async throws
+        -> HTTPResponse
+    {
+        var request = HTTPRequest(method: .POST, target: path, body: ByteBuffer(string: json))
+        request.headers.add(name: "content-type", value: "application/json")
+        if let cookie { request.headers.add(name: "cookie", value: cookie) }
+        return try await client.execute(request, to: origin, timeout: .seconds(10))
+    }
+
+    /// `crowd` shoppers order one unit of a SKU with `stock` units, all at once.
+    static func burst(mode: InventoryMode, stock: Int, crowd: Int) async throws -> (confirmed: Int, soldOut: Int, books: Inventory.Item) {
+        let catalog = [Product(sku: "FLASH-1", name: "1-yuan phone", price: 100, stock: stock)]
+        return try await withReferenceShop(ShopConfiguration(inventory: mode, catalog: catalog)) { shop, url in
+            try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: crowd)) { client in
+                let origin = Origin(url: url)!
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<crowd {
+                        group.addTask { try await post(client, origin, "/orders", #"{"sku":"FLASH-1","qty":1}"#).status }
+                    }
+                    return try await group.reduce(into: [Int]()) { $0.append($1) }
+                }
+                let books = shop.inventory.snapshot()[0]
+                return (statuses.filter { $0 == 201 }.count, statuses.filter { $0 == 409 }.count, books)
+            }
+        }
+    }
+
+    @Test func racyInventoryOversellsUnderABurst() async throws {
+        let result = try await Self.burst(mode: .racy, stock: 20, crowd: 200)
+        #expect(result.confirmed > 20, "racy mode confirmed only \(result.confirmed)")
+        // The shop's own books admit it: more reserved than there ever was.
+        #expect(result.books.reserved == result.confirmed)
+        #expect(result.books.reserved + result.books.sold > result.books.initial)
+        #expect(result.confirmed + result.soldOut == 200)
+    }
+
+    @Test func atomicInventoryNeverOversells() async throws {
+        let result = try await Self.burst(mode: .atomic, stock: 20, crowd: 200)
+        #expect(result.confirmed == 20)
+        #expect(result.soldOut == 180)
+        #expect(result.books.stock == 0)
+        #expect(result.books.reserved == 20)
+    }
+
+    @Test func aShopperCanBrowseCartOrderAndPay() async throws {
+        try await withReferenceShop { shop, url in
+            try await withHTTPClient { client in
+                let origin = Origin(url: url)!
+                let products = try await client.execute(HTTPRequest(target: "/products"), to: origin, timeout: .seconds(5))
+                #expect(products.status == 200)
+                let setCookie = try #require(products.headers["set-cookie"].first)
+                #expect(setCookie.hasPrefix("sid="))
+                let cookie = String(setCookie.split(separator: ";")[0])
+                let cart = try await Self.post(client, origin, "/cart/items", #"{"sku":"SKU-0003","qty":2}"#, cookie: cookie)
+                #expect(cart.status == 200)
+                #expect(String(buffer: cart.body).contains(#""quantity":2"#))
+                let order = try await Self.post(client, origin, "/orders", #"{"sku":"SKU-0003"}"#, cookie: cookie)
+                #expect(order.status == 201)
+                let id = try #require(String(buffer: order.body).firstMatch(of: /"id":"(ord-\d+)"/)?.output.1)
+                let paid = try await Self.post(client, origin, "/orders/\(id)/pay", "{}")
+                #expect(paid.status == 200)
+                let again = try await Self.post(client, origin, "/orders/\(id)/pay", "{}")
+                #expect(again.status == 409)
+                let truth = shop.groundTruth()
+                let item = try #require(truth.skus.first { $0.sku == "SKU-0003" })
+                #expect(item.sold == 1 && item.reserved == 0 && item.stock == item.initial - 1)
+                #expect(truth.orders.paid == 1)
+                let missing = try await client.execute(HTTPRequest(target: "/products/NOPE"), to: origin, timeout: .seconds(5))
+                #expect(missing.status == 404)
+            }
+        }
+    }
+
+    @Test func faultsDelayAndStallRequests() async throws {
+        try await withReferenceShop { shop, url in
+            try await withHTTPClient { client in
+                let origin = Origin(url: url)!
+                shop.faults.setDelay(.milliseconds(150), for: .product)
+                let began = ContinuousClock.now
+                _ = try await client.execute(HTTPRequest(target: "/products/SKU-0001"), to: origin, timeout: .seconds(5))
+                #expect(ContinuousClock.now - began >= .milliseconds(150))
+                let set = try await Self.post(client, origin, "/admin/faults", #"{"stall_ms": 300, "delays": {"product": 0}}"#)
+                #expect(set.status == 200)
+                let stalled = ContinuousClock.now
+                _ = try await client.execute(HTTPRequest(target: "/products"), to: origin, timeout: .seconds(5))
+                #expect(ContinuousClock.now - stalled >= .milliseconds(250))
+            }
+        }
+    }
+
+    @Test func beyondTheInFlightLimitTheShopAnswers429() async throws {
+        try await withReferenceShop(ShopConfiguration(maxInFlight: 2)) { shop, url in
+            shop.faults.setDelay(.milliseconds(200), for: .products)
+            try await withHTTPClient { client in
+                let origin = Origin(url: url)!
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<10 {
+                        group.addTask { try await client.execute(HTTPRequest(target: "/products"), to: origin, timeout: .seconds(5)).status }
+                    }
+                    return try await group.reduce(into: [Int]()) { $0.append($1) }
+                }
+                #expect(statuses.filter { $0 == 200 }.count == 2)
+                #expect(statuses.filter { $0 == 429 }.count == 8)
+            }
+        }
+    }
+}
