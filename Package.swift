@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "stampede", targets: ["stampede"]),
+        .executable(name: "stampede-coordinator", targets: ["stampede-coordinator"]),
+        .executable(name: "stampede-worker", targets: ["stampede-worker"]),
         .library(name: "StampedeCore", targets: ["StampedeCore"]),
         .library(name: "StampedeTestKit", targets: ["StampedeTestKit"]),
     ],
@@ -23,14 +25,21 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", exact: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", exact: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", exact: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
     ],
     targets: [
         // Pure: profiles, plans, pacing, scenarios, histograms, the result model. No I/O, no clock reads.
         .target(
             name: "StampedeCore",
-            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: swiftSettings
         ),
+        // The monotonic clock every process on a machine shares (nanoseconds), for instants that cross processes.
+        .target(name: "StampedeClock", swiftSettings: swiftSettings),
         // YAML → core types, every problem reported at once with file:line:column and path.
         .target(
             name: "StampedeConfig",
@@ -48,12 +57,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Scheduler, shoppers, recorder.
+        // The coordinator-worker protocol: the .proto, its generated code (scripts/generate-protocol), conversions.
+        .target(
+            name: "StampedeProtocol",
+            dependencies: [
+                "StampedeCore", "StampedeClock",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Proto"],
+            swiftSettings: swiftSettings
+        ),
+        // Scheduler, shoppers, recorder; the worker agent that takes orders from a coordinator.
         .target(
             name: "StampedeWorker",
             dependencies: [
-                "StampedeCore", "StampedeHTTP",
+                "StampedeCore", "StampedeHTTP", "StampedeProtocol", "StampedeClock",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -61,19 +86,29 @@ let package = Package(
         .target(
             name: "StampedeCoordinator",
             dependencies: [
-                "StampedeCore", "StampedeWorker", "StampedeReport",
+                "StampedeCore", "StampedeWorker", "StampedeReport", "StampedeProtocol", "StampedeClock",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
         // Console and JSON renderers of the result model.
-        .target(name: "StampedeReport", dependencies: ["StampedeCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "StampedeReport",
+            dependencies: ["StampedeCore", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: swiftSettings),
         // The reference checkout shop.
         .target(
             name: "StampedeShop",
             dependencies: [
+                "StampedeClock",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -81,7 +116,7 @@ let package = Package(
         .target(
             name: "StampedeTestKit",
             dependencies: [
-                "StampedeCore", "StampedeShop", "StampedeWorker", "StampedeHTTP",
+                "StampedeCore", "StampedeShop", "StampedeWorker", "StampedeHTTP", "StampedeCoordinator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -90,19 +125,36 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "stampede",
+        // The command-line interface: argument parsing and wiring only.
+        .target(
+            name: "StampedeCLI",
             dependencies: [
                 "StampedeCore", "StampedeConfig", "StampedeCoordinator", "StampedeWorker", "StampedeReport",
-                "StampedeShop",
+                "StampedeShop", "StampedeHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "StampedeCoreTests", dependencies: ["StampedeCore"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "stampede",
+            dependencies: ["StampedeCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "stampede-coordinator",
+            dependencies: ["StampedeCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "stampede-worker",
+            dependencies: ["StampedeCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StampedeCoreTests",
+            dependencies: ["StampedeCore", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "StampedeConfigTests", dependencies: ["StampedeConfig", "StampedeCore"],
             resources: [.copy("Malformed")], swiftSettings: swiftSettings),
@@ -131,8 +183,14 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StampedeCoordinatorTests",
-            dependencies: ["StampedeCoordinator", "StampedeReport", "StampedeCore", "StampedeTestKit", "StampedeShop",
-                           "StampedeWorker", "StampedeHTTP"],
+            dependencies: [
+                "StampedeCoordinator", "StampedeReport", "StampedeCore", "StampedeTestKit", "StampedeShop",
+                "StampedeWorker", "StampedeHTTP", "StampedeProtocol", "StampedeClock",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ],
             swiftSettings: swiftSettings),
     ]
 )

@@ -68,6 +68,26 @@ public enum ConsoleReport {
         }
         out += periods.render()
 
+        if report.workers.count > 1 || !report.gaps.isEmpty {
+            out += "\nWorkers\n"
+            var workers = TextTable(["worker", "status", "intervals", "planned", "started", "dropped", "failed"])
+            for worker in report.workers {
+                workers.add([
+                    worker.name, worker.status.rawValue, Format.count(worker.intervals), Format.count(worker.shoppers.planned),
+                    Format.count(worker.shoppers.started), Format.count(worker.shoppers.dropped),
+                    Format.count(worker.shoppers.failed),
+                ])
+            }
+            out += workers.render()
+            for gap in report.gaps {
+                out += "  GAP: \(gap.worker) lost at \(Format.fixed(gap.lostAt, 1)) s; its share "
+                    + "(\(Format.percent(gap.share))) went to the others from \(Format.fixed(gap.to, 0)) s; "
+                    + "\(Format.count(gap.plannedNotSent)) planned arrivals due in [\(Format.fixed(gap.from, 0)), "
+                    + "\(Format.fixed(gap.to, 0))) s were not sent (or their results were lost); "
+                    + "\(Format.count(gap.unfinishedShoppers)) shoppers it had going count as failed (worker_lost)\n"
+            }
+        }
+
         if !report.spikes.isEmpty {
             out += "\nSpikes: achieved arrival rate inside the spike against the rest of its hour\n"
             var spikes = TextTable(["spike", "at", "lasted", "expected", "started", "rate/s", "base/s", "x", "p99 ms"],

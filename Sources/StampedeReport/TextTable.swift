@@ -30,9 +30,10 @@ struct TextTable {
     }
 }
 
-enum Format {
+/// Number formatting shared by every text report.
+public enum Format {
     /// 12,345
-    static func count(_ value: Int) -> String {
+    public static func count(_ value: Int) -> String {
         let digits = String(abs(value))
         var grouped = ""
         for (index, character) in digits.enumerated() {
@@ -42,10 +43,10 @@ enum Format {
         return value < 0 ? "-" + grouped : grouped
     }
 
-    static func count(_ value: Double) -> String { count(Int(value.rounded())) }
+    public static func count(_ value: Double) -> String { count(Int(value.rounded())) }
 
     /// Milliseconds with sensible precision: 0.412, 8.31, 153.2, 1,204.
-    static func milliseconds(_ value: Double) -> String {
+    public static func milliseconds(_ value: Double) -> String {
         switch value {
         case ..<1: fixed(value, 3)
         case ..<10: fixed(value, 2)
@@ -54,7 +55,7 @@ enum Format {
         }
     }
 
-    static func fixed(_ value: Double, _ digits: Int) -> String {
+    public static func fixed(_ value: Double, _ digits: Int) -> String {
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let rounded = (value * scale).rounded() / scale
@@ -68,16 +69,16 @@ enum Format {
         return text
     }
 
-    static func percent(_ fraction: Double) -> String { fixed(fraction * 100, 1) + "%" }
+    public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, 1) + "%" }
 
-    static func seconds(_ value: Double) -> String { fixed(value, value < 10 ? 2 : 1) + " s" }
+    public static func seconds(_ value: Double) -> String { fixed(value, value < 10 ? 2 : 1) + " s" }
 
-    static func bar(_ fraction: Double, width: Int = 24) -> String {
+    public static func bar(_ fraction: Double, width: Int = 24) -> String {
         let cells = Int((max(0, min(1, fraction)) * Double(width)).rounded())
         return String(repeating: "█", count: cells)
     }
 
-    static func errors(_ errors: [some CustomStringConvertible & Comparable: Int]) -> String {
+    public static func errors(_ errors: [some CustomStringConvertible & Comparable: Int]) -> String {
         errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key) \(count($0.value))" }
             .joined(separator: ", ")
     }

@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Logging
+import HTTPTypes
 import NIOCore
 import Synchronization
 
@@ -15,6 +16,7 @@ public struct ReferenceShop: Sendable {
     public let orders: OrderBook
     public let carts: Carts
     public let faults: ShopFaults
+    public let requests = RequestLog()
     private let prices: [String: Int]
 
     public init(configuration: ShopConfiguration) {
@@ -56,6 +58,7 @@ public struct ReferenceShop: Sendable {
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: RequestLogging(log: requests))
         if let limit = configuration.maxInFlight { router.add(middleware: InFlightLimit(limit: limit)) }
         router.get("/health") { _, _ in "ok" }
         router.get("/products") { request, _ in
@@ -174,4 +177,23 @@ struct InFlightLimit<Context: RequestContext>: RouterMiddleware {
         if now > limit { return Response(status: .tooManyRequests) }
         return try await next(request, context)
     }
+}
+
+/// Logs every request before anything else looks at it.
+struct RequestLogging<Context: RequestContext>: RouterMiddleware {
+    let log: RequestLog
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        log.append(
+            worker: request.headers[.stampedeWorker], shopper: request.headers[.stampedeShopper].flatMap { UInt64($0) },
+            method: request.method.rawValue, path: request.uri.path)
+        return try await next(request, context)
+    }
+}
+
+extension HTTPField.Name {
+    static let stampedeWorker = Self("x-stampede-worker")!
+    static let stampedeShopper = Self("x-stampede-shopper")!
 }

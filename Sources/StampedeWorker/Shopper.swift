@@ -13,6 +13,9 @@ struct Shopper {
     let runStart: ContinuousClock.Instant
     let requestTimeout: Duration
     let seed: UInt64
+    /// Sent as `x-stampede-worker` (with the shopper's number as `x-stampede-shopper`), so the target's logs can
+    /// tell workers and shoppers apart.
+    let worker: String
 
     func run(_ arrival: Arrival, slot: Int) async {
         var random = SeededRandom(seed: seed, stream: arrival.index)
@@ -21,6 +24,7 @@ struct Shopper {
         var variables = runtime.initialVariables(shopper: arrival.index, flow: flowIndex, &random)
         var cookies = CookieJar()
         var intended = runStart + .seconds(double: arrival.time)
+        let shopperID = String(arrival.index)
 
         for (stepIndex, step) in flow.steps.enumerated() {
             if intended > .now {
@@ -39,10 +43,12 @@ struct Shopper {
                     uncorrectedMicros: response.map { ($0.completedAt - $0.sentAt).microseconds })
             }
 
-            guard let request = Self.request(for: step, variables: variables, cookies: cookies) else {
+            guard var request = Self.request(for: step, variables: variables, cookies: cookies) else {
                 record(.failed(.request), nil)
                 return recorder.shopperEnded(slot: slot, .failed(.request))
             }
+            request.headers.add(name: "x-stampede-worker", value: worker)
+            request.headers.add(name: "x-stampede-shopper", value: shopperID)
             let response: HTTPResponse
             do {
                 response = try await client.execute(request, to: runtime.origin, timeout: requestTimeout)

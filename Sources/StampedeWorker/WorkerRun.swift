@@ -37,15 +37,19 @@ public struct WorkerSettings: Sendable {
 public struct WorkerRun: Sendable {
     public let plan: Plan
     public let runtime: ScenarioRuntime
-    public let share: Share
+    public let schedule: ShareSchedule
     public let settings: WorkerSettings
     public let recorder: Recorder
     public let logger: Logger
+    /// Where the coordinator's share changes arrive while the run goes.
+    public let changes = ShareChanges()
 
-    public init(plan: Plan, runtime: ScenarioRuntime, share: Share = .whole, settings: WorkerSettings, logger: Logger) {
+    public init(
+        plan: Plan, runtime: ScenarioRuntime, schedule: ShareSchedule = .whole, settings: WorkerSettings, logger: Logger
+    ) {
         self.plan = plan
         self.runtime = runtime
-        self.share = share
+        self.schedule = schedule
         self.settings = settings
         self.recorder = Recorder(worker: settings.name, scenario: runtime.scenario)
         self.logger = logger
@@ -76,10 +80,13 @@ public struct WorkerRun: Sendable {
         while true {
             let boundary = start + .seconds(second + 1)
             // Sleep in short steps so that the end of the run is noticed quickly.
-            while ContinuousClock.now < boundary && !progress.finished.load(ordering: .sequentiallyConsistent) {
+            // (A cancelled task's sleep returns at once: stop looping then, or the thread spins.)
+            while ContinuousClock.now < boundary && !progress.finished.load(ordering: .sequentiallyConsistent)
+                && !Task.isCancelled
+            {
                 try? await Task.sleep(until: min(boundary, .now + .milliseconds(50)), clock: .continuous)
             }
-            let done = progress.finished.load(ordering: .sequentiallyConsistent)
+            let done = progress.finished.load(ordering: .sequentiallyConsistent) || Task.isCancelled
             let report = recorder.close(second: second, inFlight: progress.inFlight.load(ordering: .relaxed))
             await emit(report)
             if done { return }
@@ -92,15 +99,17 @@ public struct WorkerRun: Sendable {
     ) async {
         let shopper = Shopper(
             runtime: runtime, client: client, recorder: recorder, plan: plan, runStart: start,
-            requestTimeout: settings.requestTimeout, seed: settings.seed)
-        var arrivals = ArrivalSequence(plan: plan, process: settings.arrivals, seed: settings.seed, share: share)
+            requestTimeout: settings.requestTimeout, seed: settings.seed, worker: settings.name)
+        var arrivals = ArrivalSequence(plan: plan, process: settings.arrivals, seed: settings.seed, schedule: schedule)
         let recorder = self.recorder
         let maxShoppers = settings.maxShoppers
         await withDiscardingTaskGroup { shoppers in
-            while !stop.isStopped, let next = arrivals.peekTime() {
+            while !stop.isStopped && !Task.isCancelled {
+                for change in changes.take() { arrivals.changeShare(to: change.share, from: change.from) }
+                guard let next = arrivals.peekTime() else { break }
                 let due = start + .seconds(double: next)
                 if due > .now {
-                    try? await Task.sleep(until: min(due, .now + .milliseconds(100)), clock: .continuous)
+                    try? await Task.sleep(until: min(due, .now + .milliseconds(50)), clock: .continuous)
                     continue
                 }
                 let now = ContinuousClock.now
@@ -122,10 +131,12 @@ public struct WorkerRun: Sendable {
             if let reason = stop.reason {
                 logger.info("stopping: no new shoppers", metadata: ["reason": "\(reason)"])
             }
-            let drain = stop.isStopped ? settings.stopDrainTimeout : settings.drainTimeout
+            let drain = stop.drain.map { min($0, settings.stopDrainTimeout) } ?? settings.drainTimeout
             let deadline = ContinuousClock.now + drain
             while progress.inFlight.load(ordering: .relaxed) > 0 {
-                if ContinuousClock.now >= deadline || (stop.isStopped && ContinuousClock.now + settings.stopDrainTimeout < deadline) {
+                // A stop asked for during the drain shortens it.
+                let limit = stop.drain.map { min(deadline, ContinuousClock.now + $0) } ?? deadline
+                if ContinuousClock.now >= limit || Task.isCancelled {
                     logger.info("cancelling shoppers still going", metadata: ["count": "\(progress.inFlight.load(ordering: .relaxed))"])
                     shoppers.cancelAll()
                     break

@@ -1,4 +1,4 @@
-import Logging
+import Foundation
 import StampedeCore
 import StampedeHTTP
 import StampedeShop
@@ -11,21 +11,26 @@ import Testing
 /// Real runs against the reference shop on loopback, a few seconds each. Serialized: they measure time.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct EndToEndTests {
+    /// A steady run through the real path: a coordinator and one worker over loopback gRPC.
     static func rehearse(
         seconds: Double, rate: Double, scenario: Scenario, target: String, arrivals: ArrivalProcess = .uniform,
-        maxShoppers: Int = 10_000, connections: Int = 64, seed: UInt64 = 1, stop: StopSignal = StopSignal(),
+        maxShoppers: Int = 10_000, connections: Int = 64, seed: UInt64 = 1, stopAfter: Duration? = nil,
         runs: String? = nil
     ) async throws -> RunReport {
         let profile = Profile(name: "steady", shape: .stages([Stage(duration: seconds, from: 1, to: 1)]))
         let record = RunRecord(
-            id: "test-\(seed)-\(Int(rate))", startedAt: "", profile: profile, scenario: scenario,
-            scale: RunScale(peakRate: rate, compression: .speed(1)), target: target, seed: seed, arrivals: arrivals,
-            workers: 1, maxShoppers: maxShoppers, connections: connections)
-        let rehearsal = LocalRehearsal(
-            record: record,
-            settings: WorkerSettings(seed: seed, arrivals: arrivals, maxShoppers: maxShoppers, requestTimeout: .seconds(5)),
-            runsDirectory: runs, client: HTTPClientConfiguration(maxConnectionsPerOrigin: connections))
-        return try await rehearsal.run(stop: stop, logger: Logger(label: "test"), progress: { _ in }).report
+            id: "test-\(seed)-\(Int(rate))-\(UUID().uuidString.prefix(6))", startedAt: "", profile: profile,
+            scenario: scenario, scale: RunScale(peakRate: rate, compression: .speed(1)), target: target, seed: seed,
+            arrivals: arrivals, workers: 1, maxShoppers: maxShoppers, connections: connections)
+        let settings = ClusterSettings(
+            expectedWorkers: 1, maxShoppersPerWorker: maxShoppers, connectionsPerWorker: connections,
+            requestTimeout: .seconds(5))
+        let result = try await LocalCluster.run(record: record, workers: 1, settings: settings, runs: runs) { context in
+            guard let stopAfter else { return }
+            try? await Task.sleep(for: stopAfter)
+            context.coordinator.stop(reason: "test")
+        }
+        return result.coordinator.report
     }
 
     static func expectAccounted(_ report: RunReport) {
@@ -62,8 +67,9 @@ struct EndToEndTests {
 
     @Test func aStallShowsInTheCorrectedFiguresAndLessInTheUncorrected() async throws {
         try await withReferenceShop { shop, url in
+            // The run starts about 1.1 s after the call (the coordinator waits for its worker, then 1 s).
             let stall = Task {
-                try await Task.sleep(for: .milliseconds(1_600))
+                try await Task.sleep(for: .milliseconds(2_700))
                 shop.faults.stall(for: .seconds(1))
             }
             let report = try await Self.rehearse(
@@ -135,16 +141,11 @@ struct EndToEndTests {
     @Test func aStoppedRunEndsSoonAndStillAccountsForEveryone() async throws {
         try await withReferenceShop { shop, url in
             shop.faults.setDelay(.milliseconds(5_000), for: .product)
-            let stop = StopSignal()
-            let stopper = Task {
-                try await Task.sleep(for: .milliseconds(800))
-                stop.stop(reason: "test")
-            }
             let began = ContinuousClock.now
             let report = try await Self.rehearse(
-                seconds: 30, rate: 20, scenario: TestPlans.gets(["/products", "/products/SKU-0001"]), target: url, stop: stop)
-            try await stopper.value
-            #expect(ContinuousClock.now - began < .seconds(8))
+                seconds: 30, rate: 20, scenario: TestPlans.gets(["/products", "/products/SKU-0001"]), target: url,
+                stopAfter: .milliseconds(1_800))
+            #expect(ContinuousClock.now - began < .seconds(6))
             #expect(report.run.interrupted)
             Self.expectAccounted(report)
             #expect(report.totals.shoppers.failures[.cancelled, default: 0] + report.totals.shoppers.failures[.timeout, default: 0] > 0)

@@ -1,4 +1,5 @@
 import Foundation
+import Histogram
 import Testing
 
 @testable import StampedeCore
@@ -11,6 +12,47 @@ struct HistogramTests {
             let u = random.nextUnit()
             return u < 0.98 ? 1_000 + random.next() % 4_000 : 50_000 + random.next() % 3_000_000
         }
+    }
+
+    /// Our layout and percentile rules are HdrHistogram's: the same values give the same figures as
+    /// hdrhistogram-swift (each percentile being the top of its bucket).
+    @Test(arguments: [1, 2, 3])
+    func figuresMatchHdrHistogramSwift(seed: UInt64) {
+        var ours = LatencyHistogram()
+        var reference = Histogram<UInt64>(
+            lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        var random = SeededRandom(seed: seed)
+        for _ in 0..<20_000 {
+            // Spread over the whole range, log-uniform.
+            let value = UInt64(exp(Double(random.nextUnit()) * log(59_000_000.0)))
+            ours.record(microseconds: value)
+            _ = reference.record(value)
+        }
+        for p in [0.0, 1, 25, 50, 75, 90, 99, 99.9, 99.99, 100] {
+            #expect(ours.microseconds(atPercentile: p)
+                == reference.highestEquivalentForValue(reference.valueAtPercentile(p)), "p\(p)")
+        }
+        let summary = ours.summary
+        #expect(summary.max == Double(reference.max) / 1000)
+        #expect(abs(summary.mean - reference.mean / 1000) < 1e-9 * summary.mean)
+        #expect(summary.p99 == Double(reference.highestEquivalentForValue(reference.valueAtPercentile(99))) / 1000)
+        for value in [0, 1, 2047, 2048, 2049, 4095, 4096, 123_456, 59_999_999, 60_000_000] as [UInt64] {
+            #expect(HistogramLayout.highestEquivalent(value) == reference.highestEquivalentForValue(value))
+            #expect(HistogramLayout.medianEquivalent(value) == reference.medianEquivalentForValue(value))
+            #expect(HistogramLayout.lowestEquivalent(value) == reference.lowestEquivalentForValue(value))
+        }
+    }
+
+    @Test func aHistogramAndItsSparseFormGiveTheSameFigures() {
+        var histogram = LatencyHistogram()
+        for value in Self.values(seed: 4, count: 5_000) { histogram.record(microseconds: value) }
+        for p in [50.0, 90, 99, 99.9, 100] {
+            let fromSparse = HistogramAccumulator.percentile(p, of: histogram.sparse)
+            #expect(fromSparse == histogram.microseconds(atPercentile: p))
+        }
+        var reset = histogram
+        reset.reset()
+        #expect(reset.isEmpty && reset.sparse.isEmpty && reset == LatencyHistogram())
     }
 
     @Test func sparseFormRebuildsTheSameHistogram() {

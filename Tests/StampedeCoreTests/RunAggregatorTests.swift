@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import StampedeCore
@@ -96,6 +97,21 @@ struct RunAggregatorTests {
         reports.forEach { forward.add($0) }
         reports.reversed().forEach { backward.add($0) }
         #expect(forward.report(info: Self.info()) == backward.report(info: Self.info()))
+    }
+
+    @Test func theJSONLineReadsBackAsTheSameInterval() throws {
+        var counts = Self.counts(planned: 5, started: 4, succeeded: 2, failed: 2)
+        counts.failures[ErrorLabel(rawValue: "odd \"label\"")] = 1
+        var requests = Self.requests(ok: 3, failed: 2, throttled: 1)
+        requests.errors[.timeout] = 1
+        let interval = IntervalReport(
+            worker: "w\\1", second: 7,
+            slots: [SlotRecord(slot: 2, counts: counts), SlotRecord(slot: 3, counts: ArrivalCounts())],
+            steps: [StepRecord(slot: 2, flow: "buy \"now\"", step: "päy", counts: requests,
+                               corrected: Self.histogram([5, 900, 77_000]), uncorrected: Self.histogram([]))],
+            inFlight: 9)
+        let decoded = try JSONDecoder().decode(IntervalReport.self, from: Data(interval.jsonLine().utf8))
+        #expect(decoded == interval)
     }
 
     @Test func intervalsThatDoNotFitThePlanAreNamed() throws {

@@ -22,5 +22,16 @@ public struct HistogramAccumulator: Sendable, Equatable {
 
     public var histogram: LatencyHistogram { LatencyHistogram(sparse) }
 
-    public var summary: LatencySummary { isEmpty ? .empty : histogram.summary }
+    public var summary: LatencySummary { sparse.summary }
+
+    /// The value at one percentile of a sparse histogram (the top of its bucket).
+    public static func percentile(_ percentile: Double, of sparse: SparseHistogram) -> UInt64 {
+        let target = HistogramLayout.countAt(percentile: percentile, total: sparse.totalCount)
+        var running: UInt64 = 0
+        for (value, count) in zip(sparse.values, sparse.counts) {
+            running &+= count
+            if running >= target { return HistogramLayout.highestEquivalent(value) }
+        }
+        return sparse.values.last.map(HistogramLayout.highestEquivalent) ?? 0
+    }
 }

@@ -1,28 +1,29 @@
-public import Histogram
-
-/// Latencies in microseconds, from 1 µs to 60 s at three significant digits: one layout everywhere, so any two
-/// histograms merge exactly.
-public struct LatencyHistogram: Sendable {
-    public static let highestMicroseconds: UInt64 = 60_000_000
+/// Latencies in microseconds, from 1 µs to 60 s at three significant digits, in HdrHistogram's layout
+/// (``HistogramLayout``): one layout everywhere, so any two histograms merge exactly. A flat array of counts:
+/// recording is an index computation and an add; extracting the recorded buckets is one pass.
+public struct LatencyHistogram: Sendable, Equatable {
+    public static let highestMicroseconds = HistogramLayout.highestTrackable
 
     @usableFromInline
-    var histogram: Histogram<UInt64>
+    var counts: [UInt64]
+    @usableFromInline var total: UInt64 = 0
+    public var count: UInt64 { total }
+    /// The lowest and highest index counted, to keep passes short.
+    @usableFromInline var lowestIndex = Int.max
+    @usableFromInline var highestIndex = -1
 
     public init() {
-        histogram = Histogram(
-            lowestDiscernibleValue: 1, highestTrackableValue: Self.highestMicroseconds,
-            numberOfSignificantValueDigits: .three)
+        counts = Array(repeating: 0, count: HistogramLayout.countsLength)
     }
 
     /// Records one latency; values beyond 60 s count as 60 s.
     @inlinable
-    public mutating func record(microseconds: UInt64) {
-        _ = histogram.record(Swift.min(microseconds, Self.highestMicroseconds))
-    }
-
-    @inlinable
-    public mutating func record(microseconds: UInt64, count: UInt64) {
-        _ = histogram.record(Swift.min(microseconds, Self.highestMicroseconds), count: count)
+    public mutating func record(microseconds: UInt64, count: UInt64 = 1) {
+        let index = HistogramLayout.index(of: Swift.min(microseconds, Self.highestMicroseconds))
+        counts[index] &+= count
+        total &+= count
+        if index < lowestIndex { lowestIndex = index }
+        if index > highestIndex { highestIndex = index }
     }
 
     /// Records a latency given in seconds (negative values count as 0).
@@ -32,46 +33,38 @@ public struct LatencyHistogram: Sendable {
     }
 
     public mutating func merge(_ other: LatencyHistogram) {
-        histogram.add(other.histogram)
+        guard !other.isEmpty else { return }
+        for index in other.lowestIndex...other.highestIndex where other.counts[index] > 0 {
+            counts[index] &+= other.counts[index]
+        }
+        total &+= other.total
+        lowestIndex = Swift.min(lowestIndex, other.lowestIndex)
+        highestIndex = Swift.max(highestIndex, other.highestIndex)
     }
 
     public mutating func merge(_ sparse: SparseHistogram) {
         for (value, count) in zip(sparse.values, sparse.counts) { record(microseconds: value, count: count) }
     }
 
-    public mutating func reset() { histogram.reset() }
-
-    public var count: UInt64 { histogram.totalCount }
-    public var isEmpty: Bool { histogram.totalCount == 0 }
-
-    /// The value at a percentile (0–100), in microseconds; 0 when empty. Always the top of its bucket (never the
-    /// exact maximum, which a histogram rebuilt from buckets cannot know), so a histogram and its sparse copy
-    /// report the same figures.
-    public func microseconds(atPercentile percentile: Double) -> UInt64 {
-        isEmpty ? 0 : histogram.highestEquivalentForValue(histogram.valueAtPercentile(percentile))
+    /// Empties the histogram, keeping its memory.
+    public mutating func reset() {
+        guard !isEmpty else { return }
+        for index in lowestIndex...highestIndex { counts[index] = 0 }
+        total = 0
+        lowestIndex = .max
+        highestIndex = -1
     }
 
-    public var maxMicroseconds: UInt64 { isEmpty ? 0 : histogram.max }
+    public var isEmpty: Bool { count == 0 }
 
-    public var summary: LatencySummary {
-        LatencySummary(
-            count: count,
-            p50: Self.milliseconds(microseconds(atPercentile: 50)),
-            p90: Self.milliseconds(microseconds(atPercentile: 90)),
-            p99: Self.milliseconds(microseconds(atPercentile: 99)),
-            p999: Self.milliseconds(microseconds(atPercentile: 99.9)),
-            max: Self.milliseconds(maxMicroseconds),
-            mean: isEmpty ? 0 : histogram.mean / 1000)
-    }
-
-    /// The recorded buckets, for transport: each value is its bucket's highest equivalent value, so recording the
-    /// pairs again rebuilds the same histogram.
+    /// The recorded buckets, each as the top of its bucket with its count: what travels and what is stored.
     public var sparse: SparseHistogram {
+        guard !isEmpty else { return SparseHistogram() }
         var values: [UInt64] = []
         var counts: [UInt64] = []
-        for bucket in histogram.recordedValues() {
-            values.append(bucket.value)
-            counts.append(bucket.count)
+        for index in lowestIndex...highestIndex where self.counts[index] > 0 {
+            values.append(HistogramLayout.highestEquivalent(HistogramLayout.lowestValue(at: index)))
+            counts.append(self.counts[index])
         }
         return SparseHistogram(values: values, counts: counts)
     }
@@ -81,10 +74,28 @@ public struct LatencyHistogram: Sendable {
         merge(sparse)
     }
 
-    static func milliseconds(_ microseconds: UInt64) -> Double { Double(microseconds) / 1000 }
+    /// The value at a percentile (0–100), in microseconds: the top of the bucket the percentile falls in; 0 when
+    /// empty.
+    public func microseconds(atPercentile percentile: Double) -> UInt64 {
+        guard !isEmpty else { return 0 }
+        let target = HistogramLayout.countAt(percentile: percentile, total: count)
+        var running: UInt64 = 0
+        for index in lowestIndex...highestIndex {
+            running &+= counts[index]
+            if running >= target { return HistogramLayout.highestEquivalent(HistogramLayout.lowestValue(at: index)) }
+        }
+        return maxMicroseconds
+    }
+
+    public var maxMicroseconds: UInt64 {
+        isEmpty ? 0 : HistogramLayout.highestEquivalent(HistogramLayout.lowestValue(at: highestIndex))
+    }
+
+    public var summary: LatencySummary { sparse.summary }
 }
 
-/// A histogram as (value, count) pairs, ascending by value: what travels in interval reports and sits on disk.
+/// A histogram as (value, count) pairs, ascending by value, each value the top of its bucket: what travels in
+/// interval reports and sits on disk. Percentiles come straight from the pairs.
 public struct SparseHistogram: Codable, Sendable, Equatable {
     /// Microseconds, strictly ascending.
     public var values: [UInt64]
@@ -97,6 +108,30 @@ public struct SparseHistogram: Codable, Sendable, Equatable {
 
     public var totalCount: UInt64 { counts.reduce(0, &+) }
     public var isEmpty: Bool { values.isEmpty }
+
+    /// p50, p90, p99, p99.9, max (milliseconds) and the mean (of bucket midpoints), as HdrHistogram computes them.
+    public var summary: LatencySummary {
+        let total = totalCount
+        guard total > 0 else { return .empty }
+        let targets = [50.0, 90, 99, 99.9].map { HistogramLayout.countAt(percentile: $0, total: total) }
+        var results = [UInt64](repeating: 0, count: targets.count)
+        var next = 0
+        var running: UInt64 = 0
+        var weighted = 0.0
+        for (value, count) in zip(values, counts) {
+            running &+= count
+            weighted += Double(HistogramLayout.medianEquivalent(value)) * Double(count)
+            while next < targets.count && running >= targets[next] {
+                results[next] = HistogramLayout.highestEquivalent(value)
+                next += 1
+            }
+        }
+        let milliseconds = { (microseconds: UInt64) in Double(microseconds) / 1000 }
+        return LatencySummary(
+            count: total, p50: milliseconds(results[0]), p90: milliseconds(results[1]), p99: milliseconds(results[2]),
+            p999: milliseconds(results[3]), max: milliseconds(HistogramLayout.highestEquivalent(values.last!)),
+            mean: weighted / Double(total) / 1000)
+    }
 
     enum CodingKeys: String, CodingKey {
         case values = "v"
@@ -122,7 +157,7 @@ public struct SparseHistogram: Codable, Sendable, Equatable {
         var previous: UInt64? = nil
         var total: UInt64 = 0
         for (value, count) in zip(values, counts) {
-            guard value <= LatencyHistogram.highestMicroseconds else {
+            guard value <= HistogramLayout.highestEquivalent(LatencyHistogram.highestMicroseconds) else {
                 return "expected values up to \(LatencyHistogram.highestMicroseconds) µs, found \(value)"
             }
             if let previous, value <= previous { return "expected values in ascending order, found \(value) after \(previous)" }

@@ -24,6 +24,8 @@ public struct ErrorLabel: RawRepresentable, Codable, Hashable, Sendable, Compara
     public static let extract = ErrorLabel(rawValue: "extract")
     /// The run ended while the shopper was still going.
     public static let cancelled = ErrorLabel(rawValue: "cancelled")
+    /// The worker running the shopper was lost before the shopper ended.
+    public static let workerLost = ErrorLabel(rawValue: "worker_lost")
     /// A request could not be built (a template value missing).
     public static let request = ErrorLabel(rawValue: "request")
 }

@@ -7,6 +7,11 @@ public struct RunAggregator: Sendable {
     private var steps: [StepID: Bucket] = [:]
     private var slots: [Int: Bucket] = [:]
     private var seconds: [Int: Bucket] = [:]
+    /// Shoppers by worker and slot, to settle the shoppers of a lost worker.
+    private var workerSlots: [String: [Int: ArrivalCounts]] = [:]
+    private var workerIntervals: [String: Int] = [:]
+    private var statuses: [String: WorkerSummary.Status] = [:]
+    private var gaps: [GapSummary] = []
     public private(set) var intervalsMerged = 0
     public private(set) var lastSecond = -1
 
@@ -52,8 +57,10 @@ public struct RunAggregator: Sendable {
         lastSecond = max(lastSecond, report.second)
         var second = seconds[report.second, default: Bucket()]
         second.inFlight += report.inFlight
+        workerIntervals[report.worker, default: 0] += 1
         for record in report.slots {
             slots[record.slot, default: Bucket()].shoppers.add(record.counts)
+            workerSlots[report.worker, default: [:]][record.slot, default: ArrivalCounts()].add(record.counts)
             second.shoppers.add(record.counts)
         }
         for record in report.steps {
@@ -62,6 +69,17 @@ public struct RunAggregator: Sendable {
             second.add(record)
         }
         seconds[report.second] = second
+    }
+
+    public mutating func setStatus(_ status: WorkerSummary.Status, of worker: String) {
+        statuses[worker] = status
+    }
+
+    /// A worker was lost: its shoppers that never reported an end count as failed (worker_lost), and the gap in
+    /// its arrivals is reported.
+    public mutating func markLost(_ gap: GapSummary) {
+        statuses[gap.worker] = .lost
+        gaps.append(gap)
     }
 
     /// The figures of one second, for the live progress line.
@@ -78,6 +96,7 @@ public struct RunAggregator: Sendable {
     }
 
     public func report(info: RunInfo) -> RunReport {
+        let (slots, settledGaps) = settled()
         var all = Bucket()
         for slot in slots.values { all.add(slot) }
         let stepSummaries = orderedStepIDs().map { id in
@@ -91,13 +110,49 @@ public struct RunAggregator: Sendable {
             totals: Totals(
                 expected: plan.expectedTotal, shoppers: all.shoppers, requests: all.requests,
                 corrected: all.corrected.summary, uncorrected: all.uncorrected.summary),
-            steps: stepSummaries, periods: periodSummaries(), spikes: spikeSummaries(), timeline: timeline())
+            steps: stepSummaries, periods: periodSummaries(slots), spikes: spikeSummaries(slots), timeline: timeline(),
+            workers: workerSummaries(), gaps: settledGaps)
+    }
+
+    /// The slots with every lost worker's unfinished shoppers counted as failed, and the gaps with those counts.
+    private func settled() -> ([Int: Bucket], [GapSummary]) {
+        var slots = self.slots
+        var gaps = self.gaps
+        for index in gaps.indices {
+            var unfinished = 0
+            for (slot, counts) in workerSlots[gaps[index].worker] ?? [:] {
+                let open = max(0, counts.started - counts.ended)
+                guard open > 0 else { continue }
+                unfinished += open
+                slots[slot, default: Bucket()].shoppers.failed += open
+                slots[slot, default: Bucket()].shoppers.failures[.workerLost, default: 0] += open
+            }
+            gaps[index].unfinishedShoppers = unfinished
+        }
+        return (slots, gaps)
+    }
+
+    private func workerSummaries() -> [WorkerSummary] {
+        workerIntervals.keys.sorted().map { name in
+            var shoppers = ArrivalCounts()
+            for counts in (workerSlots[name] ?? [:]).values { shoppers.add(counts) }
+            return WorkerSummary(
+                name: name, status: statuses[name] ?? .active, intervals: workerIntervals[name] ?? 0, shoppers: shoppers)
+        }
     }
 
     /// The profile clock at the start of a second (the window's end once the plan is over).
     private func clock(atSecond second: Int) -> String {
         let p = plan.profileTime(atReal: Double(second))
         return p >= plan.window.end ? ProfileClock.endLabel(plan.window.end) : ProfileClock.label(p)
+    }
+
+    /// Each step's whole-run histograms, in scenario order (for the percentile distribution files).
+    public func stepHistograms() -> [(flow: String, step: String, corrected: SparseHistogram, uncorrected: SparseHistogram)] {
+        orderedStepIDs().compactMap { id in
+            guard let bucket = steps[id] else { return nil }
+            return (id.flow, id.step, bucket.corrected.sparse, bucket.uncorrected.sparse)
+        }
     }
 
     private func orderedStepIDs() -> [StepID] {
@@ -107,7 +162,7 @@ public struct RunAggregator: Sendable {
 
     private func expected(_ slot: Slot) -> Double { plan.expectedArrivals(profileFrom: slot.start, to: slot.end) }
 
-    private func periodSummaries() -> [PeriodSummary] {
+    private func periodSummaries(_ slots: [Int: Bucket]) -> [PeriodSummary] {
         let periods = plan.profile.periods
         var rows: [Int: (expected: Double, bucket: Bucket)] = [:]
         for slot in plan.slots {
@@ -125,7 +180,7 @@ public struct RunAggregator: Sendable {
         }
     }
 
-    private func spikeSummaries() -> [SpikeSummary] {
+    private func spikeSummaries(_ slots: [Int: Bucket]) -> [SpikeSummary] {
         plan.profile.spikes.enumerated().compactMap { index, spike in
             let inside = plan.slots.filter { $0.spike == index }
             guard !inside.isEmpty else { return nil }

@@ -7,10 +7,13 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var periods: [PeriodSummary]
     public var spikes: [SpikeSummary]
     public var timeline: [TimelinePoint]
+    public var workers: [WorkerSummary]
+    /// Arrivals that were never sent because a worker was lost, until its share went to the survivors.
+    public var gaps: [GapSummary]
 
     public init(
         run: RunInfo, totals: Totals, steps: [StepSummary], periods: [PeriodSummary], spikes: [SpikeSummary],
-        timeline: [TimelinePoint]
+        timeline: [TimelinePoint], workers: [WorkerSummary] = [], gaps: [GapSummary] = []
     ) {
         self.run = run
         self.totals = totals
@@ -18,6 +21,8 @@ public struct RunReport: Codable, Sendable, Equatable {
         self.periods = periods
         self.spikes = spikes
         self.timeline = timeline
+        self.workers = workers
+        self.gaps = gaps
     }
 }
 
@@ -44,12 +49,15 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var connections: Int
     /// True when the run was stopped before the end of its plan.
     public var interrupted: Bool
+    /// The shared start instant on the coordinator machine's monotonic clock (nanoseconds), to line the run up with
+    /// other logs from that machine.
+    public var startMonotonicNanos: Int64?
 
     public init(
         id: String, profile: String, profileTitle: String, timeZone: String, scenario: String, target: String,
         seed: UInt64, arrivals: ArrivalProcess, peakRate: Double, speed: Double, window: String,
         plannedSeconds: Double, actualSeconds: Double, startedAt: String, workers: Int, maxShoppers: Int,
-        connections: Int, interrupted: Bool
+        connections: Int, interrupted: Bool, startMonotonicNanos: Int64? = nil
     ) {
         self.id = id
         self.profile = profile
@@ -69,6 +77,7 @@ public struct RunInfo: Codable, Sendable, Equatable {
         self.maxShoppers = maxShoppers
         self.connections = connections
         self.interrupted = interrupted
+        self.startMonotonicNanos = startMonotonicNanos
     }
 }
 
@@ -127,4 +136,56 @@ public struct TimelinePoint: Codable, Sendable, Equatable {
     public var inFlight: Int
     public var corrected: LatencySummary
     public var uncorrected: LatencySummary
+}
+
+/// One worker's part of the run.
+public struct WorkerSummary: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        /// Sent its last interval and said it finished.
+        case finished
+        /// Went silent or disconnected; its share went to the others.
+        case lost
+        /// Still reporting when the report was made.
+        case active
+    }
+
+    public var name: String
+    public var status: Status
+    public var intervals: Int
+    public var shoppers: ArrivalCounts
+
+    public init(name: String, status: Status, intervals: Int, shoppers: ArrivalCounts) {
+        self.name = name
+        self.status = status
+        self.intervals = intervals
+        self.shoppers = shoppers
+    }
+}
+
+/// A lost worker's gap: from the end of its last interval until its share was handed over.
+public struct GapSummary: Codable, Sendable, Equatable {
+    public var worker: String
+    /// Run seconds when the coordinator declared the worker lost.
+    public var lostAt: Double
+    /// Run seconds [from, to): arrivals due in this window of the lost share were not sent.
+    public var from: Double
+    public var to: Double
+    /// The fraction of all arrivals the lost worker owned.
+    public var share: Double
+    public var plannedNotSent: Int
+    /// Shoppers the worker had started and never reported ending (counted as failed, worker_lost).
+    public var unfinishedShoppers: Int
+
+    public init(
+        worker: String, lostAt: Double, from: Double, to: Double, share: Double, plannedNotSent: Int,
+        unfinishedShoppers: Int = 0
+    ) {
+        self.worker = worker
+        self.lostAt = lostAt
+        self.from = from
+        self.to = to
+        self.share = share
+        self.plannedNotSent = plannedNotSent
+        self.unfinishedShoppers = unfinishedShoppers
+    }
 }

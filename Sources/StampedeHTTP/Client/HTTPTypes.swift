@@ -122,6 +122,8 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         public static let reset = Code(label: "reset")
         public static let `protocol` = Code(label: "protocol")
         public static let shutdown = Code(label: "shutdown")
+        /// The task that sent the request was cancelled (the run stopped).
+        public static let cancelled = Code(label: "cancelled")
         public static let unsupported = Code(label: "unsupported")
     }
 

@@ -55,7 +55,13 @@ final class ConnectionPool: Sendable {
         channel.writeAndFlush(HTTP1Exchange(head: head, body: request.body, timeout: remaining, promise: promise),
                               promise: written)
         do {
-            let result = try await promise.futureResult.get()
+            // Cancelling the task abandons the exchange: its connection closes, so nothing more is sent on it.
+            let result = try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                promise.fail(HTTPClientError(.cancelled, "the request was cancelled"))
+                channel.close(promise: nil)
+            }
             release(id, reusable: result.keepAlive && channel.isActive)
             return result.response
         } catch {
@@ -114,7 +120,7 @@ final class ConnectionPool: Sendable {
                     }
                 }
             } onCancel: {
-                giveUp(waiterID, HTTPClientError(.timeout, "the request was cancelled while waiting for a connection"))
+                giveUp(waiterID, HTTPClientError(.cancelled, "the request was cancelled while waiting for a connection"))
             }
         } catch let error as HTTPClientError {
             throw error

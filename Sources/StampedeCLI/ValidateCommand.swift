@@ -1,13 +1,15 @@
-import ArgumentParser
+public import ArgumentParser
 import StampedeConfig
 
-struct ValidateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ValidateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "validate", abstract: "Check profiles and scenarios; print every problem with file:line:column.")
 
     @Argument(help: "Profile or scenario files.") var files: [String]
 
-    func run() throws {
+    public init() {}
+
+    public func run() throws {
         var problems = 0
         for file in files {
             let found = ConfigValidator.validate(path: file)

@@ -1,5 +1,6 @@
 public import Foundation
 public import StampedeCore
+import StampedeReport
 
 /// A run's directory: `plan.json` first, `intervals.jsonl` appended as intervals arrive (so a crash loses at
 /// most the interval in flight), `report.json` and `report.txt` at the end.
@@ -40,7 +41,7 @@ public final class RunDirectory: @unchecked Sendable {
     /// Appends one interval as a line. It is in the kernel's hands when this returns, so a crash of this process
     /// loses nothing already appended (no fsync: that would stall the run for a power cut's sake).
     public func append(_ interval: IntervalReport) throws {
-        var line = try Self.encode(interval, pretty: false)
+        var line = Data(interval.jsonLine().utf8)
         line.append(0x0A)
         try lock.withLock {
             guard let intervals else { return }
@@ -51,6 +52,20 @@ public final class RunDirectory: @unchecked Sendable {
     public func writeReport(_ json: Data, text: String) throws {
         try write(json, to: Self.reportFile)
         try write(Data(text.utf8), to: Self.textReportFile)
+    }
+
+    /// Each step's HdrHistogram percentile distributions, for HdrHistogram's plotting tools.
+    public func writeDistributions(
+        _ steps: [(flow: String, step: String, corrected: SparseHistogram, uncorrected: SparseHistogram)]
+    ) throws {
+        let folder = file("histograms")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for step in steps {
+            for (kind, histogram) in [("corrected", step.corrected), ("uncorrected", step.uncorrected)] {
+                let name = "\(step.flow).\(step.step).\(kind).hgrm".map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" }
+                try write(Data(PercentileDistribution.render(histogram).utf8), to: "histograms/" + String(name))
+            }
+        }
     }
 
     public func close() {

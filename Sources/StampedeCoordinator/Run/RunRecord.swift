@@ -36,12 +36,12 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public func plan() throws(PlanError) -> Plan { try Plan(profile: profile, scale: scale) }
 
     /// The run's description for the report.
-    public func info(plan: Plan, actualSeconds: Double, interrupted: Bool) -> RunInfo {
+    public func info(plan: Plan, actualSeconds: Double, interrupted: Bool, startNanos: Int64? = nil) -> RunInfo {
         RunInfo(
             id: id, profile: profile.name, profileTitle: profile.title, timeZone: profile.timeZone,
             scenario: scenario.name, target: target, seed: seed, arrivals: arrivals, peakRate: scale.peakRate,
             speed: plan.speed, window: "\(ProfileClock.label(plan.window.start))-\(ProfileClock.endLabel(plan.window.end))",
             plannedSeconds: plan.duration, actualSeconds: actualSeconds, startedAt: startedAt, workers: workers,
-            maxShoppers: maxShoppers, connections: connections, interrupted: interrupted)
+            maxShoppers: maxShoppers, connections: connections, interrupted: interrupted, startMonotonicNanos: startNanos)
     }
 }

@@ -1,0 +1,13 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+@preconcurrency import Darwin
+#endif
+
+public enum Console {
+    /// One line at a time, also when the output goes to a file: logs and progress must show as they happen.
+    public static func lineBuffered() {
+        // Called once at start, before any other thread writes.
+        setvbuf(stdout, nil, _IOLBF, 0)
+    }
+}

@@ -1,0 +1,48 @@
+public import ArgumentParser
+import Foundation
+import StampedeCoordinator
+
+/// `stampede-coordinator` (or `stampede coordinator`): hands out the plan to workers that connect, merges their
+/// results, writes the run directory and the report.
+public struct CoordinatorCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Coordinate a rehearsal across workers on other machines.",
+        discussion: "The token comes from --token-file or STAMPEDE_TOKEN, never from the command line.")
+
+    @OptionGroup var plan: PlanOptions
+    @Option(help: "How many workers to wait for before starting.") var workers = 1
+    @Option(help: "Where workers connect (host:port).") var listen = Endpoint(argument: "127.0.0.1:7070")!
+    @Option(help: "File holding the shared token.") var tokenFile: String?
+    @Option(help: "TLS certificate (PEM) for the workers' channel.") var tlsCert: String?
+    @Option(help: "TLS private key (PEM).") var tlsKey: String?
+    @Option(help: "CA (PEM) whose client certificates workers must present (mutual TLS).") var clientCA: String?
+    @Option(help: "Serve Prometheus metrics on this port (/metrics).") var metricsPort: Int?
+    @Option(help: "Workers stop on their own after this long without word from the coordinator.") var lease = "3s"
+    @Option(help: "Write the port workers connect to into this file once listening (with --listen HOST:0).")
+    var portFile: String?
+
+    public init() {}
+
+    public func run() async throws {
+        guard workers > 0 else { throw ValidationError("--workers must be at least 1") }
+        let record = try plan.record(workers: workers)
+        let token = try Token.read(file: tokenFile)
+        var tls: CoordinatorTLS? = nil
+        switch (tlsCert, tlsKey) {
+        case (let cert?, let key?): tls = CoordinatorTLS(certificate: cert, key: key, clientCA: clientCA)
+        case (nil, nil): if clientCA != nil { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
+        default: throw ValidationError("give both --tls-cert and --tls-key")
+        }
+        let server = CoordinatorServer(
+            configuration: CoordinatorConfiguration(
+                host: listen.host, port: listen.port, token: token, tls: tls, metricsPort: metricsPort),
+            record: record, settings: try plan.settings(workers: workers, lease: lease), runsDirectory: plan.runs)
+        let portFile = self.portFile
+        let outcome = try await CoordinatorRunner.run(server, quiet: plan.quiet) { port, _ in
+            if let portFile { try "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
+        }
+        print("coordinator: \(outcome.mergedIntervals) intervals merged, "
+              + "\(Int(outcome.cpuMicrosPerInterval.rounded())) µs of coordinator CPU per interval")
+    }
+}

@@ -1,0 +1,113 @@
+public import ArgumentParser
+import Foundation
+import StampedeConfig
+import StampedeCoordinator
+import StampedeCore
+import StampedeHTTP
+
+/// What to play, how fast, against what: shared by `stampede run` and `stampede-coordinator`.
+struct PlanOptions: ParsableArguments {
+    @Option(help: "The profile (traffic shape), e.g. profiles/double11.yaml.") var profile: String
+    @Option(help: "The scenario (shopper flows), e.g. scenarios/reference-shop.yaml.") var scenario: String
+    @Option(help: "Base URL of the target; defaults to the scenario's target.") var target: String?
+    @Option(help: "Arrivals per second at the busiest instant, spikes included (800/s).") var peakRate = "100/s"
+    @Option(help: "Time compression: profile seconds per real second (1440x).") var speed: String?
+    @Option(help: "Real duration of the whole window (90s); instead of --speed.") var duration: String?
+    @Option(help: "Part of the profile day to play (09:00-11:00).") var window: String?
+    @Option(help: "Seed of the arrival process and the shoppers' choices.") var seed: UInt64 = 1
+    @Option(help: "Arrival process: poisson or uniform.") var arrivals: ArrivalProcess = .poisson
+    @Option(help: "Most shoppers going at once per worker; arrivals beyond are dropped and counted.")
+    var maxShoppers = 10_000
+    @Option(help: "Most connections to the target per worker.") var connections = 256
+    @Option(help: "Request timeout (10s).") var timeout = "10s"
+    @Option(help: "Directory for run directories.") var runs = "runs"
+    @Option(help: "Name of this run's directory (default: time and profile).") var id: String?
+    @Flag(help: "Allow a target that is not on loopback (127.0.0.0/8, ::1).") var allowRemote = false
+    @Flag(help: "No live progress line.") var quiet = false
+
+    /// The run, checked; every mistake named by its option.
+    func record(workers: Int) throws -> RunRecord {
+        let profile: Profile
+        let scenario: Scenario
+        do {
+            profile = try ProfileLoader.load(path: self.profile)
+            scenario = try ScenarioLoader.load(path: self.scenario)
+        } catch {
+            throw ValidationError("\n" + error.description)
+        }
+        guard let peakRate = Units.ratePerSecond(self.peakRate) else {
+            throw ValidationError("--peak-rate: expected a rate such as 800/s, found \"\(self.peakRate)\"")
+        }
+        let compression: RunScale.Compression
+        switch (speed, duration) {
+        case (let speed?, nil):
+            guard let value = Units.speed(speed) else { throw ValidationError("--speed: expected such as 1440x, found \"\(speed)\"") }
+            compression = .speed(value)
+        case (nil, let duration?):
+            guard let value = Units.seconds(duration), value > 0 else {
+                throw ValidationError("--duration: expected such as 90s, found \"\(duration)\"")
+            }
+            compression = .duration(value)
+        case (nil, nil):
+            guard profile.length <= 600 else {
+                throw ValidationError("say how fast to play \(profile.name) (\(Int(profile.length / 3600)) h long): "
+                                      + "--duration 90s or --speed 1440x")
+            }
+            compression = .speed(1)
+        case (_?, _?):
+            throw ValidationError("give --speed or --duration, not both")
+        }
+        var profileWindow: ProfileWindow? = nil
+        if let window {
+            guard let parsed = ProfileWindow.parse(window) else {
+                throw ValidationError("--window: expected a range such as 09:00-11:00, found \"\(window)\"")
+            }
+            profileWindow = parsed
+        }
+        let scale = RunScale(peakRate: peakRate, compression: compression, window: profileWindow)
+        guard let targetURL = target ?? scenario.target else {
+            throw ValidationError("no target: give --target http://host:port or a target in the scenario")
+        }
+        guard let origin = Origin(url: targetURL) else {
+            throw ValidationError("--target: expected a URL such as http://127.0.0.1:8080, found \"\(targetURL)\"")
+        }
+        guard origin.isLoopback || allowRemote else {
+            throw ValidationError("\(origin.host) is not on loopback; load goes elsewhere only with --allow-remote")
+        }
+        guard maxShoppers > 0, connections > 0 else {
+            throw ValidationError("--max-shoppers and --connections must be above 0")
+        }
+        do {
+            _ = try Plan(profile: profile, scale: scale)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        let started = Date()
+        return RunRecord(
+            id: id ?? Self.runID(started, profile: profile.name), startedAt: ISO8601DateFormatter().string(from: started),
+            profile: profile, scenario: scenario, scale: scale, target: origin.description, seed: seed,
+            arrivals: arrivals, workers: workers, maxShoppers: maxShoppers, connections: connections)
+    }
+
+    func settings(workers: Int, lease: String) throws -> ClusterSettings {
+        guard let timeout = Units.seconds(timeout), timeout > 0 else {
+            throw ValidationError("--timeout: expected such as 10s, found \"\(self.timeout)\"")
+        }
+        guard let lease = Units.seconds(lease), lease >= 1 else {
+            throw ValidationError("--lease: expected at least 1s, found \"\(lease)\"")
+        }
+        return ClusterSettings(
+            expectedWorkers: workers, lease: .seconds(double: lease), maxShoppersPerWorker: maxShoppers,
+            connectionsPerWorker: connections, requestTimeout: .seconds(double: timeout))
+    }
+
+    static func runID(_ date: Date, profile: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return "\(formatter.string(from: date))-\(profile)"
+    }
+}
+
+extension ArrivalProcess: ExpressibleByArgument {}

@@ -1,0 +1,79 @@
+public import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import StampedeShop
+
+public struct ShopCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "shop", abstract: "Run the reference checkout shop on its own.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0 picks a free one).") var port = 8080
+    @Option(help: "Stock keeping: atomic or racy (oversells).") var inventory: InventoryMode = .atomic
+    @Option(help: "Number of products.") var skus = 20
+    @Option(help: "Units of stock per product.") var stock = 1_000_000
+    @Option(help: "Answer 429 beyond this many requests in progress.") var maxInFlight: Int?
+    @Option(help: "Write the bound port to this file once listening.") var portFile: String?
+    @Option(help: "On exit, write every request received (monotonic ns, worker, shopper, method, path) to this file.")
+    var requestLog: String?
+
+    public init() {}
+
+    public func run() async throws {
+        let shop = ReferenceShop(
+            configuration: ShopConfiguration(
+                host: host, port: port, inventory: inventory, catalog: Product.defaultCatalog(count: skus, stock: stock),
+                maxInFlight: maxInFlight))
+        var logger = Logger(label: "stampede.shop")
+        logger.logLevel = .warning
+        let portFile = self.portFile
+        let inventory = self.inventory
+        let app = shop.application(logger: logger) { port in
+            print("reference shop listening on http://\(shop.configuration.host):\(port) (inventory \(inventory.rawValue))")
+            if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        if let requestLog {
+            services.append(.init(service: RequestLogWriter(log: shop.requests, path: requestLog)))
+        }
+        var configuration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger)
+        // Connections that cannot close (a cut link) must not hold the shop up for ever.
+        configuration.maximumGracefulShutdownDuration = .seconds(3)
+        configuration.maximumCancellationDuration = .seconds(2)
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}
+
+/// Appends the shop's request log to a file twice a second (and at the end), so a crash loses at most half a
+/// second of it. Lines: monotonic ns, worker, shopper, method, path.
+struct RequestLogWriter: Service {
+    let log: RequestLog
+    let path: String
+
+    func run() async throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let file = FileHandle(forWritingAtPath: path) else { throw RunError("cannot write \(path)") }
+        defer { try? file.close() }
+        var written = 0
+        func flush() throws {
+            let (entries, total) = log.entries(after: written)
+            written = total
+            guard !entries.isEmpty else { return }
+            let text = entries.map { entry in
+                "\(entry.nanos) \(entry.worker ?? "-") \(entry.shopper.map(String.init) ?? "-") \(entry.method) \(entry.path)\n"
+            }.joined()
+            try file.write(contentsOf: Data(text.utf8))
+        }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try flush()
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+        try flush()
+    }
+}
+
+extension InventoryMode: ExpressibleByArgument {}

@@ -1,0 +1,14 @@
+public import ArgumentParser
+
+/// `stampede`: every command in one executable.
+public struct StampedeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "stampede",
+        abstract: "Flash-sale load rehearsals: open-model shoppers, honest latency, oversell and payment checks.",
+        subcommands: [
+            RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ValidateCommand.self, ShopCommand.self,
+            ReportCommand.self,
+        ])
+
+    public init() {}
+}

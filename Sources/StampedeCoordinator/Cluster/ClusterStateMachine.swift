@@ -1,0 +1,251 @@
+public import StampedeCore
+
+/// The coordinator's bookkeeping of its workers as a value type: each event returns the actions to carry out.
+/// No clock, no sockets: instants are monotonic nanoseconds passed in, so every rule is tested directly.
+///
+/// Rules: the run starts `startDelay` after the expected number of workers said hello, with equal shares. A worker
+/// silent for `silenceBeforeLost` (or disconnected) is lost: its share is split among the survivors from the
+/// next whole second at least `handoverMargin` away, and the arrivals of its share due until then are its gap.
+/// A worker that joins late gets an equal share from such a second, taken from everyone. The run is complete when
+/// every worker has finished or been lost, or when a stop or the finish deadline runs out.
+public struct ClusterStateMachine: Sendable {
+    public struct Settings: Sendable, Equatable {
+        public var expectedWorkers: Int
+        public var planSeconds: Double
+        public var startDelay: Int64
+        public var silenceBeforeLost: Int64
+        public var handoverMargin: Int64
+        /// After the plan's end, how long to wait for the workers' last intervals.
+        public var finishTimeout: Int64
+        /// After a stop, how long to wait for the workers' last intervals.
+        public var stopTimeout: Int64
+
+        public init(
+            expectedWorkers: Int, planSeconds: Double, startDelay: Int64 = 1_000_000_000,
+            silenceBeforeLost: Int64 = 2_000_000_000, handoverMargin: Int64 = 500_000_000,
+            finishTimeout: Int64 = 30_000_000_000, stopTimeout: Int64 = 3_000_000_000
+        ) {
+            self.expectedWorkers = expectedWorkers
+            self.planSeconds = planSeconds
+            self.startDelay = startDelay
+            self.silenceBeforeLost = silenceBeforeLost
+            self.handoverMargin = handoverMargin
+            self.finishTimeout = finishTimeout
+            self.stopTimeout = stopTimeout
+        }
+    }
+
+    public enum Phase: Sendable, Equatable {
+        case registering
+        case running
+        case stopping(since: Int64)
+        case complete
+    }
+
+    public struct Worker: Sendable, Equatable {
+        public enum Status: Sendable, Equatable {
+            case waiting
+            case active
+            case finished
+            case lost
+        }
+
+        public let id: String
+        public var status: Status
+        public var share: Share
+        public var lastHeard: Int64
+        /// The last interval received, -1 before the first.
+        public var lastSecond: Int
+    }
+
+    public enum Action: Sendable, Equatable {
+        case assign(worker: String, share: Share, fromSecond: Int, start: Int64)
+        case reassign(worker: String, share: Share, fromSecond: Int)
+        /// A worker was lost: the arrivals of `share` due in [gapFrom, gapTo) seconds were not sent by anyone.
+        case lost(worker: String, share: Share, gapFrom: Double, gapTo: Double, at: Double)
+        case stopWorkers(reason: String)
+        case complete(interrupted: Bool)
+    }
+
+    public let settings: Settings
+    public private(set) var phase = Phase.registering
+    /// The shared start instant, once known.
+    public private(set) var start: Int64?
+    public private(set) var workers: [Worker] = []
+
+    public init(settings: Settings) {
+        self.settings = settings
+    }
+
+    /// A worker said hello. Returns its id, or why it is refused.
+    public mutating func register(name: String, now: Int64) -> (id: String?, refusal: String?, actions: [Action]) {
+        switch phase {
+        case .stopping, .complete:
+            return (nil, "the run is over", [])
+        case .registering:
+            let id = uniqueID(name)
+            workers.append(Worker(id: id, status: .waiting, share: .empty, lastHeard: now, lastSecond: -1))
+            guard workers.count >= settings.expectedWorkers else { return (id, nil, []) }
+            let begin = now + settings.startDelay
+            start = begin
+            phase = .running
+            let shares = Share.equalShares(workers.count)
+            var actions: [Action] = []
+            for index in workers.indices {
+                workers[index].status = .active
+                workers[index].share = shares[index]
+                actions.append(.assign(worker: workers[index].id, share: shares[index], fromSecond: 0, start: begin))
+            }
+            return (id, nil, actions)
+        case .running:
+            let id = uniqueID(name)
+            let from = handoverSecond(now)
+            let active = workers.indices.filter { workers[$0].status == .active }
+            let shares = Share.equalShares(active.count + 1)
+            var actions: [Action] = []
+            for (part, index) in active.enumerated() {
+                workers[index].share = shares[part]
+                actions.append(.reassign(worker: workers[index].id, share: shares[part], fromSecond: from))
+            }
+            workers.append(Worker(id: id, status: .active, share: shares[active.count], lastHeard: now, lastSecond: from - 1))
+            actions.append(.assign(worker: id, share: shares[active.count], fromSecond: from, start: start!))
+            return (id, nil, actions)
+        }
+    }
+
+    /// Any message from a worker.
+    public mutating func heard(_ id: String, now: Int64) {
+        guard let index = index(of: id) else { return }
+        workers[index].lastHeard = max(workers[index].lastHeard, now)
+    }
+
+    /// An interval report arrived. False when it must be ignored (the worker was already lost).
+    public mutating func interval(_ id: String, second: Int, now: Int64) -> Bool {
+        guard let index = index(of: id), workers[index].status != .lost else { return false }
+        workers[index].lastHeard = max(workers[index].lastHeard, now)
+        workers[index].lastSecond = max(workers[index].lastSecond, second)
+        return true
+    }
+
+    public mutating func finished(_ id: String, now: Int64) -> [Action] {
+        guard let index = index(of: id), workers[index].status == .active || workers[index].status == .waiting else {
+            return []
+        }
+        workers[index].status = .finished
+        return completionIfDone()
+    }
+
+    /// The worker's stream ended.
+    public mutating func disconnected(_ id: String, now: Int64) -> [Action] {
+        guard let index = index(of: id) else { return [] }
+        switch workers[index].status {
+        case .waiting:
+            workers.remove(at: index)
+            return []
+        case .active:
+            return lose(index, now: now) + completionIfDone()
+        case .finished, .lost:
+            return []
+        }
+    }
+
+    /// Time passes: silent workers are lost, deadlines run out.
+    public mutating func tick(now: Int64) -> [Action] {
+        switch phase {
+        case .registering, .complete:
+            return []
+        case .stopping(let since):
+            if now - since >= settings.stopTimeout {
+                phase = .complete
+                return [.complete(interrupted: true)]
+            }
+            return []
+        case .running:
+            guard let start else { return [] }
+            var actions: [Action] = []
+            for index in workers.indices where workers[index].status == .active {
+                if now - max(workers[index].lastHeard, start) > settings.silenceBeforeLost {
+                    actions += lose(index, now: now)
+                }
+            }
+            let planEnd = start + Int64(settings.planSeconds * 1e9)
+            if now - planEnd >= settings.finishTimeout {
+                phase = .complete
+                return actions + [.complete(interrupted: false)]
+            }
+            return actions + completionIfDone()
+        }
+    }
+
+    /// Stops the run (Ctrl-C at the coordinator).
+    public mutating func stop(reason: String, now: Int64) -> [Action] {
+        switch phase {
+        case .registering:
+            phase = .complete
+            return [.complete(interrupted: true)]
+        case .running:
+            phase = .stopping(since: now)
+            return [.stopWorkers(reason: reason)] + completionIfDone()
+        case .stopping, .complete:
+            return []
+        }
+    }
+
+    /// The run second at a monotonic instant.
+    public func second(at now: Int64) -> Double {
+        guard let start else { return 0 }
+        return Double(now - start) / 1e9
+    }
+
+    private mutating func lose(_ index: Int, now: Int64) -> [Action] {
+        let lostShare = workers[index].share
+        workers[index].status = .lost
+        let from = handoverSecond(now)
+        var actions: [Action] = [
+            .lost(worker: workers[index].id, share: lostShare, gapFrom: Double(workers[index].lastSecond + 1),
+                  gapTo: Double(from), at: second(at: now))
+        ]
+        let survivors = workers.indices.filter { workers[$0].status == .active }
+        guard !survivors.isEmpty, !lostShare.ranges.isEmpty else { return actions }
+        let parts = lostShare.split(weights: Array(repeating: 1, count: survivors.count))
+        for (part, survivor) in zip(parts, survivors) {
+            workers[survivor].share = workers[survivor].share.merged(with: part)
+            actions.append(.reassign(worker: workers[survivor].id, share: workers[survivor].share, fromSecond: from))
+        }
+        return actions
+    }
+
+    private mutating func completionIfDone() -> [Action] {
+        let done = !workers.isEmpty && workers.allSatisfy { $0.status == .finished || $0.status == .lost }
+        switch phase {
+        case .running where done:
+            phase = .complete
+            return [.complete(interrupted: false)]
+        case .stopping where done:
+            phase = .complete
+            return [.complete(interrupted: true)]
+        default:
+            return []
+        }
+    }
+
+    /// The first whole run second at least `handoverMargin` from now.
+    private func handoverSecond(_ now: Int64) -> Int {
+        guard let start else { return 0 }
+        let earliest = Double(now + settings.handoverMargin - start) / 1e9
+        return max(0, Int(earliest.rounded(.up)))
+    }
+
+    private func index(of id: String) -> Int? { workers.firstIndex { $0.id == id } }
+
+    private func uniqueID(_ name: String) -> String {
+        let base = name.isEmpty ? "worker" : name
+        var id = base
+        var suffix = 2
+        while workers.contains(where: { $0.id == id }) {
+            id = "\(base)-\(suffix)"
+            suffix += 1
+        }
+        return id
+    }
+}

@@ -1,0 +1,53 @@
+import Prometheus
+import StampedeCore
+
+/// The coordinator's Prometheus metrics (`GET /metrics`): what the live progress line shows, for dashboards.
+final class CoordinatorMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let intervals: Counter
+    private let planned: Counter
+    private let started: Counter
+    private let dropped: Counter
+    private let requests: Counter
+    private let failed: Counter
+    private let throttled: Counter
+    private let inFlight: Gauge
+    private let p99: Gauge
+    private let expectedRate: Gauge
+
+    init() {
+        intervals = registry.makeCounter(name: "stampede_intervals_merged_total", help: "Worker intervals merged")
+        planned = registry.makeCounter(name: "stampede_arrivals_planned_total", help: "Arrivals that came due")
+        started = registry.makeCounter(name: "stampede_arrivals_started_total", help: "Shoppers started")
+        dropped = registry.makeCounter(name: "stampede_arrivals_dropped_total", help: "Arrivals dropped at the cap")
+        requests = registry.makeCounter(name: "stampede_requests_total", help: "Requests completed")
+        failed = registry.makeCounter(name: "stampede_requests_failed_total", help: "Requests failed")
+        throttled = registry.makeCounter(name: "stampede_requests_throttled_total", help: "Requests answered 429")
+        inFlight = registry.makeGauge(name: "stampede_shoppers_in_flight", help: "Shoppers going, last second")
+        p99 = registry.makeGauge(name: "stampede_latency_p99_seconds", help: "Corrected p99 latency, last second")
+        expectedRate = registry.makeGauge(name: "stampede_expected_arrivals_per_second", help: "Planned rate now")
+    }
+
+    func record(_ interval: IntervalReport, progress: Progress) {
+        intervals.increment()
+        var shoppers = ArrivalCounts()
+        for slot in interval.slots { shoppers.add(slot.counts) }
+        var counts = RequestCounts()
+        for step in interval.steps { counts.add(step.counts) }
+        planned.increment(by: Int64(shoppers.planned))
+        started.increment(by: Int64(shoppers.started))
+        dropped.increment(by: Int64(shoppers.dropped))
+        requests.increment(by: Int64(counts.requests))
+        failed.increment(by: Int64(counts.failed))
+        throttled.increment(by: Int64(counts.throttled))
+        inFlight.set(Double(progress.inFlight))
+        p99.set((progress.p99 ?? 0) / 1000)
+        expectedRate.set(progress.expected)
+    }
+
+    func render() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

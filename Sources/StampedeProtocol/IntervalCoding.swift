@@ -1,0 +1,156 @@
+public import StampedeCore
+
+/// Step names by index and back, from the scenario both sides share: intervals carry indices, not names.
+public struct StepIndex: Sendable {
+    public let flows: [(flow: String, steps: [String])]
+    private let positions: [String: [String: (Int, Int)]]
+
+    public init(_ scenario: Scenario) {
+        flows = scenario.flows.map { ($0.name, $0.steps.map(\.name)) }
+        var positions: [String: [String: (Int, Int)]] = [:]
+        for (flowIndex, flow) in scenario.flows.enumerated() {
+            for (stepIndex, step) in flow.steps.enumerated() { positions[flow.name, default: [:]][step.name] = (flowIndex, stepIndex) }
+        }
+        self.positions = positions
+    }
+
+    func position(flow: String, step: String) -> (Int, Int)? { positions[flow]?[step] }
+
+    func names(flow: Int32, step: Int32) -> (String, String)? {
+        guard flows.indices.contains(Int(flow)), flows[Int(flow)].steps.indices.contains(Int(step)) else { return nil }
+        return (flows[Int(flow)].flow, flows[Int(flow)].steps[Int(step)])
+    }
+}
+
+/// A message that cannot be turned back into results.
+public struct ProtocolError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension IntervalReport {
+    /// The interval as it travels.
+    public func message(steps index: StepIndex) -> Stampede_V1_Interval {
+        var message = Stampede_V1_Interval()
+        message.second = Int32(clamping: second)
+        message.inFlight = Int32(clamping: inFlight)
+        message.slots = slots.map { record in
+            var counts = Stampede_V1_SlotCounts()
+            counts.slot = Int32(clamping: record.slot)
+            counts.planned = UInt64(record.counts.planned)
+            counts.started = UInt64(record.counts.started)
+            counts.dropped = UInt64(record.counts.dropped)
+            counts.succeeded = UInt64(record.counts.succeeded)
+            counts.failed = UInt64(record.counts.failed)
+            counts.throttled = UInt64(record.counts.throttled)
+            counts.failures = Dictionary(uniqueKeysWithValues: record.counts.failures.map { ($0.key.rawValue, UInt64($0.value)) })
+            counts.maxStartLagMicros = record.counts.maxStartLagMicros
+            return counts
+        }
+        message.steps = steps.compactMap { record in
+            guard let (flow, step) = index.position(flow: record.flow, step: record.step) else { return nil }
+            var stats = Stampede_V1_StepStats()
+            stats.slot = Int32(clamping: record.slot)
+            stats.flow = Int32(flow)
+            stats.step = Int32(step)
+            stats.requests = UInt64(record.counts.requests)
+            stats.ok = UInt64(record.counts.ok)
+            stats.failed = UInt64(record.counts.failed)
+            stats.throttled = UInt64(record.counts.throttled)
+            stats.errors = Dictionary(uniqueKeysWithValues: record.counts.errors.map { ($0.key.rawValue, UInt64($0.value)) })
+            stats.corrected = Stampede_V1_Histogram(record.corrected)
+            stats.uncorrected = Stampede_V1_Histogram(record.uncorrected)
+            return stats
+        }
+        return message
+    }
+
+    /// The interval from a message, checked: every count fits, every index names a step, every histogram is
+    /// sound. The worker name comes from the connection, not the message.
+    public init(_ message: Stampede_V1_Interval, worker: String, steps index: StepIndex) throws(ProtocolError) {
+        func count(_ value: UInt64, _ what: String) throws(ProtocolError) -> Int {
+            guard value <= UInt64(Int32.max) * 16 else { throw ProtocolError("\(what) is implausibly large: \(value)") }
+            return Int(value)
+        }
+        var slots: [SlotRecord] = []
+        for counts in message.slots {
+            var record = ArrivalCounts()
+            record.planned = try count(counts.planned, "planned")
+            record.started = try count(counts.started, "started")
+            record.dropped = try count(counts.dropped, "dropped")
+            record.succeeded = try count(counts.succeeded, "succeeded")
+            record.failed = try count(counts.failed, "failed")
+            record.throttled = try count(counts.throttled, "throttled")
+            for (label, value) in counts.failures { record.failures[ErrorLabel(rawValue: label)] = try count(value, label) }
+            record.maxStartLagMicros = counts.maxStartLagMicros
+            slots.append(SlotRecord(slot: Int(counts.slot), counts: record))
+        }
+        var steps: [StepRecord] = []
+        for stats in message.steps {
+            guard let (flow, step) = index.names(flow: stats.flow, step: stats.step) else {
+                throw ProtocolError("step \(stats.flow)/\(stats.step) is not in the scenario")
+            }
+            var counts = RequestCounts()
+            counts.requests = try count(stats.requests, "requests")
+            counts.ok = try count(stats.ok, "ok")
+            counts.failed = try count(stats.failed, "failed")
+            counts.throttled = try count(stats.throttled, "throttled")
+            for (label, value) in stats.errors { counts.errors[ErrorLabel(rawValue: label)] = try count(value, label) }
+            steps.append(StepRecord(
+                slot: Int(stats.slot), flow: flow, step: step, counts: counts,
+                corrected: try stats.corrected.sparse(), uncorrected: try stats.uncorrected.sparse()))
+        }
+        self.init(
+            worker: worker, second: Int(message.second), slots: slots, steps: steps, inFlight: Int(max(0, message.inFlight)))
+    }
+}
+
+extension Stampede_V1_Histogram {
+    /// Values as deltas: small numbers, so their varints stay short.
+    public init(_ sparse: SparseHistogram) {
+        self.init()
+        var previous: UInt64 = 0
+        valueDeltas = sparse.values.map { value in
+            defer { previous = value }
+            return value &- previous
+        }
+        counts = sparse.counts
+    }
+
+    public func sparse() throws(ProtocolError) -> SparseHistogram {
+        var values: [UInt64] = []
+        values.reserveCapacity(valueDeltas.count)
+        var running: UInt64 = 0
+        for delta in valueDeltas {
+            let (sum, overflow) = running.addingReportingOverflow(delta)
+            guard !overflow else { throw ProtocolError("a histogram value overflows") }
+            running = sum
+            values.append(running)
+        }
+        if let problem = SparseHistogram.problem(values: values, counts: counts) {
+            throw ProtocolError("a histogram is malformed: \(problem)")
+        }
+        return SparseHistogram(values: values, counts: counts)
+    }
+}
+
+extension Share {
+    public var keyRanges: [Stampede_V1_KeyRange] {
+        ranges.map { range in
+            var message = Stampede_V1_KeyRange()
+            message.lower = range.lowerBound
+            message.upper = range.upperBound
+            return message
+        }
+    }
+
+    public init(keyRanges: [Stampede_V1_KeyRange]) throws(ProtocolError) {
+        var ranges: [ClosedRange<UInt64>] = []
+        for range in keyRanges {
+            guard range.lower <= range.upper else { throw ProtocolError("a key range runs backwards") }
+            ranges.append(range.lower...range.upper)
+        }
+        self.init(ranges: ranges)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Certificates for TLS tests, made with the `openssl` command: a CA, a server certificate for 127.0.0.1 and
+/// localhost signed by it, a client certificate signed by it, and a second, untrusted CA with its own server
+/// certificate.
+public struct TestCertificates: Sendable {
+    public let directory: String
+    public var ca: String { path("ca.pem") }
+    public var serverCertificate: String { path("server.pem") }
+    public var serverKey: String { path("server.key") }
+    public var clientCertificate: String { path("client.pem") }
+    public var clientKey: String { path("client.key") }
+    public var untrustedCA: String { path("other-ca.pem") }
+    public var untrustedServerCertificate: String { path("other-server.pem") }
+    public var untrustedServerKey: String { path("other-server.key") }
+
+    public func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+
+    /// Makes a fresh set in a new temporary directory.
+    public static func make() throws -> TestCertificates {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stampede-certs-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let certificates = TestCertificates(directory: directory)
+        let extensions = certificates.path("san.ext")
+        try "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+            .write(toFile: extensions, atomically: true, encoding: .utf8)
+        for (ca, name) in [("ca", "Stampede Test CA"), ("other-ca", "Someone Else's CA")] {
+            try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=\(name)",
+                         "-keyout", certificates.path("\(ca).key"), "-out", certificates.path("\(ca).pem")])
+        }
+        for (leaf, ca) in [("server", "ca"), ("client", "ca"), ("other-server", "other-ca")] {
+            try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(leaf)",
+                         "-keyout", certificates.path("\(leaf).key"), "-out", certificates.path("\(leaf).csr")])
+            try openssl(["x509", "-req", "-in", certificates.path("\(leaf).csr"), "-CA", certificates.path("\(ca).pem"),
+                         "-CAkey", certificates.path("\(ca).key"), "-CAcreateserial", "-days", "2",
+                         "-extfile", extensions, "-out", certificates.path("\(leaf).pem")])
+        }
+        return certificates
+    }
+
+    public func remove() { try? FileManager.default.removeItem(atPath: directory) }
+
+    private static func openssl(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw FixtureError("openssl \(arguments.first ?? "") failed with status \(process.terminationStatus)")
+        }
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import StampedeClock
+import StampedeCore
+import StampedeReport
+import StampedeShop
+import StampedeTestKit
+import Testing
+
+@testable import StampedeCoordinator
+
+/// The built executables as separate processes on loopback: SIGKILL a worker, SIGKILL the coordinator, and
+/// measure how well three workers line up a burst.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct ProcessTests {
+    /// The directory holding the built executables (next to the test bundle).
+    static let binaries = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+
+    final class Cluster: @unchecked Sendable {
+        // @unchecked: used from one test task at a time.
+        let directory: URL
+        let runs: URL
+        var coordinator: Process?
+        var workers: [Process] = []
+        let token = "process-test-token"
+
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("stampede-proc-\(UUID())")
+            runs = directory.appendingPathComponent("runs")
+            try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
+        }
+
+        func write(_ name: String, _ text: String) throws -> String {
+            let path = directory.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+
+        func spawn(_ executable: String, _ arguments: [String], log: String) throws -> Process {
+            let process = Process()
+            process.executableURL = ProcessTests.binaries.appendingPathComponent(executable)
+            process.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment
+            environment["STAMPEDE_TOKEN"] = token
+            process.environment = environment
+            let path = directory.appendingPathComponent(log).path
+            FileManager.default.createFile(atPath: path, contents: nil)
+            process.standardOutput = FileHandle(forWritingAtPath: path)
+            process.standardError = process.standardOutput
+            try process.run()
+            return process
+        }
+
+        /// Starts a coordinator (waiting for `workers`) and the workers; returns when they are all connected.
+        func start(profile: String, target: String, rate: String, workers: Int, id: String) async throws {
+            let scenario = try write("scenario.yaml", """
+                name: one-get
+                flows:
+                  - name: get
+                    steps:
+                      - {name: products, get: /products, expect: 200}
+                """)
+            let profilePath = try write("profile.yaml", profile)
+            let portFile = directory.appendingPathComponent("coordinator.port").path
+            coordinator = try spawn("stampede-coordinator", [
+                "--profile", profilePath, "--scenario", scenario, "--target", target, "--peak-rate", rate,
+                "--arrivals", "uniform", "--seed", "7", "--workers", String(workers), "--listen", "127.0.0.1:0",
+                "--port-file", portFile, "--runs", runs.path, "--id", id, "--quiet",
+            ], log: "coordinator.log")
+            var port: String?
+            for _ in 0..<200 {
+                if let text = try? String(contentsOfFile: portFile, encoding: .utf8), !text.isEmpty {
+                    port = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            guard let port else { throw FixtureError("the coordinator did not listen: \(log("coordinator.log"))") }
+            for index in 1...workers {
+                self.workers.append(try spawn(
+                    "stampede-worker", ["--coordinator", "127.0.0.1:\(port)", "--name", "w\(index)"], log: "w\(index).log"))
+            }
+        }
+
+        func log(_ name: String) -> String {
+            (try? String(contentsOfFile: directory.appendingPathComponent(name).path, encoding: .utf8)) ?? ""
+        }
+
+        /// Waits for a process to exit; false if it did not within `limit`.
+        func wait(_ process: Process, limit: Duration) async -> Bool {
+            let deadline = ContinuousClock.now + limit
+            while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+            return !process.isRunning
+        }
+
+        func report(_ id: String) throws -> RunReport {
+            try JSONReport.decode(Data(contentsOf: runs.appendingPathComponent(id).appendingPathComponent("report.json")))
+        }
+
+        /// Ends every process we started that still runs (SIGKILL, by PID), and removes the files.
+        func cleanUp() {
+            for process in workers + [coordinator].compactMap({ $0 }) where process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+            }
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
+    static func steady(seconds: Int) -> String {
+        "name: steady\nstages:\n  - {duration: \(seconds)s, from: 1, to: 1}\n"
+    }
+
+    /// Polls until the run has started (the coordinator prints nothing in quiet mode; the shop sees requests).
+    static func waitForLoad(_ shop: ReferenceShop) async throws {
+        for _ in 0..<200 where shop.requests.entries.isEmpty { try await Task.sleep(for: .milliseconds(25)) }
+    }
+
+    @Test func aKilledWorkerIsReplacedWithinSecondsAndTheGapReported() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await withReferenceShop { shop, url in
+            try await cluster.start(profile: Self.steady(seconds: 9), target: url, rate: "90/s", workers: 3, id: "kill-worker")
+            try await Self.waitForLoad(shop)
+            try await Task.sleep(for: .milliseconds(3_000))
+            let killed = ProcessClock.now()
+            kill(cluster.workers[1].processIdentifier, SIGKILL)
+            #expect(await cluster.wait(cluster.coordinator!, limit: .seconds(40)), "\(cluster.log("coordinator.log"))")
+            let report = try cluster.report("kill-worker")
+            let start = try #require(report.run.startMonotonicNanos)
+            let killSecond = Double(killed - start) / 1e9
+            let gap = try #require(report.gaps.first, "no gap in \(cluster.log("coordinator.log"))")
+            #expect(gap.worker == "w2")
+            #expect(gap.lostAt - killSecond <= 2, "lost at \(gap.lostAt) s, killed at \(killSecond) s")
+            #expect(gap.to - killSecond <= 3)
+            for point in report.timeline where Double(point.second) >= gap.to && Double(point.second) < 9 {
+                #expect(abs(Double(point.shoppers.started) - point.expected) <= max(3, 0.1 * point.expected),
+                        "second \(point.second): started \(point.shoppers.started), expected \(point.expected)")
+            }
+            let expectedSent = report.totals.expected - Double(gap.plannedNotSent)
+            #expect(abs(Double(report.totals.shoppers.started) - expectedSent) <= 0.02 * expectedSent,
+                    "started \(report.totals.shoppers.started), plan minus gap \(expectedSent)")
+            print("kill-worker: lost \(Format.fixed(gap.lostAt - killSecond, 3)) s after SIGKILL; handover at "
+                  + "\(Format.fixed(gap.to - killSecond, 2)) s after; gap \(gap.plannedNotSent) arrivals; started "
+                  + "\(report.totals.shoppers.started) vs plan minus gap \(Format.fixed(expectedSent, 0))")
+        }
+    }
+
+    @Test func workersStopWhenTheCoordinatorIsKilledAndTheRunDirectoryStillRebuilds() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await withReferenceShop { shop, url in
+            try await cluster.start(profile: Self.steady(seconds: 30), target: url, rate: "60/s", workers: 3, id: "kill-coordinator")
+            try await Self.waitForLoad(shop)
+            try await Task.sleep(for: .milliseconds(2_500))
+            let killed = ProcessClock.now()
+            kill(cluster.coordinator!.processIdentifier, SIGKILL)
+            for worker in cluster.workers { #expect(await cluster.wait(worker, limit: .seconds(8))) }
+            let last = try #require(shop.requests.entries.map(\.nanos).max())
+            let after = Double(last - killed) / 1e9
+            #expect(after < 3, "a request \(after) s after the coordinator died")
+            print("kill-coordinator: last request \(Format.fixed(after * 1000, 1)) ms after SIGKILL (lease 3 s)")
+            // The run directory rebuilds into a report.
+            let rebuild = try cluster.spawn(
+                "stampede", ["report", cluster.runs.appendingPathComponent("kill-coordinator").path], log: "report.log")
+            #expect(await cluster.wait(rebuild, limit: .seconds(20)))
+            #expect(rebuild.terminationStatus == 0, "\(cluster.log("report.log"))")
+            let rebuilt = try cluster.report("kill-coordinator")
+            #expect(rebuilt.totals.shoppers.started > 0)
+            #expect(rebuilt.run.interrupted)
+        }
+    }
+
+    @Test func threeWorkersLineUpABurst() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        let profile = """
+            name: burst
+            stages:
+              - {duration: 4s, from: 1, to: 1}
+            spikes:
+              - {at: "00:00:02", lasting: 300ms, level: 20, label: burst}
+            """
+        try await withReferenceShop { shop, url in
+            try await cluster.start(profile: profile, target: url, rate: "600/s", workers: 3, id: "burst")
+            #expect(await cluster.wait(cluster.coordinator!, limit: .seconds(40)), "\(cluster.log("coordinator.log"))")
+            let report = try cluster.report("burst")
+            let start = try #require(report.run.startMonotonicNanos)
+            // Each request's lateness against its planned instant (the plan is known: uniform arrivals, seed 7).
+            let plan = try Plan(
+                profile: Profile(name: "burst", shape: .stages([Stage(duration: 4, from: 1, to: 1)]),
+                                 spikes: [Spike(label: "burst", start: 2, duration: 0.3, level: 20)]),
+                scale: RunScale(peakRate: 600, compression: .speed(1)))
+            var planned: [UInt64: Double] = [:]
+            for arrival in ArrivalSequence(plan: plan, process: .uniform, seed: 7) { planned[arrival.index] = arrival.time }
+            var lateness: [String: [Double]] = [:]
+            var firstInBurst: [String: Double] = [:]
+            for entry in shop.requests.entries {
+                guard let worker = entry.worker, let index = entry.shopper, let due = planned[index], due >= 2, due < 2.3 else {
+                    continue
+                }
+                let late = Double(entry.nanos - start) / 1e9 - due
+                lateness[worker, default: []].append(late)
+                firstInBurst[worker] = min(firstInBurst[worker] ?? .infinity, Double(entry.nanos - start) / 1e9)
+            }
+            #expect(lateness.keys.sorted() == ["w1", "w2", "w3"])
+            let medians = lateness.mapValues { values in values.sorted()[values.count / 2] }
+            let spread = (medians.values.max() ?? 0) - (medians.values.min() ?? 0)
+            #expect(spread < 0.010, "median lateness per worker: \(medians)")
+            let firsts = firstInBurst.values
+            print("burst: median lateness per worker \(medians.mapValues { Format.fixed($0 * 1000, 2) }) ms; spread "
+                  + "\(Format.fixed(spread * 1000, 2)) ms; first burst request per worker within "
+                  + "\(Format.fixed(((firsts.max() ?? 0) - (firsts.min() ?? 0)) * 1000, 2)) ms")
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import NIOCore
+import StampedeCore
+import StampedeHTTP
+import StampedeShop
+import StampedeTestKit
+import StampedeWorker
+import Testing
+
+@testable import StampedeCoordinator
+
+/// TLS and mutual TLS on the coordinator's channel, and the metrics endpoint.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct SecureChannelTests {
+    @Test func workersConnectOverTLSAndMutualTLS() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        try await withReferenceShop { shop, url in
+            let record = ClusterTests.record(seconds: 1, rate: 30, target: url)
+            let tls = LocalCluster.TLS(
+                coordinator: CoordinatorTLS(
+                    certificate: certificates.serverCertificate, key: certificates.serverKey, clientCA: certificates.ca),
+                workers: [WorkerTLS(ca: certificates.ca, certificate: certificates.clientCertificate, key: certificates.clientKey)])
+            let result = try await LocalCluster.run(record: record, workers: 2, tls: tls)
+            #expect(result.workers.allSatisfy { (try? $0.get()) != nil })
+            #expect(result.coordinator.report.totals.shoppers.started > 0)
+            #expect(Set(shop.requests.entries.compactMap(\.worker)) == ["w1", "w2"])
+        }
+    }
+
+    @Test func aWorkerWithoutAClientCertificateOrTrustIsRefused() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        try await withReferenceShop { shop, url in
+            let record = ClusterTests.record(seconds: 1, rate: 30, target: url)
+            let tls = LocalCluster.TLS(
+                coordinator: CoordinatorTLS(
+                    certificate: certificates.serverCertificate, key: certificates.serverKey, clientCA: certificates.ca),
+                workers: [
+                    WorkerTLS(ca: certificates.ca, certificate: certificates.clientCertificate, key: certificates.clientKey),
+                    // No client certificate: mutual TLS refuses it.
+                    WorkerTLS(ca: certificates.ca),
+                    // Trusts another CA: it refuses the coordinator.
+                    WorkerTLS(ca: certificates.untrustedCA, certificate: certificates.clientCertificate,
+                              key: certificates.clientKey),
+                ])
+            let result = try await LocalCluster.run(
+                record: record, workers: 3, settings: ClusterSettings(expectedWorkers: 1), tls: tls)
+            #expect((try? result.workers[0].get()) != nil)
+            for refused in result.workers.dropFirst() {
+                guard case .failure(let error) = refused else {
+                    Issue.record("a worker without the right certificates took part")
+                    continue
+                }
+                #expect("\(error)".contains("cannot reach the coordinator") || "\(error)".contains("refused"), "\(error)")
+            }
+            #expect(Set(shop.requests.entries.compactMap(\.worker)) == ["w1"])
+        }
+    }
+
+    @Test func theCoordinatorServesPrometheusMetrics() async throws {
+        try await withReferenceShop { _, url in
+            let record = ClusterTests.record(seconds: 3, rate: 30, target: url)
+            let scraped = Scrape()
+            _ = try await LocalCluster.run(record: record, workers: 1, metrics: true) { context in
+                guard let metricsURL = context.metricsURL, let origin = Origin(url: metricsURL) else { return }
+                try? await Task.sleep(for: .milliseconds(2_800))
+                let body = try? await withHTTPClient { client in
+                    String(buffer: try await client.execute(HTTPRequest(target: "/metrics"), to: origin, timeout: .seconds(5)).body)
+                }
+                await scraped.set(body ?? "")
+            }
+            let text = await scraped.text
+            #expect(text.contains("stampede_arrivals_started_total"), "\(text)")
+            #expect(text.contains("stampede_intervals_merged_total"))
+            let started = text.split(separator: "\n").first { $0.hasPrefix("stampede_arrivals_started_total ") }
+            #expect((started?.split(separator: " ").last.flatMap { Double($0) } ?? 0) > 10)
+        }
+    }
+}
+
+actor Scrape {
+    var text = ""
+    func set(_ value: String) { text = value }
+}
