@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
     ],
     targets: [
         // Pure: profiles, plans, pacing, scenarios, histograms, the result model. No I/O, no clock reads.
@@ -86,7 +87,7 @@ let package = Package(
         .target(
             name: "StampedeCoordinator",
             dependencies: [
-                "StampedeCore", "StampedeWorker", "StampedeReport", "StampedeProtocol", "StampedeClock",
+                "StampedeCore", "StampedeWorker", "StampedeReport", "StampedeProtocol", "StampedeClock", "StampedeHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -94,6 +95,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -106,7 +109,9 @@ let package = Package(
         .target(
             name: "StampedeShop",
             dependencies: [
-                "StampedeClock",
+                "StampedeClock", "StampedeCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -35,6 +35,9 @@ struct PlanOptions: ParsableArguments {
         } catch {
             throw ValidationError("\n" + error.description)
         }
+        let mismatches = RunConsistency.problems(
+            profile: profile, profilePath: self.profile, scenario: scenario, scenarioPath: self.scenario)
+        guard mismatches.isEmpty else { throw ValidationError("\n" + mismatches.joined(separator: "\n")) }
         guard let peakRate = Units.ratePerSecond(self.peakRate) else {
             throw ValidationError("--peak-rate: expected a rate such as 800/s, found \"\(self.peakRate)\"")
         }

@@ -4,6 +4,8 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import StampedeConfig
+import StampedeCore
 import StampedeShop
 
 public struct ShopCommand: AsyncParsableCommand {
@@ -12,7 +14,12 @@ public struct ShopCommand: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0 picks a free one).") var port = 8080
-    @Option(help: "Stock keeping: atomic or racy (oversells).") var inventory: InventoryMode = .atomic
+    @Option(help: "Stock keeping: atomic, racy (oversells), leaky (never releases unpaid orders) or phantom (confirms without writing).")
+    var inventory: InventoryMode = .atomic
+    @Option(help: "Where stock is kept: memory, or a postgres://user:password@host:port/database URL.")
+    var store = "memory"
+    @Option(help: "Unpaid orders give their units back after this long (not in leaky mode).") var reservationHold = "60s"
+    @Option(help: "A flash-sale item: SKU:STOCK (repeatable).") var flash: [String] = []
     @Option(help: "Number of products.") var skus = 20
     @Option(help: "Units of stock per product.") var stock = 1_000_000
     @Option(help: "Answer 429 beyond this many requests in progress.") var maxInFlight: Int?
@@ -23,15 +30,39 @@ public struct ShopCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let shop = ReferenceShop(
+        var catalog = Product.defaultCatalog(count: skus, stock: stock)
+        for item in flash {
+            let parts = item.split(separator: ":")
+            guard parts.count == 2, let units = Int(parts[1]), units >= 0 else {
+                throw ValidationError("--flash: expected SKU:STOCK such as FLASH-PHONE:100, found \"\(item)\"")
+            }
+            catalog.append(Product(sku: String(parts[0]), name: "Flash sale \(parts[0])", price: 100, stock: units))
+        }
+        let storage: ShopConfiguration.Store
+        if store == "memory" {
+            storage = .memory
+        } else if let url = DatabaseURL(store) {
+            storage = .postgres(url)
+        } else {
+            throw ValidationError("--store: expected memory or postgres://user:password@host:port/database")
+        }
+        guard let hold = Units.seconds(reservationHold), hold > 0 else {
+            throw ValidationError("--reservation-hold: expected such as 60s, found \"\(reservationHold)\"")
+        }
+        let shop = try ReferenceShop(
             configuration: ShopConfiguration(
-                host: host, port: port, inventory: inventory, catalog: Product.defaultCatalog(count: skus, stock: stock),
-                maxInFlight: maxInFlight))
+                host: host, port: port, inventory: inventory, catalog: catalog, maxInFlight: maxInFlight,
+                reservationHold: .seconds(double: hold), store: storage))
+        let usesDatabase = storage != .memory
         var logger = Logger(label: "stampede.shop")
         logger.logLevel = .warning
         let portFile = self.portFile
         let inventory = self.inventory
         let app = shop.application(logger: logger) { port in
+            // A database store starts from the catalog (its connection pool runs once the shop does).
+            if usesDatabase {
+                do { try await shop.reset() } catch { print("reference shop: cannot set up the database: \(error)") }
+            }
             print("reference shop listening on http://\(shop.configuration.host):\(port) (inventory \(inventory.rawValue))")
             if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
         }

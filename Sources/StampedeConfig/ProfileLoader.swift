@@ -12,7 +12,7 @@ public enum ProfileLoader {
         try ConfigDocument.parse(text, file: file, what: "a profile", read: read)
     }
 
-    static let fields = ["name", "title", "source", "timezone", "hours", "stages", "spikes", "notes"]
+    static let fields = ["name", "title", "source", "timezone", "hours", "stages", "spikes", "bursts", "notes"]
 
     static func read(_ root: YAMLCursor) -> Profile? {
         guard root.isPresent else {
@@ -47,8 +47,10 @@ public enum ProfileLoader {
         }
         let length = shape.map { Profile(name: "", shape: $0).length }
         let spikes = readSpikes(fields["spikes"], length: length)
-        guard let name, let shape, let spikes else { return nil }
-        return Profile(name: name, title: title, source: source, timeZone: timeZone, shape: shape, spikes: spikes)
+        let bursts = readBursts(fields["bursts"], length: length)
+        guard let name, let shape, let spikes, let bursts else { return nil }
+        return Profile(
+            name: name, title: title, source: source, timeZone: timeZone, shape: shape, spikes: spikes, bursts: bursts)
     }
 
     static func readHours(_ cursor: YAMLCursor) -> [Double]? {
@@ -137,6 +139,53 @@ public enum ProfileLoader {
             return nil
         }
         return stages
+    }
+
+    /// `bursts: [{at: "10:00", crowd: 2000, within: 1s, flow: flash-buyer, sku: FLASH-1, stock: 100, label: …}]`
+    static func readBursts(_ cursor: YAMLCursor, length: Double?) -> [Burst]? {
+        guard cursor.isPresent else { return [] }
+        guard let entries = cursor.list() else { return nil }
+        var bursts: [Burst] = []
+        var complete = true
+        for entry in entries {
+            guard let fields = entry.mapping(keys: ["at", "crowd", "within", "flow", "sku", "stock", "label"]) else {
+                complete = false
+                continue
+            }
+            var at: Double? = nil
+            if let atField = fields.require("at", expectation: "a clock time such as \"10:00\"") {
+                if let text = atField.scalarText(), let seconds = ProfileClock.parse(text) {
+                    at = seconds
+                    if let length, seconds >= length {
+                        atField.report("expected a time inside the profile (before \(ProfileClock.endLabel(length)))")
+                        at = nil
+                    }
+                } else {
+                    atField.report("expected a clock time such as \"10:00\" or \"00:00:02\"")
+                }
+            }
+            let crowd = fields.require("crowd", expectation: "the number of shoppers, such as 2000")?
+                .integer(1...5_000_000, expectation: "a crowd of 1 to 5,000,000 shoppers")
+            var within: Double? = 0
+            if fields["within"].isPresent {
+                if fields["within"].scalarText() == "all at once" { within = 0 } else {
+                    within = fields["within"].duration(allowZero: true)
+                }
+            }
+            let flow = fields.require("flow", expectation: "the scenario flow the crowd follows")?.string()
+            let sku = fields.require("sku", expectation: "the SKU on sale")?.string()
+            let stock = fields.require("stock", expectation: "the units on sale")?
+                .integer(0...1_000_000_000, expectation: "a stock of 0 or more units")
+            let label = fields["label"].string()
+            guard let at, let crowd, let within, let flow, let sku, let stock else {
+                complete = false
+                continue
+            }
+            bursts.append(Burst(
+                label: label ?? "flash sale at \(ProfileClock.label(at))", at: at, crowd: crowd, within: within, flow: flow,
+                sku: sku, stock: stock))
+        }
+        return complete ? bursts : nil
     }
 
     static func readSpikes(_ cursor: YAMLCursor, length: Double?) -> [Spike]? {

@@ -13,15 +13,17 @@ public enum ScenarioLoader {
     }
 
     static let methods = ["get", "post", "put", "patch", "delete", "head", "options"]
-    static let stepFields = ["name", "headers", "json", "body", "content_type", "extract", "expect", "think", "proceed"]
-        + methods
+    static let stepFields = [
+        "name", "headers", "json", "body", "content_type", "extract", "expect", "think", "proceed", "ledger",
+    ] + methods
 
     static func read(_ root: YAMLCursor) -> Scenario? {
         guard root.isPresent else {
             root.report("expected a scenario (a mapping with name and flows), found an empty file")
             return nil
         }
-        guard let fields = root.mapping(keys: ["name", "description", "target", "data", "flows"]) else { return nil }
+        guard let fields = root.mapping(keys: ["name", "description", "target", "data", "flows", "setup", "ground_truth"])
+        else { return nil }
         let name = fields.require("name", expectation: "a short name")?.string()
         _ = fields["description"].string()
         let target = fields["target"].string()
@@ -29,7 +31,8 @@ public enum ScenarioLoader {
             fields["target"].report("expected a URL starting with http:// or https://, found \"\(target)\"")
         }
         let data = readData(fields["data"])
-        let known = Scenario.builtinVariables + (data ?? []).map(\.name)
+        let known = Scenario.builtinVariables + Scenario.burstVariables
+            + (data ?? []).map(\.name).filter { !Scenario.burstVariables.contains($0) }
         var flows: [Flow] = []
         var complete = data != nil
         if let entries = fields.require("flows", expectation: "a list of flows")?.list(nonEmpty: true) {
@@ -48,8 +51,22 @@ public enum ScenarioLoader {
         } else {
             complete = false
         }
+        var setup: [Step]? = nil
+        if fields["setup"].isPresent {
+            if let entries = fields["setup"].list() {
+                let steps = entries.compactMap { readStep($0, variables: Scenario.builtinVariables) }
+                if steps.count == entries.count { setup = steps } else { complete = false }
+            } else {
+                complete = false
+            }
+        }
+        var groundTruth: GroundTruthSpec? = nil
+        if fields["ground_truth"].isPresent {
+            groundTruth = readGroundTruth(fields["ground_truth"])
+            if groundTruth == nil { complete = false }
+        }
         guard let name, let data, complete else { return nil }
-        return Scenario(name: name, target: target, data: data, flows: flows)
+        return Scenario(name: name, target: target, data: data, flows: flows, setup: setup, groundTruth: groundTruth)
     }
 
     static func readData(_ cursor: YAMLCursor) -> [DataList]? {
@@ -185,13 +202,79 @@ public enum ScenarioLoader {
         }
         let proceed = fields["proceed"].isPresent
             ? fields["proceed"].number(0...1, expectation: "a probability from 0 to 1") : 1
+        var ledger: LedgerRule? = nil
+        if fields["ledger"].isPresent {
+            ledger = readLedger(fields["ledger"], variables: variables)
+            if ledger == nil { complete = false }
+        }
         guard complete, let name, let path, let expect, let proceed,
             !fields["json"].isPresent || body != nil, !fields["body"].isPresent || body != nil,
             headers.count == (fields["headers"].namedEntries()?.count ?? 0)
         else { return nil }
         return Step(
             name: name, method: method, path: path, headers: headers, body: body, contentType: contentType,
-            extract: extract, expect: expect, think: think, proceed: proceed)
+            extract: extract, expect: expect, think: think, proceed: proceed, ledger: ledger)
+    }
+
+    /// `ledger: {confirms: order, sku: "{{sku}}", quantity: 1, confirmed: {status: 201}, sold_out: {status: 409}}`
+    static func readLedger(_ cursor: YAMLCursor, variables: [String]) -> LedgerRule? {
+        guard let fields = cursor.mapping(keys: ["confirms", "sku", "quantity", "confirmed", "sold_out"]) else {
+            return nil
+        }
+        var complete = true
+        if let kind = fields.require("confirms", expectation: "what a success confirms: order")?.string(), kind != "order" {
+            fields["confirms"].report("expected order, found \"\(kind)\"")
+            complete = false
+        }
+        let sku = fields.require("sku", expectation: "the SKU ordered, such as \"{{sku}}\"")?.string()
+            .flatMap { template($0, at: fields["sku"], variables: variables) }
+        let quantity = fields["quantity"].isPresent
+            ? fields["quantity"].integer(1...1_000_000, expectation: "a quantity from 1") : 1
+        let confirmed = fields["confirmed"].isPresent ? readExpectation(fields["confirmed"]) : nil
+        let soldOut = fields.require("sold_out", expectation: "what sold out looks like, such as {status: 409}")
+            .flatMap { readExpectation($0) }
+        guard complete, let sku, let quantity, let soldOut, !fields["confirmed"].isPresent || confirmed != nil else {
+            return nil
+        }
+        return LedgerRule(sku: sku, quantity: quantity, confirmed: confirmed, soldOut: soldOut)
+    }
+
+    /// `ground_truth: {http: {url, items, sku, stock, sold, reserved}, every: 2s, settle: 0s}` or `{sql: {url_env, query}}`.
+    static func readGroundTruth(_ cursor: YAMLCursor) -> GroundTruthSpec? {
+        guard let fields = cursor.mapping(keys: ["http", "sql", "every", "settle"]) else { return nil }
+        let every = fields["every"].isPresent ? fields["every"].duration(allowZero: true) : 2
+        let settle = fields["settle"].isPresent ? fields["settle"].duration(allowZero: true) : 0
+        var source: GroundTruthSpec.Source? = nil
+        switch (fields["http"].isPresent, fields["sql"].isPresent) {
+        case (true, false):
+            if let http = fields["http"].mapping(keys: ["url", "items", "sku", "stock", "sold", "reserved"]) {
+                let url = http.require("url", expectation: "a URL or a path on the target")?.string()
+                var items: ValuePath? = nil
+                if let text = http.require("items", expectation: "the path to the array of SKUs, such as $.skus")?.string() {
+                    do { items = try ValuePath(parsing: text) } catch { http["items"].report(error.message) }
+                }
+                let sku = http["sku"].isPresent ? http["sku"].string() : "sku"
+                let stock = http["stock"].isPresent ? http["stock"].string() : "stock"
+                let sold = http["sold"].isPresent ? http["sold"].string() : "sold"
+                let reserved = http["reserved"].string()
+                if let url, let items, let sku, let stock, let sold, !http["reserved"].isPresent || reserved != nil {
+                    source = .http(url: url, items: items, sku: sku, stock: stock, sold: sold, reserved: reserved)
+                }
+            }
+        case (false, true):
+            if let sql = fields["sql"].mapping(keys: ["url_env", "query"]) {
+                let variable = sql.require("url_env", expectation: "the environment variable holding the database URL")?
+                    .string()
+                let query = sql.require("query", expectation: "a query returning sku, stock, sold[, reserved]")?.string()
+                if let variable, let query { source = .sql(urlEnvironment: variable, query: query) }
+            }
+        case (true, true):
+            fields["sql"].report("expected either http or sql, found both")
+        case (false, false):
+            cursor.report("ground truth needs http (an endpoint) or sql (a query)")
+        }
+        guard let source, let every, let settle else { return nil }
+        return GroundTruthSpec(source: source, every: every, settle: settle)
     }
 
     static func readExpectation(_ cursor: YAMLCursor) -> Expectation? {

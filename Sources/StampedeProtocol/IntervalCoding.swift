@@ -63,6 +63,21 @@ extension IntervalReport {
             stats.uncorrected = Stampede_V1_Histogram(record.uncorrected)
             return stats
         }
+        message.ledger = ledger.keys.sorted().map { sku in
+            let counts = ledger[sku]!
+            var entry = Stampede_V1_LedgerCounts()
+            entry.sku = sku
+            entry.confirmedUnits = UInt64(counts.confirmedUnits)
+            entry.confirmations = UInt64(counts.confirmations)
+            entry.soldOut = UInt64(counts.soldOut)
+            entry.failed = UInt64(counts.failed)
+            var previous: UInt64 = 0
+            entry.confirmedAtDeltas = counts.confirmedAt.sorted().map { time in
+                defer { previous = time }
+                return time - previous
+            }
+            return entry
+        }
         return message
     }
 
@@ -101,8 +116,28 @@ extension IntervalReport {
                 slot: Int(stats.slot), flow: flow, step: step, counts: counts,
                 corrected: try stats.corrected.sparse(), uncorrected: try stats.uncorrected.sparse()))
         }
+        var ledger: [String: LedgerCounts] = [:]
+        for entry in message.ledger {
+            var counts = LedgerCounts()
+            counts.confirmedUnits = try count(entry.confirmedUnits, "confirmed units")
+            counts.confirmations = try count(entry.confirmations, "confirmations")
+            counts.soldOut = try count(entry.soldOut, "sold out")
+            counts.failed = try count(entry.failed, "failed")
+            var running: UInt64 = 0
+            for delta in entry.confirmedAtDeltas {
+                let (sum, overflow) = running.addingReportingOverflow(delta)
+                guard !overflow else { throw ProtocolError("a confirmation time overflows") }
+                running = sum
+                counts.confirmedAt.append(running)
+            }
+            guard counts.confirmedAt.count == counts.confirmations else {
+                throw ProtocolError("\(entry.sku): \(counts.confirmations) confirmations but \(counts.confirmedAt.count) times")
+            }
+            ledger[entry.sku, default: LedgerCounts()].add(counts)
+        }
         self.init(
-            worker: worker, second: Int(message.second), slots: slots, steps: steps, inFlight: Int(max(0, message.inFlight)))
+            worker: worker, second: Int(message.second), slots: slots, steps: steps, inFlight: Int(max(0, message.inFlight)),
+            ledger: ledger)
     }
 }
 

@@ -88,6 +88,39 @@ public enum ConsoleReport {
             }
         }
 
+        if !report.bursts.isEmpty {
+            out += "\nFlash sales: each crowd against its stock\n"
+            var bursts = TextTable(
+                ["burst", "at", "sku", "crowd", "started", "stock", "confirmed", "sold out", "sold out after", "p99 ms",
+                 "errors", "429"], leftColumns: 3)
+            for burst in report.bursts {
+                bursts.add([
+                    burst.label, burst.at, burst.sku, Format.count(burst.crowd), Format.count(burst.shoppers.started),
+                    Format.count(burst.stock), Format.count(burst.confirmations), Format.count(burst.soldOutTold),
+                    burst.timeToSellOut.map { Format.seconds($0) } ?? "never", Format.milliseconds(burst.corrected.p99),
+                    Format.count(burst.requests.failed), Format.count(burst.requests.throttled),
+                ])
+            }
+            out += bursts.render()
+        }
+
+        if !report.inventory.isEmpty {
+            out += "\nInventory: what shoppers were told against the target's books (\(report.books.count) readings)\n"
+            var table = TextTable(
+                ["sku", "stock at start", "confirmed", "booked", "sold out", "stock at end", "reserved", "oversold",
+                 "first oversold at", "verdict"])
+            for verdict in report.inventory {
+                table.add([
+                    verdict.sku, verdict.initialStock.map(Format.count) ?? "?", Format.count(verdict.confirmedUnits),
+                    verdict.bookedByTarget.map(Format.count) ?? "?", Format.count(verdict.soldOutTold),
+                    verdict.finalStock.map(Format.count) ?? "?", verdict.reservedAtEnd.map(Format.count) ?? "-",
+                    Format.count(verdict.oversold), verdict.firstOversoldAt.map { Format.seconds($0) } ?? "-",
+                    verdict.summary,
+                ])
+            }
+            out += table.render()
+        }
+
         if !report.spikes.isEmpty {
             out += "\nSpikes: achieved arrival rate inside the spike against the rest of its hour\n"
             var spikes = TextTable(["spike", "at", "lasted", "expected", "started", "rate/s", "base/s", "x", "p99 ms"],

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The shop's orders.
+/// The shop's orders. An unpaid order can lapse: its units go back on sale.
 public final class OrderBook: Sendable {
     public struct Order: Codable, Sendable, Equatable {
         public var id: String
@@ -15,16 +15,21 @@ public final class OrderBook: Sendable {
     public enum Status: String, Codable, Sendable {
         case reserved
         case paid
+        /// Not paid in time; its units were released.
+        case lapsed
     }
 
     public enum PayResult: Sendable, Equatable {
         case paid(Order)
         case alreadyPaid
+        case lapsed
         case unknown
     }
 
     private struct State {
         var orders: [String: Order] = [:]
+        /// Unpaid orders in the order they were placed, with when.
+        var unpaid: [(id: String, placed: ContinuousClock.Instant)] = []
         var next = 1
     }
 
@@ -38,6 +43,7 @@ public final class OrderBook: Sendable {
             state.next += 1
             let order = Order(id: id, sku: sku, quantity: quantity, amount: amount, status: .reserved, session: session)
             state.orders[id] = order
+            state.unpaid.append((id, .now))
             return order
         }
     }
@@ -47,17 +53,39 @@ public final class OrderBook: Sendable {
     public func markPaid(_ id: String) -> PayResult {
         state.withLock { state in
             guard var order = state.orders[id] else { return .unknown }
-            guard order.status == .reserved else { return .alreadyPaid }
-            order.status = .paid
-            state.orders[id] = order
-            return .paid(order)
+            switch order.status {
+            case .paid: return .alreadyPaid
+            case .lapsed: return .lapsed
+            case .reserved:
+                order.status = .paid
+                state.orders[id] = order
+                return .paid(order)
+            }
+        }
+    }
+
+    /// Marks unpaid orders placed before `deadline` as lapsed and returns them (their units are to be released).
+    public func lapse(placedBefore deadline: ContinuousClock.Instant) -> [Order] {
+        state.withLock { state in
+            var lapsed: [Order] = []
+            var remaining = 0
+            for (id, placed) in state.unpaid {
+                guard placed < deadline else { break }
+                remaining += 1
+                guard var order = state.orders[id], order.status == .reserved else { continue }
+                order.status = .lapsed
+                state.orders[id] = order
+                lapsed.append(order)
+            }
+            state.unpaid.removeFirst(remaining)
+            return lapsed
         }
     }
 
     public func counts() -> (reserved: Int, paid: Int) {
         state.withLock { state in
             state.orders.values.reduce(into: (0, 0)) { counts, order in
-                if order.status == .paid { counts.1 += 1 } else { counts.0 += 1 }
+                if order.status == .paid { counts.1 += 1 } else if order.status == .reserved { counts.0 += 1 }
             }
         }
     }

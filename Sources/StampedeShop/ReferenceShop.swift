@@ -2,6 +2,7 @@ public import Hummingbird
 public import Logging
 import HTTPTypes
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// The reference checkout target: browse, product page, cart, order (reserves stock), pay, and the ground truth.
@@ -12,36 +13,57 @@ import Synchronization
 /// A session cookie `sid` is set on the first visit and keys the cart.
 public struct ReferenceShop: Sendable {
     public let configuration: ShopConfiguration
-    public let inventory: Inventory
+    public let inventory: any InventoryStore
     public let orders: OrderBook
     public let carts: Carts
     public let faults: ShopFaults
     public let requests = RequestLog()
-    private let prices: [String: Int]
+    let catalog: CatalogBook
+    /// Services the shop needs running besides its HTTP server (a database client, the lapse sweeper).
+    private let services: [any Service]
 
-    public init(configuration: ShopConfiguration) {
+    public init(configuration: ShopConfiguration) throws {
         self.configuration = configuration
-        self.inventory = Inventory(
-            catalog: configuration.catalog, mode: configuration.inventory, racyPause: configuration.racyPause)
+        switch configuration.store {
+        case .memory:
+            self.inventory = MemoryInventory(
+                catalog: configuration.catalog, mode: configuration.inventory, racyPause: configuration.racyPause)
+            self.services = []
+        case .postgres(let url):
+            let store = PostgresInventory(url: url, mode: configuration.inventory, racyPause: configuration.racyPause)
+            self.inventory = store
+            self.services = [store]
+        }
         self.orders = OrderBook()
         self.carts = Carts()
         self.faults = ShopFaults()
-        self.prices = Dictionary(configuration.catalog.map { ($0.sku, $0.price) }, uniquingKeysWith: { a, _ in a })
+        self.catalog = CatalogBook(configuration.catalog)
     }
 
     /// The books, as `GET /admin/inventory` serves them.
-    public func groundTruth() -> GroundTruth {
+    public func groundTruth() async throws -> GroundTruth {
         let counts = orders.counts()
         return GroundTruth(
-            mode: inventory.mode.rawValue, skus: inventory.snapshot(),
+            mode: inventory.mode.rawValue, skus: try await inventory.snapshot(),
             orders: .init(reserved: counts.reserved, paid: counts.paid))
     }
 
-    public func reset() {
-        inventory.reset()
+    /// Starts again: the configured catalog, with `stock` overriding (or adding) SKUs.
+    public func reset(stock: [String: Int] = [:]) async throws {
+        let products = catalog.reset(configuration.catalog, stock: stock)
+        try await inventory.reset(catalog: products)
         orders.reset()
         carts.reset()
         faults.clear()
+        requests.reset()
+    }
+
+    /// Gives back the units of orders unpaid for longer than the reservation hold (never in `leaky` mode).
+    public func releaseLapsed(now: ContinuousClock.Instant = .now) async throws {
+        guard configuration.inventory != .leaky else { return }
+        for order in orders.lapse(placedBefore: now - configuration.reservationHold) {
+            try await inventory.release(sku: order.sku, quantity: order.quantity)
+        }
     }
 
     /// An application serving the shop; `onServerRunning` receives the bound port.
@@ -52,6 +74,7 @@ public struct ReferenceShop: Sendable {
         Application(
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            services: services + [LapseSweeper(shop: self)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }
@@ -63,22 +86,26 @@ public struct ReferenceShop: Sendable {
         router.get("/health") { _, _ in "ok" }
         router.get("/products") { request, _ in
             await faults.apply(.products)
-            let views = inventory.snapshot().map {
-                ProductView(sku: $0.sku, name: name(of: $0.sku), price: prices[$0.sku] ?? 0, available: max(0, $0.stock))
+            let views = try await inventory.snapshot().map { item in
+                let product = catalog.product(item.sku)
+                return ProductView(
+                    sku: item.sku, name: product?.name ?? item.sku, price: product?.price ?? 0, available: max(0, item.stock))
             }
             return withSession(request, EditedResponse(response: views))
         }
         router.get("/products/{sku}") { request, context in
             await faults.apply(.product)
             let sku = try context.parameters.require("sku")
-            guard let available = inventory.available(sku: sku) else { throw HTTPError(.notFound, message: "no such product") }
-            let view = ProductView(sku: sku, name: name(of: sku), price: prices[sku] ?? 0, available: max(0, available))
+            guard let product = catalog.product(sku), let available = try await inventory.available(sku: sku) else {
+                throw HTTPError(.notFound, message: "no such product")
+            }
+            let view = ProductView(sku: sku, name: product.name, price: product.price, available: max(0, available))
             return withSession(request, EditedResponse(response: view))
         }
         router.post("/cart/items") { request, context in
             await faults.apply(.cart)
             let item = try await request.decode(as: CartItemRequest.self, context: context)
-            guard prices[item.sku] != nil else { throw HTTPError(.notFound, message: "no such product") }
+            guard catalog.product(item.sku) != nil else { throw HTTPError(.notFound, message: "no such product") }
             let quantity = item.qty ?? 1
             guard (1...100).contains(quantity) else { throw HTTPError(.badRequest, message: "qty must be 1 to 100") }
             let (session, isNew) = sessionID(request)
@@ -96,12 +123,12 @@ public struct ReferenceShop: Sendable {
             let body = try await request.decode(as: OrderRequest.self, context: context)
             let quantity = body.qty ?? 1
             guard (1...100).contains(quantity) else { throw HTTPError(.badRequest, message: "qty must be 1 to 100") }
-            switch await inventory.reserve(sku: body.sku, quantity: quantity) {
+            switch try await inventory.reserve(sku: body.sku, quantity: quantity) {
             case .unknownSKU: throw HTTPError(.notFound, message: "no such product")
             case .soldOut: throw HTTPError(.conflict, message: "sold out")
             case .reserved:
                 let order = orders.place(
-                    sku: body.sku, quantity: quantity, amount: quantity * (prices[body.sku] ?? 0),
+                    sku: body.sku, quantity: quantity, amount: quantity * (catalog.product(body.sku)?.price ?? 0),
                     session: request.cookies["sid"]?.value)
                 return EditedResponse(status: .created, response: OrderView(order))
             }
@@ -112,8 +139,9 @@ public struct ReferenceShop: Sendable {
             switch orders.markPaid(id) {
             case .unknown: throw HTTPError(.notFound, message: "no such order")
             case .alreadyPaid: throw HTTPError(.conflict, message: "already paid")
+            case .lapsed: throw HTTPError(.conflict, message: "the order lapsed unpaid")
             case .paid(let order):
-                inventory.sell(sku: order.sku, quantity: order.quantity)
+                try await inventory.sell(sku: order.sku, quantity: order.quantity)
                 return OrderView(order)
             }
         }
@@ -122,9 +150,11 @@ public struct ReferenceShop: Sendable {
             guard let order = orders.order(id) else { throw HTTPError(.notFound, message: "no such order") }
             return OrderView(order)
         }
-        router.get("/admin/inventory") { _, _ in groundTruth() }
-        router.post("/admin/reset") { _, _ in
-            reset()
+        router.get("/admin/inventory") { _, _ in try await groundTruth() }
+        router.post("/admin/reset") { request, context in
+            let body = request.head.headerFields[.contentLength].flatMap(Int.init) ?? 0 > 0
+                ? try await request.decode(as: ResetRequest.self, context: context) : ResetRequest(stock: nil)
+            try await reset(stock: body.stock ?? [:])
             return Message(message: "reset")
         }
         router.post("/admin/faults") { request, context in
@@ -140,10 +170,6 @@ public struct ReferenceShop: Sendable {
             return Message(message: "faults set")
         }
         return router
-    }
-
-    private func name(of sku: String) -> String {
-        configuration.catalog.first { $0.sku == sku }?.name ?? sku
     }
 
     private func sessionID(_ request: Request) -> (String, isNew: Bool) {
@@ -176,6 +202,43 @@ struct InFlightLimit<Context: RequestContext>: RouterMiddleware {
         defer { inFlight.value.wrappingSubtract(1, ordering: .relaxed) }
         if now > limit { return Response(status: .tooManyRequests) }
         return try await next(request, context)
+    }
+}
+
+/// Releases lapsed reservations four times a second.
+struct LapseSweeper: Service {
+    let shop: ReferenceShop
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await shop.releaseLapsed()
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+}
+
+/// The products on sale (names and prices), which a reset may change.
+final class CatalogBook: Sendable {
+    private let products: Mutex<[String: Product]>
+
+    init(_ catalog: [Product]) {
+        products = Mutex(Dictionary(catalog.map { ($0.sku, $0) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    func product(_ sku: String) -> Product? { products.withLock { $0[sku] } }
+
+    /// The configured catalog with `stock` applied; unknown SKUs become 1-yuan flash-sale items.
+    func reset(_ catalog: [Product], stock: [String: Int]) -> [Product] {
+        var result = catalog
+        for (sku, units) in stock.sorted(by: { $0.key < $1.key }) {
+            if let index = result.firstIndex(where: { $0.sku == sku }) {
+                result[index].stock = units
+            } else {
+                result.append(Product(sku: sku, name: "Flash sale \(sku)", price: 100, stock: units))
+            }
+        }
+        products.withLock { $0 = Dictionary(result.map { ($0.sku, $0) }, uniquingKeysWith: { a, _ in a }) }
+        return result
     }
 }
 

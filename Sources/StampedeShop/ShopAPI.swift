@@ -46,7 +46,7 @@ struct PayRequest: Decodable {
 /// The ground truth: the shop's own books per SKU.
 public struct GroundTruth: ResponseCodable, Equatable {
     public var mode: String
-    public var skus: [Inventory.Item]
+    public var skus: [StockItem]
     public var orders: OrderCounts
 
     public struct OrderCounts: Codable, Sendable, Equatable {
@@ -61,6 +61,11 @@ struct FaultsRequest: Decodable {
     /// Stall every request for this many milliseconds from now.
     var stall_ms: Int?
     var clear: Bool?
+}
+
+struct ResetRequest: Decodable {
+    /// Units per SKU after the reset; SKUs not in the catalog are added (as flash-sale items at 1 yuan).
+    var stock: [String: Int]?
 }
 
 struct Message: ResponseEncodable {

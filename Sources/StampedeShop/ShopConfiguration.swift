@@ -1,3 +1,5 @@
+public import StampedeCore
+
 /// How the reference shop behaves: its catalog, how it keeps stock, and the faults it is told to show.
 public struct ShopConfiguration: Sendable {
     public var host: String
@@ -9,10 +11,21 @@ public struct ShopConfiguration: Sendable {
     public var maxInFlight: Int?
     /// In `racy` mode, the pause between reading the stock and writing it back.
     public var racyPause: Duration
+    /// Unpaid orders give their units back after this long (except in `leaky` mode).
+    public var reservationHold: Duration
+    /// Where stock is kept.
+    public var store: Store
+
+    public enum Store: Sendable, Equatable {
+        case memory
+        /// A PostgreSQL database (its URL; the tables are created if missing).
+        case postgres(DatabaseURL)
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, inventory: InventoryMode = .atomic,
-        catalog: [Product] = Product.defaultCatalog(), maxInFlight: Int? = nil, racyPause: Duration = .milliseconds(2)
+        catalog: [Product] = Product.defaultCatalog(), maxInFlight: Int? = nil, racyPause: Duration = .milliseconds(2),
+        reservationHold: Duration = .seconds(60), store: Store = .memory
     ) {
         self.host = host
         self.port = port
@@ -20,6 +33,8 @@ public struct ShopConfiguration: Sendable {
         self.catalog = catalog
         self.maxInFlight = maxInFlight
         self.racyPause = racyPause
+        self.reservationHold = reservationHold
+        self.store = store
     }
 }
 
@@ -30,6 +45,10 @@ public enum InventoryMode: String, Sendable, CaseIterable {
     /// Read the stock, pause, then write back what was read minus the order: concurrent orders all see the same
     /// stock, and the shop confirms more than it has.
     case racy
+    /// Like atomic, but unpaid orders never give their units back: the shop says "sold out" with units unsold.
+    case leaky
+    /// Answers "201 created" without taking any stock or recording the order: confirmations the books never saw.
+    case phantom
 }
 
 public struct Product: Codable, Sendable, Equatable {

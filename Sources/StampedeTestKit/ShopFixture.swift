@@ -11,7 +11,7 @@ public func withReferenceShop<Result: Sendable>(
     var configuration = configuration
     configuration.host = "127.0.0.1"
     configuration.port = 0
-    let shop = ReferenceShop(configuration: configuration)
+    let shop = try ReferenceShop(configuration: configuration)
     var logger = Logger(label: "stampede.testkit.shop")
     logger.logLevel = .warning
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
@@ -24,6 +24,7 @@ public func withReferenceShop<Result: Sendable>(
         group.addTask { try await services.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw FixtureError("the shop did not start") }
+        if configuration.store != .memory { try await shop.reset() }
         let outcome: Swift.Result<Result, any Error>
         do {
             outcome = .success(try await body(shop, "http://127.0.0.1:\(port)"))

@@ -26,6 +26,7 @@ public final class Recorder: Sendable {
     struct State {
         var steps: [StepKey: StepAccumulator] = [:]
         var slots: [Int: ArrivalCounts] = [:]
+        var ledger: [String: LedgerCounts] = [:]
         /// Reset accumulators of earlier intervals, ready for reuse.
         var spares: [StepAccumulator] = []
     }
@@ -100,16 +101,33 @@ public final class Recorder: Sendable {
         }
     }
 
+    /// A response the ledger counts: an order confirmed (at `micros` since the start), sold out, or failed.
+    public func ledger(sku: String, _ entry: LedgerRule.Entry, atMicros micros: UInt64) {
+        state.withLock { state in
+            var counts = state.ledger[sku] ?? LedgerCounts()
+            switch entry {
+            case .confirmed(let units):
+                counts.confirmedUnits += units
+                counts.confirmations += 1
+                counts.confirmedAt.append(micros)
+            case .soldOut: counts.soldOut += 1
+            case .failed: counts.failed += 1
+            }
+            state.ledger[sku] = counts
+        }
+    }
+
     /// Closes the interval in progress and starts the next.
     public func close(second: Int, inFlight: Int) -> IntervalReport {
-        let (steps, slots) = state.withLock { state in
+        let (steps, slots, ledger) = state.withLock { state in
             defer {
                 state.steps.removeAll(keepingCapacity: true)
                 state.slots.removeAll(keepingCapacity: true)
+                state.ledger.removeAll(keepingCapacity: true)
             }
-            return (state.steps, state.slots)
+            return (state.steps, state.slots, state.ledger)
         }
-        var report = IntervalReport(worker: worker, second: second, inFlight: inFlight)
+        var report = IntervalReport(worker: worker, second: second, inFlight: inFlight, ledger: ledger)
         report.slots = slots.keys.sorted().map { SlotRecord(slot: $0, counts: slots[$0]!) }
         var spares: [StepAccumulator] = []
         for key in steps.keys.sorted(by: { ($0.slot, $0.flow, $0.step) < ($1.slot, $1.flow, $1.step) }) {

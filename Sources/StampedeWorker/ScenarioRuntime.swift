@@ -6,10 +6,13 @@ public struct ScenarioRuntime: Sendable {
     public let scenario: Scenario
     public let origin: Origin
     private let cumulativeWeights: [Double]
+    /// Per burst of the profile, the index of the flow its crowd follows (nil when the scenario lacks it).
+    let burstFlows: [Int?]
 
-    public init(scenario: Scenario, origin: Origin) {
+    public init(scenario: Scenario, origin: Origin, bursts: [Burst] = []) {
         self.scenario = scenario
         self.origin = origin
+        self.burstFlows = bursts.map { burst in scenario.flows.firstIndex { $0.name == burst.flow } }
         var total = 0.0
         self.cumulativeWeights = scenario.flows.map { flow in
             total += flow.weight

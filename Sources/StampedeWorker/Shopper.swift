@@ -19,9 +19,16 @@ struct Shopper {
 
     func run(_ arrival: Arrival, slot: Int) async {
         var random = SeededRandom(seed: seed, stream: arrival.index)
-        let flowIndex = runtime.pickFlow(&random)
+        var flowIndex = runtime.pickFlow(&random)
+        if let burst = arrival.burst {
+            guard let burstFlow = runtime.burstFlows[burst] else {
+                return recorder.shopperEnded(slot: slot, .failed(.request))
+            }
+            flowIndex = burstFlow
+        }
         let flow = runtime.scenario.flows[flowIndex]
         var variables = runtime.initialVariables(shopper: arrival.index, flow: flowIndex, &random)
+        if let burst = arrival.burst { variables["sku"] = plan.profile.bursts[burst].sku }
         var cookies = CookieJar()
         var intended = runStart + .seconds(double: arrival.time)
         let shopperID = String(arrival.index)
@@ -35,7 +42,8 @@ struct Shopper {
                 }
             }
             if Task.isCancelled { return recorder.shopperEnded(slot: slot, .failed(.cancelled)) }
-            let requestSlot = plan.slotIndex(atReal: (intended - runStart).seconds)
+            // A crowd's requests count in its burst's slot; everyone else's in the slot of their intended start.
+            let requestSlot = arrival.burst == nil ? plan.slotIndex(atReal: (intended - runStart).seconds) : slot
             let record = { (outcome: Recorder.RequestOutcome, response: HTTPResponse?) in
                 recorder.request(
                     slot: requestSlot, flow: flowIndex, step: stepIndex, outcome,
@@ -49,16 +57,29 @@ struct Shopper {
             }
             request.headers.add(name: "x-stampede-worker", value: worker)
             request.headers.add(name: "x-stampede-shopper", value: shopperID)
+            let ledgerSKU = step.ledger.flatMap { $0.sku.render { variables[$0] }.text }
             let response: HTTPResponse
             do {
                 response = try await client.execute(request, to: runtime.origin, timeout: requestTimeout)
             } catch {
                 let label = ErrorLabel(rawValue: error.code.label)
                 record(.failed(label), nil)
+                if let ledgerSKU { recorder.ledger(sku: ledgerSKU, .failed, atMicros: (ContinuousClock.now - runStart).microseconds) }
                 return recorder.shopperEnded(slot: slot, .failed(label))
             }
             let body = response.body.readableBytesView
-            switch step.expect.verdict(status: response.status, body: body) {
+            var verdict = step.expect.verdict(status: response.status, body: body)
+            if let rule = step.ledger, let ledgerSKU {
+                let entry = rule.entry(status: response.status, body: body, stepAccepted: verdict == .ok)
+                recorder.ledger(sku: ledgerSKU, entry, atMicros: (response.completedAt - runStart).microseconds)
+                if entry == .soldOut {
+                    // The target said "sold out": it behaved; the shopper's flow ends here, without an error.
+                    record(.ok, response)
+                    return recorder.shopperEnded(slot: slot, .succeeded)
+                }
+                if case .confirmed = entry { verdict = .ok }
+            }
+            switch verdict {
             case .throttled:
                 record(.throttled, response)
                 return recorder.shopperEnded(slot: slot, .throttled)

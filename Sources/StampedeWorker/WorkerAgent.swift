@@ -231,7 +231,7 @@ public struct WorkerAgent: Sendable {
             name: id, seed: record.seed, arrivals: record.arrivals, maxShoppers: Int(assignment.maxShoppers),
             requestTimeout: .milliseconds(Int64(assignment.requestTimeoutMillis)))
         let run = WorkerRun(
-            plan: plan, runtime: ScenarioRuntime(scenario: record.scenario, origin: origin),
+            plan: plan, runtime: ScenarioRuntime(scenario: record.scenario, origin: origin, bursts: plan.profile.bursts),
             schedule: ShareSchedule(share, from: Double(assignment.fromSecond)), settings: settings, logger: logger)
         state.attach(run.changes)
         let steps = StepIndex(record.scenario)

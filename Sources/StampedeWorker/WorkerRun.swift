@@ -114,7 +114,7 @@ public struct WorkerRun: Sendable {
                 }
                 let now = ContinuousClock.now
                 for arrival in arrivals.take(dueBy: (now - start).seconds) {
-                    let slot = plan.slotIndex(atReal: arrival.time)
+                    let slot = arrival.burst.flatMap { plan.slotIndex(ofBurst: $0) } ?? plan.slotIndex(atReal: arrival.time)
                     guard progress.inFlight.load(ordering: .relaxed) < maxShoppers else {
                         recorder.arrival(slot: slot, started: false, lagMicros: 0)
                         continue

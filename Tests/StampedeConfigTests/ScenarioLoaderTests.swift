@@ -92,3 +92,60 @@ struct UnitsTests {
         #expect(Units.secondsRange("2s..1s") == nil)
     }
 }
+
+struct FlashSaleConfigTests {
+    @Test func theShippedFlashSaleFilesLoadAndFitTogether() throws {
+        let profile = try ProfileLoader.load(path: RepositoryFiles.path("profiles/flash-sale.yaml"))
+        let scenario = try ScenarioLoader.load(path: RepositoryFiles.path("scenarios/flash-sale.yaml"))
+        #expect(profile.bursts.map(\.sku) == ["FLASH-PHONE", "FLASH-HALF", "FLASH-EARBUDS"])
+        #expect(profile.bursts[0].crowd == 2_000 && profile.bursts[0].within == 1 && profile.bursts[0].stock == 100)
+        #expect(RunConsistency.problems(profile: profile, profilePath: "p", scenario: scenario, scenarioPath: "s").isEmpty)
+        let order = try #require(scenario.flows[1].steps.first { $0.name == "order" })
+        #expect(order.ledger?.soldOut.status == [409])
+        #expect(order.ledger?.sku.variables == ["sku"])
+        #expect(scenario.setup?.count == 1)
+        guard case .http(let url, _, _, _, _, let reserved)? = scenario.groundTruth?.source else {
+            Issue.record("no http ground truth")
+            return
+        }
+        #expect(url == "/admin/inventory" && reserved == "reserved")
+        #expect(scenario.groundTruth?.every == 1)
+    }
+
+    @Test func burstsLedgersAndGroundTruthAreChecked() {
+        let profile = """
+            name: p
+            hours: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+            bursts:
+              - {at: "25:00", crowd: 0, flow: f, sku: A, stock: -1}
+              - {at: "10:00", crowd: 10}
+            """
+        var problems: [ConfigProblem] = []
+        do { _ = try ProfileLoader.parse(profile, file: "p.yaml") } catch { problems = error.problems }
+        let paths = Set(problems.map(\.path))
+        #expect(paths.isSuperset(of: ["bursts[0].at", "bursts[0].crowd", "bursts[0].stock", "bursts[1].flow",
+                                      "bursts[1].sku", "bursts[1].stock"]), "\(problems)")
+        let scenario = """
+            name: s
+            ground_truth: {http: {url: /books}}
+            flows:
+              - name: f
+                steps:
+                  - {name: order, post: /orders, ledger: {confirms: payment, sku: "{{nope}}"}}
+            """
+        problems = []
+        do { _ = try ScenarioLoader.parse(scenario, file: "s.yaml") } catch { problems = error.problems }
+        let scenarioPaths = Set(problems.map(\.path))
+        #expect(scenarioPaths.isSuperset(of: ["ground_truth.http.items", "flows[0].steps[0].ledger.confirms",
+                                              "flows[0].steps[0].ledger.sku", "flows[0].steps[0].ledger.sold_out"]),
+                "\(problems)")
+    }
+
+    @Test func aBurstFollowingAnUnknownFlowIsNamed() throws {
+        let profile = Profile(name: "p", shape: .hourly(Array(repeating: 1, count: 24)),
+                              bursts: [Burst(label: "b", at: 0, crowd: 1, within: 0, flow: "ghost", sku: "A", stock: 1)])
+        let scenario = try ScenarioLoader.load(path: RepositoryFiles.path("scenarios/flash-sale.yaml"))
+        let problems = RunConsistency.problems(profile: profile, profilePath: "p.yaml", scenario: scenario, scenarioPath: "s.yaml")
+        #expect(problems == ["p.yaml: bursts[0].flow: no flow \"ghost\" in s.yaml (its flows: browser, flash-buyer)"])
+    }
+}

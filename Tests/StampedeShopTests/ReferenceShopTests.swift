@@ -19,7 +19,7 @@ struct ReferenceShopTests {
     }
 
     /// `crowd` shoppers order one unit of a SKU with `stock` units, all at once.
-    static func burst(mode: InventoryMode, stock: Int, crowd: Int) async throws -> (confirmed: Int, soldOut: Int, books: Inventory.Item) {
+    static func burst(mode: InventoryMode, stock: Int, crowd: Int) async throws -> (confirmed: Int, soldOut: Int, books: StockItem) {
         let catalog = [Product(sku: "FLASH-1", name: "1-yuan phone", price: 100, stock: stock)]
         return try await withReferenceShop(ShopConfiguration(inventory: mode, catalog: catalog)) { shop, url in
             try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: crowd)) { client in
@@ -30,7 +30,7 @@ struct ReferenceShopTests {
                     }
                     return try await group.reduce(into: [Int]()) { $0.append($1) }
                 }
-                let books = shop.inventory.snapshot()[0]
+                let books = try await shop.inventory.snapshot()[0]
                 return (statuses.filter { $0 == 201 }.count, statuses.filter { $0 == 409 }.count, books)
             }
         }
@@ -72,7 +72,7 @@ struct ReferenceShopTests {
                 #expect(paid.status == 200)
                 let again = try await Self.post(client, origin, "/orders/\(id)/pay", "{}")
                 #expect(again.status == 409)
-                let truth = shop.groundTruth()
+                let truth = try await shop.groundTruth()
                 let item = try #require(truth.skus.first { $0.sku == "SKU-0003" })
                 #expect(item.sold == 1 && item.reserved == 0 && item.stock == item.initial - 1)
                 #expect(truth.orders.paid == 1)
@@ -112,6 +112,41 @@ struct ReferenceShopTests {
                 }
                 #expect(statuses.filter { $0 == 200 }.count == 2)
                 #expect(statuses.filter { $0 == 429 }.count == 8)
+            }
+        }
+    }
+
+    @Test(arguments: [InventoryMode.atomic, .leaky])
+    func unpaidOrdersLapseExceptInLeakyMode(mode: InventoryMode) async throws {
+        try await withReferenceShop(ShopConfiguration(inventory: mode, reservationHold: .milliseconds(200))) { shop, url in
+            try await withHTTPClient { client in
+                let origin = Origin(url: url)!
+                let reset = try await Self.post(client, origin, "/admin/reset", #"{"stock":{"FLASH-Z":3}}"#)
+                #expect(reset.status == 200)
+                for _ in 0..<3 {
+                    #expect(try await Self.post(client, origin, "/orders", #"{"sku":"FLASH-Z"}"#).status == 201)
+                }
+                #expect(try await Self.post(client, origin, "/orders", #"{"sku":"FLASH-Z"}"#).status == 409)
+                try await Task.sleep(for: .milliseconds(700))
+                let item = try #require(try await shop.inventory.snapshot().first { $0.sku == "FLASH-Z" })
+                if mode == .leaky {
+                    #expect(item.stock == 0 && item.reserved == 3)
+                } else {
+                    #expect(item.stock == 3 && item.reserved == 0)
+                    let lapsed = try await Self.post(client, origin, "/orders/ord-1/pay", "{}")
+                    #expect(lapsed.status == 409)
+                }
+            }
+        }
+    }
+
+    @Test func aPhantomShopConfirmsWithoutWriting() async throws {
+        try await withReferenceShop(ShopConfiguration(inventory: .phantom)) { shop, url in
+            try await withHTTPClient { client in
+                let origin = Origin(url: url)!
+                #expect(try await Self.post(client, origin, "/orders", #"{"sku":"SKU-0001"}"#).status == 201)
+                let item = try #require(try await shop.inventory.snapshot().first { $0.sku == "SKU-0001" })
+                #expect(item.stock == item.initial && item.reserved == 0 && item.sold == 0)
             }
         }
     }

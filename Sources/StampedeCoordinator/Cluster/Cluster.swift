@@ -57,9 +57,13 @@ public actor Cluster {
         public var interrupted: Bool
     }
 
-    public init(
-        record: RunRecord, settings: ClusterSettings, directory: RunDirectory?, notify: @escaping @Sendable (String) -> Void
+    private let watch: GroundTruthWatch?
+
+    init(
+        record: RunRecord, settings: ClusterSettings, directory: RunDirectory?, watch: GroundTruthWatch? = nil,
+        notify: @escaping @Sendable (String) -> Void
     ) throws {
+        self.watch = watch
         self.record = record
         self.plan = try record.plan()
         self.settings = settings
@@ -155,6 +159,8 @@ public actor Cluster {
     }
 
     public var phase: ClusterStateMachine.Phase { machine.phase }
+    /// The shared start instant, once the run has one.
+    public var start: Int64? { machine.start }
     public var workers: [ClusterStateMachine.Worker] { machine.workers }
 
     private func perform(_ actions: [ClusterStateMachine.Action], now: Int64) async {
@@ -202,6 +208,12 @@ public actor Cluster {
                 for link in links.values { link.yield(stop) }
             case .complete(let interrupted):
                 let seconds = machine.start.map { Double(now - $0) / 1e9 } ?? 0
+                if let watch, await watch.hasSource {
+                    notify("reading the target's books")
+                    let truth = await watch.readAfter(atSecond: seconds)
+                    if let problem = truth.problem { notify("the oversell verdict is unverified: \(problem)") }
+                    await session.setGroundTruth(truth)
+                }
                 let report = await session.report(
                     actualSeconds: max(0, seconds), interrupted: interrupted, startNanos: machine.start)
                 let text = ConsoleReport.render(report)

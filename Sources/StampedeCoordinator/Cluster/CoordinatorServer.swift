@@ -3,6 +3,8 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Hummingbird
 import Logging
+import StampedeClock
+import StampedeHTTP
 public import StampedeCore
 
 /// TLS for the coordinator's gRPC port: its certificate and key (PEM files), and optionally a CA whose client
@@ -70,9 +72,28 @@ public struct CoordinatorServer: Sendable {
         listening: @escaping @Sendable (_ port: Int, _ metricsPort: Int?) async -> Void = { _, _ in },
         stopRequested: @escaping @Sendable () -> String? = { nil }
     ) async throws -> Outcome {
+        guard let origin = Origin(url: record.target) else {
+            throw CoordinatorError("the target \(record.target) is not an http:// URL with a host")
+        }
+        // The coordinator's own requests to the target: setup before the run, the books around it.
+        return try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: 4)) { client in
+            if let setup = record.scenario.setup, !setup.isEmpty {
+                try await TargetSetup.run(setup, origin: origin, client: client)
+                notify("target set up (\(setup.count) request\(setup.count == 1 ? "" : "s"))")
+            }
+            let watch = GroundTruthWatch(spec: record.scenario.groundTruth, origin: origin, client: client)
+            return try await serve(watch: watch, notify: notify, listening: listening, stopRequested: stopRequested)
+        }
+    }
+
+    private func serve(
+        watch: GroundTruthWatch, notify: @escaping @Sendable (String) -> Void,
+        listening: @escaping @Sendable (_ port: Int, _ metricsPort: Int?) async -> Void,
+        stopRequested: @escaping @Sendable () -> String?
+    ) async throws -> Outcome {
         let directory = try runsDirectory.map { try RunDirectory.create(under: $0, record: record) }
         defer { directory?.close() }
-        let cluster = try Cluster(record: record, settings: settings, directory: directory, notify: notify)
+        let cluster = try Cluster(record: record, settings: settings, directory: directory, watch: watch, notify: notify)
         await cluster.session.setReporters(settings.expectedWorkers)
         let metrics = CoordinatorMetrics()
         await cluster.session.observe { interval, progress in metrics.record(interval, progress: progress) }
@@ -84,6 +105,10 @@ public struct CoordinatorServer: Sendable {
             services: [CoordinatorService(cluster: cluster, token: configuration.token)])
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
+            group.addTask { await watch.run() }
+            if let spec = record.scenario.groundTruth {
+                group.addTask { try await Self.watchBooks(spec: spec, watch: watch, cluster: cluster) }
+            }
             guard let port = try await server.listeningAddress?.ipv4?.port else {
                 throw CoordinatorError("the coordinator could not listen on \(configuration.host):\(configuration.port)")
             }
@@ -130,6 +155,23 @@ public struct CoordinatorServer: Sendable {
             return Outcome(
                 report: finished.report, consoleReport: finished.consoleReport, directory: directory?.path,
                 mergedIntervals: merged, cpuMicrosPerInterval: merged > 0 ? cpu * 1e6 / Double(merged) : 0)
+        }
+    }
+
+    /// Reads the books once the start instant is known (before the first arrival), then every `spec.every`.
+    private static func watchBooks(spec: GroundTruthSpec, watch: GroundTruthWatch, cluster: Cluster) async throws {
+        var start: Int64? = nil
+        while start == nil {
+            if await cluster.phase == .complete { return }
+            start = await cluster.start
+            if start == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        await watch.readBefore(atSecond: Double(ProcessClock.now() - start!) / 1e9)
+        guard spec.every > 0 else { return }
+        while true {
+            try await Task.sleep(for: .seconds(double: spec.every))
+            guard await cluster.phase == .running else { return }
+            await watch.poll(atSecond: Double(ProcessClock.now() - start!) / 1e9)
         }
     }
 

@@ -67,6 +67,10 @@ public actor RunSession {
         aggregator.setStatus(status, of: worker)
     }
 
+    public func setGroundTruth(_ record: GroundTruthRecord) {
+        aggregator.setGroundTruth(record)
+    }
+
     public func markLost(_ gap: GapSummary) {
         aggregator.markLost(gap)
     }

@@ -10,10 +10,18 @@ public enum ArrivalProcess: String, Codable, Sendable, CaseIterable {
 public struct Arrival: Sendable, Equatable {
     public var index: UInt64
     public var time: Double
+    /// The burst it belongs to, if it is part of a flash-sale crowd.
+    public var burst: Int?
 
-    public init(index: UInt64, time: Double) {
+    public init(index: UInt64, time: Double, burst: Int? = nil) {
         self.index = index
         self.time = time
+        self.burst = burst
+    }
+
+    /// Burst shoppers are numbered from 2⁴⁸ × (burst + 1), apart from the shape's.
+    public static func burstIndex(burst: Int, shopper: Int) -> UInt64 {
+        (UInt64(burst) + 1) << 48 + UInt64(shopper)
     }
 }
 
@@ -30,12 +38,19 @@ public struct ArrivalSequence: Sequence, IteratorProtocol, Sendable {
     private var walk: Walk
     /// The next owned arrival, looked at but not taken, and the walk as it was before looking.
     private var pending: (arrival: Arrival, before: Walk)?
+    /// Every burst shopper in time order (owned or not: ownership is checked when they come due).
+    private let crowd: [Arrival]
 
     /// Where the walk along the global sequence stands.
     private struct Walk: Sendable {
         var random: SeededRandom
         var nextIndex: UInt64 = 0
         var target: Double = 0
+        /// The next burst shopper to consider.
+        var crowdPosition = 0
+        /// The next arrival of the shape, computed but not yet returned (it may come after burst shoppers).
+        var shape: Arrival?
+        var shapeOver = false
     }
 
     public init(plan: Plan, process: ArrivalProcess, seed: UInt64, share: Share = .whole) {
@@ -47,6 +62,23 @@ public struct ArrivalSequence: Sequence, IteratorProtocol, Sendable {
         self.process = process
         self.schedule = schedule
         self.walk = Walk(random: SeededRandom(seed: seed, stream: 0xA771_7A15))
+        self.crowd = Self.crowd(plan)
+    }
+
+    /// Each burst's shoppers, evenly over its window (all at its start when the window is 0), in time order.
+    static func crowd(_ plan: Plan) -> [Arrival] {
+        var crowd: [Arrival] = []
+        for slot in plan.slots[plan.timeSlotCount...] {
+            let index = slot.burst!
+            let burst = plan.profile.bursts[index]
+            let start = plan.realTime(ofBurst: index)
+            for shopper in 0..<burst.crowd {
+                let offset = burst.within * (Double(shopper) + 0.5) / Double(burst.crowd)
+                crowd.append(Arrival(
+                    index: Arrival.burstIndex(burst: index, shopper: shopper), time: start + offset, burst: index))
+            }
+        }
+        return crowd.sorted { ($0.time, $0.index) < ($1.time, $1.index) }
     }
 
     /// The next arrival this share owns, or nil when the plan is over.
@@ -56,15 +88,37 @@ public struct ArrivalSequence: Sequence, IteratorProtocol, Sendable {
             return arrival
         }
         while true {
-            switch process {
-            case .poisson: walk.target += walk.random.nextExponential()
-            case .uniform: walk.target = Double(walk.nextIndex) + 0.5
+            if walk.shape == nil && !walk.shapeOver { walk.shape = nextOfShape() }
+            let fromCrowd = walk.crowdPosition < crowd.count ? crowd[walk.crowdPosition] : nil
+            let candidate: Arrival
+            switch (walk.shape, fromCrowd) {
+            case (nil, nil): return nil
+            case (let shape?, let burst?) where burst.time < shape.time:
+                candidate = burst
+                walk.crowdPosition += 1
+            case (let shape?, _):
+                candidate = shape
+                walk.shape = nil
+            case (nil, let burst?):
+                candidate = burst
+                walk.crowdPosition += 1
             }
-            guard let time = plan.realTime(reachingExpected: walk.target), time < plan.duration else { return nil }
-            let index = walk.nextIndex
-            walk.nextIndex += 1
-            if schedule.owns(arrival: index, at: time) { return Arrival(index: index, time: time) }
+            if schedule.owns(arrival: candidate.index, at: candidate.time) { return candidate }
         }
+    }
+
+    /// The next arrival of the shape (owned or not), or nil past the end.
+    private mutating func nextOfShape() -> Arrival? {
+        switch process {
+        case .poisson: walk.target += walk.random.nextExponential()
+        case .uniform: walk.target = Double(walk.nextIndex) + 0.5
+        }
+        guard let time = plan.realTime(reachingExpected: walk.target), time < plan.duration else {
+            walk.shapeOver = true
+            return nil
+        }
+        defer { walk.nextIndex += 1 }
+        return Arrival(index: walk.nextIndex, time: time)
     }
 
     /// When the next arrival is due, without taking it; nil when the plan is over.

@@ -10,8 +10,11 @@ public struct Plan: Sendable {
     public let speed: Double
     /// Real seconds the run lasts.
     public let duration: Double
-    /// The partition of the window that the recorder counts by: periods, with spike windows cut out.
+    /// What the recorder counts by: the partition of the window into periods (spike windows cut out), then one
+    /// slot per burst.
     public let slots: [Slot]
+    /// How many of `slots` partition the window (the rest are bursts).
+    public let timeSlotCount: Int
     public let curve: RateCurve
     /// Arrivals per real second per unit of level.
     private let ratePerLevel: Double
@@ -50,8 +53,19 @@ public struct Plan: Sendable {
         self.curve = curve
         self.ratePerLevel = scale.peakRate / busiest
         self.integralAtWindowStart = curve.integral(upTo: window.start)
-        self.slots = Slot.partition(window: window, periods: profile.periods, spikes: profile.spikes)
+        let partition = Slot.partition(window: window, periods: profile.periods, spikes: profile.spikes)
+        self.timeSlotCount = partition.count
+        self.slots = partition
+            + Slot.bursts(profile.bursts, window: window, periods: profile.periods, after: partition.count)
     }
+
+    /// The slot counting a burst's crowd, when the burst is inside the window.
+    public func slotIndex(ofBurst burst: Int) -> Int? {
+        slots[timeSlotCount...].first { $0.burst == burst }?.index
+    }
+
+    /// Real seconds at which a burst begins.
+    public func realTime(ofBurst burst: Int) -> Double { realTime(atProfile: profile.bursts[burst].at) }
 
     /// Profile seconds at real time `t`.
     public func profileTime(atReal t: Double) -> Double { window.start + t * speed }
@@ -80,8 +94,13 @@ public struct Plan: Sendable {
         expectedArrivals(from: realTime(atProfile: a), to: realTime(atProfile: b))
     }
 
-    /// The total expected number of arrivals.
-    public var expectedTotal: Double { expectedArrivals(upTo: duration) }
+    /// The total expected number of arrivals, bursts included.
+    public var expectedTotal: Double { expectedArrivals(upTo: duration) + Double(burstCrowd) }
+
+    /// Shoppers in every burst inside the window.
+    public var burstCrowd: Int {
+        slots[timeSlotCount...].reduce(0) { $0 + profile.bursts[$1.burst!].crowd }
+    }
 
     /// Λ⁻¹: the real time at which the expected number of arrivals reaches `count`; nil after the end.
     public func realTime(reachingExpected count: Double) -> Double? {
@@ -90,11 +109,11 @@ public struct Plan: Sendable {
         return realTime(atProfile: p)
     }
 
-    /// The slot that real time `t` falls in (clamped to the first and last slot).
+    /// The slot of the window that real time `t` falls in (clamped to the first and last).
     public func slotIndex(atReal t: Double) -> Int {
         let p = profileTime(atReal: t)
         var low = 0
-        var high = slots.count - 1
+        var high = timeSlotCount - 1
         while low < high {
             let mid = (low + high + 1) / 2
             if slots[mid].start <= p { low = mid } else { high = mid - 1 }

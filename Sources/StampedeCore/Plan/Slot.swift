@@ -9,6 +9,8 @@ public struct Slot: Codable, Sendable, Equatable {
     public var period: Int
     /// The spike this slot belongs to, if any.
     public var spike: Int?
+    /// The burst whose crowd this slot counts, if any. Burst slots come after the partition of the window.
+    public var burst: Int?
 
     static func partition(window: ProfileWindow, periods: [Period], spikes: [Spike]) -> [Slot] {
         var slots: [Slot] = []
@@ -26,8 +28,19 @@ public struct Slot: Codable, Sendable, Equatable {
             for (position, cut) in cuts.enumerated() {
                 let end = position + 1 < cuts.count ? cuts[position + 1].0 : hi
                 guard end > cut.0 else { continue }
-                slots.append(Slot(index: slots.count, start: cut.0, end: end, period: period.index, spike: cut.1))
+                slots.append(Slot(index: slots.count, start: cut.0, end: end, period: period.index, spike: cut.1, burst: nil))
             }
+        }
+        return slots
+    }
+
+    /// One slot per burst inside the window, after the partition.
+    static func bursts(_ bursts: [Burst], window: ProfileWindow, periods: [Period], after count: Int) -> [Slot] {
+        var slots: [Slot] = []
+        for (index, burst) in bursts.enumerated() where burst.at >= window.start && burst.at < window.end {
+            let period = periods.last { $0.start <= burst.at }?.index ?? 0
+            slots.append(Slot(
+                index: count + slots.count, start: burst.at, end: burst.at, period: period, spike: nil, burst: index))
         }
         return slots
     }

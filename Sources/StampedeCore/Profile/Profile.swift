@@ -11,6 +11,8 @@ public struct Profile: Codable, Sendable, Equatable {
     public var timeZone: String
     public var shape: Shape
     public var spikes: [Spike]
+    /// Flash sales: crowds arriving on top of the shape.
+    public var bursts: [Burst]
 
     public enum Shape: Codable, Sendable, Equatable {
         /// The relative weight of each hour; 24 entries per day.
@@ -25,7 +27,8 @@ public struct Profile: Codable, Sendable, Equatable {
         source: String? = nil,
         timeZone: String = "UTC",
         shape: Shape,
-        spikes: [Spike] = []
+        spikes: [Spike] = [],
+        bursts: [Burst] = []
     ) {
         self.name = name
         self.title = title
@@ -33,6 +36,22 @@ public struct Profile: Codable, Sendable, Equatable {
         self.timeZone = timeZone
         self.shape = shape
         self.spikes = spikes
+        self.bursts = bursts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, title, source, timeZone, shape, spikes, bursts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        title = try container.decode(String.self, forKey: .title)
+        source = try container.decodeIfPresent(String.self, forKey: .source)
+        timeZone = try container.decode(String.self, forKey: .timeZone)
+        shape = try container.decode(Shape.self, forKey: .shape)
+        spikes = try container.decode([Spike].self, forKey: .spikes)
+        bursts = try container.decodeIfPresent([Burst].self, forKey: .bursts) ?? []
     }
 
     /// The length of the profile in profile seconds.
@@ -101,4 +120,32 @@ public struct Period: Codable, Sendable, Equatable {
     public var label: String
     public var start: Double
     public var end: Double
+}
+
+/// A flash sale ("整点秒杀"): at a profile instant, a crowd of shoppers arrives within a real-time window (or all at
+/// once) and follows one flow for one SKU, of which there is a known stock. The crowd is on top of the shape and
+/// is not scaled by the peak rate: it is the number of shoppers, exactly.
+public struct Burst: Codable, Sendable, Equatable {
+    public var label: String
+    /// Profile seconds.
+    public var at: Double
+    public var crowd: Int
+    /// Real seconds over which the crowd arrives, evenly; 0 is all at once.
+    public var within: Double
+    /// The scenario flow the crowd follows.
+    public var flow: String
+    /// The SKU on sale; `{{sku}}` for the crowd.
+    public var sku: String
+    /// Units on sale, as announced (the target's books, when read, are the truth).
+    public var stock: Int
+
+    public init(label: String, at: Double, crowd: Int, within: Double, flow: String, sku: String, stock: Int) {
+        self.label = label
+        self.at = at
+        self.crowd = crowd
+        self.within = within
+        self.flow = flow
+        self.sku = sku
+        self.stock = stock
+    }
 }

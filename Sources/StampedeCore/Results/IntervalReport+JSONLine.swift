@@ -3,7 +3,16 @@
 /// `IntervalReport`'s Codable form reads back (sorted keys, as JSONEncoder writes them).
 extension IntervalReport {
     public func jsonLine() -> String {
-        var out = "{\"inFlight\":\(inFlight),\"second\":\(second),\"slots\":["
+        var out = "{\"inFlight\":\(inFlight),\"ledger\":{"
+        for (index, sku) in ledger.keys.sorted().enumerated() {
+            if index > 0 { out += "," }
+            let counts = ledger[sku]!
+            Self.appendString(sku, to: &out)
+            out += ":{\"confirmations\":\(counts.confirmations),\"confirmedAt\":["
+            out += counts.confirmedAt.map(String.init).joined(separator: ",")
+            out += "],\"confirmedUnits\":\(counts.confirmedUnits),\"failed\":\(counts.failed),\"soldOut\":\(counts.soldOut)}"
+        }
+        out += "},\"second\":\(second),\"slots\":["
         for (index, record) in slots.enumerated() {
             if index > 0 { out += "," }
             let c = record.counts

@@ -7,13 +7,33 @@ public struct IntervalReport: Codable, Sendable, Equatable {
     public var steps: [StepRecord]
     /// Shoppers still going when the interval closed.
     public var inFlight: Int
+    /// What shoppers were told per SKU during the interval.
+    public var ledger: [String: LedgerCounts]
 
-    public init(worker: String, second: Int, slots: [SlotRecord] = [], steps: [StepRecord] = [], inFlight: Int = 0) {
+    public init(
+        worker: String, second: Int, slots: [SlotRecord] = [], steps: [StepRecord] = [], inFlight: Int = 0,
+        ledger: [String: LedgerCounts] = [:]
+    ) {
         self.worker = worker
         self.second = second
         self.slots = slots
         self.steps = steps
         self.inFlight = inFlight
+        self.ledger = ledger
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case worker, second, slots, steps, inFlight, ledger
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        worker = try container.decode(String.self, forKey: .worker)
+        second = try container.decode(Int.self, forKey: .second)
+        slots = try container.decode([SlotRecord].self, forKey: .slots)
+        steps = try container.decode([StepRecord].self, forKey: .steps)
+        inFlight = try container.decode(Int.self, forKey: .inFlight)
+        ledger = try container.decodeIfPresent([String: LedgerCounts].self, forKey: .ledger) ?? [:]
     }
 }
 

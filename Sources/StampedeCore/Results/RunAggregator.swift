@@ -12,6 +12,8 @@ public struct RunAggregator: Sendable {
     private var workerIntervals: [String: Int] = [:]
     private var statuses: [String: WorkerSummary.Status] = [:]
     private var gaps: [GapSummary] = []
+    private var ledger: [String: LedgerCounts] = [:]
+    private var truth = GroundTruthRecord()
     public private(set) var intervalsMerged = 0
     public private(set) var lastSecond = -1
 
@@ -63,12 +65,18 @@ public struct RunAggregator: Sendable {
             workerSlots[report.worker, default: [:]][record.slot, default: ArrivalCounts()].add(record.counts)
             second.shoppers.add(record.counts)
         }
+        for (sku, counts) in report.ledger { ledger[sku, default: LedgerCounts()].add(counts) }
         for record in report.steps {
             slots[record.slot, default: Bucket()].add(record)
             steps[StepID(flow: record.flow, step: record.step), default: Bucket()].add(record)
             second.add(record)
         }
         seconds[report.second] = second
+    }
+
+    /// The target's books, as the coordinator read them.
+    public mutating func setGroundTruth(_ record: GroundTruthRecord) {
+        truth = record
     }
 
     public mutating func setStatus(_ status: WorkerSummary.Status, of worker: String) {
@@ -89,7 +97,7 @@ public struct RunAggregator: Sendable {
         for slot in slots.values { total.add(slot.shoppers) }
         return Progress(
             second: second, clock: clock(atSecond: second),
-            expected: plan.expectedArrivals(from: Double(second), to: Double(second + 1)),
+            expected: expectedArrivals(second: second),
             shoppers: bucket.shoppers, requests: bucket.requests, inFlight: bucket.inFlight,
             p99: bucket.corrected.isEmpty ? nil : bucket.corrected.histogram.summary.p99,
             total: total, expectedTotal: plan.expectedTotal, plannedSeconds: plan.duration)
@@ -111,7 +119,37 @@ public struct RunAggregator: Sendable {
                 expected: plan.expectedTotal, shoppers: all.shoppers, requests: all.requests,
                 corrected: all.corrected.summary, uncorrected: all.uncorrected.summary),
             steps: stepSummaries, periods: periodSummaries(slots), spikes: spikeSummaries(slots), timeline: timeline(),
-            workers: workerSummaries(), gaps: settledGaps)
+            workers: workerSummaries(), gaps: settledGaps, inventory: verdicts(), bursts: burstSummaries(slots),
+            books: truth.readings)
+    }
+
+    private func verdicts() -> [InventoryVerdict] {
+        var announced: [String: Int] = [:]
+        for slot in plan.slots[plan.timeSlotCount...] {
+            let burst = plan.profile.bursts[slot.burst!]
+            announced[burst.sku, default: 0] += burst.stock
+        }
+        guard !ledger.isEmpty || !announced.isEmpty else { return [] }
+        return InventoryVerifier.verdicts(
+            ledger: ledger, before: truth.before, after: truth.after, problem: truth.problem, announced: announced)
+    }
+
+    private func burstSummaries(_ slots: [Int: Bucket]) -> [BurstSummary] {
+        let verdicts = Dictionary(self.verdicts().map { ($0.sku, $0) }, uniquingKeysWith: { a, _ in a })
+        return plan.slots[plan.timeSlotCount...].map { slot in
+            let index = slot.burst!
+            let burst = plan.profile.bursts[index]
+            let bucket = slots[slot.index] ?? Bucket()
+            let counts = ledger[burst.sku] ?? LedgerCounts()
+            let stock = verdicts[burst.sku]?.initialStock ?? burst.stock
+            let times = counts.confirmedAt.sorted()
+            let start = plan.realTime(ofBurst: index)
+            let soldOut = stock > 0 && times.count >= stock ? Double(times[stock - 1]) / 1e6 - start : nil
+            return BurstSummary(
+                label: burst.label, at: ProfileClock.label(burst.at), sku: burst.sku, crowd: burst.crowd, stock: stock,
+                shoppers: bucket.shoppers, requests: bucket.requests, confirmations: counts.confirmations,
+                soldOutTold: counts.soldOut, timeToSellOut: soldOut.map { max(0, $0) }, corrected: bucket.corrected.summary)
+        }
     }
 
     /// The slots with every lost worker's unfinished shoppers counted as failed, and the gaps with those counts.
@@ -141,6 +179,23 @@ public struct RunAggregator: Sendable {
         }
     }
 
+    /// Λ over one second, and the crowds of bursts arriving in it.
+    private func expectedArrivals(second: Int) -> Double {
+        var expected = plan.expectedArrivals(from: Double(second), to: Double(second + 1))
+        for slot in plan.slots[plan.timeSlotCount...] {
+            let burst = plan.profile.bursts[slot.burst!]
+            let start = plan.realTime(ofBurst: slot.burst!)
+            let end = start + burst.within
+            if burst.within == 0 {
+                if start >= Double(second) && start < Double(second + 1) { expected += Double(burst.crowd) }
+            } else {
+                let overlap = max(0, min(end, Double(second + 1)) - max(start, Double(second)))
+                expected += Double(burst.crowd) * overlap / burst.within
+            }
+        }
+        return expected
+    }
+
     /// The profile clock at the start of a second (the window's end once the plan is over).
     private func clock(atSecond second: Int) -> String {
         let p = plan.profileTime(atReal: Double(second))
@@ -160,7 +215,10 @@ public struct RunAggregator: Sendable {
         return stepOrder + extra
     }
 
-    private func expected(_ slot: Slot) -> Double { plan.expectedArrivals(profileFrom: slot.start, to: slot.end) }
+    private func expected(_ slot: Slot) -> Double {
+        if let burst = slot.burst { return Double(plan.profile.bursts[burst].crowd) }
+        return plan.expectedArrivals(profileFrom: slot.start, to: slot.end)
+    }
 
     private func periodSummaries(_ slots: [Int: Bucket]) -> [PeriodSummary] {
         let periods = plan.profile.periods
@@ -185,7 +243,7 @@ public struct RunAggregator: Sendable {
             let inside = plan.slots.filter { $0.spike == index }
             guard !inside.isEmpty else { return nil }
             let periodsTouched = Set(inside.map(\.period))
-            let outside = plan.slots.filter { $0.spike == nil && periodsTouched.contains($0.period) }
+            let outside = plan.slots.filter { $0.spike == nil && $0.burst == nil && periodsTouched.contains($0.period) }
             var spikeBucket = Bucket()
             var spikeExpected = 0.0
             var spikeSeconds = 0.0
@@ -215,7 +273,7 @@ public struct RunAggregator: Sendable {
             return TimelinePoint(
                 second: second,
                 clock: clock(atSecond: second),
-                expected: plan.expectedArrivals(from: Double(second), to: Double(second + 1)),
+                expected: expectedArrivals(second: second),
                 shoppers: bucket.shoppers, requests: bucket.requests, inFlight: bucket.inFlight,
                 corrected: bucket.corrected.summary, uncorrected: bucket.uncorrected.summary)
         }
@@ -237,4 +295,20 @@ public struct Progress: Sendable, Equatable {
     public var total: ArrivalCounts
     public var expectedTotal: Double
     public var plannedSeconds: Double
+}
+
+/// The target's books as read for a run: before the start, after the end, and along the way.
+public struct GroundTruthRecord: Sendable, Equatable {
+    public var before: InventoryBooks?
+    public var after: InventoryBooks?
+    public var readings: [InventoryBooks]
+    /// Why the books could not be (fully) read, when they could not.
+    public var problem: String?
+
+    public init(before: InventoryBooks? = nil, after: InventoryBooks? = nil, readings: [InventoryBooks] = [], problem: String? = nil) {
+        self.before = before
+        self.after = after
+        self.readings = readings
+        self.problem = problem
+    }
 }

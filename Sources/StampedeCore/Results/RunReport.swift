@@ -10,10 +10,17 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var workers: [WorkerSummary]
     /// Arrivals that were never sent because a worker was lost, until its share went to the survivors.
     public var gaps: [GapSummary]
+    /// The oversell verdict per SKU the shoppers ordered.
+    public var inventory: [InventoryVerdict]
+    /// Flash sales: each crowd against its stock.
+    public var bursts: [BurstSummary]
+    /// The target's books as read before, during and after the run.
+    public var books: [InventoryBooks]
 
     public init(
         run: RunInfo, totals: Totals, steps: [StepSummary], periods: [PeriodSummary], spikes: [SpikeSummary],
-        timeline: [TimelinePoint], workers: [WorkerSummary] = [], gaps: [GapSummary] = []
+        timeline: [TimelinePoint], workers: [WorkerSummary] = [], gaps: [GapSummary] = [],
+        inventory: [InventoryVerdict] = [], bursts: [BurstSummary] = [], books: [InventoryBooks] = []
     ) {
         self.run = run
         self.totals = totals
@@ -23,6 +30,9 @@ public struct RunReport: Codable, Sendable, Equatable {
         self.timeline = timeline
         self.workers = workers
         self.gaps = gaps
+        self.inventory = inventory
+        self.bursts = bursts
+        self.books = books
     }
 }
 
@@ -187,5 +197,41 @@ public struct GapSummary: Codable, Sendable, Equatable {
         self.share = share
         self.plannedNotSent = plannedNotSent
         self.unfinishedShoppers = unfinishedShoppers
+    }
+}
+
+/// A flash-sale crowd against its stock.
+public struct BurstSummary: Codable, Sendable, Equatable {
+    public var label: String
+    /// Profile clock of the burst ("10:00").
+    public var at: String
+    public var sku: String
+    public var crowd: Int
+    public var stock: Int
+    public var shoppers: ArrivalCounts
+    public var requests: RequestCounts
+    /// Orders confirmed for the SKU, against the stock.
+    public var confirmations: Int
+    public var soldOutTold: Int
+    /// Seconds from the burst's start to the confirmation that used up the stock; nil if it never sold out.
+    public var timeToSellOut: Double?
+    /// p99 (and more) of the crowd's requests.
+    public var corrected: LatencySummary
+
+    public init(
+        label: String, at: String, sku: String, crowd: Int, stock: Int, shoppers: ArrivalCounts, requests: RequestCounts,
+        confirmations: Int, soldOutTold: Int, timeToSellOut: Double?, corrected: LatencySummary
+    ) {
+        self.label = label
+        self.at = at
+        self.sku = sku
+        self.crowd = crowd
+        self.stock = stock
+        self.shoppers = shoppers
+        self.requests = requests
+        self.confirmations = confirmations
+        self.soldOutTold = soldOutTold
+        self.timeToSellOut = timeToSellOut
+        self.corrected = corrected
     }
 }

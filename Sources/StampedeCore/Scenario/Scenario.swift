@@ -6,16 +6,27 @@ public struct Scenario: Codable, Sendable, Equatable {
     /// Named lists of values; each shopper draws one value of each list when it arrives (`{{sku}}`).
     public var data: [DataList]
     public var flows: [Flow]
+    /// Requests the coordinator sends once before the run (for example to reset the target's stock).
+    public var setup: [Step]?
+    /// Where the target's own books are read, for the oversell verdict.
+    public var groundTruth: GroundTruthSpec?
 
-    public init(name: String, target: String? = nil, data: [DataList] = [], flows: [Flow]) {
+    public init(
+        name: String, target: String? = nil, data: [DataList] = [], flows: [Flow], setup: [Step]? = nil,
+        groundTruth: GroundTruthSpec? = nil
+    ) {
         self.name = name
         self.target = target
         self.data = data
         self.flows = flows
+        self.setup = setup
+        self.groundTruth = groundTruth
     }
 
     /// The variables every shopper has before its first step.
     public static let builtinVariables = ["shopper", "flow"]
+    /// Variables a burst gives its crowd (`sku`); a data list of that name gives it to everyone else.
+    public static let burstVariables = ["sku"]
 }
 
 public struct DataList: Codable, Sendable, Equatable {
@@ -58,11 +69,13 @@ public struct Step: Codable, Sendable, Equatable {
     public var think: ClosedRange<Double>
     /// The chance that the shopper goes on to the next step after this one succeeds (the funnel).
     public var proceed: Double
+    /// What the response means for the books (an order confirmed, or sold out).
+    public var ledger: LedgerRule?
 
     public init(
         name: String, method: String = "GET", path: Template, headers: [Header] = [], body: Template? = nil,
         contentType: String? = nil, extract: [Extraction] = [], expect: Expectation = .init(),
-        think: ClosedRange<Double> = 0...0, proceed: Double = 1
+        think: ClosedRange<Double> = 0...0, proceed: Double = 1, ledger: LedgerRule? = nil
     ) {
         self.name = name
         self.method = method
@@ -74,6 +87,7 @@ public struct Step: Codable, Sendable, Equatable {
         self.expect = expect
         self.think = think
         self.proceed = proceed
+        self.ledger = ledger
     }
 }
 

@@ -52,19 +52,6 @@ public struct ValuePath: Codable, Sendable, Equatable, CustomStringConvertible {
     /// The value at this path in a JSON document, as text (strings unescaped, numbers as written, true/false);
     /// nil when the body is not JSON or the path leads nowhere or to null, an object or an array.
     public func extract(fromJSON body: some Collection<UInt8>) -> String? {
-        guard var value = JSONValue(parsing: Array(body)) else { return nil }
-        for component in components {
-            switch (component, value) {
-            case (.key(let key), .object(let members)):
-                guard let member = members.last(where: { $0.0 == key }) else { return nil }
-                value = member.1
-            case (.index(let position), .array(let elements)):
-                guard position < elements.count else { return nil }
-                value = elements[position]
-            default:
-                return nil
-            }
-        }
-        return value.scalarText
+        JSONValue(parsing: Array(body))?.value(at: self)?.scalarText
     }
 }

@@ -326,6 +326,32 @@ public nonisolated struct Stampede_V1_Interval: Sendable {
 
   public var steps: [Stampede_V1_StepStats] = []
 
+  /// What shoppers were told per SKU (for the oversell verdict).
+  public var ledger: [Stampede_V1_LedgerCounts] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Stampede_V1_LedgerCounts: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var sku: String = String()
+
+  public var confirmedUnits: UInt64 = 0
+
+  public var confirmations: UInt64 = 0
+
+  public var soldOut: UInt64 = 0
+
+  public var failed: UInt64 = 0
+
+  /// When each confirmation arrived (microseconds since the run's start), ascending, as deltas.
+  public var confirmedAtDeltas: [UInt64] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1039,7 +1065,7 @@ nonisolated extension Stampede_V1_Stop: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Interval"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}second\0\u{3}in_flight\0\u{1}slots\0\u{1}steps\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}second\0\u{3}in_flight\0\u{1}slots\0\u{1}steps\0\u{1}ledger\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1051,6 +1077,7 @@ nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf
       case 2: try { try decoder.decodeSingularInt32Field(value: &self.inFlight) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.slots) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.steps) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.ledger) }()
       default: break
       }
     }
@@ -1069,6 +1096,9 @@ nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf
     if !self.steps.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.steps, fieldNumber: 4)
     }
+    if !self.ledger.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.ledger, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1077,6 +1107,62 @@ nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.inFlight != rhs.inFlight {return false}
     if lhs.slots != rhs.slots {return false}
     if lhs.steps != rhs.steps {return false}
+    if lhs.ledger != rhs.ledger {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Stampede_V1_LedgerCounts: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LedgerCounts"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sku\0\u{3}confirmed_units\0\u{1}confirmations\0\u{3}sold_out\0\u{1}failed\0\u{3}confirmed_at_deltas\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.sku) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.confirmedUnits) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.confirmations) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.soldOut) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.failed) }()
+      case 6: try { try decoder.decodeRepeatedUInt64Field(value: &self.confirmedAtDeltas) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.sku.isEmpty {
+      try visitor.visitSingularStringField(value: self.sku, fieldNumber: 1)
+    }
+    if self.confirmedUnits != 0 {
+      try visitor.visitSingularUInt64Field(value: self.confirmedUnits, fieldNumber: 2)
+    }
+    if self.confirmations != 0 {
+      try visitor.visitSingularUInt64Field(value: self.confirmations, fieldNumber: 3)
+    }
+    if self.soldOut != 0 {
+      try visitor.visitSingularUInt64Field(value: self.soldOut, fieldNumber: 4)
+    }
+    if self.failed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.failed, fieldNumber: 5)
+    }
+    if !self.confirmedAtDeltas.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.confirmedAtDeltas, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Stampede_V1_LedgerCounts, rhs: Stampede_V1_LedgerCounts) -> Bool {
+    if lhs.sku != rhs.sku {return false}
+    if lhs.confirmedUnits != rhs.confirmedUnits {return false}
+    if lhs.confirmations != rhs.confirmations {return false}
+    if lhs.soldOut != rhs.soldOut {return false}
+    if lhs.failed != rhs.failed {return false}
+    if lhs.confirmedAtDeltas != rhs.confirmedAtDeltas {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,113 @@
+/// Where the target's own books are read: the proof of an oversell is in them, not in the harness's belief.
+public struct GroundTruthSpec: Codable, Sendable, Equatable {
+    public enum Source: Codable, Sendable, Equatable {
+        /// A JSON endpoint: `url` (absolute, or a path on the target), `items` the path to the array of SKUs,
+        /// and the names of each item's fields.
+        case http(url: String, items: ValuePath, sku: String, stock: String, sold: String, reserved: String?)
+        /// A PostgreSQL query returning rows of (sku, stock, sold) or (sku, stock, sold, reserved); the database
+        /// URL comes from the named environment variable and is never printed.
+        case sql(urlEnvironment: String, query: String)
+    }
+
+    public var source: Source
+    /// Seconds between readings during the run (0: only before and after).
+    public var every: Double
+    /// Seconds to wait after the run before the final reading (let the target settle).
+    public var settle: Double
+
+    public init(source: Source, every: Double = 2, settle: Double = 0) {
+        self.source = source
+        self.every = every
+        self.settle = settle
+    }
+}
+
+/// One SKU in the target's books.
+public struct BookEntry: Codable, Sendable, Equatable {
+    /// Units the target can still sell.
+    public var stock: Int
+    /// Units sold (paid).
+    public var sold: Int
+    /// Units held by unpaid orders, when the books say.
+    public var reserved: Int?
+
+    public init(stock: Int, sold: Int, reserved: Int? = nil) {
+        self.stock = stock
+        self.sold = sold
+        self.reserved = reserved
+    }
+}
+
+/// A reading of the target's books.
+public struct InventoryBooks: Codable, Sendable, Equatable {
+    /// Run seconds when read (negative: before the start).
+    public var second: Double
+    public var items: [String: BookEntry]
+
+    public init(second: Double, items: [String: BookEntry]) {
+        self.second = second
+        self.items = items
+    }
+}
+
+extension InventoryBooks {
+    /// Reads books from a JSON document by the spec's paths; a message says what is missing.
+    public static func parse(json: [UInt8], items path: ValuePath, sku: String, stock: String, sold: String,
+                             reserved: String?, second: Double) -> Result<InventoryBooks, GroundTruthError> {
+        guard let document = JSONValue(parsing: json) else {
+            return .failure(GroundTruthError("the ground truth is not JSON"))
+        }
+        guard case .array(let elements)? = document.value(at: path) else {
+            return .failure(GroundTruthError("expected an array at \(path.source) in the ground truth"))
+        }
+        var items: [String: BookEntry] = [:]
+        for (index, element) in elements.enumerated() {
+            guard case .object(let fields) = element else {
+                return .failure(GroundTruthError("item \(index) of the ground truth is not an object"))
+            }
+            let lookup = { (name: String) in fields.last { $0.0 == name }?.1 }
+            guard let name = lookup(sku)?.scalarText else {
+                return .failure(GroundTruthError("item \(index) of the ground truth has no \"\(sku)\""))
+            }
+            guard let stockValue = lookup(stock)?.integer, let soldValue = lookup(sold)?.integer else {
+                return .failure(GroundTruthError("\(name) in the ground truth lacks a number \"\(stock)\" or \"\(sold)\""))
+            }
+            items[name] = BookEntry(stock: stockValue, sold: soldValue, reserved: reserved.flatMap { lookup($0)?.integer })
+        }
+        return .success(InventoryBooks(second: second, items: items))
+    }
+}
+
+public struct GroundTruthError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension JSONValue {
+    /// The value at a path, if there.
+    public func value(at path: ValuePath) -> JSONValue? {
+        var current = self
+        for component in path.components {
+            switch (component, current) {
+            case (.key(let key), .object(let members)):
+                guard let member = members.last(where: { $0.0 == key }) else { return nil }
+                current = member.1
+            case (.index(let position), .array(let elements)):
+                guard position < elements.count else { return nil }
+                current = elements[position]
+            default:
+                return nil
+            }
+        }
+        return current
+    }
+
+    /// A whole number, from a JSON number (or a string holding one).
+    public var integer: Int? {
+        switch self {
+        case .number(let text), .string(let text): Int(text) ?? Double(text).flatMap { $0 == $0.rounded() ? Int(exactly: $0) : nil }
+        default: nil
+        }
+    }
+}

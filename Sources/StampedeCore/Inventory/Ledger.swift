@@ -1,0 +1,67 @@
+/// What a step's response means for the books: it confirms an order of a SKU, or says the SKU is sold out.
+public struct LedgerRule: Codable, Sendable, Equatable {
+    /// The SKU ordered (`{{sku}}`).
+    public var sku: Template
+    /// Units per confirmed order.
+    public var quantity: Int
+    /// What a confirmation looks like; nil means any response the step accepts.
+    public var confirmed: Expectation?
+    /// What "sold out" looks like (for example 409, or a body text). Such a response ends the shopper's flow
+    /// without an error: the target behaved.
+    public var soldOut: Expectation
+
+    public init(sku: Template, quantity: Int = 1, confirmed: Expectation? = nil, soldOut: Expectation) {
+        self.sku = sku
+        self.quantity = quantity
+        self.confirmed = confirmed
+        self.soldOut = soldOut
+    }
+
+    public enum Entry: Sendable, Equatable {
+        case confirmed(units: Int)
+        case soldOut
+        case failed
+    }
+
+    /// How a response counts in the ledger, or nil when it is not for the ledger to judge (the step's own checks
+    /// decide).
+    public func entry(status: Int, body: some Collection<UInt8>, stepAccepted: Bool) -> Entry {
+        if soldOut.matches(status: status, body: body) { return .soldOut }
+        if let confirmed {
+            return confirmed.matches(status: status, body: body) ? .confirmed(units: quantity) : .failed
+        }
+        return stepAccepted ? .confirmed(units: quantity) : .failed
+    }
+}
+
+extension Expectation {
+    /// True when the status is in the set (or any 2xx/3xx for an empty set) and the body text, if any, is there.
+    public func matches(status code: Int, body: some Collection<UInt8>) -> Bool {
+        guard accepts(status: code) else { return false }
+        guard let needle = bodyContains, !needle.isEmpty else { return true }
+        return body.containsSubsequence(Array(needle.utf8))
+    }
+}
+
+/// One SKU's side of the shoppers' ledger: what they were told.
+public struct LedgerCounts: Codable, Sendable, Equatable {
+    /// Units confirmed to shoppers.
+    public var confirmedUnits = 0
+    public var confirmations = 0
+    /// Shoppers told "sold out".
+    public var soldOut = 0
+    /// Attempts that were neither confirmed nor rejected as sold out (errors, timeouts, throttling).
+    public var failed = 0
+    /// When each confirmation arrived, in microseconds since the start of the run.
+    public var confirmedAt: [UInt64] = []
+
+    public init() {}
+
+    public mutating func add(_ other: LedgerCounts) {
+        confirmedUnits += other.confirmedUnits
+        confirmations += other.confirmations
+        soldOut += other.soldOut
+        failed += other.failed
+        confirmedAt += other.confirmedAt
+    }
+}
