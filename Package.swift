@@ -105,11 +105,25 @@ let package = Package(
             name: "StampedeReport",
             dependencies: ["StampedeCore", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: swiftSettings),
+        // Payment channel simulators with faults on the drill's clock, and a ledger of every charge.
+        .target(
+            name: "StampedePayments",
+            dependencies: [
+                "StampedeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The reference checkout shop.
         .target(
             name: "StampedeShop",
             dependencies: [
-                "StampedeClock", "StampedeCore",
+                "StampedeClock", "StampedeCore", "StampedeHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -121,7 +135,7 @@ let package = Package(
         .target(
             name: "StampedeTestKit",
             dependencies: [
-                "StampedeCore", "StampedeShop", "StampedeWorker", "StampedeHTTP", "StampedeCoordinator",
+                "StampedeCore", "StampedeShop", "StampedeWorker", "StampedeHTTP", "StampedeCoordinator", "StampedePayments",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -135,7 +149,8 @@ let package = Package(
             name: "StampedeCLI",
             dependencies: [
                 "StampedeCore", "StampedeConfig", "StampedeCoordinator", "StampedeWorker", "StampedeReport",
-                "StampedeShop", "StampedeHTTP",
+                "StampedeShop", "StampedeHTTP", "StampedePayments",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -175,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "StampedeShopTests",
             dependencies: [
-                "StampedeShop", "StampedeTestKit", "StampedeHTTP",
+                "StampedeShop", "StampedeTestKit", "StampedeHTTP", "StampedePayments", "StampedeCore",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
@@ -190,7 +205,7 @@ let package = Package(
             name: "StampedeCoordinatorTests",
             dependencies: [
                 "StampedeCoordinator", "StampedeReport", "StampedeCore", "StampedeTestKit", "StampedeShop",
-                "StampedeWorker", "StampedeHTTP", "StampedeProtocol", "StampedeClock",
+                "StampedeWorker", "StampedeHTTP", "StampedeProtocol", "StampedeClock", "StampedePayments",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import UnixSignals
 import StampedeConfig
 import StampedeCore
+import StampedeHTTP
 import StampedeShop
 
 public struct ShopCommand: AsyncParsableCommand {
@@ -20,6 +21,10 @@ public struct ShopCommand: AsyncParsableCommand {
     var store = "memory"
     @Option(help: "Unpaid orders give their units back after this long (not in leaky mode).") var reservationHold = "60s"
     @Option(help: "A flash-sale item: SKU:STOCK (repeatable).") var flash: [String] = []
+    @Option(help: "A payment channel NAME=URL (repeatable; the first is primary). Without any, orders are paid without a charge.")
+    var payment: [String] = []
+    @Option(help: "Payment failover: safe, naive or none.") var paymentMode: PaymentMode = .safe
+    @Option(help: "How long a charge may take before the shop gives up on it.") var paymentTimeout = "500ms"
     @Option(help: "Number of products.") var skus = 20
     @Option(help: "Units of stock per product.") var stock = 1_000_000
     @Option(help: "Answer 429 beyond this many requests in progress.") var maxInFlight: Int?
@@ -49,10 +54,25 @@ public struct ShopCommand: AsyncParsableCommand {
         guard let hold = Units.seconds(reservationHold), hold > 0 else {
             throw ValidationError("--reservation-hold: expected such as 60s, found \"\(reservationHold)\"")
         }
+        var payments: PaymentSettings? = nil
+        if !payment.isEmpty {
+            var channels: [PaymentSettings.Channel] = []
+            for entry in payment {
+                let parts = entry.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let origin = Origin(url: String(parts[1])) else {
+                    throw ValidationError("--payment: expected NAME=URL such as alipay=http://127.0.0.1:9001, found \"\(entry)\"")
+                }
+                channels.append(PaymentSettings.Channel(name: String(parts[0]), origin: origin))
+            }
+            guard let timeout = Units.seconds(paymentTimeout), timeout > 0 else {
+                throw ValidationError("--payment-timeout: expected such as 500ms, found \"\(paymentTimeout)\"")
+            }
+            payments = PaymentSettings(channels: channels, mode: paymentMode, timeout: .seconds(double: timeout))
+        }
         let shop = try ReferenceShop(
             configuration: ShopConfiguration(
                 host: host, port: port, inventory: inventory, catalog: catalog, maxInFlight: maxInFlight,
-                reservationHold: .seconds(double: hold), store: storage))
+                reservationHold: .seconds(double: hold), store: storage, payments: payments))
         let usesDatabase = storage != .memory
         var logger = Logger(label: "stampede.shop")
         logger.logLevel = .warning
@@ -108,3 +128,4 @@ struct RequestLogWriter: Service {
 }
 
 extension InventoryMode: ExpressibleByArgument {}
+extension PaymentMode: ExpressibleByArgument {}

@@ -14,7 +14,7 @@ public enum ScenarioLoader {
 
     static let methods = ["get", "post", "put", "patch", "delete", "head", "options"]
     static let stepFields = [
-        "name", "headers", "json", "body", "content_type", "extract", "expect", "think", "proceed", "ledger",
+        "name", "headers", "json", "body", "content_type", "extract", "expect", "think", "proceed", "ledger", "payment",
     ] + methods
 
     static func read(_ root: YAMLCursor) -> Scenario? {
@@ -22,7 +22,8 @@ public enum ScenarioLoader {
             root.report("expected a scenario (a mapping with name and flows), found an empty file")
             return nil
         }
-        guard let fields = root.mapping(keys: ["name", "description", "target", "data", "flows", "setup", "ground_truth"])
+        guard let fields = root.mapping(
+            keys: ["name", "description", "target", "data", "flows", "setup", "ground_truth", "drill"])
         else { return nil }
         let name = fields.require("name", expectation: "a short name")?.string()
         _ = fields["description"].string()
@@ -65,8 +66,14 @@ public enum ScenarioLoader {
             groundTruth = readGroundTruth(fields["ground_truth"])
             if groundTruth == nil { complete = false }
         }
+        var drill: PaymentDrill? = nil
+        if fields["drill"].isPresent {
+            drill = readDrill(fields["drill"])
+            if drill == nil { complete = false }
+        }
         guard let name, let data, complete else { return nil }
-        return Scenario(name: name, target: target, data: data, flows: flows, setup: setup, groundTruth: groundTruth)
+        return Scenario(
+            name: name, target: target, data: data, flows: flows, setup: setup, groundTruth: groundTruth, drill: drill)
     }
 
     static func readData(_ cursor: YAMLCursor) -> [DataList]? {
@@ -207,13 +214,100 @@ public enum ScenarioLoader {
             ledger = readLedger(fields["ledger"], variables: variables)
             if ledger == nil { complete = false }
         }
+        var payment: PaymentRule? = nil
+        if fields["payment"].isPresent {
+            payment = readPayment(fields["payment"], variables: variables)
+            if payment == nil { complete = false }
+        }
         guard complete, let name, let path, let expect, let proceed,
             !fields["json"].isPresent || body != nil, !fields["body"].isPresent || body != nil,
             headers.count == (fields["headers"].namedEntries()?.count ?? 0)
         else { return nil }
         return Step(
             name: name, method: method, path: path, headers: headers, body: body, contentType: contentType,
-            extract: extract, expect: expect, think: think, proceed: proceed, ledger: ledger)
+            extract: extract, expect: expect, think: think, proceed: proceed, ledger: ledger, payment: payment)
+    }
+
+    /// `payment: {order: "{{order_id}}", channel: $.channel, paid: {status: 200}}`
+    static func readPayment(_ cursor: YAMLCursor, variables: [String]) -> PaymentRule? {
+        guard let fields = cursor.mapping(keys: ["order", "channel", "paid"]) else { return nil }
+        let order = fields.require("order", expectation: "the order paid, such as \"{{order_id}}\"")?.string()
+            .flatMap { template($0, at: fields["order"], variables: variables) }
+        var channel: ValuePath? = nil
+        if let text = fields["channel"].string() {
+            do { channel = try ValuePath(parsing: text) } catch { fields["channel"].report(error.message) }
+        }
+        let paid = fields["paid"].isPresent ? readExpectation(fields["paid"]) : nil
+        guard let order, fields["channel"].isPresent == (channel != nil), fields["paid"].isPresent == (paid != nil) else {
+            return nil
+        }
+        return PaymentRule(order: order, channel: channel, paid: paid)
+    }
+
+    /// `drill: {primary, channels: {name: url}, faults: [{channel, kind, at, lasting, extra}], orders, attempts}`
+    static func readDrill(_ cursor: YAMLCursor) -> PaymentDrill? {
+        guard let fields = cursor.mapping(keys: ["primary", "channels", "faults", "orders", "attempts"]) else { return nil }
+        var complete = true
+        var channels: [PaymentDrill.Channel] = []
+        if let entries = fields.require("channels", expectation: "the channel simulators, name: URL")?.namedEntries() {
+            for (name, value) in entries {
+                guard let url = value.string() else {
+                    complete = false
+                    continue
+                }
+                if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                    value.report("expected a URL starting with http://, found \"\(url)\"")
+                    complete = false
+                }
+                channels.append(PaymentDrill.Channel(name: name, url: url))
+            }
+        } else {
+            complete = false
+        }
+        let primary = fields.require("primary", expectation: "the primary channel's name")?.string()
+        if let primary, !channels.isEmpty, !channels.contains(where: { $0.name == primary }) {
+            fields["primary"].report("expected one of the channels (\(channels.map(\.name).joined(separator: ", "))), found \"\(primary)\"")
+            complete = false
+        }
+        var faults: [PaymentDrill.Fault] = []
+        if let entries = fields["faults"].isPresent ? fields["faults"].list() : [] {
+            for entry in entries {
+                guard let fault = entry.mapping(keys: ["channel", "kind", "at", "lasting", "extra"]) else {
+                    complete = false
+                    continue
+                }
+                let channel = fault.require("channel", expectation: "a channel's name")?.string()
+                if let channel, !channels.contains(where: { $0.name == channel }) {
+                    fault["channel"].report("expected one of the channels, found \"\(channel)\"")
+                    complete = false
+                }
+                var kind: ChannelFault.Kind? = nil
+                if let text = fault.require("kind", expectation: "timeout, error, slow, flap, refuse or garbage")?.string() {
+                    kind = ChannelFault.Kind(rawValue: text)
+                    if kind == nil {
+                        fault["kind"].report("expected timeout, error, slow, flap, refuse or garbage, found \"\(text)\"")
+                    }
+                }
+                var at: Double? = nil
+                if let atField = fault.require("at", expectation: "a clock time such as \"00:00:20\"") {
+                    at = atField.scalarText().flatMap(ProfileClock.parse)
+                    if at == nil { atField.report("expected a clock time such as \"00:00:20\"") }
+                }
+                let lasting = fault.require("lasting", expectation: "how long, such as 20s")?.duration()
+                let extra = fault["extra"].isPresent ? fault["extra"].duration(allowZero: true) : 0
+                guard let channel, let kind, let at, let lasting, let extra else {
+                    complete = false
+                    continue
+                }
+                faults.append(PaymentDrill.Fault(channel: channel, kind: kind, at: at, lasting: lasting, extra: extra))
+            }
+        } else {
+            complete = false
+        }
+        let orders = fields["orders"].string()
+        let attempts = fields["attempts"].string()
+        guard complete, let primary else { return nil }
+        return PaymentDrill(channels: channels, primary: primary, faults: faults, orders: orders, attempts: attempts)
     }
 
     /// `ledger: {confirms: order, sku: "{{sku}}", quantity: 1, confirmed: {status: 201}, sold_out: {status: 409}}`

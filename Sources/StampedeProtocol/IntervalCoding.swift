@@ -78,6 +78,18 @@ extension IntervalReport {
             }
             return entry
         }
+        message.payments = payments.map { event in
+            var entry = Stampede_V1_PaymentEvent()
+            entry.order = event.order
+            entry.outcome = switch event.outcome {
+            case .paid: .paid
+            case .failed: .failed
+            case .unknown: .unknown
+            }
+            entry.channel = event.channel ?? ""
+            entry.atMicros = event.at
+            return entry
+        }
         return message
     }
 
@@ -135,9 +147,21 @@ extension IntervalReport {
             }
             ledger[entry.sku, default: LedgerCounts()].add(counts)
         }
+        var payments: [PaymentEvent] = []
+        for entry in message.payments {
+            let outcome: PaymentEvent.Outcome
+            switch entry.outcome {
+            case .paid: outcome = .paid
+            case .failed: outcome = .failed
+            case .unknown: outcome = .unknown
+            case .UNRECOGNIZED(let value): throw ProtocolError("unknown payment outcome \(value)")
+            }
+            payments.append(PaymentEvent(
+                order: entry.order, outcome: outcome, channel: entry.channel.isEmpty ? nil : entry.channel, at: entry.atMicros))
+        }
         self.init(
             worker: worker, second: Int(message.second), slots: slots, steps: steps, inFlight: Int(max(0, message.inFlight)),
-            ledger: ledger)
+            ledger: ledger, payments: payments)
     }
 }
 

@@ -121,6 +121,31 @@ public enum ConsoleReport {
             out += table.render()
         }
 
+        if let payments = report.payments {
+            out += "\nPayment drill (primary \(payments.primary)): \(payments.summary)\n"
+            for fault in payments.faults {
+                out += "  fault     \(fault.channel) \(fault.kind.rawValue) from \(Format.seconds(fault.from)) "
+                    + "to \(Format.seconds(fault.until))\n"
+            }
+            out += "  failover  " + (payments.failoverSeconds.map { "first payment through a backup \(Format.seconds($0)) after the fault began" } ?? "never")
+                + "; success rate back within 1% of \(payments.successRateBefore.map { Format.percent($0) } ?? "?") "
+                + (payments.recoverySeconds.map { "after \(Format.seconds($0))" } ?? "never") + "\n"
+            out += "  told      paid \(Format.count(payments.paid)), failed \(Format.count(payments.failed)), "
+                + "no answer \(Format.count(payments.unknown)); during the fault failed \(Format.count(payments.failedDuringFault)), "
+                + "no answer \(Format.count(payments.unknownDuringFault))\n"
+            out += "  charged   " + payments.chargesByChannel.keys.sorted().map {
+                "\($0) \(Format.count(payments.chargesByChannel[$0]!))"
+            }.joined(separator: ", ") + "; double charges \(Format.count(payments.doubleCharges)) (\(Format.count(payments.extraCharges)) extra), "
+                + "orphan charges \(Format.count(payments.orphanCharges)), coupons \(payments.coupons.map(Format.count) ?? "?")\n"
+            if let attempts = payments.attempts {
+                for channel in attempts.keys.sorted() {
+                    out += "  attempts  \(channel): " + attempts[channel]!.keys.sorted().map {
+                        "\($0) \(Format.count(attempts[channel]![$0]!))"
+                    }.joined(separator: ", ") + "\n"
+                }
+            }
+        }
+
         if !report.spikes.isEmpty {
             out += "\nSpikes: achieved arrival rate inside the spike against the rest of its hour\n"
             var spikes = TextTable(["spike", "at", "lasted", "expected", "started", "rate/s", "base/s", "x", "p99 ms"],

@@ -10,6 +10,11 @@ public final class OrderBook: Sendable {
         public var amount: Int
         public var status: Status
         public var session: String?
+        /// The payment channel and charge, once paid through one.
+        public var channel: String?
+        public var charge: String?
+        /// The compensation coupon issued when a payment failed.
+        public var coupon: String?
     }
 
     public enum Status: String, Codable, Sendable {
@@ -27,6 +32,7 @@ public final class OrderBook: Sendable {
     }
 
     private struct State {
+        var coupons = 0
         var orders: [String: Order] = [:]
         /// Unpaid orders in the order they were placed, with when.
         var unpaid: [(id: String, placed: ContinuousClock.Instant)] = []
@@ -41,7 +47,9 @@ public final class OrderBook: Sendable {
         state.withLock { state in
             let id = "ord-\(state.next)"
             state.next += 1
-            let order = Order(id: id, sku: sku, quantity: quantity, amount: amount, status: .reserved, session: session)
+            let order = Order(
+                id: id, sku: sku, quantity: quantity, amount: amount, status: .reserved, session: session, channel: nil,
+                charge: nil, coupon: nil)
             state.orders[id] = order
             state.unpaid.append((id, .now))
             return order
@@ -50,7 +58,7 @@ public final class OrderBook: Sendable {
 
     public func order(_ id: String) -> Order? { state.withLock { $0.orders[id] } }
 
-    public func markPaid(_ id: String) -> PayResult {
+    public func markPaid(_ id: String, channel: String? = nil, charge: String? = nil) -> PayResult {
         state.withLock { state in
             guard var order = state.orders[id] else { return .unknown }
             switch order.status {
@@ -58,11 +66,27 @@ public final class OrderBook: Sendable {
             case .lapsed: return .lapsed
             case .reserved:
                 order.status = .paid
+                order.channel = channel
+                order.charge = charge
                 state.orders[id] = order
                 return .paid(order)
             }
         }
     }
+
+    /// A payment failed: the shopper gets a compensation coupon (once per order).
+    public func compensate(_ id: String) -> String {
+        state.withLock { state in
+            if let coupon = state.orders[id]?.coupon { return coupon }
+            state.coupons += 1
+            let coupon = "CPN-\(state.coupons)"
+            state.orders[id]?.coupon = coupon
+            return coupon
+        }
+    }
+
+    /// Every order, by id.
+    public var all: [Order] { state.withLock { $0.orders.values.sorted { $0.id < $1.id } } }
 
     /// Marks unpaid orders placed before `deadline` as lapsed and returns them (their units are to be released).
     public func lapse(placedBefore deadline: ContinuousClock.Instant) -> [Order] {

@@ -19,6 +19,8 @@ public struct ReferenceShop: Sendable {
     public let faults: ShopFaults
     public let requests = RequestLog()
     let catalog: CatalogBook
+    /// Charges orders when payment channels are configured.
+    public let payments: PaymentRouter?
     /// Services the shop needs running besides its HTTP server (a database client, the lapse sweeper).
     private let services: [any Service]
 
@@ -34,6 +36,7 @@ public struct ReferenceShop: Sendable {
             self.inventory = store
             self.services = [store]
         }
+        self.payments = configuration.payments.map(PaymentRouter.init)
         self.orders = OrderBook()
         self.carts = Carts()
         self.faults = ShopFaults()
@@ -74,7 +77,7 @@ public struct ReferenceShop: Sendable {
         Application(
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            services: services + [LapseSweeper(shop: self)],
+            services: services + [LapseSweeper(shop: self)] + (payments.map { [$0] } ?? []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }
@@ -136,13 +139,30 @@ public struct ReferenceShop: Sendable {
         router.post("/orders/{id}/pay") { request, context in
             await faults.apply(.pay)
             let id = try context.parameters.require("id")
-            switch orders.markPaid(id) {
+            var channel: String? = nil
+            var charge: String? = nil
+            if let payments {
+                guard let order = orders.order(id) else { throw HTTPError(.notFound, message: "no such order") }
+                guard order.status == .reserved else {
+                    throw HTTPError(.conflict, message: order.status == .paid ? "already paid" : "the order lapsed unpaid")
+                }
+                switch await payments.pay(order: id, amount: order.amount) {
+                case .paid(let name, let id):
+                    (channel, charge) = (name, id)
+                case .failed(let reason):
+                    let coupon = orders.compensate(id)
+                    return try EditedResponse(
+                        status: .badGateway, response: PaymentFailure(error: "payment failed: \(reason)", coupon: coupon))
+                        .response(from: request, context: context)
+                }
+            }
+            switch orders.markPaid(id, channel: channel, charge: charge) {
             case .unknown: throw HTTPError(.notFound, message: "no such order")
             case .alreadyPaid: throw HTTPError(.conflict, message: "already paid")
             case .lapsed: throw HTTPError(.conflict, message: "the order lapsed unpaid")
             case .paid(let order):
                 try await inventory.sell(sku: order.sku, quantity: order.quantity)
-                return OrderView(order)
+                return try OrderView(order).response(from: request, context: context)
             }
         }
         router.get("/orders/{id}") { _, context in
@@ -151,6 +171,8 @@ public struct ReferenceShop: Sendable {
             return OrderView(order)
         }
         router.get("/admin/inventory") { _, _ in try await groundTruth() }
+        router.get("/admin/orders") { _, _ in OrderList(orders: orders.all.map(OrderView.init)) }
+        router.get("/admin/payments") { _, _ in PaymentAttempts(channels: payments?.attemptCounts ?? [:]) }
         router.post("/admin/reset") { request, context in
             let body = request.head.headerFields[.contentLength].flatMap(Int.init) ?? 0 > 0
                 ? try await request.decode(as: ResetRequest.self, context: context) : ResetRequest(stock: nil)

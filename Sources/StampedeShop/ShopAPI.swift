@@ -29,6 +29,9 @@ struct OrderView: ResponseEncodable {
     var qty: Int
     var amount: Int
     var status: String
+    var channel: String?
+    var charge: String?
+    var coupon: String?
 
     init(_ order: OrderBook.Order) {
         id = order.id
@@ -36,7 +39,24 @@ struct OrderView: ResponseEncodable {
         qty = order.quantity
         amount = order.amount
         status = order.status.rawValue
+        channel = order.channel
+        charge = order.charge
+        coupon = order.coupon
     }
+}
+
+struct OrderList: ResponseEncodable {
+    var orders: [OrderView]
+}
+
+struct PaymentFailure: ResponseEncodable {
+    var error: String
+    var coupon: String
+}
+
+/// Payment attempts per channel, by how they ended: succeeded, declined, refused, timeout, garbled.
+struct PaymentAttempts: ResponseEncodable {
+    var channels: [String: [String: Int]]
 }
 
 struct PayRequest: Decodable {

@@ -15,6 +15,8 @@ public struct ShopConfiguration: Sendable {
     public var reservationHold: Duration
     /// Where stock is kept.
     public var store: Store
+    /// The payment channels and how to fail over between them; nil: orders are marked paid without a charge.
+    public var payments: PaymentSettings?
 
     public enum Store: Sendable, Equatable {
         case memory
@@ -25,7 +27,7 @@ public struct ShopConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8080, inventory: InventoryMode = .atomic,
         catalog: [Product] = Product.defaultCatalog(), maxInFlight: Int? = nil, racyPause: Duration = .milliseconds(2),
-        reservationHold: Duration = .seconds(60), store: Store = .memory
+        reservationHold: Duration = .seconds(60), store: Store = .memory, payments: PaymentSettings? = nil
     ) {
         self.host = host
         self.port = port
@@ -35,6 +37,7 @@ public struct ShopConfiguration: Sendable {
         self.racyPause = racyPause
         self.reservationHold = reservationHold
         self.store = store
+        self.payments = payments
     }
 }
 

@@ -27,6 +27,7 @@ public final class Recorder: Sendable {
         var steps: [StepKey: StepAccumulator] = [:]
         var slots: [Int: ArrivalCounts] = [:]
         var ledger: [String: LedgerCounts] = [:]
+        var payments: [PaymentEvent] = []
         /// Reset accumulators of earlier intervals, ready for reuse.
         var spares: [StepAccumulator] = []
     }
@@ -117,17 +118,24 @@ public final class Recorder: Sendable {
         }
     }
 
+    /// What a shopper was told about a payment.
+    public func payment(_ event: PaymentEvent) {
+        state.withLock { $0.payments.append(event) }
+    }
+
     /// Closes the interval in progress and starts the next.
     public func close(second: Int, inFlight: Int) -> IntervalReport {
-        let (steps, slots, ledger) = state.withLock { state in
+        let (steps, slots, ledger, payments) = state.withLock { state in
             defer {
                 state.steps.removeAll(keepingCapacity: true)
                 state.slots.removeAll(keepingCapacity: true)
                 state.ledger.removeAll(keepingCapacity: true)
+                state.payments.removeAll(keepingCapacity: true)
             }
-            return (state.steps, state.slots, state.ledger)
+            return (state.steps, state.slots, state.ledger, state.payments)
         }
-        var report = IntervalReport(worker: worker, second: second, inFlight: inFlight, ledger: ledger)
+        var report = IntervalReport(
+            worker: worker, second: second, inFlight: inFlight, ledger: ledger, payments: payments)
         report.slots = slots.keys.sorted().map { SlotRecord(slot: $0, counts: slots[$0]!) }
         var spares: [StepAccumulator] = []
         for key in steps.keys.sorted(by: { ($0.slot, $0.flow, $0.step) < ($1.slot, $1.flow, $1.step) }) {

@@ -58,17 +58,27 @@ struct Shopper {
             request.headers.add(name: "x-stampede-worker", value: worker)
             request.headers.add(name: "x-stampede-shopper", value: shopperID)
             let ledgerSKU = step.ledger.flatMap { $0.sku.render { variables[$0] }.text }
+            let paymentOrder = step.payment.flatMap { $0.order.render { variables[$0] }.text }
             let response: HTTPResponse
             do {
                 response = try await client.execute(request, to: runtime.origin, timeout: requestTimeout)
             } catch {
                 let label = ErrorLabel(rawValue: error.code.label)
                 record(.failed(label), nil)
-                if let ledgerSKU { recorder.ledger(sku: ledgerSKU, .failed, atMicros: (ContinuousClock.now - runStart).microseconds) }
+                let now = (ContinuousClock.now - runStart).microseconds
+                if let ledgerSKU { recorder.ledger(sku: ledgerSKU, .failed, atMicros: now) }
+                if let paymentOrder { recorder.payment(PaymentEvent(order: paymentOrder, outcome: .unknown, at: now)) }
                 return recorder.shopperEnded(slot: slot, .failed(label))
             }
             let body = response.body.readableBytesView
             var verdict = step.expect.verdict(status: response.status, body: body)
+            if let rule = step.payment, let paymentOrder {
+                let paid = rule.paid.map { $0.matches(status: response.status, body: body) } ?? (verdict == .ok)
+                recorder.payment(PaymentEvent(
+                    order: paymentOrder, outcome: paid ? .paid : .failed,
+                    channel: paid ? rule.channel.flatMap { $0.extract(fromJSON: body) } : nil,
+                    at: (response.completedAt - runStart).microseconds))
+            }
             if let rule = step.ledger, let ledgerSKU {
                 let entry = rule.entry(status: response.status, body: body, stepAccepted: verdict == .ok)
                 recorder.ledger(sku: ledgerSKU, entry, atMicros: (response.completedAt - runStart).microseconds)

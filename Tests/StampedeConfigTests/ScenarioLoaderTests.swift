@@ -149,3 +149,40 @@ struct FlashSaleConfigTests {
         #expect(problems == ["p.yaml: bursts[0].flow: no flow \"ghost\" in s.yaml (its flows: browser, flash-buyer)"])
     }
 }
+
+struct DrillConfigTests {
+    @Test func theShippedDrillLoads() throws {
+        let scenario = try ScenarioLoader.load(path: RepositoryFiles.path("scenarios/payment-failover-drill.yaml"))
+        let drill = try #require(scenario.drill)
+        #expect(drill.primary == "alipay")
+        #expect(drill.channels.map(\.name) == ["alipay", "wechat", "unionpay"])
+        #expect(drill.faults == [PaymentDrill.Fault(channel: "alipay", kind: .timeout, at: 20, lasting: 20)])
+        #expect(drill.orders == "/admin/orders" && drill.attempts == "/admin/payments")
+        let pay = try #require(scenario.flows[0].steps.last)
+        #expect(pay.payment?.order.variables == ["order_id"])
+        #expect(pay.payment?.channel?.source == "$.channel")
+        _ = try ProfileLoader.load(path: RepositoryFiles.path("profiles/payment-failover-drill.yaml"))
+    }
+
+    @Test func drillProblemsAreNamed() {
+        let yaml = """
+            name: s
+            drill:
+              primary: visa
+              channels: {alipay: "ftp://x"}
+              faults:
+                - {channel: paypal, kind: meltdown, at: soon, lasting: 0s}
+            flows:
+              - name: f
+                steps:
+                  - {name: pay, post: /pay, payment: {channel: "$."}}
+            """
+        var problems: [ConfigProblem] = []
+        do { _ = try ScenarioLoader.parse(yaml, file: "s.yaml") } catch { problems = error.problems }
+        let paths = Set(problems.map(\.path))
+        #expect(paths.isSuperset(of: [
+            "drill.primary", "drill.channels.alipay", "drill.faults[0].channel", "drill.faults[0].kind", "drill.faults[0].at",
+            "drill.faults[0].lasting", "flows[0].steps[0].payment.order", "flows[0].steps[0].payment.channel",
+        ]), "\(problems)")
+    }
+}

@@ -58,12 +58,14 @@ public actor Cluster {
     }
 
     private let watch: GroundTruthWatch?
+    private let conductor: DrillConductor?
 
     init(
         record: RunRecord, settings: ClusterSettings, directory: RunDirectory?, watch: GroundTruthWatch? = nil,
-        notify: @escaping @Sendable (String) -> Void
+        conductor: DrillConductor? = nil, notify: @escaping @Sendable (String) -> Void
     ) throws {
         self.watch = watch
+        self.conductor = conductor
         self.record = record
         self.plan = try record.plan()
         self.settings = settings
@@ -213,6 +215,12 @@ public actor Cluster {
                     let truth = await watch.readAfter(atSecond: seconds)
                     if let problem = truth.problem { notify("the oversell verdict is unverified: \(problem)") }
                     await session.setGroundTruth(truth)
+                }
+                if let conductor {
+                    notify("reading the payment channels' ledgers")
+                    let drill = await conductor.gather()
+                    if let problem = drill.problem { notify("the payment verdict is unverified: \(problem)") }
+                    await session.setDrill(drill)
                 }
                 let report = await session.report(
                     actualSeconds: max(0, seconds), interrupted: interrupted, startNanos: machine.start)

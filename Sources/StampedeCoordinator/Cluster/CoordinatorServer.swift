@@ -82,18 +82,27 @@ public struct CoordinatorServer: Sendable {
                 notify("target set up (\(setup.count) request\(setup.count == 1 ? "" : "s"))")
             }
             let watch = GroundTruthWatch(spec: record.scenario.groundTruth, origin: origin, client: client)
-            return try await serve(watch: watch, notify: notify, listening: listening, stopRequested: stopRequested)
+            var conductor: DrillConductor? = nil
+            if let drill = record.scenario.drill {
+                conductor = DrillConductor(drill: drill, plan: try record.plan(), target: origin, client: client)
+                try await conductor!.prepare()
+                notify("payment drill: \(drill.channels.count) channels reset, primary \(drill.primary), "
+                       + "\(drill.faults.count) fault\(drill.faults.count == 1 ? "" : "s") to inject")
+            }
+            return try await serve(
+                watch: watch, conductor: conductor, notify: notify, listening: listening, stopRequested: stopRequested)
         }
     }
 
     private func serve(
-        watch: GroundTruthWatch, notify: @escaping @Sendable (String) -> Void,
+        watch: GroundTruthWatch, conductor: DrillConductor?, notify: @escaping @Sendable (String) -> Void,
         listening: @escaping @Sendable (_ port: Int, _ metricsPort: Int?) async -> Void,
         stopRequested: @escaping @Sendable () -> String?
     ) async throws -> Outcome {
         let directory = try runsDirectory.map { try RunDirectory.create(under: $0, record: record) }
         defer { directory?.close() }
-        let cluster = try Cluster(record: record, settings: settings, directory: directory, watch: watch, notify: notify)
+        let cluster = try Cluster(
+            record: record, settings: settings, directory: directory, watch: watch, conductor: conductor, notify: notify)
         await cluster.session.setReporters(settings.expectedWorkers)
         let metrics = CoordinatorMetrics()
         await cluster.session.observe { interval, progress in metrics.record(interval, progress: progress) }
@@ -106,8 +115,9 @@ public struct CoordinatorServer: Sendable {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             group.addTask { await watch.run() }
-            if let spec = record.scenario.groundTruth {
-                group.addTask { try await Self.watchBooks(spec: spec, watch: watch, cluster: cluster) }
+            if record.scenario.groundTruth != nil || conductor != nil {
+                let spec = record.scenario.groundTruth
+                group.addTask { try await Self.atStart(cluster: cluster, watch: spec.map { (watch, $0) }, conductor: conductor) }
             }
             guard let port = try await server.listeningAddress?.ipv4?.port else {
                 throw CoordinatorError("the coordinator could not listen on \(configuration.host):\(configuration.port)")
@@ -158,14 +168,19 @@ public struct CoordinatorServer: Sendable {
         }
     }
 
-    /// Reads the books once the start instant is known (before the first arrival), then every `spec.every`.
-    private static func watchBooks(spec: GroundTruthSpec, watch: GroundTruthWatch, cluster: Cluster) async throws {
+    /// Once the start instant is known (before the first arrival): arms the drill's faults, reads the books, then
+    /// reads them every `spec.every`.
+    private static func atStart(
+        cluster: Cluster, watch: (GroundTruthWatch, GroundTruthSpec)?, conductor: DrillConductor?
+    ) async throws {
         var start: Int64? = nil
         while start == nil {
             if await cluster.phase == .complete { return }
             start = await cluster.start
             if start == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
+        await conductor?.arm(start: start!)
+        guard let (watch, spec) = watch else { return }
         await watch.readBefore(atSecond: Double(ProcessClock.now() - start!) / 1e9)
         guard spec.every > 0 else { return }
         while true {

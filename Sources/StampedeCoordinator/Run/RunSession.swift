@@ -67,6 +67,10 @@ public actor RunSession {
         aggregator.setStatus(status, of: worker)
     }
 
+    public func setDrill(_ record: DrillRecord) {
+        aggregator.setDrill(record)
+    }
+
     public func setGroundTruth(_ record: GroundTruthRecord) {
         aggregator.setGroundTruth(record)
     }

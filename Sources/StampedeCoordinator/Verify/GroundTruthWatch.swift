@@ -85,16 +85,9 @@ actor GroundTruthWatch {
     private func readHTTP(
         url: String, second: Double, parse: ([UInt8]) -> Result<InventoryBooks, GroundTruthError>
     ) async -> Result<InventoryBooks, GroundTruthError> {
-        let (destination, target): (Origin?, String)
-        if url.hasPrefix("/") {
-            (destination, target) = (origin, url)
-        } else if let parsed = Origin(url: url) {
-            let path = url.dropFirst(url.hasPrefix("https://") ? 8 : 7).drop { $0 != "/" }
-            (destination, target) = (parsed, path.isEmpty ? "/" : String(path))
-        } else {
-            (destination, target) = (nil, url)
+        guard let (destination, target) = TargetURL.resolve(url, target: origin) else {
+            return .failure(GroundTruthError("the ground truth URL \(url) is not a URL"))
         }
-        guard let destination else { return .failure(GroundTruthError("the ground truth URL \(url) is not a URL")) }
         do {
             let response = try await client.execute(HTTPRequest(target: target), to: destination, timeout: .seconds(5))
             guard response.status == 200 else {

@@ -12,7 +12,20 @@ extension IntervalReport {
             out += counts.confirmedAt.map(String.init).joined(separator: ",")
             out += "],\"confirmedUnits\":\(counts.confirmedUnits),\"failed\":\(counts.failed),\"soldOut\":\(counts.soldOut)}"
         }
-        out += "},\"second\":\(second),\"slots\":["
+        out += "},\"payments\":["
+        for (index, event) in payments.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"at\":\(event.at),"
+            if let channel = event.channel {
+                out += "\"channel\":"
+                Self.appendString(channel, to: &out)
+                out += ","
+            }
+            out += "\"order\":"
+            Self.appendString(event.order, to: &out)
+            out += ",\"outcome\":\"\(event.outcome.rawValue)\"}"
+        }
+        out += "],\"second\":\(second),\"slots\":["
         for (index, record) in slots.enumerated() {
             if index > 0 { out += "," }
             let c = record.counts

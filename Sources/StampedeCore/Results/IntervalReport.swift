@@ -9,10 +9,12 @@ public struct IntervalReport: Codable, Sendable, Equatable {
     public var inFlight: Int
     /// What shoppers were told per SKU during the interval.
     public var ledger: [String: LedgerCounts]
+    /// What shoppers were told about their payments during the interval.
+    public var payments: [PaymentEvent]
 
     public init(
         worker: String, second: Int, slots: [SlotRecord] = [], steps: [StepRecord] = [], inFlight: Int = 0,
-        ledger: [String: LedgerCounts] = [:]
+        ledger: [String: LedgerCounts] = [:], payments: [PaymentEvent] = []
     ) {
         self.worker = worker
         self.second = second
@@ -20,10 +22,11 @@ public struct IntervalReport: Codable, Sendable, Equatable {
         self.steps = steps
         self.inFlight = inFlight
         self.ledger = ledger
+        self.payments = payments
     }
 
     enum CodingKeys: String, CodingKey {
-        case worker, second, slots, steps, inFlight, ledger
+        case worker, second, slots, steps, inFlight, ledger, payments
     }
 
     public init(from decoder: any Decoder) throws {
@@ -34,6 +37,7 @@ public struct IntervalReport: Codable, Sendable, Equatable {
         steps = try container.decode([StepRecord].self, forKey: .steps)
         inFlight = try container.decode(Int.self, forKey: .inFlight)
         ledger = try container.decodeIfPresent([String: LedgerCounts].self, forKey: .ledger) ?? [:]
+        payments = try container.decodeIfPresent([PaymentEvent].self, forKey: .payments) ?? []
     }
 }
 

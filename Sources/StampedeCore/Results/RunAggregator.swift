@@ -14,6 +14,8 @@ public struct RunAggregator: Sendable {
     private var gaps: [GapSummary] = []
     private var ledger: [String: LedgerCounts] = [:]
     private var truth = GroundTruthRecord()
+    private var payments: [PaymentEvent] = []
+    private var drill: DrillRecord?
     public private(set) var intervalsMerged = 0
     public private(set) var lastSecond = -1
 
@@ -66,12 +68,18 @@ public struct RunAggregator: Sendable {
             second.shoppers.add(record.counts)
         }
         for (sku, counts) in report.ledger { ledger[sku, default: LedgerCounts()].add(counts) }
+        payments += report.payments
         for record in report.steps {
             slots[record.slot, default: Bucket()].add(record)
             steps[StepID(flow: record.flow, step: record.step), default: Bucket()].add(record)
             second.add(record)
         }
         seconds[report.second] = second
+    }
+
+    /// The drill's ledgers and the target's orders, as the coordinator read them.
+    public mutating func setDrill(_ record: DrillRecord) {
+        drill = record
     }
 
     /// The target's books, as the coordinator read them.
@@ -120,7 +128,14 @@ public struct RunAggregator: Sendable {
                 corrected: all.corrected.summary, uncorrected: all.uncorrected.summary),
             steps: stepSummaries, periods: periodSummaries(slots), spikes: spikeSummaries(slots), timeline: timeline(),
             workers: workerSummaries(), gaps: settledGaps, inventory: verdicts(), bursts: burstSummaries(slots),
-            books: truth.readings)
+            books: truth.readings, payments: paymentVerdict())
+    }
+
+    private func paymentVerdict() -> PaymentVerdict? {
+        guard let drill else { return nil }
+        return PaymentVerifier.verdict(
+            primary: drill.primary, faults: drill.faults, events: payments, charges: drill.charges, orders: drill.orders,
+            attempts: drill.attempts, problem: drill.problem)
     }
 
     private func verdicts() -> [InventoryVerdict] {
@@ -309,6 +324,29 @@ public struct GroundTruthRecord: Sendable, Equatable {
         self.before = before
         self.after = after
         self.readings = readings
+        self.problem = problem
+    }
+}
+
+/// What the coordinator gathered for a payment drill.
+public struct DrillRecord: Sendable, Equatable {
+    public var primary: String
+    public var faults: [FaultWindow]
+    /// Every channel's charges; nil when a ledger could not be read.
+    public var charges: [ChargeRecord]?
+    public var orders: [OrderRecord]?
+    public var attempts: [String: [String: Int]]?
+    public var problem: String?
+
+    public init(
+        primary: String, faults: [FaultWindow], charges: [ChargeRecord]?, orders: [OrderRecord]?,
+        attempts: [String: [String: Int]]? = nil, problem: String?
+    ) {
+        self.primary = primary
+        self.faults = faults
+        self.charges = charges
+        self.orders = orders
+        self.attempts = attempts
         self.problem = problem
     }
 }

@@ -16,11 +16,14 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var bursts: [BurstSummary]
     /// The target's books as read before, during and after the run.
     public var books: [InventoryBooks]
+    /// The payment-failover drill's verdict, when the run was a drill.
+    public var payments: PaymentVerdict?
 
     public init(
         run: RunInfo, totals: Totals, steps: [StepSummary], periods: [PeriodSummary], spikes: [SpikeSummary],
         timeline: [TimelinePoint], workers: [WorkerSummary] = [], gaps: [GapSummary] = [],
-        inventory: [InventoryVerdict] = [], bursts: [BurstSummary] = [], books: [InventoryBooks] = []
+        inventory: [InventoryVerdict] = [], bursts: [BurstSummary] = [], books: [InventoryBooks] = [],
+        payments: PaymentVerdict? = nil
     ) {
         self.run = run
         self.totals = totals
@@ -33,6 +36,7 @@ public struct RunReport: Codable, Sendable, Equatable {
         self.inventory = inventory
         self.bursts = bursts
         self.books = books
+        self.payments = payments
     }
 }
 

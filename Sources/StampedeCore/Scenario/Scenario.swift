@@ -10,10 +10,12 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var setup: [Step]?
     /// Where the target's own books are read, for the oversell verdict.
     public var groundTruth: GroundTruthSpec?
+    /// A payment-failover drill: the channel simulators, the primary, the faults.
+    public var drill: PaymentDrill?
 
     public init(
         name: String, target: String? = nil, data: [DataList] = [], flows: [Flow], setup: [Step]? = nil,
-        groundTruth: GroundTruthSpec? = nil
+        groundTruth: GroundTruthSpec? = nil, drill: PaymentDrill? = nil
     ) {
         self.name = name
         self.target = target
@@ -21,6 +23,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         self.flows = flows
         self.setup = setup
         self.groundTruth = groundTruth
+        self.drill = drill
     }
 
     /// The variables every shopper has before its first step.
@@ -71,11 +74,13 @@ public struct Step: Codable, Sendable, Equatable {
     public var proceed: Double
     /// What the response means for the books (an order confirmed, or sold out).
     public var ledger: LedgerRule?
+    /// What the response means for a payment (paid, and through which channel).
+    public var payment: PaymentRule?
 
     public init(
         name: String, method: String = "GET", path: Template, headers: [Header] = [], body: Template? = nil,
         contentType: String? = nil, extract: [Extraction] = [], expect: Expectation = .init(),
-        think: ClosedRange<Double> = 0...0, proceed: Double = 1, ledger: LedgerRule? = nil
+        think: ClosedRange<Double> = 0...0, proceed: Double = 1, ledger: LedgerRule? = nil, payment: PaymentRule? = nil
     ) {
         self.name = name
         self.method = method
@@ -88,6 +93,7 @@ public struct Step: Codable, Sendable, Equatable {
         self.think = think
         self.proceed = proceed
         self.ledger = ledger
+        self.payment = payment
     }
 }
 

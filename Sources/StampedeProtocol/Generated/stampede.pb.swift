@@ -329,7 +329,66 @@ public nonisolated struct Stampede_V1_Interval: Sendable {
   /// What shoppers were told per SKU (for the oversell verdict).
   public var ledger: [Stampede_V1_LedgerCounts] = []
 
+  /// What shoppers were told about their payments (for the payment drill).
+  public var payments: [Stampede_V1_PaymentEvent] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Stampede_V1_PaymentEvent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var order: String = String()
+
+  public var outcome: Stampede_V1_PaymentEvent.Outcome = .paid
+
+  public var channel: String = String()
+
+  public var atMicros: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum Outcome: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case paid // = 0
+    case failed // = 1
+    case unknown // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .paid
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .paid
+      case 1: self = .failed
+      case 2: self = .unknown
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .paid: return 0
+      case .failed: return 1
+      case .unknown: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Stampede_V1_PaymentEvent.Outcome] = [
+      .paid,
+      .failed,
+      .unknown,
+    ]
+
+  }
 
   public init() {}
 }
@@ -1065,7 +1124,7 @@ nonisolated extension Stampede_V1_Stop: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Interval"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}second\0\u{3}in_flight\0\u{1}slots\0\u{1}steps\0\u{1}ledger\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}second\0\u{3}in_flight\0\u{1}slots\0\u{1}steps\0\u{1}ledger\0\u{1}payments\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1078,6 +1137,7 @@ nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.slots) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.steps) }()
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.ledger) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.payments) }()
       default: break
       }
     }
@@ -1099,6 +1159,9 @@ nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf
     if !self.ledger.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.ledger, fieldNumber: 5)
     }
+    if !self.payments.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.payments, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1108,9 +1171,59 @@ nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.slots != rhs.slots {return false}
     if lhs.steps != rhs.steps {return false}
     if lhs.ledger != rhs.ledger {return false}
+    if lhs.payments != rhs.payments {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
+}
+
+nonisolated extension Stampede_V1_PaymentEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PaymentEvent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}order\0\u{1}outcome\0\u{1}channel\0\u{3}at_micros\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.order) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.channel) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.atMicros) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.order.isEmpty {
+      try visitor.visitSingularStringField(value: self.order, fieldNumber: 1)
+    }
+    if self.outcome != .paid {
+      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 2)
+    }
+    if !self.channel.isEmpty {
+      try visitor.visitSingularStringField(value: self.channel, fieldNumber: 3)
+    }
+    if self.atMicros != 0 {
+      try visitor.visitSingularUInt64Field(value: self.atMicros, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Stampede_V1_PaymentEvent, rhs: Stampede_V1_PaymentEvent) -> Bool {
+    if lhs.order != rhs.order {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.channel != rhs.channel {return false}
+    if lhs.atMicros != rhs.atMicros {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Stampede_V1_PaymentEvent.Outcome: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PAID\0\u{1}FAILED\0\u{1}UNKNOWN\0")
 }
 
 nonisolated extension Stampede_V1_LedgerCounts: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -1,0 +1,136 @@
+/// The verdict of a payment-failover drill.
+public struct PaymentVerdict: Codable, Sendable, Equatable {
+    public var primary: String
+    public var faults: [FaultWindow]
+    /// Seconds from the first fault's start to the first payment that succeeded through another channel; nil:
+    /// never.
+    public var failoverSeconds: Double?
+    /// Seconds from the fault's start until a second's success rate was back within 1% of its level before.
+    public var recoverySeconds: Double?
+    public var successRateBefore: Double?
+    /// What shoppers were told, in all, and while the fault lasted (its window plus the answers it delayed).
+    public var paid: Int
+    public var failed: Int
+    public var unknown: Int
+    public var failedDuringFault: Int
+    public var unknownDuringFault: Int
+    /// Orders charged successfully more than once, and the charges beyond the first.
+    public var doubleCharges: Int
+    public var extraCharges: Int
+    /// Orders charged although the shopper was told the payment failed, or the target's order is unpaid.
+    public var orphanCharges: Int
+    /// Compensation coupons the target issued.
+    public var coupons: Int?
+    /// Successful charges per channel (the simulators' ledgers).
+    public var chargesByChannel: [String: Int]
+    /// Payments told paid per second, by channel (what the shoppers heard).
+    public var channelShare: [ChannelSecond]
+    /// The target's own count of its charge attempts per channel, by how each ended (succeeded, declined,
+    /// refused, timeout, garbled), when it exposes one.
+    public var attempts: [String: [String: Int]]?
+    /// False when a ledger or the target's orders could not be read.
+    public var verified: Bool
+    public var problem: String?
+
+    public struct ChannelSecond: Codable, Sendable, Equatable {
+        public var second: Int
+        public var paid: [String: Int]
+        public var failed: Int
+    }
+
+    public var summary: String {
+        var parts: [String] = []
+        parts.append("failover " + (failoverSeconds.map { "after \(Self.seconds($0))" } ?? "never"))
+        parts.append("recovered " + (recoverySeconds.map { "after \(Self.seconds($0))" } ?? "never"))
+        parts.append("\(failedDuringFault) failed during the fault")
+        parts.append(doubleCharges == 0 ? "no double charges" : "DOUBLE CHARGES \(doubleCharges)")
+        parts.append(orphanCharges == 0 ? "no orphan charges" : "ORPHAN CHARGES \(orphanCharges)")
+        let text = parts.joined(separator: ", ")
+        return verified ? text : "UNVERIFIED (\(problem ?? "ledgers missing")): " + text
+    }
+
+    static func seconds(_ value: Double) -> String {
+        let rounded = (value * 100).rounded() / 100
+        return "\(rounded) s"
+    }
+}
+
+/// Joins, per order, what shoppers were told, what the target's books say, and what the channels charged.
+public enum PaymentVerifier {
+    /// - Parameters:
+    ///   - events: what shoppers were told (run seconds in microseconds).
+    ///   - charges: every channel's ledger, nil when one could not be read.
+    ///   - orders: the target's orders, nil when not read.
+    ///   - settle: how long after a fault ends its delayed answers still count as during the fault.
+    public static func verdict(
+        primary: String, faults: [FaultWindow], events: [PaymentEvent], charges: [ChargeRecord]?, orders: [OrderRecord]?,
+        attempts: [String: [String: Int]]? = nil, problem: String?, settle: Double = 1
+    ) -> PaymentVerdict {
+        let sorted = events.sorted { $0.at < $1.at }
+        let told = Dictionary(sorted.map { ($0.order, $0) }, uniquingKeysWith: { _, last in last })
+        let time = { (event: PaymentEvent) in Double(event.at) / 1e6 }
+        let faultStart = faults.map(\.from).min()
+        let faultEnd = faults.map(\.until).max()
+
+        // Per second, from the shoppers' side.
+        var seconds: [Int: (paid: [String: Int], failed: Int)] = [:]
+        for event in sorted {
+            let second = Int(time(event).rounded(.down))
+            var bucket = seconds[second] ?? ([:], 0)
+            if event.outcome == .paid { bucket.paid[event.channel ?? "?", default: 0] += 1 } else { bucket.failed += 1 }
+            seconds[second] = bucket
+        }
+        let rate = { (bucket: (paid: [String: Int], failed: Int)) -> Double? in
+            let paid = bucket.paid.values.reduce(0, +)
+            return paid + bucket.failed > 0 ? Double(paid) / Double(paid + bucket.failed) : nil
+        }
+
+        var verdict = PaymentVerdict(
+            primary: primary, faults: faults, failoverSeconds: nil, recoverySeconds: nil, successRateBefore: nil,
+            paid: sorted.filter { $0.outcome == .paid }.count, failed: sorted.filter { $0.outcome == .failed }.count,
+            unknown: sorted.filter { $0.outcome == .unknown }.count, failedDuringFault: 0, unknownDuringFault: 0,
+            doubleCharges: 0, extraCharges: 0, orphanCharges: 0, coupons: orders.map { $0.filter { $0.coupon != nil }.count },
+            chargesByChannel: [:],
+            channelShare: seconds.keys.sorted().map { PaymentVerdict.ChannelSecond(second: $0, paid: seconds[$0]!.paid, failed: seconds[$0]!.failed) },
+            attempts: attempts, verified: problem == nil && charges != nil, problem: problem)
+
+        if let faultStart, let faultEnd {
+            let before = sorted.filter { time($0) < faultStart }
+            if !before.isEmpty {
+                verdict.successRateBefore = Double(before.filter { $0.outcome == .paid }.count) / Double(before.count)
+            }
+            verdict.failoverSeconds = sorted.first {
+                $0.outcome == .paid && time($0) >= faultStart && $0.channel != nil && $0.channel != primary
+            }.map { time($0) - faultStart }
+            let during = sorted.filter { time($0) >= faultStart && time($0) < faultEnd + settle }
+            verdict.failedDuringFault = during.filter { $0.outcome == .failed }.count
+            verdict.unknownDuringFault = during.filter { $0.outcome == .unknown }.count
+            if let level = verdict.successRateBefore {
+                let first = Int(faultStart.rounded(.down))
+                for second in seconds.keys.sorted() where second >= first {
+                    if let value = rate(seconds[second]!), value >= level - 0.01 {
+                        verdict.recoverySeconds = max(0, Double(second + 1) - faultStart)
+                        break
+                    }
+                }
+            }
+        }
+
+        if let charges {
+            let succeeded = charges.filter(\.succeeded)
+            for charge in succeeded { verdict.chargesByChannel[charge.channel, default: 0] += 1 }
+            let byOrder = Dictionary(grouping: succeeded, by: \.order)
+            let paidOrders = orders.map { Set($0.filter { $0.status == "paid" }.map(\.id)) }
+            for (order, list) in byOrder {
+                if list.count > 1 {
+                    verdict.doubleCharges += 1
+                    verdict.extraCharges += list.count - 1
+                }
+                let toldFailed = told[order]?.outcome == .failed
+                let unpaid = paidOrders.map { !$0.contains(order) } ?? false
+                if toldFailed || unpaid { verdict.orphanCharges += 1 }
+            }
+        }
+        return verdict
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import StampedeCore
+import StampedePayments
+import StampedeShop
+import StampedeTestKit
+import Testing
+
+@testable import StampedeCoordinator
+
+/// Drills against the reference shop and three channel simulators: the primary misbehaves for 2.5 s.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct PaymentDrillTests {
+    static func drill(
+        _ mode: PaymentMode, fault: ChannelFault.Kind, extra: Double = 0, workers: Int = 1
+    ) async throws -> (verdict: PaymentVerdict, charges: [ChargeRecord]) {
+        try await PaymentDrillFixture.withChannels { simulators in
+            try await withReferenceShop(PaymentDrillFixture.shop(simulators, mode: mode)) { _, url in
+                let record = PaymentDrillFixture.record(
+                    target: url, simulators: simulators, fault: fault, extra: extra, workers: workers)
+                let report = try await LocalCluster.run(record: record, workers: workers).coordinator.report
+                let verdict = try #require(report.payments)
+                return (verdict, simulators.flatMap(\.charges))
+            }
+        }
+    }
+
+    /// Orders with more than one successful charge, straight from the simulators.
+    static func doubleCharged(_ charges: [ChargeRecord]) -> Int {
+        Dictionary(grouping: charges.filter(\.succeeded), by: \.order).values.filter { $0.count > 1 }.count
+    }
+
+    @Test func naiveFailoverDoubleChargesAndTheDrillCountsThemExactly() async throws {
+        let (verdict, charges) = try await Self.drill(.naive, fault: .timeout)
+        #expect(verdict.verified, "\(verdict.problem ?? "")")
+        #expect(verdict.doubleCharges > 0)
+        #expect(verdict.doubleCharges == Self.doubleCharged(charges))
+        #expect(verdict.summary.contains("DOUBLE CHARGES \(verdict.doubleCharges)"))
+    }
+
+    @Test func safeFailoverNeitherDoubleChargesNorOrphansAndFailsOverQuickly() async throws {
+        let (verdict, charges) = try await Self.drill(.safe, fault: .timeout)
+        #expect(verdict.verified)
+        #expect(verdict.doubleCharges == 0 && Self.doubleCharged(charges) == 0)
+        #expect(verdict.orphanCharges == 0)
+        let failover = try #require(verdict.failoverSeconds)
+        // Below the shop's timeout (0.3 s) plus one retry (another 0.3 s).
+        #expect(failover < 0.6, "failover after \(failover) s")
+        #expect(verdict.failedDuringFault == 0)
+        #expect(verdict.attempts?["alipay"]?["timeout", default: 0] ?? 0 > 0)
+        #expect((verdict.chargesByChannel["wechat"] ?? 0) > 0)
+    }
+
+    @Test func withoutFailoverPaymentsFailForTheWholeFaultAndFailoverIsNever() async throws {
+        let (verdict, _) = try await Self.drill(.none, fault: .timeout)
+        #expect(verdict.failoverSeconds == nil)
+        #expect(verdict.summary.contains("failover never"))
+        // 2.5 s at 30 checkouts a second: every payment started inside the fault failed (answers up to 0.3 s late).
+        #expect(verdict.failedDuringFault >= 65, "\(verdict.failedDuringFault) failed")
+        #expect(verdict.failed == verdict.failedDuringFault)
+        #expect((verdict.coupons ?? 0) == verdict.failed)
+        // The primary charged and timed out: the shoppers were told it failed.
+        #expect(verdict.orphanCharges == verdict.failed)
+    }
+
+    @Test func aRefusingChannelIsClassifiedAsRefusedNotAsATimeout() async throws {
+        let (verdict, charges) = try await Self.drill(.safe, fault: .refuse)
+        let primary = verdict.attempts?["alipay"] ?? [:]
+        #expect(primary["refused", default: 0] > 0, "\(primary)")
+        #expect(primary["timeout", default: 0] == 0)
+        #expect(verdict.failedDuringFault == 0)
+        #expect(verdict.doubleCharges == 0 && verdict.orphanCharges == 0)
+        #expect(Self.doubleCharged(charges) == 0)
+    }
+
+    @Test func aChannelAnsweringGarbageIsClassifiedAsGarbled() async throws {
+        let (verdict, _) = try await Self.drill(.safe, fault: .garbage)
+        let primary = verdict.attempts?["alipay"] ?? [:]
+        #expect(primary["garbled", default: 0] > 0, "\(primary)")
+        #expect(primary["timeout", default: 0] == 0)
+        #expect(verdict.failedDuringFault == 0)
+        #expect(verdict.doubleCharges == 0 && verdict.orphanCharges == 0)
+    }
+
+    @Test func aSlowButSuccessfulChannelIsNotAFailure() async throws {
+        let (verdict, _) = try await Self.drill(.safe, fault: .slow, extra: 0.15)
+        let primary = verdict.attempts?["alipay"] ?? [:]
+        #expect(primary.keys.sorted() == ["succeeded"], "\(primary)")
+        #expect(verdict.failed == 0 && verdict.failedDuringFault == 0)
+        #expect(verdict.failoverSeconds == nil)
+        #expect(verdict.chargesByChannel.keys.sorted() == ["alipay"])
+    }
+
+    @Test func threeWorkersGiveTheSameFigures() async throws {
+        let (verdict, charges) = try await Self.drill(.naive, fault: .timeout, workers: 3)
+        #expect(verdict.doubleCharges > 0)
+        #expect(verdict.doubleCharges == Self.doubleCharged(charges))
+        #expect(verdict.paid == 180)
+        #expect(verdict.chargesByChannel.values.reduce(0, +) == charges.filter(\.succeeded).count)
+    }
+}

@@ -1,0 +1,75 @@
+import Testing
+
+@testable import StampedeCore
+
+struct FaultScheduleTests {
+    @Test func faultsApplyInsideTheirWindowAndFlapAlternates() {
+        let schedule = FaultSchedule([
+            ChannelFault(kind: .timeout, from: 10, duration: 5), ChannelFault(kind: .flap, from: 20, duration: 4),
+        ])
+        #expect(schedule.behaviour(at: 9.99) == nil)
+        #expect(schedule.behaviour(at: 10)?.kind == .timeout)
+        #expect(schedule.behaviour(at: 14.99)?.kind == .timeout)
+        #expect(schedule.behaviour(at: 15) == nil)
+        #expect(schedule.behaviour(at: 20.5)?.kind == .error)
+        #expect(schedule.behaviour(at: 21.5) == nil)
+        #expect(schedule.behaviour(at: 22.5)?.kind == .error)
+        #expect(schedule.behaviour(at: 24) == nil)
+    }
+}
+
+struct PaymentVerifierTests {
+    static let fault = [FaultWindow(channel: "alipay", kind: .timeout, from: 10, until: 20)]
+
+    static func event(_ order: String, _ outcome: PaymentEvent.Outcome, _ channel: String?, at seconds: Double) -> PaymentEvent {
+        PaymentEvent(order: order, outcome: outcome, channel: channel, at: UInt64(seconds * 1e6))
+    }
+
+    static func charge(_ order: String, _ channel: String, _ id: Int) -> ChargeRecord {
+        ChargeRecord(id: "\(channel)-\(id)", order: order, amount: 100, idempotencyKey: nil, succeeded: true, channel: channel)
+    }
+
+    @Test func failoverRecoveryDoubleAndOrphanCharges() {
+        let events = [
+            Self.event("1", .paid, "alipay", at: 5), Self.event("2", .paid, "alipay", at: 9.5),
+            Self.event("3", .failed, nil, at: 10.6), Self.event("4", .paid, "wechat", at: 10.8),
+            Self.event("5", .paid, "wechat", at: 11.2), Self.event("6", .unknown, nil, at: 12.1),
+        ]
+        let charges = [
+            Self.charge("1", "alipay", 1), Self.charge("2", "alipay", 2), Self.charge("3", "alipay", 3),
+            Self.charge("4", "alipay", 4), Self.charge("4", "wechat", 1), Self.charge("5", "wechat", 2),
+        ]
+        let orders = [
+            OrderRecord(id: "1", status: "paid", channel: "alipay"), OrderRecord(id: "2", status: "paid", channel: "alipay"),
+            OrderRecord(id: "3", status: "reserved", coupon: "CPN-1"), OrderRecord(id: "4", status: "paid", channel: "wechat"),
+            OrderRecord(id: "5", status: "paid", channel: "wechat"), OrderRecord(id: "6", status: "reserved"),
+        ]
+        let verdict = PaymentVerifier.verdict(
+            primary: "alipay", faults: Self.fault, events: events, charges: charges, orders: orders, problem: nil)
+        #expect(abs(verdict.failoverSeconds! - 0.8) < 1e-6)
+        #expect(verdict.successRateBefore == 1)
+        #expect(verdict.recoverySeconds == 2)  // second 10 had a failure; second 11 was all paid
+        #expect(verdict.doubleCharges == 1 && verdict.extraCharges == 1)
+        #expect(verdict.orphanCharges == 1)  // order 3: charged, told failed
+        #expect(verdict.failedDuringFault == 1 && verdict.unknownDuringFault == 1)
+        #expect(verdict.coupons == 1)
+        #expect(verdict.chargesByChannel == ["alipay": 4, "wechat": 2])
+        #expect(verdict.channelShare.first { $0.second == 11 }?.paid == ["wechat": 1])
+        #expect(verdict.summary.contains("DOUBLE CHARGES 1") && verdict.summary.contains("ORPHAN CHARGES 1"))
+    }
+
+    @Test func noBackupEverIsNever() {
+        let events = [Self.event("1", .paid, "alipay", at: 5), Self.event("2", .failed, nil, at: 11)]
+        let verdict = PaymentVerifier.verdict(
+            primary: "alipay", faults: Self.fault, events: events, charges: [], orders: nil, problem: nil)
+        #expect(verdict.failoverSeconds == nil)
+        #expect(verdict.summary.hasPrefix("failover never"))
+    }
+
+    @Test func missingLedgersAreUnverified() {
+        let verdict = PaymentVerifier.verdict(
+            primary: "alipay", faults: Self.fault, events: [], charges: nil, orders: nil, problem: "wechat's ledger: refused")
+        #expect(!verdict.verified)
+        #expect(verdict.summary.hasPrefix("UNVERIFIED (wechat's ledger: refused)"))
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import StampedeCore
+import StampedeHTTP
+import StampedePayments
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct ChannelSimulatorTests {
+    static func charge(_ client: HTTPClient, _ origin: Origin, order: String, key: String? = nil, timeout: Duration = .seconds(2))
+        async throws -> HTTPResponse
+    {
+        var body = #"{"order":"\#(order)","amount":100"#
+        if let key { body += #","idempotency_key":"\#(key)""# }
+        body += "}"
+        return try await client.execute(
+            HTTPRequest(method: .POST, target: "/charge", headers: ["content-type": "application/json"],
+                        body: ByteBuffer(string: body)), to: origin, timeout: timeout)
+    }
+
+    static func setFaults(_ client: HTTPClient, _ origin: Origin, _ json: String) async throws {
+        let response = try await client.execute(
+            HTTPRequest(method: .POST, target: "/admin/faults", body: ByteBuffer(string: json)), to: origin, timeout: .seconds(2))
+        #expect(response.status == 200)
+    }
+
+    @Test func chargesAreIdempotentByKeyAndQueryable() async throws {
+        let simulator = try await ChannelSimulator.start(name: "alipay", latency: .milliseconds(2))
+        try await withHTTPClient { client in
+            let origin = Origin(url: simulator.baseURL)!
+            #expect(try await Self.charge(client, origin, order: "o1", key: "k1").status == 200)
+            #expect(try await Self.charge(client, origin, order: "o1", key: "k1").status == 200)
+            #expect(try await Self.charge(client, origin, order: "o1").status == 200)
+            #expect(simulator.charges.filter { $0.order == "o1" }.count == 2)
+            let status = try await client.execute(HTTPRequest(target: "/charges/o1"), to: origin, timeout: .seconds(2))
+            #expect(String(buffer: status.body).contains("alipay-1"))
+        }
+        await simulator.stop()
+    }
+
+    @Test func faultsBehaveAsNamed() async throws {
+        let simulator = try await ChannelSimulator.start(name: "wechat", latency: .milliseconds(2))
+        try await withHTTPClient { client in
+            let origin = Origin(url: simulator.baseURL)!
+            // A timeout charges and never answers.
+            try await Self.setFaults(client, origin, #"{"faults":[{"kind":"timeout","from_ms":0,"for_ms":60000}],"start_in_ms":0}"#)
+            await #expect(throws: HTTPClientError.self) {
+                _ = try await Self.charge(client, origin, order: "t1", timeout: .milliseconds(300))
+            }
+            #expect(simulator.charges.contains { $0.order == "t1" && $0.succeeded })
+            // An error answers 503 and charges nothing.
+            try await Self.setFaults(client, origin, #"{"faults":[{"kind":"error","from_ms":0,"for_ms":60000}],"start_in_ms":0}"#)
+            #expect(try await Self.charge(client, origin, order: "e1").status == 503)
+            #expect(!simulator.charges.contains { $0.order == "e1" })
+            // Garbage is not HTTP.
+            try await Self.setFaults(client, origin, #"{"faults":[{"kind":"garbage","from_ms":0,"for_ms":60000}],"start_in_ms":0}"#)
+            do {
+                _ = try await Self.charge(client, origin, order: "g1")
+                Issue.record("garbage was accepted as a response")
+            } catch {
+                let code = (error as? HTTPClientError)?.code
+                #expect(code == .protocol || code == .reset)
+            }
+            // Refusing: nobody listens.
+            try await Self.setFaults(client, origin, #"{"faults":[{"kind":"refuse","from_ms":0,"for_ms":1000}],"start_in_ms":0}"#)
+            try await Task.sleep(for: .milliseconds(100))
+            do {
+                _ = try await Self.charge(client, origin, order: "r1")
+                Issue.record("a refusing channel answered")
+            } catch {
+                let code = (error as? HTTPClientError)?.code
+                #expect(code == .connect || code == .reset, "\(error)")
+            }
+            // After the refusal it listens again.
+            try await Task.sleep(for: .milliseconds(1_200))
+            #expect(try await Self.charge(client, origin, order: "ok").status == 200)
+        }
+        await simulator.stop()
+    }
+}
