@@ -20,6 +20,14 @@ struct PlanOptions: ParsableArguments {
     var maxShoppers = 10_000
     @Option(help: "Most connections to the target per worker.") var connections = 256
     @Option(help: "Request timeout (10s).") var timeout = "10s"
+    @Option(help: "HTTP to the target: http1, h2c (HTTP/2 cleartext), h2 (HTTP/2 over TLS) or auto (ALPN decides).")
+    var `protocol`: HTTPProtocolChoice = .auto
+    @Option(help: "HTTP/2 streams in flight per connection at most.") var streams = 100
+    @Option(help: "A PEM file of certificate authorities to trust for an https target (read on each worker).")
+    var ca: String?
+    @Flag(help: "Accept any TLS certificate (self-signed staging certificates).") var insecure = false
+    @Flag(help: "One connection per shopper, handshake included, instead of a shared pool.")
+    var connectionPerShopper = false
     @Option(help: "Directory for run directories.") var runs = "runs"
     @Option(help: "Name of this run's directory (default: time and profile).") var id: String?
     @Flag(help: "Allow a target that is not on loopback (127.0.0.0/8, ::1).") var allowRemote = false
@@ -77,8 +85,16 @@ struct PlanOptions: ParsableArguments {
         guard origin.isLoopback || allowRemote else {
             throw ValidationError("\(origin.host) is not on loopback; load goes elsewhere only with --allow-remote")
         }
-        guard maxShoppers > 0, connections > 0 else {
-            throw ValidationError("--max-shoppers and --connections must be above 0")
+        guard maxShoppers > 0, connections > 0, streams > 0 else {
+            throw ValidationError("--max-shoppers, --connections and --streams must be above 0")
+        }
+        if let ca, !FileManager.default.isReadableFile(atPath: ca) {
+            throw ValidationError("--ca: cannot read \(ca)")
+        }
+        switch (`protocol`, origin.scheme) {
+        case (.h2c, .https): throw ValidationError("--protocol h2c is cleartext; \(origin) wants h2 or auto")
+        case (.h2, .http): throw ValidationError("--protocol h2 runs over TLS; \(origin) wants h2c (or an https:// target)")
+        default: break
         }
         do {
             _ = try Plan(profile: profile, scale: scale)
@@ -89,7 +105,10 @@ struct PlanOptions: ParsableArguments {
         return RunRecord(
             id: id ?? Self.runID(started, profile: profile.name), startedAt: ISO8601DateFormatter().string(from: started),
             profile: profile, scenario: scenario, scale: scale, target: origin.description, seed: seed,
-            arrivals: arrivals, workers: workers, maxShoppers: maxShoppers, connections: connections)
+            arrivals: arrivals, workers: workers, maxShoppers: maxShoppers, connections: connections,
+            transport: TargetTransport(
+                protocolName: `protocol`.rawValue, caFile: ca.map { URL(fileURLWithPath: $0).path }, insecure: insecure,
+                streamsPerConnection: streams, connectionPerShopper: connectionPerShopper))
     }
 
     func settings(workers: Int, lease: String) throws -> ClusterSettings {

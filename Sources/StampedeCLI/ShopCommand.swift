@@ -29,6 +29,9 @@ public struct ShopCommand: AsyncParsableCommand {
     @Option(help: "Units of stock per product.") var stock = 1_000_000
     @Option(help: "Answer 429 beyond this many requests in progress.") var maxInFlight: Int?
     @Option(help: "Write the bound port to this file once listening.") var portFile: String?
+    @Option(help: "Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this PEM certificate chain; needs --tls-key.")
+    var tlsCertificate: String?
+    @Option(help: "The PEM private key of --tls-certificate.") var tlsKey: String?
     @Option(help: "On exit, write every request received (monotonic ns, worker, shopper, method, path) to this file.")
     var requestLog: String?
 
@@ -69,21 +72,28 @@ public struct ShopCommand: AsyncParsableCommand {
             }
             payments = PaymentSettings(channels: channels, mode: paymentMode, timeout: .seconds(double: timeout))
         }
+        var tls: ShopConfiguration.TLSFiles? = nil
+        switch (tlsCertificate, tlsKey) {
+        case (let certificate?, let key?): tls = .init(certificate: certificate, key: key)
+        case (nil, nil): break
+        default: throw ValidationError("--tls-certificate and --tls-key go together")
+        }
         let shop = try ReferenceShop(
             configuration: ShopConfiguration(
                 host: host, port: port, inventory: inventory, catalog: catalog, maxInFlight: maxInFlight,
-                reservationHold: .seconds(double: hold), store: storage, payments: payments))
+                reservationHold: .seconds(double: hold), store: storage, payments: payments, tls: tls))
         let usesDatabase = storage != .memory
         var logger = Logger(label: "stampede.shop")
         logger.logLevel = .warning
         let portFile = self.portFile
         let inventory = self.inventory
-        let app = shop.application(logger: logger) { port in
+        let scheme = tls == nil ? "http" : "https"
+        let app = try shop.application(logger: logger) { port in
             // A database store starts from the catalog (its connection pool runs once the shop does).
             if usesDatabase {
                 do { try await shop.reset() } catch { print("reference shop: cannot set up the database: \(error)") }
             }
-            print("reference shop listening on http://\(shop.configuration.host):\(port) (inventory \(inventory.rawValue))")
+            print("reference shop listening on \(scheme)://\(shop.configuration.host):\(port) (inventory \(inventory.rawValue))")
             if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]

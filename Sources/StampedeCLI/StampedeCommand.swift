@@ -7,7 +7,7 @@ public struct StampedeCommand: AsyncParsableCommand {
         abstract: "Flash-sale load rehearsals: open-model shoppers, honest latency, oversell and payment checks.",
         subcommands: [
             RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ValidateCommand.self, ShopCommand.self,
-            PaymentsCommand.self, ReportCommand.self,
+            PaymentsCommand.self, ReportCommand.self, BenchHTTPCommand.self,
         ])
 
     public init() {}

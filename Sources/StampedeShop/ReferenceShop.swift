@@ -1,6 +1,9 @@
 public import Hummingbird
 public import Logging
 import HTTPTypes
+import HummingbirdCore
+import HummingbirdHTTP2
+import NIOSSL
 import NIOCore
 import ServiceLifecycle
 import Synchronization
@@ -73,13 +76,34 @@ public struct ReferenceShop: Sendable {
     public func application(
         logger: Logger = Logger(label: "stampede.shop"),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         Application(
             router: router(),
+            server: try serverBuilder(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: services + [LapseSweeper(shop: self)] + (payments.map { [$0] } ?? []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
+    }
+
+    /// Plain HTTP/1.1, or TLS with HTTP/2 and HTTP/1.1 by ALPN.
+    private func serverBuilder() throws -> HTTPServerBuilder {
+        guard let tls = configuration.tls else { return .http1() }
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(tls.certificate)
+        } catch {
+            throw ShopSetupError("cannot read the certificate \(tls.certificate): \(error)")
+        }
+        do {
+            key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
+        } catch {
+            throw ShopSetupError("cannot read the private key \(tls.key): \(error)")
+        }
+        let settings = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        return try .http2Upgrade(tlsConfiguration: settings)
     }
 
     public func router() -> Router<BasicRequestContext> {
@@ -281,4 +305,10 @@ struct RequestLogging<Context: RequestContext>: RouterMiddleware {
 extension HTTPField.Name {
     static let stampedeWorker = Self("x-stampede-worker")!
     static let stampedeShopper = Self("x-stampede-shopper")!
+}
+
+/// The shop cannot start as configured (a certificate or key that cannot be read).
+public struct ShopSetupError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }

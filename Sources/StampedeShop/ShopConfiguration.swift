@@ -17,6 +17,19 @@ public struct ShopConfiguration: Sendable {
     public var store: Store
     /// The payment channels and how to fail over between them; nil: orders are marked paid without a charge.
     public var payments: PaymentSettings?
+    /// Serve HTTPS with HTTP/2 (ALPN h2, falling back to http/1.1) from this certificate and key; nil: plain HTTP/1.1.
+    public var tls: TLSFiles?
+
+    /// A PEM certificate chain and its private key.
+    public struct TLSFiles: Sendable, Equatable {
+        public var certificate: String
+        public var key: String
+
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
+    }
 
     public enum Store: Sendable, Equatable {
         case memory
@@ -27,8 +40,10 @@ public struct ShopConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8080, inventory: InventoryMode = .atomic,
         catalog: [Product] = Product.defaultCatalog(), maxInFlight: Int? = nil, racyPause: Duration = .milliseconds(2),
-        reservationHold: Duration = .seconds(60), store: Store = .memory, payments: PaymentSettings? = nil
+        reservationHold: Duration = .seconds(60), store: Store = .memory, payments: PaymentSettings? = nil,
+        tls: TLSFiles? = nil
     ) {
+        self.tls = tls
         self.host = host
         self.port = port
         self.inventory = inventory

@@ -18,21 +18,14 @@ public final class ScriptedHTTPServer: Sendable {
 
     public let port: Int
     private let channel: any Channel
-    private let counters: Counters
-
-    final class Counters: Sendable {
-        let connections = Atomic<Int>(0)
-        let open = Atomic<Int>(0)
-        let maxOpen = Atomic<Int>(0)
-        let requests = Atomic<Int>(0)
-    }
+    private let counters: ServerCounters
 
     public var connections: Int { counters.connections.load(ordering: .relaxed) }
     public var maxOpenConnections: Int { counters.maxOpen.load(ordering: .relaxed) }
     public var openConnections: Int { counters.open.load(ordering: .relaxed) }
     public var requests: Int { counters.requests.load(ordering: .relaxed) }
 
-    private init(port: Int, channel: any Channel, counters: Counters) {
+    private init(port: Int, channel: any Channel, counters: ServerCounters) {
         self.port = port
         self.channel = channel
         self.counters = counters
@@ -42,20 +35,11 @@ public final class ScriptedHTTPServer: Sendable {
     public static func start(
         group: any EventLoopGroup, script: @escaping @Sendable (HTTPRequestHead) -> Behaviour
     ) async throws -> ScriptedHTTPServer {
-        let counters = Counters()
+        let counters = ServerCounters()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                counters.connections.add(1, ordering: .relaxed)
-                let open = counters.open.wrappingAdd(1, ordering: .relaxed).newValue
-                var seen = counters.maxOpen.load(ordering: .relaxed)
-                while open > seen {
-                    let (exchanged, original) = counters.maxOpen.compareExchange(
-                        expected: seen, desired: open, ordering: .relaxed)
-                    if exchanged { break }
-                    seen = original
-                }
-                channel.closeFuture.whenComplete { _ in counters.open.subtract(1, ordering: .relaxed) }
+                counters.track(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
                     try channel.pipeline.syncOperations.addHandler(ScriptHandler(script: script, counters: counters))
@@ -77,10 +61,10 @@ private final class ScriptHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let script: @Sendable (HTTPRequestHead) -> ScriptedHTTPServer.Behaviour
-    let counters: ScriptedHTTPServer.Counters
+    let counters: ServerCounters
     private var head: HTTPRequestHead?
 
-    init(script: @escaping @Sendable (HTTPRequestHead) -> ScriptedHTTPServer.Behaviour, counters: ScriptedHTTPServer.Counters) {
+    init(script: @escaping @Sendable (HTTPRequestHead) -> ScriptedHTTPServer.Behaviour, counters: ServerCounters) {
         self.script = script
         self.counters = counters
     }
@@ -127,6 +111,31 @@ private final class ScriptHandler: ChannelInboundHandler {
                 .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         case .hang:
             break
+        }
+    }
+}
+
+/// What a test server saw: connections (in all, open now, most open at once) and requests answered.
+final class ServerCounters: Sendable {
+    let connections = Atomic<Int>(0)
+    let open = Atomic<Int>(0)
+    let maxOpen = Atomic<Int>(0)
+    let requests = Atomic<Int>(0)
+
+    /// Counts a new connection, and its closing when it closes.
+    func track(_ channel: any Channel) {
+        connections.add(1, ordering: .relaxed)
+        Self.raise(maxOpen, to: open.wrappingAdd(1, ordering: .relaxed).newValue)
+        channel.closeFuture.whenComplete { [self] _ in open.subtract(1, ordering: .relaxed) }
+    }
+
+    /// Raises `maximum` to `value` if it is lower.
+    static func raise(_ maximum: borrowing Atomic<Int>, to value: Int) {
+        var seen = maximum.load(ordering: .relaxed)
+        while value > seen {
+            let (exchanged, original) = maximum.compareExchange(expected: seen, desired: value, ordering: .relaxed)
+            if exchanged { break }
+            seen = original
         }
     }
 }

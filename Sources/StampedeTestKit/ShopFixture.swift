@@ -15,7 +15,7 @@ public func withReferenceShop<Result: Sendable>(
     var logger = Logger(label: "stampede.testkit.shop")
     logger.logLevel = .warning
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = shop.application(logger: logger) { port in
+    let app = try shop.application(logger: logger) { port in
         portContinuation.yield(port)
         portContinuation.finish()
     }
@@ -27,7 +27,8 @@ public func withReferenceShop<Result: Sendable>(
         if configuration.store != .memory { try await shop.reset() }
         let outcome: Swift.Result<Result, any Error>
         do {
-            outcome = .success(try await body(shop, "http://127.0.0.1:\(port)"))
+            let scheme = configuration.tls == nil ? "http" : "https"
+            outcome = .success(try await body(shop, "\(scheme)://127.0.0.1:\(port)"))
         } catch {
             outcome = .failure(error)
         }
@@ -41,3 +42,4 @@ public struct FixtureError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+

@@ -1,4 +1,5 @@
 import Foundation
+public import StampedeShop
 
 /// Certificates for TLS tests, made with the `openssl` command: a CA, a server certificate for 127.0.0.1 and
 /// localhost signed by it, a client certificate signed by it, and a second, untrusted CA with its own server
@@ -13,6 +14,11 @@ public struct TestCertificates: Sendable {
     public var untrustedCA: String { path("other-ca.pem") }
     public var untrustedServerCertificate: String { path("other-server.pem") }
     public var untrustedServerKey: String { path("other-server.key") }
+
+    /// The trusted server certificate, for the reference shop.
+    public var shopTLS: ShopConfiguration.TLSFiles {
+        ShopConfiguration.TLSFiles(certificate: serverCertificate, key: serverKey)
+    }
 
     public func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 

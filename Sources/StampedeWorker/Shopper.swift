@@ -16,8 +16,22 @@ struct Shopper {
     /// Sent as `x-stampede-worker` (with the shopper's number as `x-stampede-shopper`), so the target's logs can
     /// tell workers and shoppers apart.
     let worker: String
+    /// One connection per shopper, opened for its first request and closed when it is done.
+    var ownConnection = false
 
     func run(_ arrival: Arrival, slot: Int) async {
+        guard ownConnection else { return await follow(arrival, slot: slot, session: nil) }
+        let session: HTTPSession
+        do {
+            session = try client.session(to: runtime.origin)
+        } catch {
+            return recorder.shopperEnded(slot: slot, .failed(ErrorLabel(rawValue: error.code.label)))
+        }
+        await follow(arrival, slot: slot, session: session)
+        await session.close()
+    }
+
+    private func follow(_ arrival: Arrival, slot: Int, session: HTTPSession?) async {
         var random = SeededRandom(seed: seed, stream: arrival.index)
         var flowIndex = runtime.pickFlow(&random)
         if let burst = arrival.burst {
@@ -61,7 +75,11 @@ struct Shopper {
             let paymentOrder = step.payment.flatMap { $0.order.render { variables[$0] }.text }
             let response: HTTPResponse
             do {
-                response = try await client.execute(request, to: runtime.origin, timeout: requestTimeout)
+                if let session {
+                    response = try await session.execute(request, timeout: requestTimeout)
+                } else {
+                    response = try await client.execute(request, to: runtime.origin, timeout: requestTimeout)
+                }
             } catch {
                 let label = ErrorLabel(rawValue: error.code.label)
                 record(.failed(label), nil)

@@ -229,7 +229,8 @@ public struct WorkerAgent: Sendable {
         }
         let settings = WorkerSettings(
             name: id, seed: record.seed, arrivals: record.arrivals, maxShoppers: Int(assignment.maxShoppers),
-            requestTimeout: .milliseconds(Int64(assignment.requestTimeoutMillis)))
+            requestTimeout: .milliseconds(Int64(assignment.requestTimeoutMillis)),
+            connectionPerShopper: record.transport?.connectionPerShopper ?? false)
         let run = WorkerRun(
             plan: plan, runtime: ScenarioRuntime(scenario: record.scenario, origin: origin, bursts: plan.profile.bursts),
             schedule: ShareSchedule(share, from: Double(assignment.fromSecond)), settings: settings, logger: logger)
@@ -240,9 +241,10 @@ public struct WorkerAgent: Sendable {
             "clockOffsetMicros": "\((snapshot.offset.offset ?? 0) / 1000)",
             "roundTripMicros": "\((snapshot.offset.roundTrip ?? 0) / 1000)",
         ])
+        let transport = record.transport ?? TargetTransport()
         try await withHTTPClient(
-            HTTPClientConfiguration(maxConnectionsPerOrigin: Int(assignment.connections),
-                                    eventLoopThreads: configuration.eventLoopThreads)
+            try HTTPClientConfiguration(transport, maxConnectionsPerOrigin: Int(assignment.connections),
+                                        eventLoopThreads: configuration.eventLoopThreads)
         ) { client in
             await run.run(client: client, start: ProcessClock.instant(atNanos: localStart), stop: stop) { interval in
                 out.yield(.with { $0.kind = .interval(interval.message(steps: steps)) })
@@ -271,6 +273,7 @@ struct AssignedRun: Decodable {
     var target: String
     var seed: UInt64
     var arrivals: ArrivalProcess
+    var transport: TargetTransport?
 }
 
 /// What the worker agent knows, shared between its tasks.

@@ -15,12 +15,15 @@ public struct WorkerSettings: Sendable {
     public var drainTimeout: Duration
     /// The same after a stop was asked for.
     public var stopDrainTimeout: Duration
+    /// Each shopper opens its own connection (and closes it when done) instead of using the pool.
+    public var connectionPerShopper: Bool
 
     public init(
         name: String = "local", seed: UInt64 = 1, arrivals: ArrivalProcess = .poisson, maxShoppers: Int = 10_000,
         requestTimeout: Duration = .seconds(10), drainTimeout: Duration = .seconds(15),
-        stopDrainTimeout: Duration = .seconds(2)
+        stopDrainTimeout: Duration = .seconds(2), connectionPerShopper: Bool = false
     ) {
+        self.connectionPerShopper = connectionPerShopper
         self.name = name
         self.seed = seed
         self.arrivals = arrivals
@@ -99,7 +102,8 @@ public struct WorkerRun: Sendable {
     ) async {
         let shopper = Shopper(
             runtime: runtime, client: client, recorder: recorder, plan: plan, runStart: start,
-            requestTimeout: settings.requestTimeout, seed: settings.seed, worker: settings.name)
+            requestTimeout: settings.requestTimeout, seed: settings.seed, worker: settings.name,
+            ownConnection: settings.connectionPerShopper)
         var arrivals = ArrivalSequence(plan: plan, process: settings.arrivals, seed: settings.seed, schedule: schedule)
         let recorder = self.recorder
         let maxShoppers = settings.maxShoppers

@@ -75,8 +75,12 @@ public struct CoordinatorServer: Sendable {
         guard let origin = Origin(url: record.target) else {
             throw CoordinatorError("the target \(record.target) is not an http:// URL with a host")
         }
-        // The coordinator's own requests to the target: setup before the run, the books around it.
-        return try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: 4)) { client in
+        // The coordinator's own requests to the target: setup before the run, the books around it. They trust what
+        // the workers trust, and let ALPN pick the protocol (the books may live on another origin than the shop).
+        var ownTransport = record.transport ?? TargetTransport()
+        ownTransport.protocolName = HTTPProtocolChoice.auto.rawValue
+        let ownClient = try HTTPClientConfiguration(ownTransport, maxConnectionsPerOrigin: 4, eventLoopThreads: 1)
+        return try await withHTTPClient(ownClient) { client in
             if let setup = record.scenario.setup, !setup.isEmpty {
                 try await TargetSetup.run(setup, origin: origin, client: client)
                 notify("target set up (\(setup.count) request\(setup.count == 1 ? "" : "s"))")

@@ -15,11 +15,15 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var workers: Int
     public var maxShoppers: Int
     public var connections: Int
+    /// How workers connect to the target (absent in records older than HTTP/2 support: the defaults).
+    public var transport: TargetTransport?
 
     public init(
         id: String, startedAt: String, profile: Profile, scenario: Scenario, scale: RunScale, target: String,
-        seed: UInt64, arrivals: ArrivalProcess, workers: Int, maxShoppers: Int, connections: Int
+        seed: UInt64, arrivals: ArrivalProcess, workers: Int, maxShoppers: Int, connections: Int,
+        transport: TargetTransport? = nil
     ) {
+        self.transport = transport
         self.id = id
         self.startedAt = startedAt
         self.profile = profile

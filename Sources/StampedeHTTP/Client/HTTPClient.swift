@@ -9,20 +9,37 @@ public struct HTTPClientConfiguration: Sendable {
     public var connectTimeout: Duration
     /// Event-loop threads, when the client makes its own group.
     public var eventLoopThreads: Int
+    /// Which HTTP the target speaks.
+    public var protocolChoice: HTTPProtocolChoice
+    /// How https:// targets are trusted.
+    public var tls: TLSOptions
+    /// The most HTTP/2 streams open at once on one connection (the server's limit may be lower).
+    public var streamsPerConnection: Int
 
-    public init(maxConnectionsPerOrigin: Int = 256, connectTimeout: Duration = .seconds(5), eventLoopThreads: Int = 1) {
+    public init(
+        maxConnectionsPerOrigin: Int = 256, connectTimeout: Duration = .seconds(5), eventLoopThreads: Int = 1,
+        protocolChoice: HTTPProtocolChoice = .auto, tls: TLSOptions = TLSOptions(), streamsPerConnection: Int = 100
+    ) {
         self.maxConnectionsPerOrigin = maxConnectionsPerOrigin
         self.connectTimeout = connectTimeout
         self.eventLoopThreads = eventLoopThreads
+        self.protocolChoice = protocolChoice
+        self.tls = tls
+        self.streamsPerConnection = streamsPerConnection
     }
 }
 
-/// The client engine: a connection pool per origin over SwiftNIO. Use it through ``withHTTPClient(_:_:)`` so
+/// The client engine: a connection pool per origin over SwiftNIO, HTTP/1.1 or HTTP/2 (nghttp2), plain or over TLS
+/// (OpenSSL). Use it through ``withHTTPClient(_:_:)`` so
 /// that its connections and threads are always closed.
 public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
     public let eventLoopGroup: any EventLoopGroup
     private let pools = Mutex<[Origin: ConnectionPool]>([:])
+    /// One factory per origin, shared by its pool and every per-shopper session: one TLS context, so a new
+    /// connection resumes the last TLS session.
+    private let factories = Mutex<[Origin: ConnectionFactory]>([:])
+    private let sessions = Mutex<[ObjectIdentifier: ConnectionPool]>([:])
     private let isShutDown = Mutex(false)
 
     public init(configuration: HTTPClientConfiguration, eventLoopGroup: any EventLoopGroup) {
@@ -35,29 +52,50 @@ public final class HTTPClient: Sendable {
     public func execute(_ request: HTTPRequest, to origin: Origin, timeout: Duration) async throws(HTTPClientError)
         -> HTTPResponse
     {
-        guard origin.scheme == .http else {
-            throw HTTPClientError(.unsupported, "https is not supported by this engine yet")
-        }
         let deadline = NIODeadline.now() + TimeAmount(timeout)
         return try await pool(for: origin).execute(request, deadline: deadline)
     }
 
-    private func pool(for origin: Origin) throws(HTTPClientError) -> ConnectionPool {
+    private func factory(for origin: Origin) throws(HTTPClientError) -> ConnectionFactory {
         guard !isShutDown.withLock({ $0 }) else { throw HTTPClientError(.shutdown, "the client is shut down") }
+        if let factory = factories.withLock({ $0[origin] }) { return factory }
+        let made = try ConnectionFactory(origin: origin, group: eventLoopGroup, configuration: configuration)
+        return factories.withLock { factories in
+            if let factory = factories[origin] { return factory }
+            factories[origin] = made
+            return made
+        }
+    }
+
+    private func pool(for origin: Origin) throws(HTTPClientError) -> ConnectionPool {
+        if let pool = pools.withLock({ $0[origin] }) { return pool }
+        let factory = try factory(for: origin)
         return pools.withLock { pools in
             if let pool = pools[origin] { return pool }
             let pool = ConnectionPool(
-                origin: origin, group: eventLoopGroup, maxConnections: configuration.maxConnectionsPerOrigin,
-                connectTimeout: TimeAmount(configuration.connectTimeout))
+                factory: factory, group: eventLoopGroup, maxConnections: configuration.maxConnectionsPerOrigin)
             pools[origin] = pool
             return pool
         }
     }
 
+    /// A connection of one's own (the one-connection-per-shopper policy): opened at the first request, closed
+    /// by ``HTTPSession/close()``. A flash-sale crowd is many clients, and their handshakes are part of the truth.
+    public func session(to origin: Origin) throws(HTTPClientError) -> HTTPSession {
+        let pool = ConnectionPool(factory: try factory(for: origin), group: eventLoopGroup, maxConnections: 1)
+        let session = HTTPSession(pool: pool, client: self)
+        sessions.withLock { $0[ObjectIdentifier(session)] = pool }
+        return session
+    }
+
+    fileprivate func ended(_ session: HTTPSession) {
+        sessions.withLock { $0[ObjectIdentifier(session)] = nil }
+    }
+
     /// Refuses new requests, fails waiting ones, and closes every connection.
     public func shutDown() async {
         isShutDown.withLock { $0 = true }
-        let all = pools.withLock { Array($0.values) }
+        let all = pools.withLock { Array($0.values) } + sessions.withLock { Array($0.values) }
         for pool in all { pool.shutDown() }
         for pool in all {
             for channel in pool.openChannels {
@@ -65,6 +103,31 @@ public final class HTTPClient: Sendable {
                 try? await channel.closeFuture.get()
             }
         }
+    }
+}
+
+/// One shopper's own connection to an origin; see ``HTTPClient/session(to:)``.
+public final class HTTPSession: Sendable {
+    private let pool: ConnectionPool
+    private let client: HTTPClient
+
+    fileprivate init(pool: ConnectionPool, client: HTTPClient) {
+        self.pool = pool
+        self.client = client
+    }
+
+    public func execute(_ request: HTTPRequest, timeout: Duration) async throws(HTTPClientError) -> HTTPResponse {
+        try await pool.execute(request, deadline: NIODeadline.now() + TimeAmount(timeout))
+    }
+
+    /// Closes the connection (TLS close_notify first) and waits until it is closed.
+    public func close() async {
+        pool.shutDown()
+        for channel in pool.openChannels {
+            channel.close(promise: nil)
+            try? await channel.closeFuture.get()
+        }
+        client.ended(self)
     }
 }
 

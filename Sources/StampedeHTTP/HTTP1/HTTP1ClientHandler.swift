@@ -65,7 +65,7 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
             let response = HTTPResponse(
                 status: Int(head.status.code), headers: head.headers,
                 body: body ?? context.channel.allocator.buffer(capacity: 0), sentAt: sentAt, completedAt: .now)
-            exchange.promise.succeed(HTTP1Result(response: response, keepAlive: keepAlive))
+            exchange.promise.succeed(ExchangeResult(response: response, reusable: keepAlive))
             if !keepAlive { context.close(promise: nil) }
         case (_, .closed):
             return

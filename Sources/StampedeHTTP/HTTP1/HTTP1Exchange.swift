@@ -6,18 +6,12 @@ final class HTTP1Exchange: Sendable {
     let head: HTTPRequestHead
     let body: ByteBuffer?
     let timeout: TimeAmount
-    let promise: EventLoopPromise<HTTP1Result>
+    let promise: EventLoopPromise<ExchangeResult>
 
-    init(head: HTTPRequestHead, body: ByteBuffer?, timeout: TimeAmount, promise: EventLoopPromise<HTTP1Result>) {
+    init(head: HTTPRequestHead, body: ByteBuffer?, timeout: TimeAmount, promise: EventLoopPromise<ExchangeResult>) {
         self.head = head
         self.body = body
         self.timeout = timeout
         self.promise = promise
     }
-}
-
-/// A response, and whether the connection may carry another request.
-struct HTTP1Result: Sendable {
-    var response: HTTPResponse
-    var keepAlive: Bool
 }

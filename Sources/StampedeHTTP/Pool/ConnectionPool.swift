@@ -3,79 +3,81 @@ import NIOHTTP1
 import NIOPosix
 import Synchronization
 
-/// The connections to one origin: at most `maxConnections`, reused with keep-alive, handed out in order of asking.
-/// The bookkeeping is ``PoolStateMachine`` behind a mutex; this class only carries out its actions.
+/// The connections to one origin: at most `maxConnections`, each carrying as many requests at once as its
+/// protocol allows (one for HTTP/1.1, its streams for HTTP/2), handed out in order of asking. The bookkeeping is
+/// ``PoolStateMachine`` behind a mutex; this class only carries out its actions.
 final class ConnectionPool: Sendable {
     typealias ConnectionID = PoolStateMachine.ConnectionID
     typealias WaiterID = PoolStateMachine.WaiterID
 
+    /// How often a request the server refused unprocessed (GOAWAY, REFUSED_STREAM) is sent again.
+    static let refusedRetries = 10
+
     let origin: Origin
     private let group: any EventLoopGroup
-    private let connectTimeout: TimeAmount
+    private let factory: ConnectionFactory
     private let state: Mutex<Inner>
 
     private struct Waiter {
-        var continuation: CheckedContinuation<(ConnectionID, any Channel), any Error>
+        var continuation: CheckedContinuation<(ConnectionID, any PooledConnection), any Error>
         var timer: Scheduled<Void>?
     }
 
     private struct Inner {
         var machine: PoolStateMachine
-        var channels: [ConnectionID: any Channel] = [:]
+        var connections: [ConnectionID: any PooledConnection] = [:]
         var waiters: [WaiterID: Waiter] = [:]
         var nextWaiter: WaiterID = 0
     }
 
-    init(origin: Origin, group: any EventLoopGroup, maxConnections: Int, connectTimeout: TimeAmount) {
-        self.origin = origin
+    init(factory: ConnectionFactory, group: any EventLoopGroup, maxConnections: Int) {
+        self.origin = factory.origin
+        self.factory = factory
         self.group = group
-        self.connectTimeout = connectTimeout
         self.state = Mutex(Inner(machine: PoolStateMachine(maxConnections: maxConnections)))
     }
 
     /// Sends a request on a pooled connection; the deadline covers the wait for a connection and the exchange.
+    /// A request the server refused without processing it is sent again on another connection.
     func execute(_ request: HTTPRequest, deadline: NIODeadline) async throws(HTTPClientError) -> HTTPResponse {
-        let (id, channel) = try await lease(deadline: deadline)
-        var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.target)
-        head.headers = request.headers
-        if !head.headers.contains(name: "host") { head.headers.add(name: "host", value: origin.hostHeader) }
-        if let body = request.body {
-            head.headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
-        } else if request.method == .POST || request.method == .PUT || request.method == .PATCH {
-            head.headers.replaceOrAdd(name: "content-length", value: "0")
-        }
-        let remaining = max(deadline - .now(), .nanoseconds(1))
-        let promise = channel.eventLoop.makePromise(of: HTTP1Result.self)
-        // If the write cannot happen (the connection closed meanwhile) the exchange never reaches the handler;
-        // fail it here. A second completion of the promise is ignored.
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenFailure { error in
-            promise.fail(HTTPClientError(.reset, "the request could not be written: \(error)"))
-        }
-        channel.writeAndFlush(HTTP1Exchange(head: head, body: request.body, timeout: remaining, promise: promise),
-                              promise: written)
-        do {
-            // Cancelling the task abandons the exchange: its connection closes, so nothing more is sent on it.
-            let result = try await withTaskCancellationHandler {
-                try await promise.futureResult.get()
-            } onCancel: {
-                promise.fail(HTTPClientError(.cancelled, "the request was cancelled"))
-                channel.close(promise: nil)
+        var attempt = 0
+        while true {
+            do {
+                return try await executeOnce(request, deadline: deadline)
+            } catch where error.code == .refused && attempt < Self.refusedRetries && NIODeadline.now() < deadline {
+                attempt += 1
             }
-            release(id, reusable: result.keepAlive && channel.isActive)
-            return result.response
-        } catch {
-            release(id, reusable: false)
-            throw error as? HTTPClientError ?? HTTPClientError(.protocol, "\(error)")
         }
     }
 
-    /// Closes idle connections and fails whoever still waits; leased connections close when they come back.
+    private func executeOnce(_ request: HTTPRequest, deadline: NIODeadline) async throws(HTTPClientError) -> HTTPResponse {
+        let (id, connection) = try await lease(deadline: deadline)
+        let remaining = max(deadline - .now(), .nanoseconds(1))
+        let future = connection.send(request, timeout: remaining)
+        let cancelled = connection.channel.eventLoop.makePromise(of: ExchangeResult.self)
+        future.cascade(to: cancelled)
+        do {
+            let result = try await withTaskCancellationHandler {
+                try await cancelled.futureResult.get()
+            } onCancel: {
+                cancelled.fail(HTTPClientError(.cancelled, "the request was cancelled"))
+                connection.abandon()
+            }
+            release(id, reusable: result.reusable && connection.channel.isActive)
+            return result.response
+        } catch {
+            let failure = error as? HTTPClientError ?? HTTPClientError(.protocol, "\(error)")
+            release(id, reusable: connection.reusable(after: failure))
+            throw failure
+        }
+    }
+
+    /// Closes idle connections and fails whoever still waits; busy connections close when they come back.
     func shutDown() {
         let (waiters, channels) = state.withLock { inner -> ([Waiter], [any Channel]) in
             let (waiting, closing) = inner.machine.shutDown()
             let waiters = waiting.compactMap { inner.waiters.removeValue(forKey: $0) }
-            return (waiters, closing.compactMap { inner.channels[$0] })
+            return (waiters, closing.compactMap { inner.connections[$0]?.channel })
         }
         for waiter in waiters {
             waiter.timer?.cancel()
@@ -85,9 +87,9 @@ final class ConnectionPool: Sendable {
     }
 
     /// Every channel still open, for a caller that waits for them to close.
-    var openChannels: [any Channel] { state.withLock { Array($0.channels.values) } }
+    var openChannels: [any Channel] { state.withLock { $0.connections.values.map(\.channel) } }
 
-    private func lease(deadline: NIODeadline) async throws(HTTPClientError) -> (ConnectionID, any Channel) {
+    private func lease(deadline: NIODeadline) async throws(HTTPClientError) -> (ConnectionID, any PooledConnection) {
         let waiterID = state.withLock { inner in
             defer { inner.nextWaiter += 1 }
             return inner.nextWaiter
@@ -95,11 +97,12 @@ final class ConnectionPool: Sendable {
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    let (action, channel) = state.withLock { inner -> (PoolStateMachine.LeaseAction, (any Channel)?) in
+                    let (action, connection) = state.withLock {
+                        inner -> (PoolStateMachine.LeaseAction, (any PooledConnection)?) in
                         let action = inner.machine.lease(waiter: waiterID)
                         switch action {
                         case .use(let id):
-                            return (action, inner.channels[id])
+                            return (action, inner.connections[id])
                         case .wait, .waitAndConnect:
                             inner.waiters[waiterID] = Waiter(continuation: continuation, timer: nil)
                             return (action, nil)
@@ -109,7 +112,7 @@ final class ConnectionPool: Sendable {
                     }
                     switch action {
                     case .use(let id):
-                        continuation.resume(returning: (id, channel!))
+                        continuation.resume(returning: (id, connection!))
                     case .refuse:
                         continuation.resume(throwing: HTTPClientError(.shutdown, "the client is shutting down"))
                     case .waitAndConnect(let id):
@@ -152,30 +155,20 @@ final class ConnectionPool: Sendable {
     }
 
     private func release(_ id: ConnectionID, reusable: Bool) {
-        let action = state.withLock { $0.machine.release(id, reusable: reusable) }
-        perform(action)
+        let actions = state.withLock { $0.machine.release(id, reusable: reusable) }
+        perform(actions)
     }
 
     private func connect(_ id: ConnectionID) {
-        let bootstrap = ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(connectTimeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        leftOverBytesStrategy: .fireError)
-                    try channel.pipeline.syncOperations.addHandler(HTTP1ClientHandler())
-                }
-            }
-        bootstrap.connect(host: origin.host, port: origin.port).whenComplete { [self] result in
+        factory.connect { [weak self] event in self?.connectionEvent(event, on: id) }.whenComplete { [self] result in
             switch result {
-            case .success(let channel):
-                let action = state.withLock { inner in
-                    inner.channels[id] = channel
-                    return inner.machine.connected(id)
+            case .success(let connection):
+                let actions = state.withLock { inner in
+                    inner.connections[id] = connection
+                    return inner.machine.connected(id, capacity: connection.initialCapacity)
                 }
-                channel.closeFuture.whenComplete { [self] _ in closed(id) }
-                perform(action)
+                connection.channel.closeFuture.whenComplete { [self] _ in closed(id) }
+                perform(actions)
             case .failure(let error):
                 let (failed, next) = state.withLock { inner in
                     let (failed, next) = inner.machine.connectFailed(id)
@@ -184,45 +177,56 @@ final class ConnectionPool: Sendable {
                 if let failed {
                     failed.timer?.cancel()
                     failed.continuation.resume(
-                        throwing: HTTPClientError(.connect, "cannot connect to \(origin): \(error)"))
+                        throwing: error as? HTTPClientError
+                            ?? HTTPClientError(.connect, "cannot connect to \(origin): \(error)"))
                 }
                 perform(next)
             }
         }
     }
 
-    private func closed(_ id: ConnectionID) {
-        let action = state.withLock { inner in
-            inner.channels.removeValue(forKey: id)
-            return inner.machine.closed(id)
+    private func connectionEvent(_ event: HTTP2ConnectionEvent, on id: ConnectionID) {
+        let actions = state.withLock { inner in
+            switch event {
+            case .capacity(let capacity): inner.machine.capacityChanged(id, to: capacity)
+            case .draining: inner.machine.draining(id)
+            }
         }
-        perform(action)
+        perform(actions)
     }
 
-    private func perform(_ action: PoolStateMachine.Action) {
-        switch action {
-        case .none:
-            return
-        case .hand(let id, let waiterID):
-            let (waiter, channel) = state.withLock { ($0.waiters.removeValue(forKey: waiterID), $0.channels[id]) }
-            guard let waiter else {
-                // The waiter was failed in the meantime; give the connection back.
-                return release(id, reusable: channel?.isActive ?? false)
+    private func closed(_ id: ConnectionID) {
+        let actions = state.withLock { inner in
+            inner.connections.removeValue(forKey: id)
+            return inner.machine.closed(id)
+        }
+        perform(actions)
+    }
+
+    private func perform(_ actions: [PoolStateMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .hand(let id, let waiterID):
+                let (waiter, connection) = state.withLock {
+                    ($0.waiters.removeValue(forKey: waiterID), $0.connections[id])
+                }
+                guard let waiter else {
+                    // The waiter was failed in the meantime; give the slot back.
+                    release(id, reusable: connection?.channel.isActive ?? false)
+                    continue
+                }
+                waiter.timer?.cancel()
+                if let connection {
+                    waiter.continuation.resume(returning: (id, connection))
+                } else {
+                    waiter.continuation.resume(throwing: HTTPClientError(.reset, "the connection closed at once"))
+                    release(id, reusable: false)
+                }
+            case .connect(let id):
+                connect(id)
+            case .close(let id):
+                state.withLock { $0.connections[id] }?.channel.close(promise: nil)
             }
-            waiter.timer?.cancel()
-            if let channel {
-                waiter.continuation.resume(returning: (id, channel))
-            } else {
-                waiter.continuation.resume(throwing: HTTPClientError(.reset, "the connection closed at once"))
-                release(id, reusable: false)
-            }
-        case .connect(let id):
-            connect(id)
-        case .close(let id):
-            state.withLock { $0.channels[id] }?.close(promise: nil)
-        case .closeAndConnect(let closing, let opening):
-            state.withLock { $0.channels[closing] }?.close(promise: nil)
-            connect(opening)
         }
     }
 }

@@ -3,16 +3,18 @@ import NIOCore
 /// The bookkeeping of one origin's connection pool as a value type: each event returns the actions to carry out,
 /// and ``ConnectionPool`` carries them out. No I/O, no clock, no locks here, so every path is tested directly.
 ///
-/// Rules: at most `maxConnections` connections exist (open or being opened); an idle connection is reused before
-/// a new one is opened (most recently used first, so a few connections stay warm); waiters are served in arrival
-/// order; every failed connection attempt fails exactly one waiter, and while more requests wait than
-/// connections are being opened, another one is opened.
+/// A connection carries up to its `capacity` requests at once: 1 for HTTP/1.1, the smaller of our stream limit
+/// and the server's SETTINGS_MAX_CONCURRENT_STREAMS for HTTP/2. Rules: at most `maxConnections` connections
+/// exist (open or being opened); a connection with a free slot is used before a new one is opened (most
+/// recently used first, so a few connections stay warm); waiters are served in arrival order; every failed
+/// connection attempt fails exactly one waiter, and while more requests wait than connections are being
+/// opened, another one is opened; a draining connection (GOAWAY) takes nothing new and closes when empty.
 struct PoolStateMachine: Sendable {
     typealias ConnectionID = Int
     typealias WaiterID = Int
 
     enum LeaseAction: Equatable {
-        /// Use this idle connection now.
+        /// Use this connection now.
         case use(ConnectionID)
         /// Wait; and open this connection for the queue.
         case waitAndConnect(ConnectionID)
@@ -23,20 +25,25 @@ struct PoolStateMachine: Sendable {
     }
 
     enum Action: Equatable {
-        case none
         /// Hand this connection to this waiter.
         case hand(ConnectionID, to: WaiterID)
         /// Open a new connection (a waiter is queued for it).
         case connect(ConnectionID)
         /// Close this connection.
         case close(ConnectionID)
-        /// Close a connection and open another for the queue.
-        case closeAndConnect(ConnectionID, ConnectionID)
+    }
+
+    private struct Slots {
+        var inFlight = 0
+        var capacity: Int
+        var draining = false
+        var hasRoom: Bool { !draining && inFlight < capacity }
     }
 
     let maxConnections: Int
-    private(set) var idle: [ConnectionID] = []
-    private(set) var leased: Set<ConnectionID> = []
+    private var open: [ConnectionID: Slots] = [:]
+    /// Open connections with a free slot, the most recently used last.
+    private(set) var available: [ConnectionID] = []
     private(set) var connecting: Set<ConnectionID> = []
     private(set) var waiters = CircularBuffer<WaiterID>()
     private var nextConnection: ConnectionID = 0
@@ -47,12 +54,18 @@ struct PoolStateMachine: Sendable {
         self.maxConnections = maxConnections
     }
 
-    var connectionCount: Int { idle.count + leased.count + connecting.count }
+    var connectionCount: Int { open.count + connecting.count }
+
+    /// Connections open with nothing in flight.
+    var idle: [ConnectionID] { available.filter { open[$0]?.inFlight == 0 } }
+
+    /// Requests in flight on a connection.
+    func inFlight(_ connection: ConnectionID) -> Int { open[connection]?.inFlight ?? 0 }
 
     mutating func lease(waiter: WaiterID) -> LeaseAction {
         guard !isShutDown else { return .refuse }
-        if let connection = idle.popLast() {
-            leased.insert(connection)
+        if let connection = available.last {
+            take(connection)
             return .use(connection)
         }
         waiters.append(waiter)
@@ -60,37 +73,60 @@ struct PoolStateMachine: Sendable {
         return .wait
     }
 
-    /// A connection attempt succeeded.
-    mutating func connected(_ connection: ConnectionID) -> Action {
+    /// A connection attempt succeeded; it carries `capacity` requests at once.
+    mutating func connected(_ connection: ConnectionID, capacity: Int = 1) -> [Action] {
         connecting.remove(connection)
-        if isShutDown { return .close(connection) }
+        if isShutDown { return [.close(connection)] }
+        open[connection] = Slots(capacity: max(1, capacity))
         return offer(connection)
     }
 
     /// A connection attempt failed: the oldest waiter gets the error.
-    mutating func connectFailed(_ connection: ConnectionID) -> (failed: WaiterID?, next: Action) {
+    mutating func connectFailed(_ connection: ConnectionID) -> (failed: WaiterID?, next: [Action]) {
         connecting.remove(connection)
         let failed = waiters.popFirst()
         return (failed, replenish())
     }
 
-    /// A leased connection came back; `reusable` is false when it must not carry another request.
-    mutating func release(_ connection: ConnectionID, reusable: Bool) -> Action {
-        guard leased.remove(connection) != nil else { return .none }
-        if !reusable || isShutDown {
-            if case .connect(let replacement) = replenish() { return .closeAndConnect(connection, replacement) }
-            return .close(connection)
+    /// A request on a connection finished; `reusable` is false when the connection must not carry another.
+    mutating func release(_ connection: ConnectionID, reusable: Bool) -> [Action] {
+        guard var slots = open[connection], slots.inFlight > 0 else { return [] }
+        slots.inFlight -= 1
+        if !reusable || isShutDown { slots.draining = true }
+        open[connection] = slots
+        if slots.draining {
+            available.removeAll { $0 == connection }
+            let closing: [Action] = slots.inFlight == 0 || !reusable ? [.close(connection)] : []
+            if !reusable { open[connection] = nil }
+            return closing + replenish()
         }
         return offer(connection)
     }
 
-    /// An idle connection was closed by the other side.
-    mutating func closed(_ connection: ConnectionID) -> Action {
-        idle.removeAll { $0 == connection }
-        if leased.remove(connection) != nil || connecting.remove(connection) != nil {
+    /// The server changed how many streams a connection may carry at once (HTTP/2 SETTINGS).
+    mutating func capacityChanged(_ connection: ConnectionID, to capacity: Int) -> [Action] {
+        guard open[connection] != nil else { return [] }
+        open[connection]!.capacity = max(1, capacity)
+        return offer(connection)
+    }
+
+    /// The server said it takes no new requests on this connection (HTTP/2 GOAWAY): the requests in flight
+    /// finish, nothing new goes there, and the queue gets another connection.
+    mutating func draining(_ connection: ConnectionID) -> [Action] {
+        guard let slots = open[connection], !slots.draining else { return [] }
+        open[connection]!.draining = true
+        available.removeAll { $0 == connection }
+        let closing: [Action] = slots.inFlight == 0 ? [.close(connection)] : []
+        return closing + replenish()
+    }
+
+    /// A connection was closed (by either side); whatever it carried has failed or finished.
+    mutating func closed(_ connection: ConnectionID) -> [Action] {
+        available.removeAll { $0 == connection }
+        if open.removeValue(forKey: connection) != nil || connecting.remove(connection) != nil {
             return replenish()
         }
-        return .none
+        return []
     }
 
     /// A waiter gave up (deadline or cancellation). False when it was already served.
@@ -106,23 +142,34 @@ struct PoolStateMachine: Sendable {
         let waiting = Array(waiters)
         waiters.removeAll()
         let closing = idle
-        idle.removeAll()
+        for connection in closing { open[connection] = nil }
+        for connection in open.keys { open[connection]!.draining = true }
+        available.removeAll()
         return (waiting, closing)
     }
 
-    private mutating func offer(_ connection: ConnectionID) -> Action {
-        if let waiter = waiters.popFirst() {
-            leased.insert(connection)
-            return .hand(connection, to: waiter)
+    private mutating func take(_ connection: ConnectionID) {
+        open[connection]!.inFlight += 1
+        available.removeAll { $0 == connection }
+        if open[connection]!.hasRoom { available.append(connection) }
+    }
+
+    /// Gives a connection's free slots to the oldest waiters; what is left makes it available.
+    private mutating func offer(_ connection: ConnectionID) -> [Action] {
+        var actions: [Action] = []
+        while let slots = open[connection], slots.hasRoom, let waiter = waiters.popFirst() {
+            open[connection]!.inFlight += 1
+            actions.append(.hand(connection, to: waiter))
         }
-        idle.append(connection)
-        return .none
+        available.removeAll { $0 == connection }
+        if open[connection]?.hasRoom == true { available.append(connection) }
+        return actions
     }
 
     /// Opens another connection while more requests wait than connections are being opened.
-    private mutating func replenish() -> Action {
-        guard !isShutDown, waiters.count > connecting.count, connectionCount < maxConnections else { return .none }
-        return .connect(newConnection())
+    private mutating func replenish() -> [Action] {
+        guard !isShutDown, waiters.count > connecting.count, connectionCount < maxConnections else { return [] }
+        return [.connect(newConnection())]
     }
 
     private mutating func newConnection() -> ConnectionID {

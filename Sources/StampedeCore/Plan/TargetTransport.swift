@@ -1,0 +1,38 @@
+/// How workers talk to the target: which HTTP, how TLS is trusted, and how connections are shared. Part of the
+/// run record, so every worker connects the same way. A CA file is read on each worker's own machine.
+public struct TargetTransport: Codable, Sendable, Equatable {
+    /// `http1`, `h2c`, `h2` or `auto`.
+    public var protocolName: String
+    public var caFile: String?
+    /// Accept any certificate (self-signed staging).
+    public var insecure: Bool
+    /// The most HTTP/2 streams in flight on one connection.
+    public var streamsPerConnection: Int
+    /// Pooled connections (false), or one connection per shopper, handshake included (true).
+    public var connectionPerShopper: Bool
+
+    public init(
+        protocolName: String = "auto", caFile: String? = nil, insecure: Bool = false, streamsPerConnection: Int = 100,
+        connectionPerShopper: Bool = false
+    ) {
+        self.protocolName = protocolName
+        self.caFile = caFile
+        self.insecure = insecure
+        self.streamsPerConnection = streamsPerConnection
+        self.connectionPerShopper = connectionPerShopper
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case protocolName = "protocol", caFile, insecure, streamsPerConnection, connectionPerShopper
+    }
+
+    /// Records written before transports existed decode as the defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        protocolName = try container.decodeIfPresent(String.self, forKey: .protocolName) ?? "auto"
+        caFile = try container.decodeIfPresent(String.self, forKey: .caFile)
+        insecure = try container.decodeIfPresent(Bool.self, forKey: .insecure) ?? false
+        streamsPerConnection = try container.decodeIfPresent(Int.self, forKey: .streamsPerConnection) ?? 100
+        connectionPerShopper = try container.decodeIfPresent(Bool.self, forKey: .connectionPerShopper) ?? false
+    }
+}

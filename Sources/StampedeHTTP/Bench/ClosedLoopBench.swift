@@ -1,0 +1,209 @@
+public import NIOCore
+public import StampedeCore
+import NIOHTTP1
+
+/// What `stampede bench-http` asks for: one fixed request, as fast as the target answers (a closed loop, like
+/// h2load and wrk), on `connections` connections with `streams` requests in flight on each (HTTP/2; HTTP/1.1
+/// carries one at a time), for `duration`.
+public struct BenchSettings: Sendable {
+    public var origin: Origin
+    public var request: HTTPRequest
+    public var connections: Int
+    public var streams: Int
+    public var duration: Duration
+    public var client: HTTPClientConfiguration
+
+    public init(origin: Origin, request: HTTPRequest, connections: Int, streams: Int, duration: Duration,
+                client: HTTPClientConfiguration) {
+        self.origin = origin
+        self.request = request
+        self.connections = connections
+        self.streams = streams
+        self.duration = duration
+        self.client = client
+    }
+}
+
+/// What a benchmark measured: every response's latency, not a sample.
+public struct BenchResult: Sendable {
+    public var responses: UInt64 = 0
+    public var statuses: [Int: UInt64] = [:]
+    public var errors: [String: UInt64] = [:]
+    public var bodyBytes: UInt64 = 0
+    public var latency = LatencyHistogram()
+    /// From the first request to the last response.
+    public var elapsed: Duration = .zero
+    /// The protocol the connections spoke.
+    public var negotiated: String = ""
+    /// Connections opened again after the server closed them.
+    public var reconnects: UInt64 = 0
+    /// Requests the server refused unprocessed (HTTP/2 GOAWAY) and that were sent again.
+    public var refused: UInt64 = 0
+
+    public var requestsPerSecond: Double {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return seconds > 0 ? Double(responses) / seconds : 0
+    }
+
+    mutating func merge(_ other: BenchResult) {
+        responses += other.responses
+        statuses.merge(other.statuses, uniquingKeysWith: +)
+        errors.merge(other.errors, uniquingKeysWith: +)
+        bodyBytes += other.bodyBytes
+        reconnects += other.reconnects
+        refused += other.refused
+        latency.merge(other.latency)
+    }
+}
+
+/// Runs a closed-loop benchmark. Each connection is driven from its own event loop with no task hop per
+/// request: a response's completion records its latency and sends the next request in the same tick. A connection
+/// the server closes (keep-alive limits, GOAWAY) is opened again, as wrk and h2load do.
+public func runClosedLoopBench(_ settings: BenchSettings, group: any EventLoopGroup) async throws -> BenchResult {
+    var client = settings.client
+    client.streamsPerConnection = max(1, settings.streams)
+    let factory = try ConnectionFactory(origin: settings.origin, group: group, configuration: client)
+    var connections: [any PooledConnection] = []
+    for _ in 0..<max(1, settings.connections) {
+        do {
+            connections.append(try await factory.connect(events: { _ in }).get())
+        } catch {
+            for connection in connections { connection.channel.close(promise: nil) }
+            throw error
+        }
+    }
+    let start = ContinuousClock.now
+    let end = NIODeadline.now() + TimeAmount(settings.duration)
+    let drivers = connections.map {
+        ConnectionDriver(connection: $0, factory: factory, origin: settings.origin, request: settings.request,
+                         streams: settings.streams, end: end)
+    }
+    // All connections start together; then their tallies are gathered.
+    for driver in drivers { driver.start() }
+    var total = BenchResult()
+    for driver in drivers {
+        total.merge(try await driver.result())
+    }
+    total.elapsed = ContinuousClock.now - start
+    total.negotiated = connections.first is HTTP2Connection ? "h2" : "http/1.1"
+    return total
+}
+
+/// Keeps `streams` requests in flight on one connection until the end, on the connection's event loop.
+private final class ConnectionDriver: @unchecked Sendable {
+    // Everything mutable is touched on `loop` only.
+    let factory: ConnectionFactory
+    let request: HTTPRequest
+    let headers: HeaderBlock
+    let streams: Int
+    let end: NIODeadline
+    let loop: any EventLoop
+    let done: EventLoopPromise<BenchResult>
+    var connection: any PooledConnection
+    /// False once the connection must not carry more (closed, GOAWAY, `connection: close`).
+    var usable = true
+    var reconnecting = false
+    var result = BenchResult()
+    var inFlight = 0
+    var stopped = false
+
+    init(connection: any PooledConnection, factory: ConnectionFactory, origin: Origin, request: HTTPRequest,
+         streams: Int, end: NIODeadline) {
+        self.connection = connection
+        self.factory = factory
+        self.request = request
+        self.headers = HeaderBlock(
+            method: request.method.rawValue, scheme: origin.scheme.rawValue, authority: origin.hostHeader,
+            path: request.target, headers: request.headers)
+        self.streams = connection is HTTP2Connection ? max(1, streams) : 1
+        self.end = end
+        self.loop = connection.channel.eventLoop
+        self.done = loop.makePromise(of: BenchResult.self)
+    }
+
+    func start() {
+        loop.execute { [self] in
+            for _ in 0..<streams { fire() }
+        }
+    }
+
+    /// The tally, once the run has ended and nothing is in flight; the connection is closed.
+    func result() async throws -> BenchResult {
+        let result = try await done.futureResult.get()
+        try? await connection.channel.close()
+        return result
+    }
+
+    private func fire() {
+        guard !stopped, NIODeadline.now() < end else { return finish() }
+        guard usable, connection.channel.isActive else { return reconnect() }
+        inFlight += 1
+        if let http2 = connection as? HTTP2Connection {
+            http2.submit(HTTP2Exchange(headers: headers, body: request.body, timeout: nil, keepsBody: false) {
+                [self] outcome in finished(outcome, reusable: true)
+            })
+        } else {
+            connection.send(request, timeout: TimeAmount(.seconds(60))).whenComplete { [self] outcome in
+                switch outcome {
+                case .success(let exchanged): finished(.success(exchanged.response), reusable: exchanged.reusable)
+                case .failure(let error):
+                    finished(.failure(error as? HTTPClientError ?? HTTPClientError(.protocol, "\(error)")), reusable: false)
+                }
+            }
+        }
+    }
+
+    private func finished(_ outcome: Result<HTTPResponse, HTTPClientError>, reusable: Bool) {
+        inFlight -= 1
+        if !reusable { usable = false }
+        switch outcome {
+        case .success(let response):
+            result.responses += 1
+            result.statuses[response.status, default: 0] += 1
+            result.bodyBytes += UInt64(response.body.readableBytes)
+            result.latency.record(microseconds: Self.microseconds(response.completedAt - response.sentAt))
+            fire()
+        case .failure(let error) where error.code == .refused:
+            // GOAWAY: not an error, and the request goes again on the next connection.
+            result.refused += 1
+            usable = false
+            loop.execute { [self] in fire() }
+        case .failure(let error):
+            result.errors[error.code.label, default: 0] += 1
+            usable = false
+            // Never loop on a failure in the same call stack: a connection that fails at once would recurse.
+            loop.execute { [self] in fire() }
+        }
+    }
+
+    /// Opens a new connection once the old one has nothing in flight; a failure to connect ends this driver.
+    private func reconnect() {
+        guard !reconnecting, inFlight == 0 else { return }
+        reconnecting = true
+        connection.channel.close(promise: nil)
+        factory.connect(on: loop, events: { _ in }).whenComplete { [self] outcome in
+            reconnecting = false
+            switch outcome {
+            case .success(let fresh):
+                connection = fresh
+                usable = true
+                result.reconnects += 1
+                for _ in 0..<streams { fire() }
+            case .failure(let error):
+                result.errors[(error as? HTTPClientError)?.code.label ?? "connect", default: 0] += 1
+                stopped = true
+                finish()
+            }
+        }
+    }
+
+    private func finish() {
+        stopped = true
+        if inFlight == 0 && !reconnecting { done.succeed(result) }
+    }
+
+    static func microseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(0, seconds)) * 1_000_000 + UInt64(max(0, attoseconds / 1_000_000_000_000))
+    }
+}

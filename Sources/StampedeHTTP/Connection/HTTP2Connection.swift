@@ -1,0 +1,47 @@
+import NIOCore
+import NIOHTTP1
+
+/// An HTTP/2 connection (h2c or h2 over TLS): many streams at once over one nghttp2 session.
+final class HTTP2Connection: PooledConnection {
+    let channel: any Channel
+    let origin: Origin
+    let initialCapacity: Int
+    private let handler: NIOLoopBound<HTTP2ClientHandler>
+
+    init(channel: any Channel, origin: Origin, handler: HTTP2ClientHandler, capacity: Int) {
+        self.channel = channel
+        self.origin = origin
+        self.initialCapacity = capacity
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+    }
+
+    func send(_ request: HTTPRequest, timeout: TimeAmount) -> EventLoopFuture<ExchangeResult> {
+        let promise = channel.eventLoop.makePromise(of: ExchangeResult.self)
+        let headers = HeaderBlock(
+            method: request.method.rawValue, scheme: origin.scheme.rawValue, authority: origin.hostHeader,
+            path: request.target, headers: request.headers)
+        submit(HTTP2Exchange(headers: headers, body: request.body, timeout: timeout) { result in
+            switch result {
+            case .success(let response): promise.succeed(ExchangeResult(response: response, reusable: true))
+            case .failure(let error): promise.fail(error)
+            }
+        })
+        return promise.futureResult
+    }
+
+    /// Opens a stream for the exchange, from any thread.
+    func submit(_ exchange: HTTP2Exchange) {
+        if channel.eventLoop.inEventLoop {
+            handler.value.submit(exchange)
+        } else {
+            let handler = self.handler
+            channel.eventLoop.execute { handler.value.submit(exchange) }
+        }
+    }
+
+    /// A failed stream leaves the connection usable unless the connection itself went down.
+    func reusable(after error: HTTPClientError) -> Bool { channel.isActive }
+
+    /// The stream's outcome is dropped when it arrives; the other streams go on.
+    func abandon() {}
+}

@@ -1,0 +1,21 @@
+import NIOCore
+
+/// A response, and whether its connection may carry another request.
+struct ExchangeResult: Sendable {
+    var response: HTTPResponse
+    var reusable: Bool
+}
+
+/// What a pool hands out: an open connection of either protocol. HTTP/1.1 carries one request at a time, HTTP/2
+/// as many as its streams allow; the pool only counts slots.
+protocol PooledConnection: AnyObject, Sendable {
+    var channel: any Channel { get }
+    /// How many requests it may carry at once when it opens.
+    var initialCapacity: Int { get }
+    /// Sends a request; the future fails with an ``HTTPClientError``.
+    func send(_ request: HTTPRequest, timeout: TimeAmount) -> EventLoopFuture<ExchangeResult>
+    /// Whether the connection may carry more after this request failed.
+    func reusable(after error: HTTPClientError) -> Bool
+    /// The request's task was cancelled: make sure nothing more of it reaches the target.
+    func abandon()
+}

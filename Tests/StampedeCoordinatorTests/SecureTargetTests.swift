@@ -1,0 +1,73 @@
+import Foundation
+import StampedeConfig
+import StampedeCore
+import StampedeHTTP
+import StampedeShop
+import StampedeTestKit
+import Testing
+
+@testable import StampedeCoordinator
+
+/// The reference-shop scenario, end to end, against the shop serving TLS with HTTP/2: through the coordinator and
+/// a worker, with the books read over TLS too.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct SecureTargetTests {
+    static let scenarioPath: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return parts.joined(separator: "/") + "/scenarios/reference-shop.yaml"
+    }()
+
+    static func rehearse(target: String, transport: TargetTransport) async throws -> RunReport {
+        let scenario = try ScenarioLoader.load(path: scenarioPath)
+        let profile = Profile(name: "steady", shape: .stages([Stage(duration: 3, from: 1, to: 1)]))
+        let record = RunRecord(
+            id: "tls-\(UUID().uuidString.prefix(6))", startedAt: "", profile: profile, scenario: scenario,
+            scale: RunScale(peakRate: 20, compression: .speed(1)), target: target, seed: 3, arrivals: .uniform,
+            workers: 1, maxShoppers: 1000, connections: 4, transport: transport)
+        let settings = ClusterSettings(
+            expectedWorkers: 1, maxShoppersPerWorker: 1000, connectionsPerWorker: 4, requestTimeout: .seconds(5))
+        return try await LocalCluster.run(record: record, workers: 1, settings: settings, runs: nil) { _ in }
+            .coordinator.report
+    }
+
+    static func expectClean(_ report: RunReport) {
+        let shoppers = report.totals.shoppers
+        #expect(shoppers.started >= 50)
+        #expect(shoppers.failed == 0)
+        #expect(shoppers.succeeded == shoppers.started)
+        #expect(report.totals.requests.failed == 0)
+        // The books were read over TLS as well: every SKU's verdict is verified, nothing oversold.
+        #expect(!report.inventory.isEmpty)
+        #expect(report.inventory.allSatisfy { $0.verified && $0.oversold == 0 })
+    }
+
+    @Test func theReferenceShopScenarioRunsOverH2WithTLS() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        try await withReferenceShop(ShopConfiguration(tls: certificates.shopTLS)) { _, url in
+            #expect(url.hasPrefix("https://"))
+            // `h2` fails every request unless the shop's ALPN really chose HTTP/2.
+            let pooled = try await Self.rehearse(
+                target: url, transport: TargetTransport(protocolName: "h2", caFile: certificates.ca))
+            Self.expectClean(pooled)
+            let perShopper = try await Self.rehearse(
+                target: url,
+                transport: TargetTransport(protocolName: "h2", caFile: certificates.ca, connectionPerShopper: true))
+            Self.expectClean(perShopper)
+        }
+    }
+
+    @Test func anUntrustedShopFailsEveryRequestWithACertificateError() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        try await withReferenceShop(ShopConfiguration(tls: certificates.shopTLS)) { _, url in
+            let report = try await Self.rehearse(target: url, transport: TargetTransport(protocolName: "h2"))
+            #expect(report.totals.shoppers.succeeded == 0)
+            #expect(report.totals.shoppers.failed == report.totals.shoppers.started)
+            #expect(Array(report.totals.requests.errors.keys) == [ErrorLabel(rawValue: "certificate")])
+            // Nothing is claimed about the books that could not be read.
+            #expect(report.inventory.allSatisfy { !$0.verified })
+        }
+    }
+}

@@ -1,0 +1,243 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import StampedeTestKit
+import Testing
+
+@testable import StampedeHTTP
+
+/// The HTTP/2 client (nghttp2 in a NIO handler) against an in-process swift-nio-http2 server that misbehaves on
+/// demand, over h2c and TLS.
+@Suite(.timeLimit(.minutes(1)))
+struct HTTP2ClientTests {
+    static func withServer(
+        _ options: ScriptedHTTP2Server.Options = .init(),
+        client configuration: HTTPClientConfiguration = HTTPClientConfiguration(
+            maxConnectionsPerOrigin: 1, connectTimeout: .seconds(2), protocolChoice: .h2c),
+        _ body: (HTTPClient, ScriptedHTTP2Server, Origin) async throws -> Void
+    ) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTP2Server.start(group: group, options: options)
+        try await withHTTPClient(configuration) { client in
+            try await body(client, server, Origin(url: server.baseURL)!)
+        }
+        // Nothing leaks: once the client is gone, the server sees no connection left open.
+        try await Self.eventually { server.openConnections == 0 }
+        #expect(server.openConnections == 0)
+        await server.close()
+        try await group.shutdownGracefully()
+    }
+
+    static func eventually(_ condition: () -> Bool) async throws {
+        for _ in 0..<100 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    static func get(_ client: HTTPClient, _ origin: Origin, _ path: String) async throws -> HTTPResponse {
+        try await client.execute(HTTPRequest(target: path), to: origin, timeout: .seconds(5))
+    }
+
+    @Test func manyStreamsShareOneConnectionUpToTheServersLimit() async throws {
+        try await Self.withServer(.init(maxConcurrentStreams: 16)) { client, server, origin in
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<200 { group.addTask { String(buffer: try await Self.get(client, origin, "/slow").body) } }
+                for try await body in group { #expect(body == "slow") }
+            }
+            #expect(server.connections == 1)
+            #expect(server.requests == 200)
+            // Streams really ran side by side, and never beyond the server's SETTINGS_MAX_CONCURRENT_STREAMS.
+            #expect(server.maxOpenStreams > 1)
+            #expect(server.maxOpenStreams <= 16)
+        }
+    }
+
+    @Test func requestBodiesArriveWholeAcrossFlowControlWindows() async throws {
+        try await Self.withServer { client, _, origin in
+            // 200 KB: more than the 64 KB connection window the server starts with.
+            let payload = String(repeating: "0123456789abcdef", count: 12_800)
+            let request = HTTPRequest(method: .POST, target: "/echo", body: ByteBuffer(string: payload))
+            let response = try await client.execute(request, to: origin, timeout: .seconds(5))
+            #expect(response.status == 200)
+            #expect(String(buffer: response.body) == payload)
+            #expect(response.headers.first(name: "content-length") == String(payload.utf8.count))
+        }
+    }
+
+    @Test func goAwayMidRunLosesNoRequest() async throws {
+        // Every connection says GOAWAY after 10 requests; streams above its last id are refused and sent again.
+        try await Self.withServer(
+            .init(goAwayAfter: 10),
+            client: HTTPClientConfiguration(maxConnectionsPerOrigin: 2, connectTimeout: .seconds(2), protocolChoice: .h2c)
+        ) { client, server, origin in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<40 {
+                    group.addTask { try await Self.get(client, origin, "/item/\(index)").status }
+                }
+                var answered = 0
+                for try await status in group {
+                    #expect(status == 200)
+                    answered += 1
+                }
+                #expect(answered == 40)
+            }
+            #expect(server.requests == 40)
+            #expect(server.goAwaysSent >= 3)
+            #expect(server.connections >= 4)
+        }
+    }
+
+    @Test func rstStreamIsALabelledResetAndTheConnectionCarriesOn() async throws {
+        try await Self.withServer { client, server, origin in
+            await #expect {
+                _ = try await Self.get(client, origin, "/rst")
+            } throws: { error in
+                let error = error as? HTTPClientError
+                return error?.code == .reset && error?.message.contains("INTERNAL_ERROR") == true
+            }
+            let after = try await Self.get(client, origin, "/after")
+            #expect(after.status == 200)
+            #expect(server.connections == 1)
+        }
+    }
+
+    @Test func aServerThatSpeaksGarbageIsAProtocolError() async throws {
+        let error = try await Self.failure(reply: Array("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".utf8))
+        #expect(error?.code == .protocol)
+    }
+
+    @Test func aTruncatedFrameIsAReset() async throws {
+        // An empty SETTINGS frame, then a PING frame header that promises 8 bytes and delivers 3.
+        let settings: [UInt8] = [0, 0, 0, 0x4, 0, 0, 0, 0, 0]
+        let truncated: [UInt8] = [0, 0, 8, 0x6, 0, 0, 0, 0, 0, 1, 2, 3]
+        let error = try await Self.failure(reply: settings + truncated)
+        #expect(error?.code == .reset)
+    }
+
+    static func failure(reply: [UInt8]) async throws -> HTTPClientError? {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await RawReplyServer.start(group: group, reply: reply)
+        var caught: HTTPClientError?
+        try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: 1, protocolChoice: .h2c)) { client in
+            do {
+                _ = try await Self.get(client, Origin(url: server.baseURL)!, "/")
+            } catch {
+                caught = error as? HTTPClientError
+            }
+        }
+        await server.close()
+        try await group.shutdownGracefully()
+        return caught
+    }
+
+    // MARK: TLS
+
+    static func withTLSServer(
+        alpn: [String] = ["h2"], _ body: (TestCertificates, ScriptedHTTP2Server, Origin) async throws -> Void
+    ) async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTP2Server.start(
+            group: group,
+            options: .init(tls: (certificates.serverCertificate, certificates.serverKey), alpn: alpn))
+        try await body(certificates, server, Origin(url: server.baseURL)!)
+        try await Self.eventually { server.openConnections == 0 }
+        #expect(server.openConnections == 0)
+        await server.close()
+        try await group.shutdownGracefully()
+    }
+
+    static func tlsClient(_ tls: TLSOptions, _ choice: HTTPProtocolChoice = .h2) -> HTTPClientConfiguration {
+        HTTPClientConfiguration(maxConnectionsPerOrigin: 2, connectTimeout: .seconds(2), protocolChoice: choice, tls: tls)
+    }
+
+    @Test func h2OverTLSWithTheTrustedCA() async throws {
+        try await Self.withTLSServer { certificates, server, origin in
+            try await withHTTPClient(Self.tlsClient(TLSOptions(caFile: certificates.ca))) { client in
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<50 { group.addTask { try await Self.get(client, origin, "/slow").status } }
+                    for try await status in group { #expect(status == 200) }
+                }
+                let echo = try await client.execute(
+                    HTTPRequest(method: .POST, target: "/echo", body: ByteBuffer(string: "over tls")), to: origin,
+                    timeout: .seconds(5))
+                #expect(String(buffer: echo.body) == "over tls")
+            }
+            #expect(server.requests == 51)
+            #expect(server.connections <= 2)
+        }
+    }
+
+    @Test func anUntrustedCertificateIsRejectedUnlessInsecure() async throws {
+        try await Self.withTLSServer { certificates, server, origin in
+            try await withHTTPClient(Self.tlsClient(TLSOptions())) { client in
+                await #expect {
+                    _ = try await Self.get(client, origin, "/")
+                } throws: { error in
+                    let error = error as? HTTPClientError
+                    return error?.code == .certificate && error?.message.contains("not trusted") == true
+                }
+            }
+            #expect(server.requests == 0)
+            try await withHTTPClient(Self.tlsClient(TLSOptions(insecure: true))) { client in
+                let response = try await Self.get(client, origin, "/")
+                #expect(response.status == 200)
+            }
+            #expect(server.requests == 1)
+        }
+    }
+
+    @Test func theWrongServerNameIsRejected() async throws {
+        try await Self.withTLSServer { certificates, _, origin in
+            let options = TLSOptions(caFile: certificates.ca, serverName: "shop.example")
+            try await withHTTPClient(Self.tlsClient(options)) { client in
+                await #expect {
+                    _ = try await Self.get(client, origin, "/")
+                } throws: { error in
+                    (error as? HTTPClientError)?.code == .certificate
+                }
+            }
+        }
+    }
+
+    @Test func aServerThatWillNotSpeakH2IsAProtocolMismatch() async throws {
+        try await Self.withTLSServer(alpn: ["http/1.1"]) { certificates, _, origin in
+            try await withHTTPClient(Self.tlsClient(TLSOptions(caFile: certificates.ca), .h2)) { client in
+                await #expect {
+                    _ = try await Self.get(client, origin, "/")
+                } throws: { error in
+                    (error as? HTTPClientError)?.code == .protocolMismatch
+                }
+                return
+            }
+        }
+    }
+
+    @Test func aPlainServerIsATLSHandshakeError() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTP2Server.start(group: group)
+        let origin = Origin(scheme: .https, host: "127.0.0.1", port: server.port)
+        try await withHTTPClient(Self.tlsClient(TLSOptions(insecure: true))) { client in
+            await #expect {
+                _ = try await Self.get(client, origin, "/")
+            } throws: { error in
+                (error as? HTTPClientError)?.code == .tls
+            }
+        }
+        await server.close()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func theProtocolMustSuitTheScheme() {
+        #expect(throws: HTTPClientError.self) { try HTTPProtocolChoice.h2c.check(.https) }
+        #expect(throws: HTTPClientError.self) { try HTTPProtocolChoice.h2.check(.http) }
+        #expect((try? HTTPProtocolChoice.auto.check(.http)) != nil)
+    }
+
+    @Test func headerBlocksDropConnectionHeadersAndLowercaseNames() {
+        let block = HeaderBlock(
+            method: "POST", scheme: "https", authority: "shop.example", path: "/orders",
+            headers: ["Content-Type": "application/json", "Connection": "keep-alive", "Host": "x", "TE": "trailers"])
+        #expect(block.pairs == [":method=POST", ":scheme=https", ":authority=shop.example", ":path=/orders",
+                          "content-type=application/json", "te=trailers"])
+    }
+}
