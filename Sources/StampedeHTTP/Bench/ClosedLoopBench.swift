@@ -95,6 +95,8 @@ private final class ConnectionDriver: @unchecked Sendable {
     let factory: ConnectionFactory
     let request: HTTPRequest
     let headers: HeaderBlock
+    /// The HTTP/1.1 request's bytes, encoded once.
+    let http1Request: ByteBuffer
     let streams: Int
     let end: NIODeadline
     let loop: any EventLoop
@@ -115,6 +117,8 @@ private final class ConnectionDriver: @unchecked Sendable {
         self.headers = HeaderBlock(
             method: request.method.rawValue, scheme: origin.scheme.rawValue, authority: origin.hostHeader,
             path: request.target, headers: request.headers)
+        self.http1Request = HTTP1RequestEncoder.encode(
+            HTTP1Connection.head(for: request, origin: origin), body: request.body, allocator: ByteBufferAllocator())
         self.streams = connection is HTTP2Connection ? max(1, streams) : 1
         self.end = end
         self.loop = connection.channel.eventLoop
@@ -142,14 +146,14 @@ private final class ConnectionDriver: @unchecked Sendable {
             http2.submit(HTTP2Exchange(headers: headers, body: request.body, timeout: nil, keepsBody: false) {
                 [self] outcome in finished(outcome, reusable: true)
             })
-        } else {
-            connection.send(request, timeout: TimeAmount(.seconds(60))).whenComplete { [self] outcome in
+        } else if let http1 = connection as? HTTP1Connection {
+            http1.submit(HTTP1Exchange(request: http1Request, isHEAD: request.method == .HEAD, keepsBody: false, timeout: nil) {
+                [self] outcome in
                 switch outcome {
                 case .success(let exchanged): finished(.success(exchanged.response), reusable: exchanged.reusable)
-                case .failure(let error):
-                    finished(.failure(error as? HTTPClientError ?? HTTPClientError(.protocol, "\(error)")), reusable: false)
+                case .failure(let error): finished(.failure(error), reusable: false)
                 }
-            }
+            })
         }
     }
 

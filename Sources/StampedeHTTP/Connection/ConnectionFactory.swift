@@ -124,9 +124,9 @@ final class ConnectionFactory: Sendable {
                     HTTP2Connection(channel: channel, origin: origin, handler: bound.value, capacity: capacity)
                 }
         }
-        try pipeline.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
-        try pipeline.addHandler(HTTP1ClientHandler())
-        return channel.eventLoop.makeSucceededFuture(HTTP1Connection(channel: channel, origin: origin))
+        let handler = HTTP1ClientHandler()
+        try pipeline.addHandler(handler)
+        return channel.eventLoop.makeSucceededFuture(HTTP1Connection(channel: channel, origin: origin, handler: handler))
     }
 }
 

@@ -7,12 +7,26 @@ final class HTTP1Connection: PooledConnection {
     let origin: Origin
     var initialCapacity: Int { 1 }
 
-    init(channel: any Channel, origin: Origin) {
+    private let handler: NIOLoopBound<HTTP1ClientHandler>
+
+    init(channel: any Channel, origin: Origin, handler: HTTP1ClientHandler) {
         self.channel = channel
         self.origin = origin
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
     }
 
     func send(_ request: HTTPRequest, timeout: TimeAmount) -> EventLoopFuture<ExchangeResult> {
+        let promise = channel.eventLoop.makePromise(of: ExchangeResult.self)
+        let encoded = HTTP1RequestEncoder.encode(
+            Self.head(for: request, origin: origin), body: request.body, allocator: channel.allocator)
+        submit(HTTP1Exchange(request: encoded, isHEAD: request.method == .HEAD, timeout: timeout) { result in
+            promise.completeWith(result.mapError { $0 })
+        })
+        return promise.futureResult
+    }
+
+    /// The request line and headers, with `host` and `content-length` as the request needs them.
+    static func head(for request: HTTPRequest, origin: Origin) -> HTTPRequestHead {
         var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.target)
         head.headers = request.headers
         if !head.headers.contains(name: "host") { head.headers.add(name: "host", value: origin.hostHeader) }
@@ -21,16 +35,17 @@ final class HTTP1Connection: PooledConnection {
         } else if request.method == .POST || request.method == .PUT || request.method == .PATCH {
             head.headers.replaceOrAdd(name: "content-length", value: "0")
         }
-        let promise = channel.eventLoop.makePromise(of: ExchangeResult.self)
-        // If the write cannot happen (the connection closed meanwhile) the exchange never reaches the handler;
-        // fail it here. A second completion of the promise is ignored.
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenFailure { error in
-            promise.fail(HTTPClientError(.reset, "the request could not be written: \(error)"))
+        return head
+    }
+
+    /// Hands the exchange to the connection, from any thread; the handler completes it exactly once.
+    func submit(_ exchange: HTTP1Exchange) {
+        if channel.eventLoop.inEventLoop {
+            handler.value.send(exchange)
+        } else {
+            let handler = self.handler
+            channel.eventLoop.execute { handler.value.send(exchange) }
         }
-        channel.writeAndFlush(HTTP1Exchange(head: head, body: request.body, timeout: timeout, promise: promise),
-                              promise: written)
-        return promise.futureResult
     }
 
     func reusable(after error: HTTPClientError) -> Bool { false }

@@ -1,80 +1,65 @@
 import NIOCore
-import NIOHTTP1
 
-/// Carries one request at a time over an HTTP/1.1 connection and assembles its response. It knows nothing of
-/// shoppers or pools: an exchange goes in, a result or a labelled error comes out.
-final class HTTP1ClientHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTP1Exchange
-    typealias OutboundOut = HTTPClientRequestPart
+/// Carries one request at a time over an HTTP/1.1 connection and reads its response with
+/// ``HTTP1ResponseParser``: bytes in, bytes out, one write per request. It knows nothing of shoppers or pools: an
+/// exchange goes in through ``send(_:)`` on the event loop, a result or a labelled error comes out.
+final class HTTP1ClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// Responses larger than this are refused: a load generator must not be made to hold arbitrary data.
-    static let maxBodyBytes = 16 << 20
+    static let maxBodyBytes = HTTP1ResponseParser.maxBodyBytes
 
     private enum State {
         case idle
         case waiting(HTTP1Exchange, sentAt: ContinuousClock.Instant, timer: Scheduled<Void>?)
-        case receiving(
-            HTTP1Exchange, sentAt: ContinuousClock.Instant, timer: Scheduled<Void>?, head: HTTPResponseHead,
-            body: ByteBuffer?)
         case closed
     }
 
     private var state = State.idle
+    private var parser = HTTP1ResponseParser()
+    private var context: ChannelHandlerContext?
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let exchange = unwrapOutboundIn(data)
-        guard case .idle = state else {
-            let reason = if case .closed = state { "the connection is closed" } else { "the connection is busy" }
-            exchange.promise.fail(HTTPClientError(.reset, reason))
-            promise?.fail(HTTPClientError(.reset, reason))
-            return
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        failPending(HTTPClientError(.reset, "the connection was taken down"))
+        self.context = nil
+    }
+
+    /// Sends the exchange's request (on the event loop); a connection that is busy or closed fails it at once.
+    func send(_ exchange: HTTP1Exchange) {
+        guard case .idle = state, let context, context.channel.isActive else {
+            let reason = if case .waiting = state { "the connection is busy" } else { "the connection is closed" }
+            return exchange.completion(.failure(HTTPClientError(.reset, reason)))
         }
-        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: exchange.timeout) {
-            self.timedOut(context: context)
+        let timer = exchange.timeout.map { timeout in
+            context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { self.timedOut(context: context) }
         }
         state = .waiting(exchange, sentAt: .now, timer: timer)
-        context.write(wrapOutboundOut(.head(exchange.head)), promise: nil)
-        if let body = exchange.body, body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
+        parser.isHEAD = exchange.isHEAD
+        parser.keepsBody = exchange.keepsBody
+        context.writeAndFlush(wrapOutboundOut(exchange.request), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (unwrapInboundIn(data), state) {
-        case (.head(let head), .waiting(let exchange, let sentAt, let timer)):
-            if head.status == .continue { return }
-            state = .receiving(exchange, sentAt: sentAt, timer: timer, head: head, body: nil)
-        case (.body(var part), .receiving(let exchange, let sentAt, let timer, let head, var body)):
-            if (body?.readableBytes ?? 0) + part.readableBytes > Self.maxBodyBytes {
-                fail(HTTPClientError(.protocol, "the response body is larger than \(Self.maxBodyBytes >> 20) MiB"),
-                     context: context)
-                return
-            }
-            if body == nil {
-                body = part
-            } else {
-                body!.writeBuffer(&part)
-            }
-            state = .receiving(exchange, sentAt: sentAt, timer: timer, head: head, body: body)
-        case (.end, .receiving(let exchange, let sentAt, let timer, let head, let body)):
-            timer?.cancel()
-            let keepAlive = head.isKeepAlive
-            state = keepAlive ? .idle : .closed
-            let response = HTTPResponse(
-                status: Int(head.status.code), headers: head.headers,
-                body: body ?? context.channel.allocator.buffer(capacity: 0), sentAt: sentAt, completedAt: .now)
-            exchange.promise.succeed(ExchangeResult(response: response, reusable: keepAlive))
-            if !keepAlive { context.close(promise: nil) }
-        case (_, .closed):
-            return
-        default:
-            fail(HTTPClientError(.protocol, "the server sent a response that was not asked for"), context: context)
+        guard case .waiting = state else {
+            if case .closed = state { return }
+            // Bytes while nothing was asked: the server is not speaking HTTP/1.1 request-response.
+            return fail(HTTPClientError(.protocol, "the server sent a response that was not asked for"), context: context)
         }
+        parser.feed(unwrapInboundIn(data))
+        deliver(parser.next(), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if case .waiting = state {
+            // A body delimited by the close is complete now.
+            let outcome = parser.endOfInput()
+            if case .response = outcome { deliver(outcome, context: context) }
+        }
         failPending(HTTPClientError(.reset, "the connection closed before the response was complete"))
         state = .closed
         context.fireChannelInactive()
@@ -84,22 +69,40 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
         let failure: HTTPClientError
         switch error {
         case let error as HTTPClientError: failure = error
-        case HTTPParserError.invalidEOFState:
-            failure = HTTPClientError(.reset, "the connection closed before the response was complete")
-        case is HTTPParserError: failure = HTTPClientError(.protocol, "the response is not valid HTTP/1.1 (\(error))")
         case let error as IOError: failure = HTTPClientError(.reset, "the connection failed: \(error)")
         default: failure = HTTPClientError(.protocol, "\(error)")
         }
         fail(failure, context: context)
     }
 
-    private func timedOut(context: ChannelHandlerContext) {
-        switch state {
-        case .waiting(let exchange, _, _), .receiving(let exchange, _, _, _, _):
-            fail(HTTPClientError(.timeout, "no complete response within \(exchange.timeout.seconds)"), context: context)
-        default:
+    private func deliver(_ outcome: HTTP1ResponseParser.Outcome, context: ChannelHandlerContext) {
+        switch outcome {
+        case .needMore:
             return
+        case .failure(let message):
+            fail(HTTPClientError(.protocol, "the response is not valid HTTP/1.1: \(message)"), context: context)
+        case .response(let parsed):
+            guard case .waiting(let exchange, let sentAt, let timer) = state else { return }
+            timer?.cancel()
+            let keepAlive = parsed.keepAlive
+            if keepAlive && parser.hasUnparsedBytes {
+                // More bytes than the one response asked for: nothing can be trusted on this connection.
+                return fail(HTTPClientError(.protocol, "the server sent a response that was not asked for"),
+                            context: context)
+            }
+            state = keepAlive ? .idle : .closed
+            let response = HTTPResponse(
+                status: parsed.status, headers: parsed.headers,
+                body: parsed.body ?? context.channel.allocator.buffer(capacity: 0), sentAt: sentAt, completedAt: .now)
+            exchange.completion(.success(ExchangeResult(response: response, reusable: keepAlive)))
+            if !keepAlive { context.close(promise: nil) }
         }
+    }
+
+    private func timedOut(context: ChannelHandlerContext) {
+        guard case .waiting(let exchange, _, _) = state else { return }
+        let limit = exchange.timeout.map { " within \($0.seconds)" } ?? ""
+        fail(HTTPClientError(.timeout, "no complete response\(limit)"), context: context)
     }
 
     private func fail(_ error: HTTPClientError, context: ChannelHandlerContext) {
@@ -109,12 +112,10 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     }
 
     private func failPending(_ error: HTTPClientError) {
-        switch state {
-        case .waiting(let exchange, _, let timer), .receiving(let exchange, _, let timer, _, _):
+        if case .waiting(let exchange, _, let timer) = state {
             timer?.cancel()
-            exchange.promise.fail(error)
-        case .idle, .closed:
-            break
+            state = .closed
+            exchange.completion(.failure(error))
         }
     }
 }

@@ -1,17 +1,24 @@
 import NIOCore
-import NIOHTTP1
 
-/// One request handed to an HTTP/1.1 connection, and the promise of its response.
+/// One request handed to an HTTP/1.1 connection, already encoded, and what to call with its outcome (on the
+/// connection's event loop, exactly once).
 final class HTTP1Exchange: Sendable {
-    let head: HTTPRequestHead
-    let body: ByteBuffer?
-    let timeout: TimeAmount
-    let promise: EventLoopPromise<ExchangeResult>
+    /// The request's bytes (``HTTP1RequestEncoder``); a benchmark sends the same buffer every time.
+    let request: ByteBuffer
+    /// A response to HEAD has no body whatever its headers say.
+    let isHEAD: Bool
+    /// False to count the body's bytes without keeping them, nor the headers (the benchmark).
+    let keepsBody: Bool
+    /// Nil: no deadline of its own (the benchmark bounds the whole run instead), and no timer per request.
+    let timeout: TimeAmount?
+    let completion: @Sendable (Result<ExchangeResult, HTTPClientError>) -> Void
 
-    init(head: HTTPRequestHead, body: ByteBuffer?, timeout: TimeAmount, promise: EventLoopPromise<ExchangeResult>) {
-        self.head = head
-        self.body = body
+    init(request: ByteBuffer, isHEAD: Bool, keepsBody: Bool = true, timeout: TimeAmount?,
+         completion: @escaping @Sendable (Result<ExchangeResult, HTTPClientError>) -> Void) {
+        self.request = request
+        self.isHEAD = isHEAD
+        self.keepsBody = keepsBody
         self.timeout = timeout
-        self.promise = promise
+        self.completion = completion
     }
 }

@@ -1,0 +1,333 @@
+import NIOCore
+import NIOHTTP1
+
+/// HTTP/1.1 responses from bytes, as a value type: feed it what the socket gave, take complete responses out.
+/// Bodies by content-length, chunked, or (for a response that says neither) until the connection closes; no body
+/// for HEAD, 1xx, 204 and 304. Interim 1xx responses are skipped. No I/O here, so every path is tested from bytes.
+struct HTTP1ResponseParser {
+    struct Response: Equatable {
+        var status: Int
+        var headers: HTTPHeaders
+        /// Nil when the body was only counted.
+        var body: ByteBuffer?
+        var bodyBytes: Int
+        /// False when the connection must close after this response.
+        var keepAlive: Bool
+    }
+
+    enum Outcome: Equatable {
+        case needMore
+        case response(Response)
+        case failure(String)
+    }
+
+    /// The most bytes a status line and headers may take.
+    static let maxHeadBytes = 64 * 1024
+    /// The most bytes a body may take.
+    static let maxBodyBytes = 16 << 20
+
+    private enum Body {
+        case fixed(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailers
+        case untilClose
+    }
+
+    private enum State {
+        case head
+        case body(Body)
+    }
+
+    private var state = State.head
+    private var response = Response(status: 0, headers: [:], body: nil, bodyBytes: 0, keepAlive: true)
+    private var unparsed: ByteBuffer?
+
+    /// Whether the response being read is to a HEAD request (no body whatever the headers say).
+    var isHEAD = false
+    /// False to count body bytes without keeping them, and to skip keeping headers.
+    var keepsBody = true
+
+    /// Takes the next bytes; call ``next()`` until it says `needMore`.
+    mutating func feed(_ bytes: ByteBuffer) {
+        if unparsed == nil || unparsed!.readableBytes == 0 {
+            unparsed = bytes
+        } else {
+            var bytes = bytes
+            unparsed!.writeBuffer(&bytes)
+        }
+    }
+
+    /// True when bytes are waiting that no response asked for yet.
+    var hasUnparsedBytes: Bool { (unparsed?.readableBytes ?? 0) > 0 }
+
+    /// The next complete response, if the bytes so far hold one.
+    mutating func next() -> Outcome {
+        while true {
+            switch state {
+            case .head:
+                guard var buffer = unparsed else { return .needMore }
+                guard let end = Self.headEnd(buffer) else {
+                    if buffer.readableBytes > Self.maxHeadBytes {
+                        return .failure("the response head is longer than \(Self.maxHeadBytes / 1024) KiB")
+                    }
+                    return .needMore
+                }
+                let head = buffer.readSlice(length: end)!
+                buffer.moveReaderIndex(forwardBy: 4)
+                unparsed = buffer
+                if let failure = parseHead(head) { return .failure(failure) }
+                if (100...199).contains(response.status) {
+                    // An interim response (100 Continue): the real one follows.
+                    let isHEAD = self.isHEAD
+                    reset()
+                    self.isHEAD = isHEAD
+                    continue
+                }
+            case .body(let body):
+                if let outcome = advance(body) { return outcome }
+            }
+        }
+    }
+
+    /// The connection closed: a body that runs until the close is complete now; anything else was cut short.
+    mutating func endOfInput() -> Outcome {
+        if case .body(.untilClose) = state {
+            let done = response
+            reset()
+            return .response(done)
+        }
+        return .needMore
+    }
+
+    /// Nothing is half-read.
+    var isIdle: Bool {
+        if case .head = state, !hasUnparsedBytes { return true }
+        return false
+    }
+
+    // MARK: Head
+
+    private static func headEnd(_ buffer: ByteBuffer) -> Int? {
+        let view = buffer.readableBytesView
+        guard view.count >= 4 else { return nil }
+        var index = view.startIndex
+        let last = view.endIndex - 3
+        while index < last {
+            if view[index] == 13, view[index + 1] == 10, view[index + 2] == 13, view[index + 3] == 10 {
+                return index - view.startIndex
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Reads the status line and headers; decides how the body is delimited. A message on failure. One pass over
+    /// the bytes with no line array and no strings but for the headers kept: this runs once per response.
+    private mutating func parseHead(_ head: ByteBuffer) -> String? {
+        let bytes = head.readableBytesView
+        var lineStart = bytes.startIndex
+        func nextLine() -> ByteBufferView.SubSequence? {
+            guard lineStart < bytes.endIndex else { return nil }
+            let newline = bytes[lineStart...].firstIndex(of: 10) ?? bytes.endIndex
+            var line = bytes[lineStart..<newline]
+            if line.last == 13 { line = line.dropLast() }
+            lineStart = newline < bytes.endIndex ? newline + 1 : newline
+            return line
+        }
+        // "HTTP/1.1 200 OK"
+        guard let statusLine = nextLine(), statusLine.count >= 12, statusLine.starts(with: "HTTP/1.".utf8) else {
+            return "the response does not start with an HTTP/1.x status line"
+        }
+        let minor = statusLine[statusLine.startIndex + 7]
+        let codeStart = statusLine.startIndex + 9
+        guard statusLine[statusLine.startIndex + 8] == 32,
+              let status = Self.number(statusLine[codeStart..<codeStart + 3]), (100...999).contains(status)
+        else {
+            return "the response's status line is not valid"
+        }
+        var contentLength: Int?
+        var chunked = false
+        var keepAlive = minor != UInt8(ascii: "0")
+        var headers = HTTPHeaders()
+        while let line = nextLine() {
+            if line.isEmpty { continue }
+            guard let colon = line.firstIndex(of: 58) else { return "a response header has no colon" }
+            let name = line[line.startIndex..<colon]
+            var value = line[(colon + 1)...]
+            while let first = value.first, first == 32 || first == 9 { value = value.dropFirst() }
+            while let last = value.last, last == 32 || last == 9 { value = value.dropLast() }
+            switch name.count {
+            case 14 where Self.equalsIgnoringCase(name, "content-length"):
+                guard let length = Self.number(value), contentLength == nil || contentLength == length else {
+                    return "the response's content-length is not valid"
+                }
+                contentLength = length
+            case 17 where Self.equalsIgnoringCase(name, "transfer-encoding"):
+                chunked = Self.endsWithToken(value, "chunked")
+            case 10 where Self.equalsIgnoringCase(name, "connection"):
+                if Self.containsToken(value, "close") { keepAlive = false }
+                if Self.containsToken(value, "keep-alive") { keepAlive = true }
+            default:
+                break
+            }
+            if keepsBody {
+                headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+            }
+        }
+        response = Response(status: status, headers: headers, body: nil, bodyBytes: 0, keepAlive: keepAlive)
+        if isHEAD || (100...199).contains(status) || status == 204 || status == 304 {
+            state = .body(.fixed(remaining: 0))
+        } else if chunked {
+            state = .body(.chunkSize)
+        } else if let contentLength {
+            guard contentLength <= Self.maxBodyBytes else {
+                return "the response body is larger than \(Self.maxBodyBytes >> 20) MiB"
+            }
+            state = .body(.fixed(remaining: contentLength))
+        } else {
+            response.keepAlive = false
+            state = .body(.untilClose)
+        }
+        return nil
+    }
+
+    // MARK: Body
+
+    /// One step of reading a body; nil when the step moved on and parsing goes on (a loop, not recursion: a
+    /// body of many small chunks must not deepen the stack).
+    private mutating func advance(_ body: Body) -> Outcome? {
+        switch body {
+        case .fixed(let remaining):
+            let taken = take(upTo: remaining)
+            if taken < remaining {
+                state = .body(.fixed(remaining: remaining - taken))
+                return .needMore
+            }
+            let done = response
+            reset()
+            return .response(done)
+        case .untilClose:
+            _ = take(upTo: Int.max)
+            if response.bodyBytes > Self.maxBodyBytes {
+                return .failure("the response body is larger than \(Self.maxBodyBytes >> 20) MiB")
+            }
+            return .needMore
+        case .chunkSize:
+            guard var buffer = unparsed, let lineEnd = Self.lineEnd(buffer) else {
+                if (unparsed?.readableBytes ?? 0) > 1024 { return .failure("a chunk size line is too long") }
+                return .needMore
+            }
+            let line = buffer.readSlice(length: lineEnd)!.readableBytesView
+            buffer.moveReaderIndex(forwardBy: 2)
+            unparsed = buffer
+            let digits = line.prefix { $0 != 59 && $0 != 32 }  // before any chunk extension
+            guard let size = Self.hex(digits) else { return .failure("a chunk size is not valid") }
+            guard response.bodyBytes + size <= Self.maxBodyBytes else {
+                return .failure("the response body is larger than \(Self.maxBodyBytes >> 20) MiB")
+            }
+            state = .body(size == 0 ? .trailers : .chunkData(remaining: size))
+            return nil
+        case .chunkData(let remaining):
+            let taken = take(upTo: remaining)
+            state = .body(taken < remaining ? .chunkData(remaining: remaining - taken) : .chunkDataEnd)
+            return taken < remaining ? .needMore : nil
+        case .chunkDataEnd:
+            guard var buffer = unparsed, buffer.readableBytes >= 2 else { return .needMore }
+            guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { return .failure("a chunk does not end in CRLF") }
+            unparsed = buffer
+            state = .body(.chunkSize)
+            return nil
+        case .trailers:
+            guard var buffer = unparsed, let lineEnd = Self.lineEnd(buffer) else { return .needMore }
+            buffer.moveReaderIndex(forwardBy: lineEnd + 2)
+            unparsed = buffer
+            if lineEnd > 0 { return nil }  // a trailer field: skipped
+            let done = response
+            reset()
+            return .response(done)
+        }
+    }
+
+    /// Moves up to `limit` body bytes from the input into the response; how many were moved.
+    private mutating func take(upTo limit: Int) -> Int {
+        guard var buffer = unparsed, limit > 0 else { return 0 }
+        let count = min(limit, buffer.readableBytes)
+        guard count > 0 else { return 0 }
+        var slice = buffer.readSlice(length: count)!
+        unparsed = buffer
+        response.bodyBytes += count
+        if keepsBody {
+            if response.body == nil {
+                response.body = slice
+            } else {
+                response.body!.writeBuffer(&slice)
+            }
+        }
+        return count
+    }
+
+    private mutating func reset() {
+        state = .head
+        isHEAD = false
+        response = Response(status: 0, headers: [:], body: nil, bodyBytes: 0, keepAlive: true)
+    }
+
+    // MARK: Bytes
+
+    private static func lineEnd(_ buffer: ByteBuffer) -> Int? {
+        let view = buffer.readableBytesView
+        guard let lf = view.firstIndex(of: 10), lf > view.startIndex, view[lf - 1] == 13 else { return nil }
+        return lf - 1 - view.startIndex
+    }
+
+    private static func number<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte >= 48 && byte <= 57 else { return nil }
+            value = value * 10 + Int(byte - 48)
+        }
+        return value
+    }
+
+    private static func hex<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 15 else { return nil }
+        var value = 0
+        for byte in bytes {
+            let digit: UInt8
+            switch byte {
+            case 48...57: digit = byte - 48
+            case 65...70: digit = byte - 55
+            case 97...102: digit = byte - 87
+            default: return nil
+            }
+            value = value * 16 + Int(digit)
+        }
+        return value
+    }
+
+    private static func equalsIgnoringCase<Bytes: Collection<UInt8>>(_ bytes: Bytes, _ lowercase: String) -> Bool {
+        bytes.count == lowercase.utf8.count
+            && zip(bytes, lowercase.utf8).allSatisfy { ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) == $1 }
+    }
+
+    /// Whether a comma-separated header value holds `token` (ASCII, any case), without making strings.
+    private static func containsToken(_ bytes: ByteBufferView, _ token: String) -> Bool {
+        bytes.split(separator: 44).contains { equalsIgnoringCase(trimmed($0), token) }
+    }
+
+    /// Whether the last element of a comma-separated header value is `token`.
+    private static func endsWithToken(_ bytes: ByteBufferView, _ token: String) -> Bool {
+        guard let last = bytes.split(separator: 44).last else { return false }
+        return equalsIgnoringCase(trimmed(last), token)
+    }
+
+    private static func trimmed(_ bytes: ByteBufferView) -> ByteBufferView {
+        var part = bytes
+        while let first = part.first, first == 32 || first == 9 { part = part.dropFirst() }
+        while let last = part.last, last == 32 || last == 9 { part = part.dropLast() }
+        return part
+    }
+}

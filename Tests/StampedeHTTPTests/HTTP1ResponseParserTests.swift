@@ -1,0 +1,122 @@
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import StampedeHTTP
+
+/// The HTTP/1.1 response parser, from bytes, in every way a response can be delimited and split.
+struct HTTP1ResponseParserTests {
+    /// Feeds `text` in pieces of `step` bytes and collects every outcome that is not `needMore`.
+    static func parse(_ text: String, step: Int = .max, isHEAD: Bool = false, closeAtEnd: Bool = false)
+        -> [HTTP1ResponseParser.Outcome]
+    {
+        var parser = HTTP1ResponseParser()
+        parser.isHEAD = isHEAD
+        var outcomes: [HTTP1ResponseParser.Outcome] = []
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + step)
+            parser.feed(ByteBuffer(bytes: bytes[offset..<end]))
+            offset = end
+            while true {
+                let outcome = parser.next()
+                if outcome == .needMore { break }
+                outcomes.append(outcome)
+                if case .failure = outcome { return outcomes }
+                parser.isHEAD = isHEAD
+            }
+        }
+        if closeAtEnd {
+            let outcome = parser.endOfInput()
+            if outcome != .needMore { outcomes.append(outcome) }
+        }
+        return outcomes
+    }
+
+    static func body(_ outcome: HTTP1ResponseParser.Outcome?) -> String? {
+        guard case .response(let response) = outcome else { return nil }
+        return response.body.map { String(buffer: $0) } ?? ""
+    }
+
+    @Test(arguments: [1, 3, 7, 1000])
+    func contentLengthBodiesInAnyPieces(step: Int) {
+        let text = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello"
+            + "HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\nok"
+        let outcomes = Self.parse(text, step: step)
+        #expect(outcomes.count == 2)
+        #expect(Self.body(outcomes.first) == "hello")
+        #expect(Self.body(outcomes.last) == "ok")
+        if case .response(let first) = outcomes.first {
+            #expect(first.status == 200)
+            #expect(first.headers.first(name: "x-a") == "b")
+            #expect(first.keepAlive)
+        }
+    }
+
+    @Test(arguments: [1, 4, 1000])
+    func chunkedBodiesWithExtensionsAndTrailers(step: Int) {
+        let text = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "5;name=x\r\nflash\r\n1\r\n-\r\n4\r\nsale\r\n0\r\nX-Trailer: 1\r\n\r\n"
+        let outcomes = Self.parse(text, step: step)
+        #expect(outcomes.count == 1)
+        #expect(Self.body(outcomes.first) == "flash-sale")
+    }
+
+    @Test func noBodyForHEAD204304AndInterim1xxIsSkipped() {
+        #expect(Self.body(Self.parse("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", isHEAD: true).first) == "")
+        #expect(Self.body(Self.parse("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n").first) == "")
+        #expect(Self.body(Self.parse("HTTP/1.1 304 Not Modified\r\n\r\n").first) == "")
+        let interim = Self.parse("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        #expect(interim.count == 1)
+        #expect(Self.body(interim.first) == "ok")
+    }
+
+    @Test func closeDelimitedAndConnectionClose() {
+        let untilClose = Self.parse("HTTP/1.1 200 OK\r\n\r\nall of it", closeAtEnd: true)
+        #expect(Self.body(untilClose.first) == "all of it")
+        if case .response(let response) = untilClose.first { #expect(!response.keepAlive) }
+        let closing = Self.parse("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx")
+        if case .response(let response) = closing.first { #expect(!response.keepAlive) } else { Issue.record() }
+        let http10 = Self.parse("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx")
+        if case .response(let response) = http10.first { #expect(!response.keepAlive) } else { Issue.record() }
+    }
+
+    @Test(arguments: [
+        "NOT HTTP AT ALL\r\n\r\n",
+        "HTTP/1.1 2OO OK\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY",
+    ])
+    func malformedResponsesAreFailures(text: String) {
+        let outcomes = Self.parse(text)
+        guard case .failure = outcomes.last else {
+            Issue.record("expected a failure for \(text.debugDescription), got \(outcomes)")
+            return
+        }
+    }
+
+    @Test func anEndlessHeadAndAnOversizedBodyAreRefused() {
+        let endless = "HTTP/1.1 200 OK\r\n" + String(repeating: "X-Filler: 0123456789\r\n", count: 4000)
+        if case .failure = Self.parse(endless).last {} else { Issue.record("endless head accepted") }
+        if case .failure = Self.parse("HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n").last {} else {
+            Issue.record("oversized body accepted")
+        }
+    }
+
+    @Test func aBodyOfManyTinyChunksDoesNotDeepenTheStack() {
+        let chunks = String(repeating: "1\r\nx\r\n", count: 50_000)
+        let outcomes = Self.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + "0\r\n\r\n")
+        #expect(Self.body(outcomes.first)?.count == 50_000)
+    }
+
+    @Test func theEncoderWritesOneRequest() {
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/orders")
+        head.headers = ["host": "shop", "content-length": "2"]
+        let bytes = HTTP1RequestEncoder.encode(head, body: ByteBuffer(string: "{}"), allocator: ByteBufferAllocator())
+        #expect(String(buffer: bytes) == "POST /orders HTTP/1.1\r\nhost: shop\r\ncontent-length: 2\r\n\r\n{}")
+    }
+}
