@@ -40,12 +40,7 @@ final class HTTP1Connection: PooledConnection {
 
     /// Hands the exchange to the connection, from any thread; the handler completes it exactly once.
     func submit(_ exchange: HTTP1Exchange) {
-        if channel.eventLoop.inEventLoop {
-            handler.value.send(exchange)
-        } else {
-            let handler = self.handler
-            channel.eventLoop.execute { handler.value.send(exchange) }
-        }
+        handler.withValueOnLoop { $0.send(exchange) }
     }
 
     func reusable(after error: HTTPClientError) -> Bool { false }

@@ -31,12 +31,7 @@ final class HTTP2Connection: PooledConnection {
 
     /// Opens a stream for the exchange, from any thread.
     func submit(_ exchange: HTTP2Exchange) {
-        if channel.eventLoop.inEventLoop {
-            handler.value.submit(exchange)
-        } else {
-            let handler = self.handler
-            channel.eventLoop.execute { handler.value.submit(exchange) }
-        }
+        handler.withValueOnLoop { $0.submit(exchange) }
     }
 
     /// A failed stream leaves the connection usable unless the connection itself went down.

@@ -19,3 +19,15 @@ protocol PooledConnection: AnyObject, Sendable {
     /// The request's task was cancelled: make sure nothing more of it reaches the target.
     func abandon()
 }
+
+extension NIOLoopBound {
+    /// Runs `body` with the bound value on its event loop: at once when already there (the benchmark's hot path,
+    /// no task hop), else as a task on that loop.
+    func withValueOnLoop(_ body: @escaping @Sendable (Value) -> Void) {
+        if eventLoop.inEventLoop {
+            body(value)
+        } else {
+            eventLoop.execute { body(self.value) }
+        }
+    }
+}
