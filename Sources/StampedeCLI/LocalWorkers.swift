@@ -18,7 +18,7 @@ final class LocalWorkers: @unchecked Sendable {
             environment["STAMPEDE_TOKEN"] = token
             process.environment = environment
             let log = (logDirectory as NSString).appendingPathComponent("w\(index).log")
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             let handle = FileHandle(forWritingAtPath: log)
             process.standardOutput = handle
             process.standardError = handle

@@ -116,7 +116,7 @@ struct RequestLogWriter: Service {
     let path: String
 
     func run() async throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let file = FileHandle(forWritingAtPath: path) else { throw RunError("cannot write \(path)") }
         defer { try? file.close() }
         var written = 0

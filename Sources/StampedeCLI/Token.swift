@@ -1,4 +1,4 @@
-public import ArgumentParser
+import ArgumentParser
 import Foundation
 
 /// The shared secret between coordinator and workers: from a file or the environment, never the command line (it

@@ -1,4 +1,4 @@
-public import Histogram
+import Histogram
 public import StampedeCore
 
 /// HdrHistogram's percentile distribution text (`.hgrm`), the format its plotting tools read, rendered by

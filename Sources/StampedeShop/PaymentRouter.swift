@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import ServiceLifecycle
-public import StampedeCore
+import StampedeCore
 public import StampedeHTTP
 import Synchronization
 

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 public import StampedeCoordinator
-public import StampedeCore
+import StampedeCore
 public import StampedeWorker
 
 /// A coordinator and workers in this process, talking gRPC over loopback: the distributed path, in a test.

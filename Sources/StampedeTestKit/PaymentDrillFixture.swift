@@ -1,6 +1,6 @@
 public import StampedeCoordinator
 public import StampedeCore
-public import StampedeHTTP
+import StampedeHTTP
 public import StampedePayments
 public import StampedeShop
 

@@ -126,7 +126,7 @@ public final class PeerServer: @unchecked Sendable {
     }
 
     private static func launch(_ program: String, _ arguments: [String], log: String) throws -> Process {
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments

@@ -1,5 +1,5 @@
 public import NIOCore
-public import NIOPosix
+import NIOPosix
 
 /// A loopback server that answers whatever arrives first with fixed bytes, then closes: for a peer that speaks
 /// garbage, or stops in the middle of a frame.

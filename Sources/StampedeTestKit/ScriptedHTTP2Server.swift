@@ -1,7 +1,7 @@
 public import NIOCore
 import NIOHPACK
 import NIOHTTP2
-public import NIOPosix
+import NIOPosix
 import NIOSSL
 import Synchronization
 

@@ -1,6 +1,6 @@
 public import NIOCore
 public import NIOHTTP1
-public import NIOPosix
+import NIOPosix
 import Synchronization
 
 /// A loopback HTTP/1.1 server whose every answer is scripted by the test: normal responses with a delay, garbage,

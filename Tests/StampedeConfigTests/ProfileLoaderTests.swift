@@ -181,7 +181,7 @@ struct MalformedInputTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("stampede-mutant-\(UUID()).yaml").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         for variant in variants {
-            FileManager.default.createFile(atPath: path, contents: Data(variant))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(variant))
             for problem in ConfigValidator.validate(path: path) {
                 #expect(problem.line >= 1 && problem.column >= 1 && !problem.message.isEmpty)
             }

@@ -43,7 +43,7 @@ struct ProcessTests {
             environment["STAMPEDE_TOKEN"] = token
             process.environment = environment
             let path = directory.appendingPathComponent(log).path
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             process.standardOutput = FileHandle(forWritingAtPath: path)
             process.standardError = process.standardOutput
             try process.run()

@@ -18,7 +18,7 @@ struct HTTP2ClientTests {
     ) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await ScriptedHTTP2Server.start(group: group, options: options)
-        try await withHTTPClient(configuration) { client in
+        _ = try await withHTTPClient(configuration) { client in
             try await body(client, server, Origin(url: server.baseURL)!)
         }
         // Nothing leaks: once the client is gone, the server sees no connection left open.
@@ -116,7 +116,7 @@ struct HTTP2ClientTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await RawReplyServer.start(group: group, reply: reply)
         var caught: HTTPClientError?
-        try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: 1, protocolChoice: .h2c)) { client in
+        _ = try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: 1, protocolChoice: .h2c)) { client in
             do {
                 _ = try await Self.get(client, Origin(url: server.baseURL)!, "/")
             } catch {
@@ -152,7 +152,7 @@ struct HTTP2ClientTests {
 
     @Test func h2OverTLSWithTheTrustedCA() async throws {
         try await Self.withTLSServer { certificates, server, origin in
-            try await withHTTPClient(Self.tlsClient(TLSOptions(caFile: certificates.ca))) { client in
+            _ = try await withHTTPClient(Self.tlsClient(TLSOptions(caFile: certificates.ca))) { client in
                 try await withThrowingTaskGroup(of: Int.self) { group in
                     for _ in 0..<50 { group.addTask { try await Self.get(client, origin, "/slow").status } }
                     for try await status in group { #expect(status == 200) }
@@ -169,7 +169,7 @@ struct HTTP2ClientTests {
 
     @Test func anUntrustedCertificateIsRejectedUnlessInsecure() async throws {
         try await Self.withTLSServer { certificates, server, origin in
-            try await withHTTPClient(Self.tlsClient(TLSOptions())) { client in
+            _ = try await withHTTPClient(Self.tlsClient(TLSOptions())) { client in
                 await #expect {
                     _ = try await Self.get(client, origin, "/")
                 } throws: { error in
@@ -178,7 +178,7 @@ struct HTTP2ClientTests {
                 }
             }
             #expect(server.requests == 0)
-            try await withHTTPClient(Self.tlsClient(TLSOptions(insecure: true))) { client in
+            _ = try await withHTTPClient(Self.tlsClient(TLSOptions(insecure: true))) { client in
                 let response = try await Self.get(client, origin, "/")
                 #expect(response.status == 200)
             }
@@ -189,7 +189,7 @@ struct HTTP2ClientTests {
     @Test func theWrongServerNameIsRejected() async throws {
         try await Self.withTLSServer { certificates, _, origin in
             let options = TLSOptions(caFile: certificates.ca, serverName: "shop.example")
-            try await withHTTPClient(Self.tlsClient(options)) { client in
+            _ = try await withHTTPClient(Self.tlsClient(options)) { client in
                 await #expect {
                     _ = try await Self.get(client, origin, "/")
                 } throws: { error in
@@ -201,7 +201,7 @@ struct HTTP2ClientTests {
 
     @Test func aServerThatWillNotSpeakH2IsAProtocolMismatch() async throws {
         try await Self.withTLSServer(alpn: ["http/1.1"]) { certificates, _, origin in
-            try await withHTTPClient(Self.tlsClient(TLSOptions(caFile: certificates.ca), .h2)) { client in
+            _ = try await withHTTPClient(Self.tlsClient(TLSOptions(caFile: certificates.ca), .h2)) { client in
                 await #expect {
                     _ = try await Self.get(client, origin, "/")
                 } throws: { error in
@@ -216,7 +216,7 @@ struct HTTP2ClientTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await ScriptedHTTP2Server.start(group: group)
         let origin = Origin(scheme: .https, host: "127.0.0.1", port: server.port)
-        try await withHTTPClient(Self.tlsClient(TLSOptions(insecure: true))) { client in
+        _ = try await withHTTPClient(Self.tlsClient(TLSOptions(insecure: true))) { client in
             await #expect {
                 _ = try await Self.get(client, origin, "/")
             } throws: { error in

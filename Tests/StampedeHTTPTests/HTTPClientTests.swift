@@ -99,7 +99,7 @@ struct HTTPClientTests {
         let port = server.port
         await server.close()
         try await group.shutdownGracefully()
-        try await withHTTPClient { client in
+        _ = try await withHTTPClient { client in
             await #expect(throws: HTTPClientError.self) {
                 do {
                     _ = try await client.execute(HTTPRequest(target: "/"), to: Origin(scheme: .http, host: "127.0.0.1", port: port),
