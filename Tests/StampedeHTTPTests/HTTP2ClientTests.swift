@@ -167,6 +167,25 @@ struct HTTP2ClientTests {
         }
     }
 
+    @Test func aConnectionPerShopperResumesTheTLSSession() async throws {
+        try await Self.withTLSServer { certificates, server, origin in
+            _ = try await withHTTPClient(Self.tlsClient(TLSOptions(caFile: certificates.ca))) { client in
+                for _ in 0..<4 {
+                    let session = try client.session(to: origin)
+                    let response = try await session.execute(HTTPRequest(target: "/"), timeout: .seconds(5))
+                    #expect(response.status == 200)
+                    // Read the next response's bytes too: TLS 1.3 tickets arrive after the handshake.
+                    _ = try await session.execute(HTTPRequest(target: "/again"), timeout: .seconds(5))
+                    await session.close()
+                }
+                let counts = try #require(client.tlsHandshakes(to: origin))
+                #expect(counts.full + counts.resumed == 4)
+                #expect(counts.full == 1, "full \(counts.full), resumed \(counts.resumed)")
+            }
+            #expect(server.connections == 4)
+        }
+    }
+
     @Test func anUntrustedCertificateIsRejectedUnlessInsecure() async throws {
         try await Self.withTLSServer { certificates, server, origin in
             _ = try await withHTTPClient(Self.tlsClient(TLSOptions())) { client in

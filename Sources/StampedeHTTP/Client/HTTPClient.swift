@@ -79,6 +79,11 @@ public final class HTTPClient: Sendable {
         }
     }
 
+    /// TLS handshakes to an origin so far: full, and resumed from a cached session (nil for a cleartext origin).
+    func tlsHandshakes(to origin: Origin) -> (full: Int, resumed: Int)? {
+        factories.withLock { $0[origin] }?.tlsHandshakes
+    }
+
     /// A connection of one's own (the one-connection-per-shopper policy): opened at the first request, closed
     /// by ``HTTPSession/close()``. A flash-sale crowd is many clients, and their handshakes are part of the truth.
     public func session(to origin: Origin) throws(HTTPClientError) -> HTTPSession {

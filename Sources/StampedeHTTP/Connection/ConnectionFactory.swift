@@ -23,6 +23,9 @@ final class ConnectionFactory: Sendable {
             ? try TLSContext(options: configuration.tls, alpn: configuration.protocolChoice.alpnOffer) : nil
     }
 
+    /// TLS handshakes so far (nil for cleartext).
+    var tlsHandshakes: (full: Int, resumed: Int)? { tls?.handshakeCounts }
+
     /// A connection on `eventLoop` (any of the group's when nil); `events` hears an HTTP/2 connection's
     /// capacity changes and GOAWAY. The protocol handler goes in as part of setting the channel up (cleartext) or
     /// the instant the TLS handshake ends, before any byte after it is read, so the server's first frames are

@@ -120,6 +120,7 @@ final class TLSClientHandler: ChannelDuplexHandler {
         drainWriteBIO(context: context, flush: true)
         if result == 1 {
             state = .open
+            self.context.handshakeCompleted(resumed: SSL_session_reused(ssl) == 1)
             handshake.succeed(negotiatedProtocol())
             let writes = pendingWrites
             pendingWrites.removeAll()

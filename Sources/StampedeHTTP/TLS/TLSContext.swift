@@ -27,6 +27,16 @@ final class TLSContext: @unchecked Sendable {
     /// The last session the server gave us (an SSL_SESSION's address; 0 for none). An address, not a pointer,
     /// so that it can sit behind a mutex shared by event loops.
     private let session = Mutex<Int>(0)
+    private let handshakes = Mutex<(full: Int, resumed: Int)>((0, 0))
+
+    /// Handshakes completed on this origin: full ones, and abbreviated ones that resumed a session.
+    var handshakeCounts: (full: Int, resumed: Int) { handshakes.withLock { $0 } }
+
+    func handshakeCompleted(resumed: Bool) {
+        handshakes.withLock { counts in
+            if resumed { counts.resumed += 1 } else { counts.full += 1 }
+        }
+    }
 
     init(options: TLSOptions, alpn: [String]) throws(HTTPClientError) {
         guard let context = SSL_CTX_new(TLS_client_method()) else {
