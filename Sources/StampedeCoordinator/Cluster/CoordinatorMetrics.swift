@@ -15,17 +15,22 @@ final class CoordinatorMetrics: Sendable {
     private let p99: Gauge
     private let expectedRate: Gauge
 
+    /// A metric's whole name as given (no unit suffix added), with its help text.
+    private static func named(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
     init() {
-        intervals = registry.makeCounter(name: "stampede_intervals_merged_total", help: "Worker intervals merged")
-        planned = registry.makeCounter(name: "stampede_arrivals_planned_total", help: "Arrivals that came due")
-        started = registry.makeCounter(name: "stampede_arrivals_started_total", help: "Shoppers started")
-        dropped = registry.makeCounter(name: "stampede_arrivals_dropped_total", help: "Arrivals dropped at the cap")
-        requests = registry.makeCounter(name: "stampede_requests_total", help: "Requests completed")
-        failed = registry.makeCounter(name: "stampede_requests_failed_total", help: "Requests failed")
-        throttled = registry.makeCounter(name: "stampede_requests_throttled_total", help: "Requests answered 429")
-        inFlight = registry.makeGauge(name: "stampede_shoppers_in_flight", help: "Shoppers going, last second")
-        p99 = registry.makeGauge(name: "stampede_latency_p99_seconds", help: "Corrected p99 latency, last second")
-        expectedRate = registry.makeGauge(name: "stampede_expected_arrivals_per_second", help: "Planned rate now")
+        intervals = registry.makeCounter(descriptor: Self.named("stampede_intervals_merged_total", "Worker intervals merged"))
+        planned = registry.makeCounter(descriptor: Self.named("stampede_arrivals_planned_total", "Arrivals that came due"))
+        started = registry.makeCounter(descriptor: Self.named("stampede_arrivals_started_total", "Shoppers started"))
+        dropped = registry.makeCounter(descriptor: Self.named("stampede_arrivals_dropped_total", "Arrivals dropped at the cap"))
+        requests = registry.makeCounter(descriptor: Self.named("stampede_requests_total", "Requests completed"))
+        failed = registry.makeCounter(descriptor: Self.named("stampede_requests_failed_total", "Requests failed"))
+        throttled = registry.makeCounter(descriptor: Self.named("stampede_requests_throttled_total", "Requests answered 429"))
+        inFlight = registry.makeGauge(descriptor: Self.named("stampede_shoppers_in_flight", "Shoppers going, last second"))
+        p99 = registry.makeGauge(descriptor: Self.named("stampede_latency_p99_seconds", "Corrected p99 latency, last second"))
+        expectedRate = registry.makeGauge(descriptor: Self.named("stampede_expected_arrivals_per_second", "Planned rate now"))
     }
 
     func record(_ interval: IntervalReport, progress: Progress) {
