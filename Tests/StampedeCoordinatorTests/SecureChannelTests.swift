@@ -12,14 +12,18 @@ import Testing
 /// TLS and mutual TLS on the coordinator's channel, and the metrics endpoint.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct SecureChannelTests {
+    /// The coordinator's side: the test server certificate, and client certificates required from the test CA.
+    static func mutualTLS(_ certificates: TestCertificates) -> CoordinatorTLS {
+        CoordinatorTLS(certificate: certificates.serverCertificate, key: certificates.serverKey, clientCA: certificates.ca)
+    }
+
     @Test func workersConnectOverTLSAndMutualTLS() async throws {
         let certificates = try TestCertificates.make()
         defer { certificates.remove() }
         try await withReferenceShop { shop, url in
             let record = ClusterTests.record(seconds: 1, rate: 30, target: url)
             let tls = LocalCluster.TLS(
-                coordinator: CoordinatorTLS(
-                    certificate: certificates.serverCertificate, key: certificates.serverKey, clientCA: certificates.ca),
+                coordinator: Self.mutualTLS(certificates),
                 workers: [WorkerTLS(ca: certificates.ca, certificate: certificates.clientCertificate, key: certificates.clientKey)])
             let result = try await LocalCluster.run(record: record, workers: 2, tls: tls)
             #expect(result.workers.allSatisfy { (try? $0.get()) != nil })
@@ -34,8 +38,7 @@ struct SecureChannelTests {
         try await withReferenceShop { shop, url in
             let record = ClusterTests.record(seconds: 1, rate: 30, target: url)
             let tls = LocalCluster.TLS(
-                coordinator: CoordinatorTLS(
-                    certificate: certificates.serverCertificate, key: certificates.serverKey, clientCA: certificates.ca),
+                coordinator: Self.mutualTLS(certificates),
                 workers: [
                     WorkerTLS(ca: certificates.ca, certificate: certificates.clientCertificate, key: certificates.clientKey),
                     // No client certificate: mutual TLS refuses it.
