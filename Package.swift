@@ -14,8 +14,8 @@ let package = Package(
         .executable(name: "stampede", targets: ["stampede"]),
         .executable(name: "stampede-coordinator", targets: ["stampede-coordinator"]),
         .executable(name: "stampede-worker", targets: ["stampede-worker"]),
-        .library(name: "StampedeCore", targets: ["StampedeCore"]),
-        .library(name: "StampedeTestKit", targets: ["StampedeTestKit"]),
+        // No library products: the engine is built with an unsafe flag (below), which SwiftPM refuses in a
+        // package used as a dependency. The libraries are for this repository's executables and tests.
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.2"),
@@ -42,7 +42,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The monotonic clock every process on a machine shares (nanoseconds), for instants that cross processes.
-        .target(name: "StampedeClock", swiftSettings: swiftSettings),
+        .target(name: "StampedeClock", dependencies: ["StampedeCore"], swiftSettings: swiftSettings),
         // YAML → core types, every problem reported at once with file:line:column and path.
         .target(
             name: "StampedeConfig",
@@ -64,7 +64,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             // The engine's handlers are confined to their event loops; dynamic exclusivity checks cost ~4% of
             // its CPU per request (perf, scripts/bench) and find nothing the static checks do not.
@@ -74,7 +73,7 @@ let package = Package(
         .target(
             name: "StampedeProtocol",
             dependencies: [
-                "StampedeCore", "StampedeClock",
+                "StampedeCore",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -82,7 +81,7 @@ let package = Package(
             exclude: ["Proto"],
             swiftSettings: swiftSettings
         ),
-        // Scheduler, shoppers, recorder; the worker agent that takes orders from a coordinator.
+        // Scheduler, shoppers, recorder; the worker agent (a Service around one state machine).
         .target(
             name: "StampedeWorker",
             dependencies: [
@@ -92,23 +91,37 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
-        // Runs a rehearsal: drives workers, merges their intervals, writes the run directory.
+        // What the coordinator reads from the target: setup requests, the books (HTTP or SQL), the drill's
+        // simulators. Plain values the coordinator calls from its actions.
+        .target(
+            name: "StampedeVerify",
+            dependencies: [
+                "StampedeCore", "StampedeHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Runs a rehearsal: a Service around one state machine that drives workers, merges their intervals, writes
+        // the run directory and tells what happens as typed events.
         .target(
             name: "StampedeCoordinator",
             dependencies: [
-                "StampedeCore", "StampedeWorker", "StampedeReport", "StampedeProtocol", "StampedeClock", "StampedeHTTP",
+                "StampedeCore", "StampedeReport", "StampedeProtocol", "StampedeClock", "StampedeHTTP", "StampedeVerify",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -121,7 +134,7 @@ let package = Package(
         .target(
             name: "StampedePayments",
             dependencies: [
-                "StampedeCore",
+                "StampedeCore", "StampedeClock",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -150,7 +163,7 @@ let package = Package(
         .target(
             name: "StampedeTestKit",
             dependencies: [
-                "StampedeCore", "StampedeShop", "StampedeWorker", "StampedeHTTP", "StampedeCoordinator", "StampedePayments",
+                "StampedeCore", "StampedeClock", "StampedeShop", "StampedeWorker", "StampedeCoordinator", "StampedePayments",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
@@ -159,6 +172,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -201,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "StampedeHTTPTests",
             dependencies: [
-                "StampedeHTTP", "StampedeTestKit",
+                "StampedeHTTP", "StampedeTestKit", "StampedeCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -231,6 +245,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
     ]

@@ -89,7 +89,7 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
         var lines = [
             "bench-http \(url) over \(result.negotiated): \(connections) connections × \(streams) streams",
             String(format: "requests/s: %.0f  (%llu responses in %.2f s)", result.requestsPerSecond, result.responses,
-                   Double(result.elapsed.components.seconds) + Double(result.elapsed.components.attoseconds) / 1e18),
+                   result.elapsed.seconds),
             "latency ms: p50 \(ms(50))  p90 \(ms(90))  p99 \(ms(99))  p99.9 \(ms(99.9))  max "
                 + String(format: "%.3f", Double(latency.maxMicroseconds) / 1000),
             "statuses: " + result.statuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),

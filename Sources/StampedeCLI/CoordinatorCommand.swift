@@ -26,7 +26,7 @@ public struct CoordinatorCommand: AsyncParsableCommand {
 
     public func run() async throws {
         guard workers > 0 else { throw ValidationError("--workers must be at least 1") }
-        let record = try plan.record(workers: workers)
+        let (record, plan) = try self.plan.run(workers: workers)
         let token = try Token.read(file: tokenFile)
         var tls: CoordinatorTLS? = nil
         switch (tlsCert, tlsKey) {
@@ -34,15 +34,14 @@ public struct CoordinatorCommand: AsyncParsableCommand {
         case (nil, nil): if clientCA != nil { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
         default: throw ValidationError("give both --tls-cert and --tls-key")
         }
-        let server = CoordinatorServer(
+        let coordinator = Coordinator(
             configuration: CoordinatorConfiguration(
-                host: listen.host, port: listen.port, token: token, tls: tls, metricsPort: metricsPort),
-            record: record, settings: try plan.settings(workers: workers, lease: lease), runsDirectory: plan.runs)
+                host: listen.host, port: listen.port, token: token, tls: tls, metricsPort: metricsPort,
+                environment: ProcessInfo.processInfo.environment, runsDirectory: self.plan.runs),
+            record: record, plan: plan, settings: try self.plan.settings(workers: workers, lease: lease))
         let portFile = self.portFile
-        let outcome = try await CoordinatorRunner.run(server, quiet: plan.quiet) { port, _ in
+        _ = try await CoordinatorRunner.run(coordinator, quiet: self.plan.quiet) { port in
             if let portFile { try "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
         }
-        print("coordinator: \(outcome.mergedIntervals) intervals merged, "
-              + "\(Int(outcome.cpuMicrosPerInterval.rounded())) µs of coordinator CPU per interval")
     }
 }

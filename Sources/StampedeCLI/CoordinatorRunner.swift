@@ -2,67 +2,53 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import StampedeCoordinator
-import StampedeWorker
+import StampedeCore
+import StampedeReport
 import UnixSignals
 
-/// Runs a coordinator until its run completes: prints progress and the report, stops the run on SIGINT/SIGTERM
-/// (workers stop within a second, the report is still written, marked interrupted).
+/// Runs a coordinator until its run completes: renders its events on the console, prints the report, and stops
+/// the run on SIGINT/SIGTERM (workers stop within a second, the report is still written, marked interrupted).
 enum CoordinatorRunner {
+    /// `listening` is called with the port workers connect to, once they can (to start local workers).
     static func run(
-        _ server: CoordinatorServer, quiet: Bool,
-        listening: @escaping @Sendable (_ port: Int, _ directory: String?) async throws -> Void = { _, _ in }
-    ) async throws -> CoordinatorServer.Outcome {
+        _ coordinator: Coordinator, quiet: Bool, listening: @escaping @Sendable (_ port: Int) throws -> Void = { _ in }
+    ) async throws -> RunOutcome {
         let logger = Logger(label: "stampede.coordinator")
-        let service = RunService(server: server, quiet: quiet, listening: listening)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: [.init(service: coordinator, successTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
-        try await group.run()
-        guard let outcome = service.outcome else { throw RunError("the run ended without a report") }
-        if !quiet { print("") }
-        print(outcome.consoleReport, terminator: "")
-        if let directory = outcome.directory { print("\nRun directory: \(directory)") }
-        return outcome
-    }
-}
-
-final class RunService: Service, Sendable {
-    let server: CoordinatorServer
-    let quiet: Bool
-    let listening: @Sendable (Int, String?) async throws -> Void
-    let stop = StopSignal()
-    private let result = OutcomeSlot()
-
-    init(server: CoordinatorServer, quiet: Bool, listening: @escaping @Sendable (Int, String?) async throws -> Void) {
-        self.server = server
-        self.quiet = quiet
-        self.listening = listening
-    }
-
-    var outcome: CoordinatorServer.Outcome? { result.value }
-
-    func run() async throws {
-        let quiet = self.quiet
-        let directory = server.runsDirectory.map { ($0 as NSString).appendingPathComponent(server.record.id) }
-        let outcome = try await withGracefulShutdownHandler {
-            try await server.run(
-                notify: { line in if !quiet || !line.hasPrefix("[") { print(line) } },
-                listening: { port, _ in try? await self.listening(port, directory) },
-                stopRequested: { [stop] in stop.reason })
-        } onGracefulShutdown: { [stop] in
-            stop.stop(reason: "interrupted by a signal")
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var outcome: RunOutcome?
+            var failure: (any Error)?
+            for await event in coordinator.events {
+                if let line = RunEventLine.render(event, quiet: quiet) { print(line) }
+                switch event {
+                case .listening(_, let port, _, _):
+                    do {
+                        try listening(port)
+                    } catch {
+                        failure = error
+                        coordinator.stop(.interrupted)
+                    }
+                case .finished(let finished):
+                    outcome = finished
+                default:
+                    break
+                }
+            }
+            try await tasks.waitForAll()
+            if let failure { throw failure }
+            guard let outcome else { throw RunError("the run ended without a report") }
+            if !quiet { print("") }
+            print(ConsoleReport.render(outcome.report), terminator: "")
+            if let directory = outcome.directory { print("\nRun directory: \(directory)") }
+            print("coordinator: \(outcome.mergedIntervals) intervals merged, "
+                  + "\(Int(outcome.cpuMicrosPerInterval.rounded())) µs of coordinator CPU per interval")
+            return outcome
         }
-        result.set(outcome)
     }
-}
-
-final class OutcomeSlot: @unchecked Sendable {
-    // @unchecked: the value is set once, under the lock, and read after the service group ended.
-    private let lock = NSLock()
-    private var stored: CoordinatorServer.Outcome?
-    var value: CoordinatorServer.Outcome? { lock.withLock { stored } }
-    func set(_ outcome: CoordinatorServer.Outcome) { lock.withLock { stored = outcome } }
 }
 
 struct RunError: Error, CustomStringConvertible {

@@ -1,10 +1,17 @@
 import Foundation
+import Synchronization
 
 /// Worker processes on this machine, started by `stampede run` (this same executable, `worker` subcommand), each
 /// logging to its own file. They are ours: only these PIDs are ever signalled.
-final class LocalWorkers: @unchecked Sendable {
-    // @unchecked: `processes` is written once in `start` and read after; Process is thread-safe for these calls.
-    private(set) var processes: [Process] = []
+final class LocalWorkers: Sendable {
+    private let processes = Mutex<[Process]>([])
+    /// Posted as each worker exits.
+    private let exits: AsyncStream<Void>
+    private let exitSink: AsyncStream<Void>.Continuation
+
+    init() {
+        (exits, exitSink) = AsyncStream.makeStream(of: Void.self)
+    }
 
     /// Starts `count` workers against 127.0.0.1:`port`, the token passed in the environment only.
     func start(count: Int, port: Int, token: String, logDirectory: String) throws {
@@ -22,17 +29,24 @@ final class LocalWorkers: @unchecked Sendable {
             let handle = FileHandle(forWritingAtPath: log)
             process.standardOutput = handle
             process.standardError = handle
+            process.terminationHandler = { [exitSink] _ in exitSink.yield() }
             try process.run()
-            processes.append(process)
+            processes.withLock { $0.append(process) }
         }
     }
 
     /// Waits up to `grace` for the workers to leave, then terminates those still running.
     func finish(grace: Duration) async {
-        let deadline = ContinuousClock.now + grace
-        while processes.contains(where: \.isRunning), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
+        let running = processes.withLock { $0 }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [exits] in
+                if running.allSatisfy({ !$0.isRunning }) { return }
+                for await _ in exits where running.allSatisfy({ !$0.isRunning }) { return }
+            }
+            group.addTask { try? await Task.sleep(for: grace) }
+            await group.next()
+            group.cancelAll()
         }
-        for process in processes where process.isRunning { process.terminate() }
+        for process in running where process.isRunning { process.terminate() }
     }
 }

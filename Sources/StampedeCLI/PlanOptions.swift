@@ -3,7 +3,6 @@ import Foundation
 import StampedeConfig
 import StampedeCoordinator
 import StampedeCore
-import StampedeHTTP
 
 /// What to play, how fast, against what: shared by `stampede run` and `stampede-coordinator`.
 struct PlanOptions: ParsableArguments {
@@ -33,8 +32,8 @@ struct PlanOptions: ParsableArguments {
     @Flag(help: "Allow a target that is not on loopback (127.0.0.0/8, ::1).") var allowRemote = false
     @Flag(help: "No live progress line.") var quiet = false
 
-    /// The run, checked; every mistake named by its option.
-    func record(workers: Int) throws -> RunRecord {
+    /// The run and its plan (built once, here), checked; every mistake named by its option.
+    func run(workers: Int) throws -> (record: RunRecord, plan: Plan) {
         let profile: Profile
         let scenario: Scenario
         do {
@@ -91,34 +90,32 @@ struct PlanOptions: ParsableArguments {
         if let ca, !FileManager.default.isReadableFile(atPath: ca) {
             throw ValidationError("--ca: cannot read \(ca)")
         }
-        switch (`protocol`, origin.scheme) {
-        case (.h2c, .https): throw ValidationError("--protocol h2c is cleartext; \(origin) wants h2 or auto")
-        case (.h2, .http): throw ValidationError("--protocol h2 runs over TLS; \(origin) wants h2c (or an https:// target)")
-        default: break
-        }
+        if let mismatch = `protocol`.mismatch(origin.scheme) { throw ValidationError("--protocol: \(mismatch)") }
+        let plan: Plan
         do {
-            _ = try Plan(profile: profile, scale: scale)
+            plan = try Plan(profile: profile, scale: scale)
         } catch {
             throw ValidationError(error.message)
         }
         let started = Date()
-        return RunRecord(
+        let record = RunRecord(
             id: id ?? Self.runID(started, profile: profile.name), startedAt: ISO8601DateFormatter().string(from: started),
-            profile: profile, scenario: scenario, scale: scale, target: origin.description, seed: seed,
+            profile: profile, scenario: scenario, scale: scale, target: origin, seed: seed,
             arrivals: arrivals, workers: workers, maxShoppers: maxShoppers, connections: connections,
             transport: TargetTransport(
-                protocolName: `protocol`.rawValue, caFile: ca.map { URL(fileURLWithPath: $0).path }, insecure: insecure,
+                protocolChoice: `protocol`, caFile: ca.map { URL(fileURLWithPath: $0).path }, insecure: insecure,
                 streamsPerConnection: streams, connectionPerShopper: connectionPerShopper))
+        return (record, plan)
     }
 
-    func settings(workers: Int, lease: String) throws -> ClusterSettings {
+    func settings(workers: Int, lease: String) throws -> CoordinatorSettings {
         guard let timeout = Units.seconds(timeout), timeout > 0 else {
             throw ValidationError("--timeout: expected such as 10s, found \"\(self.timeout)\"")
         }
         guard let lease = Units.seconds(lease), lease >= 1 else {
             throw ValidationError("--lease: expected at least 1s, found \"\(lease)\"")
         }
-        return ClusterSettings(
+        return CoordinatorSettings(
             expectedWorkers: workers, lease: .seconds(double: lease), maxShoppersPerWorker: maxShoppers,
             connectionsPerWorker: connections, requestTimeout: .seconds(double: timeout))
     }

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import StampedeCoordinator
+import StampedeCore
 
 /// `stampede run`: a rehearsal on this machine, through the same coordinator and worker path as a distributed
 /// one: a coordinator in this process and `--workers` worker processes over loopback.
@@ -17,20 +18,19 @@ public struct RunCommand: AsyncParsableCommand {
 
     public func run() async throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1 to 64") }
-        let record = try plan.record(workers: workers)
+        let (record, plan) = try self.plan.run(workers: workers)
         let token = Token.random()
-        let server = CoordinatorServer(
-            configuration: CoordinatorConfiguration(host: "127.0.0.1", port: 0, token: token, metricsPort: metricsPort),
-            record: record, settings: try plan.settings(workers: workers, lease: "3s"), runsDirectory: plan.runs)
+        let coordinator = Coordinator(
+            configuration: CoordinatorConfiguration(
+                host: "127.0.0.1", port: 0, token: token, metricsPort: metricsPort,
+                environment: ProcessInfo.processInfo.environment, runsDirectory: self.plan.runs),
+            record: record, plan: plan, settings: try self.plan.settings(workers: workers, lease: "3s"))
         let processes = LocalWorkers()
         let count = workers
-        let outcome = try await CoordinatorRunner.run(server, quiet: plan.quiet) { port, directory in
-            let logs = directory.map { ($0 as NSString).appendingPathComponent("workers") }
-                ?? NSTemporaryDirectory()
+        let logs = (self.plan.runs as NSString).appendingPathComponent("\(record.id)/workers")
+        _ = try await CoordinatorRunner.run(coordinator, quiet: self.plan.quiet) { port in
             try processes.start(count: count, port: port, token: token, logDirectory: logs)
         }
         await processes.finish(grace: .seconds(5))
-        print("coordinator: \(outcome.mergedIntervals) intervals merged, "
-              + "\(Int(outcome.cpuMicrosPerInterval.rounded())) µs of coordinator CPU per interval")
     }
 }

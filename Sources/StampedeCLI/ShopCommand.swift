@@ -8,6 +8,7 @@ import StampedeConfig
 import StampedeCore
 import StampedeHTTP
 import StampedeShop
+import Synchronization
 
 public struct ShopCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -119,19 +120,22 @@ struct RequestLogWriter: Service {
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let file = FileHandle(forWritingAtPath: path) else { throw RunError("cannot write \(path)") }
         defer { try? file.close() }
-        var written = 0
-        func flush() throws {
-            let (entries, total) = log.entries(after: written)
-            written = total
+        let written = Mutex(0)
+        @Sendable func flush() throws {
+            let (entries, total) = log.entries(after: written.withLock { $0 })
+            written.withLock { $0 = total }
             guard !entries.isEmpty else { return }
             let text = entries.map { entry in
                 "\(entry.nanos) \(entry.worker ?? "-") \(entry.shopper.map(String.init) ?? "-") \(entry.method) \(entry.path)\n"
             }.joined()
             try file.write(contentsOf: Data(text.utf8))
         }
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try flush()
-            try? await Task.sleep(for: .milliseconds(500))
+        // Written in batches every half second, and once more when the shop shuts down.
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: .milliseconds(500))
+                try flush()
+            }
         }
         try flush()
     }

@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import StampedeCore
 import StampedeWorker
 import UnixSignals
 
@@ -26,42 +27,31 @@ public struct WorkerCommand: AsyncParsableCommand {
     public func run() async throws {
         let token = try Token.read(file: tokenFile)
         let tls: WorkerTLS? = (ca != nil || tlsCert != nil) ? WorkerTLS(ca: ca, certificate: tlsCert, key: tlsKey) : nil
+        let logger = Logger(label: "stampede.worker")
         let agent = WorkerAgent(
             configuration: WorkerAgentConfiguration(
                 host: coordinator.host, port: coordinator.port, name: name ?? ProcessInfo.processInfo.hostName,
                 token: token, tls: tls, eventLoopThreads: threads),
-            logger: Logger(label: "stampede.worker"))
-        let service = AgentService(agent: agent)
+            logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
-                                 failureTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigint, .sigterm], logger: Logger(label: "stampede.worker")))
+                services: [.init(service: agent, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
         do {
             try await group.run()
         } catch {
             print("stampede-worker: \(error)")
             throw ExitCode(1)
         }
-    }
-}
-
-final class AgentService: Service, Sendable {
-    let agent: WorkerAgent
-
-    init(agent: WorkerAgent) { self.agent = agent }
-
-    func run() async throws {
-        let stop = StopSignal()
-        let outcome = try await withGracefulShutdownHandler {
-            try await agent.run(stop: stop)
-        } onGracefulShutdown: {
-            stop.stop(reason: "interrupted by a signal", drain: .milliseconds(500))
-        }
-        let offset = outcome.clockOffset.map { " (clock offset \(Double($0) / 1e6) ms over a \(Double(outcome.roundTrip ?? 0) / 1e6) ms round trip)" } ?? ""
-        print("worker \(outcome.id ?? "?"): \(outcome.reason); \(outcome.intervalsSent) intervals sent\(offset)")
-        if outcome.reason.hasPrefix("lease expired") || outcome.reason == "the coordinator is gone" {
-            throw RunError("stopped without the coordinator: \(outcome.reason)")
+        guard let outcome = agent.outcome else { throw ExitCode(1) }
+        let offset = outcome.clockOffset.map {
+            " (clock offset \(Double($0) / 1e6) ms over a \(Double(outcome.roundTrip ?? 0) / 1e6) ms round trip)"
+        } ?? ""
+        print("worker \(outcome.id ?? "?"): \(outcome.reason)\(outcome.stoppedByCoordinator ? " (the coordinator's word)" : ""); "
+              + "\(outcome.intervalsSent) intervals sent\(offset)")
+        if outcome.reason.isLossOfControl {
+            print("stampede-worker: stopped without the coordinator: \(outcome.reason)")
+            throw ExitCode(1)
         }
     }
 }

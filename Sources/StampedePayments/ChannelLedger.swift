@@ -1,3 +1,4 @@
+import StampedeClock
 import StampedeCore
 import Synchronization
 
@@ -8,15 +9,18 @@ final class ChannelLedger: Sendable {
         var charges: [ChargeRecord] = []
         var byKey: [String: Int] = [:]
         var schedule = FaultSchedule()
-        var origin: ContinuousClock.Instant = .now
+        var origin: MonotonicInstant?
         var next = 1
     }
 
     let channel: String
+    /// The clock the faults follow (the machine's, or a test's manual clock).
+    let clock: any MonotonicClock
     private let state = Mutex(State())
 
-    init(channel: String) {
+    init(channel: String, clock: any MonotonicClock) {
         self.channel = channel
+        self.clock = clock
     }
 
     /// Charges an order, once per idempotency key: a repeat with a key already charged returns that charge.
@@ -39,17 +43,19 @@ final class ChannelLedger: Sendable {
 
     /// The faults, on a clock starting `startIn` from now.
     func schedule(_ schedule: FaultSchedule, startIn: Duration) {
+        let origin = clock.now.advanced(by: startIn)
         state.withLock {
             $0.schedule = schedule
-            $0.origin = .now + startIn
+            $0.origin = origin
         }
     }
 
     /// What the channel does now.
-    func behaviour(now: ContinuousClock.Instant = .now) -> ChannelFault? {
-        state.withLock { state in
-            let (seconds, attoseconds) = (now - state.origin).components
-            return state.schedule.behaviour(at: Double(seconds) + Double(attoseconds) * 1e-18)
+    func behaviour() -> ChannelFault? {
+        let now = clock.now
+        return state.withLock { state in
+            guard let origin = state.origin else { return nil }
+            return state.schedule.behaviour(at: origin.duration(to: now).seconds)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 public import NIOCore
 import NIOHTTP1
 public import NIOPosix
+public import StampedeClock
 public import StampedeCore
 import Synchronization
 
@@ -31,12 +32,13 @@ public final class ChannelSimulator: Sendable {
         self.listener = Mutex(listener)
     }
 
-    /// Starts a channel on `host:port` (0 picks a free port).
+    /// Starts a channel on `host:port` (0 picks a free port). Its faults follow `clock` (a drill's schedule can be
+    /// played on a manual clock in a test).
     public static func start(
         name: String, host: String = "127.0.0.1", port: Int = 0, latency: Duration = .milliseconds(20),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, clock: any MonotonicClock = ProcessClock()
     ) async throws -> ChannelSimulator {
-        let ledger = ChannelLedger(channel: name)
+        let ledger = ChannelLedger(channel: name, clock: clock)
         let box = SimulatorBox()
         let listener = try await bind(host: host, port: port, group: group, box: box)
         let simulator = ChannelSimulator(
@@ -111,9 +113,7 @@ public final class ChannelSimulator: Sendable {
         let u1 = max(Double(generator.next() >> 11) * 0x1.0p-53, 1e-12)
         let u2 = Double(generator.next() >> 11) * 0x1.0p-53
         let normal = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-        let (seconds, attoseconds) = latency.components
-        let median = Double(seconds) + Double(attoseconds) * 1e-18
-        return .nanoseconds(Int64((median * exp(0.3 * normal) + extra) * 1e9))
+        return .nanoseconds(Int64((latency.seconds * exp(0.3 * normal) + extra) * 1e9))
     }
 }
 
@@ -193,24 +193,13 @@ final class ChannelRequestHandler: ChannelInboundHandler {
                 self.respond(200, ["order": order, "charges": charges], context: context)
             }
         case (.GET, "/admin/ledger"):
-            let charges = ledger.all.map {
-                ["id": $0.id, "order": $0.order, "amount": $0.amount, "idempotency_key": $0.idempotencyKey ?? NSNull(),
-                 "succeeded": $0.succeeded, "channel": $0.channel] as [String: Any]
-            }
-            respond(200, ["channel": simulator.name, "charges": charges], context: context)
+            respond(200, encoded: SimulatorAPI.Ledger(channel: simulator.name, charges: ledger.all), context: context)
         case (.POST, "/admin/faults"):
-            let fields = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
-            let faults = (fields["faults"] as? [[String: Any]] ?? []).compactMap { fault -> ChannelFault? in
-                guard let kind = (fault["kind"] as? String).flatMap(ChannelFault.Kind.init(rawValue:)),
-                    let from = fault["from_ms"] as? Double ?? (fault["from_ms"] as? Int).map(Double.init),
-                    let duration = fault["for_ms"] as? Double ?? (fault["for_ms"] as? Int).map(Double.init)
-                else { return nil }
-                let extra = fault["extra_ms"] as? Double ?? (fault["extra_ms"] as? Int).map(Double.init) ?? 0
-                return ChannelFault(kind: kind, from: from / 1000, duration: duration / 1000, extra: extra / 1000)
+            guard let request = try? JSONDecoder().decode(SimulatorAPI.FaultsRequest.self, from: Data(body)) else {
+                return respond(400, ["error": "expected {faults: [{kind, from_ms, for_ms, extra_ms}], start_in_ms}"], context: context)
             }
-            let startIn = fields["start_in_ms"] as? Int ?? 0
-            ledger.schedule(FaultSchedule(faults), startIn: .milliseconds(startIn))
-            respond(200, ["faults": faults.count], context: context)
+            ledger.schedule(FaultSchedule(request.faults.map(\.fault)), startIn: .milliseconds(request.startInMs))
+            respond(200, ["faults": request.faults.count], context: context)
         case (.POST, "/admin/reset"):
             ledger.reset()
             respond(200, ["reset": true], context: context)
@@ -225,9 +214,18 @@ final class ChannelRequestHandler: ChannelInboundHandler {
         context.eventLoop.assumeIsolated().scheduleTask(in: delay) { body() }
     }
 
+    private func respond(_ status: Int, encoded value: some Encodable, context: ChannelHandlerContext) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        respond(status, data: (try? encoder.encode(value)) ?? Data(), context: context)
+    }
+
     private func respond(_ status: Int, _ object: [String: Any], context: ChannelHandlerContext) {
+        respond(status, data: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), context: context)
+    }
+
+    private func respond(_ status: Int, data: Data, context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "application/json")
         headers.add(name: "content-length", value: String(data.count))

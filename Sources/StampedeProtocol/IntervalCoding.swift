@@ -1,27 +1,5 @@
 public import StampedeCore
 
-/// Step names by index and back, from the scenario both sides share: intervals carry indices, not names.
-public struct StepIndex: Sendable {
-    public let flows: [(flow: String, steps: [String])]
-    private let positions: [String: [String: (Int, Int)]]
-
-    public init(_ scenario: Scenario) {
-        flows = scenario.flows.map { ($0.name, $0.steps.map(\.name)) }
-        var positions: [String: [String: (Int, Int)]] = [:]
-        for (flowIndex, flow) in scenario.flows.enumerated() {
-            for (stepIndex, step) in flow.steps.enumerated() { positions[flow.name, default: [:]][step.name] = (flowIndex, stepIndex) }
-        }
-        self.positions = positions
-    }
-
-    func position(flow: String, step: String) -> (Int, Int)? { positions[flow]?[step] }
-
-    func names(flow: Int32, step: Int32) -> (String, String)? {
-        guard flows.indices.contains(Int(flow)), flows[Int(flow)].steps.indices.contains(Int(step)) else { return nil }
-        return (flows[Int(flow)].flow, flows[Int(flow)].steps[Int(step)])
-    }
-}
-
 /// A message that cannot be turned back into results.
 public struct ProtocolError: Error, Sendable, CustomStringConvertible {
     public var message: String
@@ -31,7 +9,7 @@ public struct ProtocolError: Error, Sendable, CustomStringConvertible {
 
 extension IntervalReport {
     /// The interval as it travels.
-    public func message(steps index: StepIndex) -> Stampede_V1_Interval {
+    public func message() -> Stampede_V1_Interval {
         var message = Stampede_V1_Interval()
         message.second = Int32(clamping: second)
         message.inFlight = Int32(clamping: inFlight)
@@ -48,12 +26,11 @@ extension IntervalReport {
             counts.maxStartLagMicros = record.counts.maxStartLagMicros
             return counts
         }
-        message.steps = steps.compactMap { record in
-            guard let (flow, step) = index.position(flow: record.flow, step: record.step) else { return nil }
+        message.steps = steps.map { record in
             var stats = Stampede_V1_StepStats()
             stats.slot = Int32(clamping: record.slot)
-            stats.flow = Int32(flow)
-            stats.step = Int32(step)
+            stats.flow = Int32(clamping: record.flow)
+            stats.step = Int32(clamping: record.step)
             stats.requests = UInt64(record.counts.requests)
             stats.ok = UInt64(record.counts.ok)
             stats.failed = UInt64(record.counts.failed)
@@ -93,9 +70,9 @@ extension IntervalReport {
         return message
     }
 
-    /// The interval from a message, checked: every count fits, every index names a step, every histogram is
-    /// sound. The worker name comes from the connection, not the message.
-    public init(_ message: Stampede_V1_Interval, worker: String, steps index: StepIndex) throws(ProtocolError) {
+    /// The interval from a message, checked: every count fits, every histogram is sound (that its slots and steps
+    /// are in the plan is for the receiver to check). The worker name comes from the connection, not the message.
+    public init(_ message: Stampede_V1_Interval, worker: String) throws(ProtocolError) {
         func count(_ value: UInt64, _ what: String) throws(ProtocolError) -> Int {
             guard value <= UInt64(Int32.max) * 16 else { throw ProtocolError("\(what) is implausibly large: \(value)") }
             return Int(value)
@@ -115,9 +92,7 @@ extension IntervalReport {
         }
         var steps: [StepRecord] = []
         for stats in message.steps {
-            guard let (flow, step) = index.names(flow: stats.flow, step: stats.step) else {
-                throw ProtocolError("step \(stats.flow)/\(stats.step) is not in the scenario")
-            }
+            guard stats.flow >= 0, stats.step >= 0 else { throw ProtocolError("step \(stats.flow)/\(stats.step) is negative") }
             var counts = RequestCounts()
             counts.requests = try count(stats.requests, "requests")
             counts.ok = try count(stats.ok, "ok")
@@ -125,7 +100,7 @@ extension IntervalReport {
             counts.throttled = try count(stats.throttled, "throttled")
             for (label, value) in stats.errors { counts.errors[ErrorLabel(rawValue: label)] = try count(value, label) }
             steps.append(StepRecord(
-                slot: Int(stats.slot), flow: flow, step: step, counts: counts,
+                slot: Int(stats.slot), step: StepID(flow: Int(stats.flow), step: Int(stats.step)), counts: counts,
                 corrected: try stats.corrected.sparse(), uncorrected: try stats.uncorrected.sparse()))
         }
         var ledger: [String: LedgerCounts] = [:]

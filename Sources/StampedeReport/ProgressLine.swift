@@ -5,10 +5,11 @@ public enum ProgressLine {
     public static func render(_ progress: Progress) -> String {
         let p99 = progress.p99.map { Format.milliseconds($0) + " ms" } ?? "-"
         let planned = Int(progress.plannedSeconds.rounded(.up))
-        return "[\(pad(String(progress.second + 1), String(planned).count))/\(planned)s \(progress.clock)] "
-            + "arrivals \(pad(String(progress.shoppers.started), 5))/s (plan \(pad(Format.fixed(progress.expected, 0), 5))) "
-            + "p99 \(pad(p99, 10))  err \(progress.requests.failed)  429 \(progress.requests.throttled)  "
-            + "drop \(progress.shoppers.dropped)  going \(progress.inFlight)  "
+        let point = progress.point
+        return "[\(pad(String(point.second + 1), String(planned).count))/\(planned)s \(point.clock)] "
+            + "arrivals \(pad(String(point.shoppers.started), 5))/s (plan \(pad(Format.fixed(point.expected, 0), 5))) "
+            + "p99 \(pad(p99, 10))  err \(point.requests.failed)  429 \(point.requests.throttled)  "
+            + "drop \(point.shoppers.dropped)  going \(point.inFlight)  "
             + "shoppers \(Format.count(progress.total.started)) of ~\(Format.count(progress.expectedTotal))"
     }
 

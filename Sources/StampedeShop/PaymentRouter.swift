@@ -3,8 +3,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import ServiceLifecycle
-import StampedeCore
-public import StampedeHTTP
+public import StampedeCore
+import StampedeHTTP
 import Synchronization
 
 /// How the shop pays through its channels.

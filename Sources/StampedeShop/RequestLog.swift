@@ -29,7 +29,7 @@ public final class RequestLog: Sendable {
     }
 
     func append(worker: String?, shopper: UInt64?, method: String, path: String) {
-        let entry = Entry(nanos: ProcessClock.now(), worker: worker, shopper: shopper, method: method, path: path)
+        let entry = Entry(nanos: ProcessClock.nanoseconds, worker: worker, shopper: shopper, method: method, path: path)
         state.withLock { state in
             if state.entries.count < capacity {
                 state.entries.append(entry)

@@ -1,4 +1,3 @@
-public import StampedeCoordinator
 public import StampedeCore
 
 /// A flash sale against the reference shop, for tests: a crowd for one SKU, its ledger and the shop's books.
@@ -44,7 +43,7 @@ public enum FlashSale {
         return RunRecord(
             id: "flash-\(crowd)-\(stock)-\(workers)-\(Int(paying * 100))", startedAt: "", profile: profile,
             scenario: scenario(stock: stock, paying: paying, groundTruth: groundTruth),
-            scale: RunScale(peakRate: 5, compression: .speed(1)), target: target, seed: 11, arrivals: .uniform,
+            scale: RunScale(peakRate: 5, compression: .speed(1)), target: Origin(url: target)!, seed: 11, arrivals: .uniform,
             workers: workers, maxShoppers: 10_000, connections: 64)
     }
 }

@@ -1,40 +1,85 @@
 import Foundation
 import Logging
+public import StampedeClock
 public import StampedeCoordinator
-import StampedeCore
+public import StampedeCore
 public import StampedeWorker
+import Synchronization
 
-/// A coordinator and workers in this process, talking gRPC over loopback: the distributed path, in a test.
+/// A coordinator and workers in this process, talking gRPC over loopback: the distributed path, in a test. On the
+/// process clock the workers send real load; on a ``ManualClock`` they play their shares with a
+/// ``ScriptedRunner`` and the cluster drives the clock itself, so a run of seconds takes milliseconds.
 public enum LocalCluster {
+    /// From the last worker's hello to the start: on loopback an assignment arrives in well under a millisecond.
+    public static let startDelay: Duration = .milliseconds(250)
+
+    /// How the cluster is set up.
+    public struct Options: Sendable {
+        public var workers: Int
+        public var settings: CoordinatorSettings?
+        public var token = "test-token"
+        /// Each worker's token, when they differ from the coordinator's.
+        public var workerTokens: [String]?
+        /// The last workers connect after these delays (on the cluster's clock).
+        public var lateJoinAfter: [Duration] = []
+        public var tls: TLS?
+        public var metrics = false
+        public var runs: String?
+        /// A manual clock: workers play scripted shares on it (see ``ScriptedRunner``).
+        public var clock: ManualClock?
+
+        public init(
+            workers: Int, settings: CoordinatorSettings? = nil, workerTokens: [String]? = nil,
+            lateJoinAfter: [Duration] = [], tls: TLS? = nil, metrics: Bool = false, runs: String? = nil,
+            clock: ManualClock? = nil
+        ) {
+            self.workers = workers
+            self.settings = settings
+            self.workerTokens = workerTokens
+            self.lateJoinAfter = lateJoinAfter
+            self.tls = tls
+            self.metrics = metrics
+            self.runs = runs
+            self.clock = clock
+        }
+    }
+
     public struct Result: Sendable {
-        public var coordinator: CoordinatorServer.Outcome
+        public var coordinator: RunOutcome
+        public var events: [RunEvent]
         public var workers: [Swift.Result<WorkerOutcome, any Error>]
+        /// With a manual clock: every arrival the workers sent.
+        public var arrivals: [ArrivalLog.Entry]
     }
 
     /// One worker of the cluster, for a test to stop (its graceful stop) or kill (its task is cancelled: the
     /// coordinator sees its stream break, as when a process dies).
     public final class WorkerHandle: Sendable {
-        public let stop = StopSignal()
-        let kills: AsyncStream<Void>
-        private let killer: AsyncStream<Void>.Continuation
+        let agent = Mutex<WorkerAgent?>(nil)
+        let killed = Latch()
 
-        init() {
-            (kills, killer) = AsyncStream.makeStream(of: Void.self)
-        }
+        public func stop() { agent.withLock { $0 }?.stop() }
 
-        public func kill() async {
-            killer.yield()
-            killer.finish()
-        }
+        public func kill() { killed.fire() }
     }
 
     /// What a test can reach while the cluster runs.
     public struct Context: Sendable {
         public var workers: [WorkerHandle]
-        /// Stopping it is Ctrl-C at the coordinator.
-        public var coordinator: StopSignal
+        public var coordinator: Coordinator
         /// The coordinator's metrics endpoint, when asked for.
         public var metricsURL: String?
+        /// The cluster's clock: the process clock, or the manual one.
+        public var clock: any MonotonicClock
+
+        /// The run's start instant, once every expected worker is here (looked at every 10 ms of clock time).
+        public func runStart() async -> MonotonicInstant {
+            while true {
+                if let start = coordinator.start { return start }
+                try? await clock.sleep(for: .milliseconds(10))
+                if Task.isCancelled { return clock.now }
+            }
+        }
     }
 
     /// TLS on the coordinator's channel, as each side sees it.
@@ -48,100 +93,164 @@ public enum LocalCluster {
         }
     }
 
-    /// Runs `record` with `workers` agents named w1, w2, …; the last `lateJoinAfter.count` of them connect after
-    /// those delays. `during` runs alongside.
+    /// Runs `record` with workers named w1, w2, …; `during` runs alongside (with a manual clock, its sleeps on
+    /// `context.clock` happen in clock time).
     public static func run(
-        record: RunRecord, workers: Int, settings: ClusterSettings? = nil, token: String = "test-token",
-        runs: String? = nil, workerTokens: [String]? = nil, lateJoinAfter: [Duration] = [], tls: TLS? = nil,
-        metrics: Bool = false, during: (@Sendable (Context) async -> Void)? = nil
+        record: RunRecord, _ options: Options, during: (@Sendable (Context) async -> Void)? = nil
     ) async throws -> Result {
         let logger = {
             var logger = Logger(label: "stampede.testkit.cluster")
             logger.logLevel = ProcessInfo.processInfo.environment["STAMPEDE_TEST_VERBOSE"] != nil ? .info : .warning
             return logger
         }()
-        let settings = settings ?? ClusterSettings(expectedWorkers: workers)
-        let server = CoordinatorServer(
+        let clock: any MonotonicClock = options.clock ?? ProcessClock()
+        let log = ArrivalLog()
+        let coordinator = Coordinator(
             configuration: CoordinatorConfiguration(
-                host: "127.0.0.1", port: 0, token: token, tls: tls?.coordinator, metricsPort: metrics ? 0 : nil),
-            record: record,
-            settings: settings, runsDirectory: runs)
-        let coordinatorStop = StopSignal()
-        let handles = (0..<workers).map { _ in WorkerHandle() }
-        let (ports, portSink) = AsyncStream.makeStream(of: (Int, Int?).self)
+                host: "127.0.0.1", port: 0, token: options.token, tls: options.tls?.coordinator,
+                metricsPort: options.metrics ? 0 : nil, environment: ProcessInfo.processInfo.environment,
+                runsDirectory: options.runs),
+            record: record, plan: try record.plan(),
+            settings: options.settings ?? CoordinatorSettings(expectedWorkers: options.workers, startDelay: startDelay),
+            clock: clock)
+        let handles = (0..<options.workers).map { _ in WorkerHandle() }
+        let outcomes = Outcomes(count: options.workers)
+        let finished = Latch()
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            let outcomes = OutcomeBox(count: workers)
             group.addTask {
-                let verbose = ProcessInfo.processInfo.environment["STAMPEDE_TEST_VERBOSE"] != nil
-                let outcome = try await server.run(
-                    notify: { line in if verbose { print("[coordinator] \(line)") } },
-                    listening: { port, metricsPort in
-                        portSink.yield((port, metricsPort))
-                        portSink.finish()
-                    },
-                    stopRequested: { coordinatorStop.reason })
-                await outcomes.setCoordinator(outcome)
+                defer { finished.fire() }
+                try await coordinator.run()
             }
-            var iterator = ports.makeAsyncIterator()
-            guard let (port, metricsPort) = await iterator.next() else {
+            var port: Int?
+            var metricsPort: Int?
+            var events: [RunEvent] = []
+            var iterator = coordinator.events.makeAsyncIterator()
+            while let event = await iterator.next() {
+                events.append(event)
+                if case .listening(_, let listening, let metrics, _) = event {
+                    port = listening
+                    metricsPort = metrics
+                    break
+                }
+            }
+            guard let port else {
+                try await group.waitForAll()
                 throw FixtureError("the coordinator did not listen")
             }
-            for index in 0..<workers {
-                let workerToken = workerTokens?[index] ?? token
-                let lateIndex = index - (workers - lateJoinAfter.count)
-                let delay = lateIndex >= 0 ? lateJoinAfter[lateIndex] : .zero
+            for index in 0..<options.workers {
+                let lateIndex = index - (options.workers - options.lateJoinAfter.count)
+                let delay = lateIndex >= 0 ? options.lateJoinAfter[lateIndex] : .zero
+                let agent = WorkerAgent(
+                    configuration: WorkerAgentConfiguration(
+                        host: "127.0.0.1", port: port, name: "w\(index + 1)",
+                        token: options.workerTokens?[index] ?? options.token,
+                        tls: options.tls.map { $0.workers[min(index, $0.workers.count - 1)] }),
+                    logger: logger, runner: options.clock.map { ScriptedRunner(clock: $0, log: log) }, clock: clock)
                 let handle = handles[index]
+                handle.agent.withLock { $0 = agent }
                 group.addTask {
-                    try? await Task.sleep(for: delay)
-                    let agent = WorkerAgent(
-                        configuration: WorkerAgentConfiguration(
-                            host: "127.0.0.1", port: port, name: "w\(index + 1)", token: workerToken,
-                            tls: tls.map { $0.workers[min(index, $0.workers.count - 1)] }),
-                        logger: logger)
+                    if delay > .zero { try? await clock.sleep(for: delay) }
                     let outcome = await withTaskGroup(of: Swift.Result<WorkerOutcome, any Error>?.self) { inner in
                         inner.addTask {
-                            do { return .success(try await agent.run(stop: handle.stop)) } catch { return .failure(error) }
-                        }
-                        inner.addTask {
-                            for await _ in handle.kills { return .failure(FixtureError("killed")) }
-                            return nil
-                        }
-                        var first: Swift.Result<WorkerOutcome, any Error>? = nil
-                        while let next = await inner.next() {
-                            if let next {
-                                first = next
-                                break
+                            do {
+                                try await agent.run()
+                                guard let outcome = agent.outcome else { return .failure(FixtureError("no outcome")) }
+                                return .success(outcome)
+                            } catch {
+                                return .failure(error)
                             }
                         }
+                        inner.addTask {
+                            await handle.killed.wait()
+                            return .failure(FixtureError("killed"))
+                        }
+                        let first = await inner.next() ?? nil
                         inner.cancelAll()
                         return first ?? .failure(FixtureError("no outcome"))
                     }
-                    await handle.kill()
-                    await outcomes.setWorker(index, outcome)
+                    outcomes.set(index, outcome)
                 }
+            }
+            if let manual = options.clock {
+                group.addTask { await manual.run(until: { finished.hasFired }) }
             }
             if let during {
                 let context = Context(
-                    workers: handles, coordinator: coordinatorStop,
-                    metricsURL: metricsPort.map { "http://127.0.0.1:\($0)/metrics" })
-                group.addTask { await during(context) }
+                    workers: handles, coordinator: coordinator,
+                    metricsURL: metricsPort.map { "http://127.0.0.1:\($0)/metrics" }, clock: clock)
+                group.addTask {
+                    await withTaskGroup(of: Void.self) { inner in
+                        inner.addTask { await during(context) }
+                        // A `during` still going when the run is over is cut short.
+                        inner.addTask { await finished.wait() }
+                        await inner.next()
+                        inner.cancelAll()
+                    }
+                }
             }
+            while let event = await iterator.next() { events.append(event) }
             try await group.waitForAll()
-            return try await outcomes.result()
+            guard case .finished(let outcome)? = events.last else { throw FixtureError("the coordinator did not finish") }
+            return Result(coordinator: outcome, events: events, workers: outcomes.all, arrivals: log.all)
         }
     }
 
-    actor OutcomeBox {
-        var coordinator: CoordinatorServer.Outcome?
-        var workers: [Swift.Result<WorkerOutcome, any Error>?]
+    /// Each worker's outcome, as it comes.
+    final class Outcomes: Sendable {
+        private let values: Mutex<[Swift.Result<WorkerOutcome, any Error>?]>
 
-        init(count: Int) { workers = Array(repeating: nil, count: count) }
-        func setCoordinator(_ outcome: CoordinatorServer.Outcome) { coordinator = outcome }
-        func setWorker(_ index: Int, _ outcome: Swift.Result<WorkerOutcome, any Error>) { workers[index] = outcome }
+        init(count: Int) { values = Mutex(Array(repeating: nil, count: count)) }
 
-        func result() throws -> Result {
-            guard let coordinator else { throw FixtureError("the coordinator did not finish") }
-            return Result(coordinator: coordinator, workers: workers.map { $0 ?? .failure(FixtureError("no outcome")) })
+        func set(_ index: Int, _ outcome: Swift.Result<WorkerOutcome, any Error>) {
+            values.withLock { $0[index] = outcome }
+        }
+
+        var all: [Swift.Result<WorkerOutcome, any Error>] {
+            values.withLock { $0.map { $0 ?? .failure(FixtureError("no outcome")) } }
+        }
+    }
+}
+
+/// A one-shot event between tasks: ``fire()`` once, and every ``wait()`` returns (as does a cancelled one).
+public final class Latch: Sendable {
+    private struct State {
+        var fired = false
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var next = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func fire() {
+        let waiters = state.withLock { state in
+            state.fired = true
+            defer { state.waiters = [:] }
+            return state.waiters.values
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    public var hasFired: Bool { state.withLock { $0.fired } }
+
+    /// Returns once fired (at once if it was), or when the task is cancelled.
+    public func wait() async {
+        let id = state.withLock { state in
+            defer { state.next += 1 }
+            return state.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool in
+                    if state.fired || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 }

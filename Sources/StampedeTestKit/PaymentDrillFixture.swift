@@ -1,6 +1,4 @@
-public import StampedeCoordinator
 public import StampedeCore
-import StampedeHTTP
 public import StampedePayments
 public import StampedeShop
 
@@ -53,7 +51,7 @@ public enum PaymentDrillFixture {
         return RunRecord(
             id: "drill-\(fault.rawValue)-\(workers)", startedAt: "",
             profile: Profile(name: "drill", shape: .stages([Stage(duration: seconds, from: 1, to: 1)])), scenario: scenario,
-            scale: RunScale(peakRate: rate, compression: .speed(1)), target: target, seed: 5, arrivals: .uniform,
+            scale: RunScale(peakRate: rate, compression: .speed(1)), target: Origin(url: target)!, seed: 5, arrivals: .uniform,
             workers: workers, maxShoppers: 10_000, connections: 64)
     }
 }

@@ -1,6 +1,7 @@
 public import NIOCore
 public import NIOHTTP1
 import NIOPosix
+import StampedeCore
 import Synchronization
 
 /// A loopback HTTP/1.1 server whose every answer is scripted by the test: normal responses with a delay, garbage,
@@ -96,8 +97,7 @@ private final class ScriptHandler: ChannelInboundHandler {
             if delay == .zero {
                 send()
             } else {
-                let (seconds, attoseconds) = delay.components
-                loop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) { send() }
+                loop.scheduleTask(in: .nanoseconds(delay.wholeNanoseconds)) { send() }
             }
         case .garbage(let bytes):
             // Bypass the HTTP encoder: write from its own place in the pipeline, towards the socket.

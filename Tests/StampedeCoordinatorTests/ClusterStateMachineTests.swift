@@ -1,3 +1,4 @@
+import StampedeClock
 import StampedeCore
 import Testing
 
@@ -6,54 +7,57 @@ import Testing
 struct ClusterStateMachineTests {
     static let second: Int64 = 1_000_000_000
 
+    /// An instant, in nanoseconds.
+    static func t(_ nanoseconds: Int64) -> MonotonicInstant { MonotonicInstant(nanoseconds: nanoseconds) }
+
     static func machine(workers: Int = 3, planSeconds: Double = 60) -> ClusterStateMachine {
         ClusterStateMachine(settings: .init(expectedWorkers: workers, planSeconds: planSeconds))
     }
 
     static func started(_ workers: Int = 3) -> ClusterStateMachine {
         var machine = machine(workers: workers)
-        for index in 0..<workers { _ = machine.register(name: "w\(index + 1)", now: 0) }
+        for index in 0..<workers { _ = machine.register(name: "w\(index + 1)", now: Self.t(0)) }
         return machine
     }
 
     @Test func theRunStartsWhenEveryoneIsHereWithEqualShares() {
         var machine = Self.machine()
-        let firstWaits = machine.register(name: "w1", now: 0).actions.isEmpty
+        let firstWaits = machine.register(name: "w1", now: Self.t(0)).actions.isEmpty
         #expect(firstWaits)
-        let secondWaits = machine.register(name: "w2", now: 10).actions.isEmpty
+        let secondWaits = machine.register(name: "w2", now: Self.t(10)).actions.isEmpty
         #expect(secondWaits)
-        let (id, refusal, actions) = machine.register(name: "w3", now: 20)
+        let (id, refusal, actions) = machine.register(name: "w3", now: Self.t(20))
         #expect(id == "w3" && refusal == nil)
         #expect(machine.phase == .running)
-        #expect(machine.start == 20 + Self.second)
+        #expect(machine.start == Self.t(20 + Self.second))
         let shares = actions.compactMap { action -> Share? in
-            if case .assign(_, let share, 0, Self.second + 20) = action { share } else { nil }
+            if case .assign(_, let share, 0, Self.t(Self.second + 20)) = action { share } else { nil }
         }
         #expect(shares == Share.equalShares(3))
     }
 
     @Test func namesAreMadeUnique() {
         var machine = Self.machine()
-        let first = machine.register(name: "w", now: 0).id
+        let first = machine.register(name: "w", now: Self.t(0)).id
         #expect(first == "w")
-        let second = machine.register(name: "w", now: 0).id
+        let second = machine.register(name: "w", now: Self.t(0)).id
         #expect(second == "w-2")
     }
 
     @Test func aSilentWorkerIsLostAndItsShareGoesToTheSurvivors() {
         var machine = Self.started()
-        let start = machine.start!
+        let start = machine.start!.nanoseconds
         // Everyone reports for 5 seconds; w2 falls silent after second 4.
         for second in 0..<5 {
             let now = start + Int64(second + 1) * Self.second
             for id in ["w1", "w2", "w3"] where !(id == "w2" && second == 4) {
-                _ = machine.interval(id, second: second, now: now)
+                _ = machine.interval(id, second: second, now: Self.t(now))
             }
         }
-        let quietTooSoon = machine.tick(now: start + 6 * Self.second).isEmpty
+        let quietTooSoon = machine.tick(now: Self.t(start + 6 * Self.second)).isEmpty
         #expect(quietTooSoon)
         let now = start + 6 * Self.second + Self.second / 10
-        let actions = machine.tick(now: now)
+        let actions = machine.tick(now: Self.t(now))
         guard case .lost("w2", let lost, let from, let to, _)? = actions.first else {
             Issue.record("w2 not lost: \(actions)")
             return
@@ -67,55 +71,55 @@ struct ClusterStateMachineTests {
         #expect(reassigned.count == 2)
         #expect(abs(reassigned.map(\.fraction).reduce(0, +) - 1) < 1e-12)
         // Its late intervals are ignored.
-        let accepted = machine.interval("w2", second: 5, now: now)
+        let accepted = machine.interval("w2", second: 5, now: Self.t(now))
         #expect(!accepted)
     }
 
     @Test func aDisconnectedWorkerIsLostAtOnce() {
         var machine = Self.started()
-        let start = machine.start!
-        let actions = machine.disconnected("w1", now: start + 2 * Self.second + 100)
+        let start = machine.start!.nanoseconds
+        let actions = machine.disconnected("w1", now: Self.t(start + 2 * Self.second + 100))
         #expect(actions.contains { if case .lost("w1", _, _, _, _) = $0 { true } else { false } })
         #expect(machine.workers.first { $0.id == "w1" }?.status == .lost)
     }
 
     @Test func aLateWorkerTakesAnEqualShareFromTheNextSecond() {
         var machine = Self.started(2)
-        let start = machine.start!
-        let (id, _, actions) = machine.register(name: "late", now: start + 3 * Self.second + Self.second / 5)
+        let start = machine.start!.nanoseconds
+        let (id, _, actions) = machine.register(name: "late", now: Self.t(start + 3 * Self.second + Self.second / 5))
         #expect(id == "late")
         let shares = Share.equalShares(3)
         #expect(actions.contains(.reassign(worker: "w1", share: shares[0], fromSecond: 4)))
         #expect(actions.contains(.reassign(worker: "w2", share: shares[1], fromSecond: 4)))
-        #expect(actions.contains(.assign(worker: "late", share: shares[2], fromSecond: 4, start: start)))
+        #expect(actions.contains(.assign(worker: "late", share: shares[2], fromSecond: 4, start: Self.t(start))))
     }
 
     @Test func theRunCompletesWhenEveryoneFinishedOrWasLost() {
         var machine = Self.started()
-        let oneFinished = machine.finished("w1", now: 1).isEmpty
+        let oneFinished = machine.finished("w1", now: Self.t(1)).isEmpty
         #expect(oneFinished)
-        let lost = machine.disconnected("w2", now: 2)
+        let lost = machine.disconnected("w2", now: Self.t(2))
         #expect(lost.contains { if case .lost = $0 { true } else { false } })
-        let lastFinished = machine.finished("w3", now: 3)
+        let lastFinished = machine.finished("w3", now: Self.t(3))
         #expect(lastFinished == [.complete(interrupted: false)])
         #expect(machine.phase == .complete)
     }
 
     @Test func aStopTellsEveryoneAndCompletesWhenTheyAreDoneOrTheTimeRunsOut() {
         var machine = Self.started()
-        let stopping = machine.stop(reason: "Ctrl-C", now: 10)
-        #expect(stopping == [.stopWorkers(reason: "Ctrl-C")])
-        _ = machine.finished("w1", now: 11)
-        let stillWaiting = machine.tick(now: 12).isEmpty
+        let stopping = machine.stop(.interrupted, now: Self.t(10))
+        #expect(stopping == [.stopWorkers(.interrupted)])
+        _ = machine.finished("w1", now: Self.t(11))
+        let stillWaiting = machine.tick(now: Self.t(12)).isEmpty
         #expect(stillWaiting)
-        let timedOut = machine.tick(now: 10 + 3 * Self.second)
+        let timedOut = machine.tick(now: Self.t(10 + 3 * Self.second))
         #expect(timedOut == [.complete(interrupted: true)])
     }
 
     @Test func nobodyJoinsAfterTheRun() {
         var machine = Self.started(1)
-        _ = machine.finished("w1", now: 5)
-        let refusal = machine.register(name: "w9", now: 6).refusal
+        _ = machine.finished("w1", now: Self.t(5))
+        let refusal = machine.register(name: "w9", now: Self.t(6)).refusal
         #expect(refusal == "the run is over")
     }
 }

@@ -16,7 +16,7 @@ struct FlashSaleTests {
         try await withReferenceShop(ShopConfiguration(inventory: mode, reservationHold: .seconds(120), store: store)) {
             shop, url in
             let record = FlashSale.record(target: url, paying: paying, workers: workers, groundTruth: groundTruth)
-            let result = try await LocalCluster.run(record: record, workers: workers)
+            let result = try await LocalCluster.run(record: record, .init(workers: workers))
             let books = try await shop.inventory.snapshot().first { $0.sku == FlashSale.sku }
             return (result.coordinator.report, books)
         }
@@ -113,7 +113,7 @@ struct FlashSaleTests {
             // The crowd orders a SKU the setup never created: every order is a 404, and the books lack it.
             var record = FlashSale.record(target: url, crowd: 50)
             record.scenario.setup = nil
-            let report = try await LocalCluster.run(record: record, workers: 1).coordinator.report
+            let report = try await LocalCluster.run(record: record, .init(workers: 1)).coordinator.report
             let verdict = try Self.verdict(report)
             #expect(!verdict.verified)
             #expect(verdict.problem?.contains("not in the target's books") == true)

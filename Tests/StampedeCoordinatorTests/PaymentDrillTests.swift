@@ -17,7 +17,7 @@ struct PaymentDrillTests {
             try await withReferenceShop(PaymentDrillFixture.shop(simulators, mode: mode)) { _, url in
                 let record = PaymentDrillFixture.record(
                     target: url, simulators: simulators, fault: fault, extra: extra, workers: workers)
-                let report = try await LocalCluster.run(record: record, workers: workers).coordinator.report
+                let report = try await LocalCluster.run(record: record, .init(workers: workers)).coordinator.report
                 let verdict = try #require(report.payments)
                 return (verdict, simulators.flatMap(\.charges))
             }

@@ -121,7 +121,7 @@ struct ProcessTests {
             try await cluster.start(profile: Self.steady(seconds: 9), target: url, rate: "90/s", workers: 3, id: "kill-worker")
             try await Self.waitForLoad(shop)
             try await Task.sleep(for: .milliseconds(3_000))
-            let killed = ProcessClock.now()
+            let killed = ProcessClock.nanoseconds
             kill(cluster.workers[1].processIdentifier, SIGKILL)
             #expect(await cluster.wait(cluster.coordinator!, limit: .seconds(40)), "\(cluster.log("coordinator.log"))")
             let report = try cluster.report("kill-worker")
@@ -151,7 +151,7 @@ struct ProcessTests {
             try await cluster.start(profile: Self.steady(seconds: 30), target: url, rate: "60/s", workers: 3, id: "kill-coordinator")
             try await Self.waitForLoad(shop)
             try await Task.sleep(for: .milliseconds(2_500))
-            let killed = ProcessClock.now()
+            let killed = ProcessClock.nanoseconds
             kill(cluster.coordinator!.processIdentifier, SIGKILL)
             for worker in cluster.workers { #expect(await cluster.wait(worker, limit: .seconds(8))) }
             let last = try #require(shop.requests.entries.map(\.nanos).max())

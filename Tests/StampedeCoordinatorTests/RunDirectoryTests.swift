@@ -17,7 +17,7 @@ struct RunDirectoryTests {
         let runs = Self.temporaryRuns()
         defer { try? FileManager.default.removeItem(atPath: runs) }
         let original = try await withReferenceShop { _, url in
-            try await EndToEndTests.rehearse(
+            try await TestSupport.rehearse(
                 seconds: 2, rate: 40, scenario: TestPlans.gets(["/products", "/cart"]), target: url, runs: runs)
         }
         let directory = RunDirectory.open((runs as NSString).appendingPathComponent(original.run.id))
@@ -39,7 +39,7 @@ struct RunDirectoryTests {
         let runs = Self.temporaryRuns()
         defer { try? FileManager.default.removeItem(atPath: runs) }
         let original = try await withReferenceShop { _, url in
-            try await EndToEndTests.rehearse(seconds: 2, rate: 40, scenario: TestPlans.gets(["/products"]), target: url, runs: runs)
+            try await TestSupport.rehearse(seconds: 2, rate: 40, scenario: TestPlans.gets(["/products"]), target: url, runs: runs)
         }
         let directory = RunDirectory.open((runs as NSString).appendingPathComponent(original.run.id))
         let intervals = URL(fileURLWithPath: directory.file(RunDirectory.intervalsFile))

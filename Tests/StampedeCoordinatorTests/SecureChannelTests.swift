@@ -21,11 +21,11 @@ struct SecureChannelTests {
         let certificates = try TestCertificates.make()
         defer { certificates.remove() }
         try await withReferenceShop { shop, url in
-            let record = ClusterTests.record(seconds: 1, rate: 30, target: url)
+            let record = TestSupport.record(seconds: 1, rate: 30, target: url)
             let tls = LocalCluster.TLS(
                 coordinator: Self.mutualTLS(certificates),
                 workers: [WorkerTLS(ca: certificates.ca, certificate: certificates.clientCertificate, key: certificates.clientKey)])
-            let result = try await LocalCluster.run(record: record, workers: 2, tls: tls)
+            let result = try await LocalCluster.run(record: record, .init(workers: 2, tls: tls))
             #expect(result.workers.allSatisfy { (try? $0.get()) != nil })
             #expect(result.coordinator.report.totals.shoppers.started > 0)
             #expect(Set(shop.requests.entries.compactMap(\.worker)) == ["w1", "w2"])
@@ -36,7 +36,7 @@ struct SecureChannelTests {
         let certificates = try TestCertificates.make()
         defer { certificates.remove() }
         try await withReferenceShop { shop, url in
-            let record = ClusterTests.record(seconds: 1, rate: 30, target: url)
+            let record = TestSupport.record(seconds: 1, rate: 30, target: url)
             let tls = LocalCluster.TLS(
                 coordinator: Self.mutualTLS(certificates),
                 workers: [
@@ -48,7 +48,7 @@ struct SecureChannelTests {
                               key: certificates.clientKey),
                 ])
             let result = try await LocalCluster.run(
-                record: record, workers: 3, settings: ClusterSettings(expectedWorkers: 1), tls: tls)
+                record: record, .init(workers: 3, settings: CoordinatorSettings(expectedWorkers: 1), tls: tls))
             #expect((try? result.workers[0].get()) != nil)
             for refused in result.workers.dropFirst() {
                 guard case .failure(let error) = refused else {
@@ -63,9 +63,9 @@ struct SecureChannelTests {
 
     @Test func theCoordinatorServesPrometheusMetrics() async throws {
         try await withReferenceShop { _, url in
-            let record = ClusterTests.record(seconds: 3, rate: 30, target: url)
+            let record = TestSupport.record(seconds: 3, rate: 30, target: url)
             let scraped = Scrape()
-            _ = try await LocalCluster.run(record: record, workers: 1, metrics: true) { context in
+            _ = try await LocalCluster.run(record: record, .init(workers: 1, metrics: true)) { context in
                 guard let metricsURL = context.metricsURL, let origin = Origin(url: metricsURL) else { return }
                 try? await Task.sleep(for: .milliseconds(2_800))
                 let body = try? await withHTTPClient { client in

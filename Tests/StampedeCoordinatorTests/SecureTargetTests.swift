@@ -23,11 +23,12 @@ struct SecureTargetTests {
         let profile = Profile(name: "steady", shape: .stages([Stage(duration: 3, from: 1, to: 1)]))
         let record = RunRecord(
             id: "tls-\(UUID().uuidString.prefix(6))", startedAt: "", profile: profile, scenario: scenario,
-            scale: RunScale(peakRate: 20, compression: .speed(1)), target: target, seed: 3, arrivals: .uniform,
+            scale: RunScale(peakRate: 20, compression: .speed(1)), target: Origin(url: target)!, seed: 3, arrivals: .uniform,
             workers: 1, maxShoppers: 1000, connections: 4, transport: transport)
-        let settings = ClusterSettings(
-            expectedWorkers: 1, maxShoppersPerWorker: 1000, connectionsPerWorker: 4, requestTimeout: .seconds(5))
-        return try await LocalCluster.run(record: record, workers: 1, settings: settings, runs: nil) { _ in }
+        let settings = CoordinatorSettings(
+            expectedWorkers: 1, startDelay: LocalCluster.startDelay, maxShoppersPerWorker: 1000, connectionsPerWorker: 4,
+            requestTimeout: .seconds(5))
+        return try await LocalCluster.run(record: record, .init(workers: 1, settings: settings))
             .coordinator.report
     }
 
@@ -49,11 +50,11 @@ struct SecureTargetTests {
             #expect(url.hasPrefix("https://"))
             // `h2` fails every request unless the shop's ALPN really chose HTTP/2.
             let pooled = try await Self.rehearse(
-                target: url, transport: TargetTransport(protocolName: "h2", caFile: certificates.ca))
+                target: url, transport: TargetTransport(protocolChoice: .h2, caFile: certificates.ca))
             Self.expectClean(pooled)
             let perShopper = try await Self.rehearse(
                 target: url,
-                transport: TargetTransport(protocolName: "h2", caFile: certificates.ca, connectionPerShopper: true))
+                transport: TargetTransport(protocolChoice: .h2, caFile: certificates.ca, connectionPerShopper: true))
             Self.expectClean(perShopper)
         }
     }
@@ -62,7 +63,7 @@ struct SecureTargetTests {
         let certificates = try TestCertificates.make()
         defer { certificates.remove() }
         try await withReferenceShop(ShopConfiguration(tls: certificates.shopTLS)) { _, url in
-            let report = try await Self.rehearse(target: url, transport: TargetTransport(protocolName: "h2"))
+            let report = try await Self.rehearse(target: url, transport: TargetTransport(protocolChoice: .h2))
             #expect(report.totals.shoppers.succeeded == 0)
             #expect(report.totals.shoppers.failed == report.totals.shoppers.started)
             #expect(Array(report.totals.requests.errors.keys) == [ErrorLabel(rawValue: "certificate")])

@@ -18,6 +18,25 @@ struct FaultScheduleTests {
     }
 }
 
+struct DrillScheduleTests {
+    /// A fault at profile 02:00 of a day played in 240 s falls at run second 20; each channel gets only its own,
+    /// timed from the start.
+    @Test func faultsAreTimedOnThePlansClock() throws {
+        let plan = try Plan(
+            profile: Profile(name: "day", shape: .hourly(Array(repeating: 1, count: 24))),
+            scale: RunScale(peakRate: 10, compression: .duration(240)))
+        let drill = PaymentDrill(
+            channels: [.init(name: "alipay", url: "http://127.0.0.1:1"), .init(name: "wechat", url: "http://127.0.0.1:2")],
+            primary: "alipay",
+            faults: [PaymentDrill.Fault(channel: "alipay", kind: .slow, at: 7_200, lasting: 2.5, extra: 0.15)])
+        #expect(drill.faultWindows(plan: plan) == [FaultWindow(channel: "alipay", kind: .slow, from: 20, until: 22.5)])
+        let request = drill.faultsRequest(channel: "alipay", plan: plan, startIn: .milliseconds(1_250))
+        #expect(request == SimulatorAPI.FaultsRequest(
+            faults: [.init(kind: .slow, fromMs: 20_000, forMs: 2_500, extraMs: 150)], startInMs: 1_250))
+        #expect(drill.faultsRequest(channel: "wechat", plan: plan, startIn: .zero).faults.isEmpty)
+    }
+}
+
 struct PaymentVerifierTests {
     static let fault = [FaultWindow(channel: "alipay", kind: .timeout, from: 10, until: 20)]
 

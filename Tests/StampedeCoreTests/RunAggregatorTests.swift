@@ -7,6 +7,12 @@ struct RunAggregatorTests {
     static let profile = Profile(
         name: "two-hours", shape: .hourly([1, 2]), spikes: [Spike(label: "flash", start: 3600, duration: 600, level: 2)])
 
+    /// One flow of two steps: browse (step 0) and order (step 1).
+    static let scenario = Scenario(name: "s", flows: [
+        Flow(name: "buy", steps: [Step(name: "browse", path: Template(literal: "/")), Step(name: "order", path: Template(literal: "/o"))]),
+    ])
+    static let browse = StepID(flow: 0, step: 0)
+
     static func plan() throws -> Plan {
         try Plan(profile: profile, scale: RunScale(peakRate: 100, compression: .duration(10)))
     }
@@ -42,7 +48,7 @@ struct RunAggregatorTests {
         let plan = try Self.plan()
         // Slots: hour 0, the spike (start of hour 1), the rest of hour 1.
         #expect(plan.slots.map(\.period) == [0, 1, 1])
-        var aggregator = RunAggregator(plan: plan, flows: [("buy", ["browse", "order"])])
+        var aggregator = RunAggregator(plan: plan, scenario: Self.scenario)
         let workers = ["w1", "w2", "w3"]
         var all: [UInt64] = []
         for (n, worker) in workers.enumerated() {
@@ -52,7 +58,7 @@ struct RunAggregatorTests {
                 aggregator.add(IntervalReport(
                     worker: worker, second: second,
                     slots: [SlotRecord(slot: second % 3, counts: Self.counts(planned: 10, started: 9, succeeded: 8, failed: 1))],
-                    steps: [StepRecord(slot: second % 3, flow: "buy", step: "browse",
+                    steps: [StepRecord(slot: second % 3, step: Self.browse,
                                        counts: Self.requests(ok: 48, failed: 1, throttled: 1),
                                        corrected: Self.histogram(values), uncorrected: Self.histogram(values.map { $0 / 2 }))],
                     inFlight: 4))
@@ -89,11 +95,11 @@ struct RunAggregatorTests {
             IntervalReport(
                 worker: "w\(second % 2)", second: second / 2,
                 slots: [SlotRecord(slot: second % 3, counts: Self.counts(planned: second + 1, started: second, succeeded: second))],
-                steps: [StepRecord(slot: 0, flow: "buy", step: "browse", counts: Self.requests(ok: 3),
+                steps: [StepRecord(slot: 0, step: Self.browse, counts: Self.requests(ok: 3),
                                    corrected: Self.histogram([UInt64(second * 100 + 1), 5, 900]), uncorrected: Self.histogram([1]))])
         }
-        var forward = RunAggregator(plan: plan, flows: [("buy", ["browse"])])
-        var backward = RunAggregator(plan: plan, flows: [("buy", ["browse"])])
+        var forward = RunAggregator(plan: plan, scenario: Self.scenario)
+        var backward = RunAggregator(plan: plan, scenario: Self.scenario)
         reports.forEach { forward.add($0) }
         reports.reversed().forEach { backward.add($0) }
         #expect(forward.report(info: Self.info()) == backward.report(info: Self.info()))
@@ -107,7 +113,7 @@ struct RunAggregatorTests {
         let interval = IntervalReport(
             worker: "w\\1", second: 7,
             slots: [SlotRecord(slot: 2, counts: counts), SlotRecord(slot: 3, counts: ArrivalCounts())],
-            steps: [StepRecord(slot: 2, flow: "buy \"now\"", step: "päy", counts: requests,
+            steps: [StepRecord(slot: 2, step: StepID(flow: 3, step: 12), counts: requests,
                                corrected: Self.histogram([5, 900, 77_000]), uncorrected: Self.histogram([]))],
             inFlight: 9)
         let decoded = try JSONDecoder().decode(IntervalReport.self, from: Data(interval.jsonLine().utf8))
@@ -117,9 +123,16 @@ struct RunAggregatorTests {
     @Test func intervalsThatDoNotFitThePlanAreNamed() throws {
         let plan = try Self.plan()
         let bad = IntervalReport(worker: "w", second: 0, slots: [SlotRecord(slot: 9, counts: ArrivalCounts())])
-        #expect(bad.problem(slotCount: plan.slots.count, maxSecond: 100) != nil)
-        #expect(IntervalReport(worker: "w", second: -1).problem(slotCount: 3, maxSecond: 100) != nil)
-        #expect(IntervalReport(worker: "w", second: 1).problem(slotCount: 3, maxSecond: 100) == nil)
+        let aggregator = RunAggregator(plan: plan, scenario: Self.scenario)
+        #expect(aggregator.problem(with: bad) != nil)
+        #expect(aggregator.problem(with: IntervalReport(worker: "w", second: -1)) != nil)
+        #expect(aggregator.problem(with: IntervalReport(worker: "w", second: 1)) == nil)
+        #expect(aggregator.problem(with: IntervalReport(worker: "w", second: 10 + RunAggregator.latestSecondAfterPlan + 1)) != nil)
+        // A step the scenario does not have.
+        let stranger = StepRecord(
+            slot: 0, step: StepID(flow: 0, step: 2), counts: Self.requests(ok: 1), corrected: Self.histogram([1]),
+            uncorrected: Self.histogram([1]))
+        #expect(aggregator.problem(with: IntervalReport(worker: "w", second: 1, steps: [stranger])) != nil)
     }
 
     static func info() -> RunInfo {

@@ -4,6 +4,7 @@ import NIOHTTP1
 import StampedeCore
 import StampedeHTTP
 import StampedePayments
+import StampedeTestKit
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))
@@ -35,6 +36,28 @@ struct ChannelSimulatorTests {
             #expect(simulator.charges.filter { $0.order == "o1" }.count == 2)
             let status = try await client.execute(HTTPRequest(target: "/charges/o1"), to: origin, timeout: .seconds(2))
             #expect(String(buffer: status.body).contains("alipay-1"))
+        }
+        await simulator.stop()
+    }
+
+    /// The drill's schedule plays on the simulator's clock: here a manual one, moved by the test.
+    @Test func faultsFollowTheScheduleOnTheSimulatorsClock() async throws {
+        let clock = ManualClock()
+        let simulator = try await ChannelSimulator.start(name: "unionpay", latency: .milliseconds(1), clock: clock)
+        try await withHTTPClient { client in
+            let origin = Origin(url: simulator.baseURL)!
+            let request = SimulatorAPI.FaultsRequest(
+                faults: [.init(kind: .error, fromMs: 2_000, forMs: 1_500)], startInMs: 1_000)
+            try await Self.setFaults(client, origin, String(decoding: try JSONEncoder().encode(request), as: UTF8.self))
+            // The run starts 1 s from now; the error lasts from 2 s to 3.5 s of the run: 3 s to 4.5 s from now.
+            var statuses: [Int] = []
+            var elapsed: Int64 = 0
+            for offset in [0, 2_900, 3_100, 4_400, 4_600] as [Int64] {
+                clock.advance(by: .milliseconds(offset - elapsed))
+                elapsed = offset
+                statuses.append(try await Self.charge(client, origin, order: "s\(offset)").status)
+            }
+            #expect(statuses == [200, 200, 503, 503, 200])
         }
         await simulator.stop()
     }

@@ -1,3 +1,4 @@
+import StampedeCore
 import Foundation
 import NIOCore
 import NIOHTTP1

@@ -7,17 +7,13 @@ import Testing
 @testable import StampedeWorker
 
 struct RecorderTests {
-    static let scenario = Scenario(name: "s", flows: [
-        Flow(name: "buy", steps: [Step(name: "browse", path: Template(literal: "/")), Step(name: "pay", path: Template(literal: "/p"))]),
-    ])
-
     @Test func anIntervalHoldsWhatWasRecordedAndTheNextStartsEmpty() {
-        let recorder = Recorder(worker: "w1", scenario: Self.scenario)
+        let recorder = Recorder(worker: "w1")
         recorder.arrival(slot: 0, started: true, lagMicros: 250)
         recorder.arrival(slot: 0, started: false, lagMicros: 0)
-        recorder.request(slot: 0, flow: 0, step: 0, .ok, correctedMicros: 1_500, uncorrectedMicros: 1_000)
-        recorder.request(slot: 1, flow: 0, step: 1, .failed(.status5xx), correctedMicros: 9_000, uncorrectedMicros: 8_000)
-        recorder.request(slot: 1, flow: 0, step: 1, .failed(.timeout), correctedMicros: nil, uncorrectedMicros: nil)
+        recorder.request(slot: 0, step: StepID(flow: 0, step: 0), .ok, correctedMicros: 1_500, uncorrectedMicros: 1_000)
+        recorder.request(slot: 1, step: StepID(flow: 0, step: 1), .failed(.status5xx), correctedMicros: 9_000, uncorrectedMicros: 8_000)
+        recorder.request(slot: 1, step: StepID(flow: 0, step: 1), .failed(.timeout), correctedMicros: nil, uncorrectedMicros: nil)
         recorder.shopperEnded(slot: 0, .failed(.timeout))
         let first = recorder.close(second: 0, inFlight: 3)
         #expect(first.worker == "w1")
@@ -28,13 +24,13 @@ struct RecorderTests {
         #expect(first.slots[0].counts.dropped == 1)
         #expect(first.slots[0].counts.failures[.timeout] == 1)
         #expect(first.slots[0].counts.maxStartLagMicros == 250)
-        #expect(first.steps.map(\.step) == ["browse", "pay"])
+        #expect(first.steps.map(\.id) == [StepID(flow: 0, step: 0), StepID(flow: 0, step: 1)])
         #expect(first.steps[1].counts.requests == 2)
         #expect(first.steps[1].counts.errors == [.status5xx: 1, .timeout: 1])
         #expect(first.steps[1].corrected.totalCount == 1)
         let second = recorder.close(second: 1, inFlight: 0)
         #expect(second.slots.isEmpty && second.steps.isEmpty)
-        recorder.request(slot: 0, flow: 0, step: 0, .throttled, correctedMicros: 700, uncorrectedMicros: 600)
+        recorder.request(slot: 0, step: StepID(flow: 0, step: 0), .throttled, correctedMicros: 700, uncorrectedMicros: 600)
         let third = recorder.close(second: 2, inFlight: 0)
         #expect(third.steps.count == 1)
         #expect(third.steps[0].counts.throttled == 1)

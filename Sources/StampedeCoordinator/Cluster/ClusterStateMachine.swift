@@ -1,7 +1,8 @@
+public import StampedeClock
 public import StampedeCore
 
 /// The coordinator's bookkeeping of its workers as a value type: each event returns the actions to carry out.
-/// No clock, no sockets: instants are monotonic nanoseconds passed in, so every rule is tested directly.
+/// No clock, no sockets: instants are passed in, so every rule is tested directly.
 ///
 /// Rules: the run starts `startDelay` after the expected number of workers said hello, with equal shares. A worker
 /// silent for `silenceBeforeLost` (or disconnected) is lost: its share is split among the survivors from the
@@ -12,18 +13,18 @@ public struct ClusterStateMachine: Sendable {
     public struct Settings: Sendable, Equatable {
         public var expectedWorkers: Int
         public var planSeconds: Double
-        public var startDelay: Int64
-        public var silenceBeforeLost: Int64
-        public var handoverMargin: Int64
+        public var startDelay: Duration
+        public var silenceBeforeLost: Duration
+        public var handoverMargin: Duration
         /// After the plan's end, how long to wait for the workers' last intervals.
-        public var finishTimeout: Int64
+        public var finishTimeout: Duration
         /// After a stop, how long to wait for the workers' last intervals.
-        public var stopTimeout: Int64
+        public var stopTimeout: Duration
 
         public init(
-            expectedWorkers: Int, planSeconds: Double, startDelay: Int64 = 1_000_000_000,
-            silenceBeforeLost: Int64 = 2_000_000_000, handoverMargin: Int64 = 500_000_000,
-            finishTimeout: Int64 = 30_000_000_000, stopTimeout: Int64 = 3_000_000_000
+            expectedWorkers: Int, planSeconds: Double, startDelay: Duration = .seconds(1),
+            silenceBeforeLost: Duration = .seconds(2), handoverMargin: Duration = .milliseconds(500),
+            finishTimeout: Duration = .seconds(30), stopTimeout: Duration = .seconds(3)
         ) {
             self.expectedWorkers = expectedWorkers
             self.planSeconds = planSeconds
@@ -38,7 +39,7 @@ public struct ClusterStateMachine: Sendable {
     public enum Phase: Sendable, Equatable {
         case registering
         case running
-        case stopping(since: Int64)
+        case stopping(since: MonotonicInstant)
         case complete
     }
 
@@ -53,24 +54,24 @@ public struct ClusterStateMachine: Sendable {
         public let id: String
         public var status: Status
         public var share: Share
-        public var lastHeard: Int64
+        public var lastHeard: MonotonicInstant
         /// The last interval received, -1 before the first.
         public var lastSecond: Int
     }
 
     public enum Action: Sendable, Equatable {
-        case assign(worker: String, share: Share, fromSecond: Int, start: Int64)
+        case assign(worker: String, share: Share, fromSecond: Int, start: MonotonicInstant)
         case reassign(worker: String, share: Share, fromSecond: Int)
         /// A worker was lost: the arrivals of `share` due in [gapFrom, gapTo) seconds were not sent by anyone.
         case lost(worker: String, share: Share, gapFrom: Double, gapTo: Double, at: Double)
-        case stopWorkers(reason: String)
+        case stopWorkers(StopReason)
         case complete(interrupted: Bool)
     }
 
     public let settings: Settings
     public private(set) var phase = Phase.registering
     /// The shared start instant, once known.
-    public private(set) var start: Int64?
+    public private(set) var start: MonotonicInstant?
     public private(set) var workers: [Worker] = []
 
     public init(settings: Settings) {
@@ -78,7 +79,7 @@ public struct ClusterStateMachine: Sendable {
     }
 
     /// A worker said hello. Returns its id, or why it is refused.
-    public mutating func register(name: String, now: Int64) -> (id: String?, refusal: String?, actions: [Action]) {
+    public mutating func register(name: String, now: MonotonicInstant) -> (id: String?, refusal: String?, actions: [Action]) {
         switch phase {
         case .stopping, .complete:
             return (nil, "the run is over", [])
@@ -86,7 +87,7 @@ public struct ClusterStateMachine: Sendable {
             let id = uniqueID(name)
             workers.append(Worker(id: id, status: .waiting, share: .empty, lastHeard: now, lastSecond: -1))
             guard workers.count >= settings.expectedWorkers else { return (id, nil, []) }
-            let begin = now + settings.startDelay
+            let begin = now.advanced(by: settings.startDelay)
             start = begin
             phase = .running
             let shares = Share.equalShares(workers.count)
@@ -108,26 +109,27 @@ public struct ClusterStateMachine: Sendable {
                 actions.append(.reassign(worker: workers[index].id, share: shares[part], fromSecond: from))
             }
             workers.append(Worker(id: id, status: .active, share: shares[active.count], lastHeard: now, lastSecond: from - 1))
-            actions.append(.assign(worker: id, share: shares[active.count], fromSecond: from, start: start!))
+            guard let start else { return (id, nil, actions) }
+            actions.append(.assign(worker: id, share: shares[active.count], fromSecond: from, start: start))
             return (id, nil, actions)
         }
     }
 
     /// Any message from a worker.
-    public mutating func heard(_ id: String, now: Int64) {
+    public mutating func heard(_ id: String, now: MonotonicInstant) {
         guard let index = index(of: id) else { return }
         workers[index].lastHeard = max(workers[index].lastHeard, now)
     }
 
     /// An interval report arrived. False when it must be ignored (the worker was already lost).
-    public mutating func interval(_ id: String, second: Int, now: Int64) -> Bool {
+    public mutating func interval(_ id: String, second: Int, now: MonotonicInstant) -> Bool {
         guard let index = index(of: id), workers[index].status != .lost else { return false }
         workers[index].lastHeard = max(workers[index].lastHeard, now)
         workers[index].lastSecond = max(workers[index].lastSecond, second)
         return true
     }
 
-    public mutating func finished(_ id: String, now: Int64) -> [Action] {
+    public mutating func finished(_ id: String, now: MonotonicInstant) -> [Action] {
         guard let index = index(of: id), workers[index].status == .active || workers[index].status == .waiting else {
             return []
         }
@@ -136,7 +138,7 @@ public struct ClusterStateMachine: Sendable {
     }
 
     /// The worker's stream ended.
-    public mutating func disconnected(_ id: String, now: Int64) -> [Action] {
+    public mutating func disconnected(_ id: String, now: MonotonicInstant) -> [Action] {
         guard let index = index(of: id) else { return [] }
         switch workers[index].status {
         case .waiting:
@@ -150,12 +152,12 @@ public struct ClusterStateMachine: Sendable {
     }
 
     /// Time passes: silent workers are lost, deadlines run out.
-    public mutating func tick(now: Int64) -> [Action] {
+    public mutating func tick(now: MonotonicInstant) -> [Action] {
         switch phase {
         case .registering, .complete:
             return []
         case .stopping(let since):
-            if now - since >= settings.stopTimeout {
+            if since.duration(to: now) >= settings.stopTimeout {
                 phase = .complete
                 return [.complete(interrupted: true)]
             }
@@ -164,12 +166,12 @@ public struct ClusterStateMachine: Sendable {
             guard let start else { return [] }
             var actions: [Action] = []
             for index in workers.indices where workers[index].status == .active {
-                if now - max(workers[index].lastHeard, start) > settings.silenceBeforeLost {
+                if max(workers[index].lastHeard, start).duration(to: now) > settings.silenceBeforeLost {
                     actions += lose(index, now: now)
                 }
             }
-            let planEnd = start + Int64(settings.planSeconds * 1e9)
-            if now - planEnd >= settings.finishTimeout {
+            let planEnd = start.advanced(by: .seconds(double: settings.planSeconds))
+            if planEnd.duration(to: now) >= settings.finishTimeout {
                 phase = .complete
                 return actions + [.complete(interrupted: false)]
             }
@@ -178,26 +180,26 @@ public struct ClusterStateMachine: Sendable {
     }
 
     /// Stops the run (Ctrl-C at the coordinator).
-    public mutating func stop(reason: String, now: Int64) -> [Action] {
+    public mutating func stop(_ reason: StopReason, now: MonotonicInstant) -> [Action] {
         switch phase {
         case .registering:
             phase = .complete
             return [.complete(interrupted: true)]
         case .running:
             phase = .stopping(since: now)
-            return [.stopWorkers(reason: reason)] + completionIfDone()
+            return [.stopWorkers(reason)] + completionIfDone()
         case .stopping, .complete:
             return []
         }
     }
 
     /// The run second at a monotonic instant.
-    public func second(at now: Int64) -> Double {
+    public func second(at now: MonotonicInstant) -> Double {
         guard let start else { return 0 }
-        return Double(now - start) / 1e9
+        return start.duration(to: now).seconds
     }
 
-    private mutating func lose(_ index: Int, now: Int64) -> [Action] {
+    private mutating func lose(_ index: Int, now: MonotonicInstant) -> [Action] {
         let lostShare = workers[index].share
         workers[index].status = .lost
         let from = handoverSecond(now)
@@ -230,9 +232,9 @@ public struct ClusterStateMachine: Sendable {
     }
 
     /// The first whole run second at least `handoverMargin` from now.
-    private func handoverSecond(_ now: Int64) -> Int {
+    private func handoverSecond(_ now: MonotonicInstant) -> Int {
         guard let start else { return 0 }
-        let earliest = Double(now + settings.handoverMargin - start) / 1e9
+        let earliest = start.duration(to: now.advanced(by: settings.handoverMargin)).seconds
         return max(0, Int(earliest.rounded(.up)))
     }
 

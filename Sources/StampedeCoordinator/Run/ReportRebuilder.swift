@@ -14,9 +14,7 @@ public enum ReportRebuilder {
         let (record, intervals, damaged) = try directory.load()
         let plan = try record.plan()
         var aggregator = RunAggregator(plan: plan, scenario: record.scenario)
-        for interval in intervals where interval.problem(slotCount: plan.slots.count, maxSecond: Int(plan.duration) + 3_600) == nil {
-            aggregator.add(interval)
-        }
+        for interval in intervals where aggregator.problem(with: interval) == nil { aggregator.add(interval) }
         let seconds = Double(aggregator.lastSecond + 1)
         // A run whose intervals stop well before the plan's end did not finish (stopped, or its coordinator died).
         let interrupted = seconds + 1 < plan.duration

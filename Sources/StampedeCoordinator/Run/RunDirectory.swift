@@ -1,14 +1,13 @@
 public import Foundation
 public import StampedeCore
 import StampedeReport
+import Synchronization
 
 /// A run's directory: `plan.json` first, `intervals.jsonl` appended as intervals arrive (so a crash loses at
 /// most the interval in flight), `report.json` and `report.txt` at the end.
-public final class RunDirectory: @unchecked Sendable {
-    // @unchecked: the file handle is only touched under `lock`.
+public final class RunDirectory: Sendable {
     public let path: String
-    private let lock = NSLock()
-    private var intervals: FileHandle?
+    private let intervals = Mutex<FileHandle?>(nil)
 
     public static let planFile = "plan.json"
     public static let intervalsFile = "intervals.jsonl"
@@ -29,7 +28,7 @@ public final class RunDirectory: @unchecked Sendable {
         guard FileManager.default.createFile(atPath: directory.file(intervalsFile), contents: nil),
             let handle = FileHandle(forWritingAtPath: directory.file(intervalsFile))
         else { throw RunDirectoryError("cannot create \(directory.file(intervalsFile))") }
-        directory.intervals = handle
+        directory.intervals.withLock { $0 = handle }
         return directory
     }
 
@@ -43,10 +42,7 @@ public final class RunDirectory: @unchecked Sendable {
     public func append(_ interval: IntervalReport) throws {
         var line = Data(interval.jsonLine().utf8)
         line.append(0x0A)
-        try lock.withLock {
-            guard let intervals else { return }
-            try intervals.write(contentsOf: line)
-        }
+        try intervals.withLock { handle in try handle?.write(contentsOf: line) }
     }
 
     public func writeReport(_ json: Data, text: String) throws {
@@ -69,9 +65,9 @@ public final class RunDirectory: @unchecked Sendable {
     }
 
     public func close() {
-        lock.withLock {
-            try? intervals?.close()
-            intervals = nil
+        intervals.withLock { handle in
+            try? handle?.close()
+            handle = nil
         }
     }
 

@@ -43,11 +43,7 @@ extension IntervalReport {
             out += ",\"counts\":{\"errors\":"
             Self.appendLabels(c.errors, to: &out)
             out += ",\"failed\":\(c.failed),\"ok\":\(c.ok),\"requests\":\(c.requests),\"throttled\":\(c.throttled)},"
-            out += "\"flow\":"
-            Self.appendString(record.flow, to: &out)
-            out += ",\"slot\":\(record.slot),\"step\":"
-            Self.appendString(record.step, to: &out)
-            out += ",\"uncorrected\":"
+            out += "\"flow\":\(record.flow),\"slot\":\(record.slot),\"step\":\(record.step),\"uncorrected\":"
             Self.appendHistogram(record.uncorrected, to: &out)
             out += "}"
         }

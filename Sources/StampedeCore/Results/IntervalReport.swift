@@ -55,8 +55,9 @@ public struct SlotRecord: Codable, Sendable, Equatable {
 /// Requests of one step, intended to start in one slot, that completed during one interval.
 public struct StepRecord: Codable, Sendable, Equatable {
     public var slot: Int
-    public var flow: String
-    public var step: String
+    /// The step's position in the scenario (``StepID``).
+    public var flow: Int
+    public var step: Int
     public var counts: RequestCounts
     /// Latency from the intended start (coordinated-omission safe).
     public var corrected: SparseHistogram
@@ -64,21 +65,22 @@ public struct StepRecord: Codable, Sendable, Equatable {
     public var uncorrected: SparseHistogram
 
     public init(
-        slot: Int, flow: String, step: String, counts: RequestCounts, corrected: SparseHistogram,
-        uncorrected: SparseHistogram
+        slot: Int, step id: StepID, counts: RequestCounts, corrected: SparseHistogram, uncorrected: SparseHistogram
     ) {
         self.slot = slot
-        self.flow = flow
-        self.step = step
+        self.flow = id.flow
+        self.step = id.step
         self.counts = counts
         self.corrected = corrected
         self.uncorrected = uncorrected
     }
+
+    public var id: StepID { StepID(flow: flow, step: step) }
 }
 
 extension IntervalReport {
     /// What is wrong with a report received from elsewhere, checked against the plan, or nil when it is sound.
-    public func problem(slotCount: Int, maxSecond: Int) -> String? {
+    public func problem(slotCount: Int, maxSecond: Int, scenario: Scenario) -> String? {
         guard second >= 0, second <= maxSecond else {
             return "expected an interval between 0 and \(maxSecond), found \(second)"
         }
@@ -87,9 +89,10 @@ extension IntervalReport {
         }
         for record in steps {
             guard (0..<slotCount).contains(record.slot) else { return "expected slots 0..<\(slotCount), found \(record.slot)" }
+            guard scenario.contains(record.id) else { return "step \(record.id) is not in the scenario" }
             guard record.counts.requests >= 0, record.counts.requests == record.counts.ok + record.counts.failed
                 + record.counts.throttled
-            else { return "step \(record.step): requests do not add up to ok + failed + throttled" }
+            else { return "step \(record.id): requests do not add up to ok + failed + throttled" }
         }
         return nil
     }

@@ -3,7 +3,7 @@
 /// from the run directory.
 public struct RunAggregator: Sendable {
     public let plan: Plan
-    private let stepOrder: [StepID]
+    public let scenario: Scenario
     private var steps: [StepID: Bucket] = [:]
     private var slots: [Int: Bucket] = [:]
     private var seconds: [Int: Bucket] = [:]
@@ -19,19 +19,21 @@ public struct RunAggregator: Sendable {
     public private(set) var intervalsMerged = 0
     public private(set) var lastSecond = -1
 
-    /// `flows` names the steps of each flow in scenario order, so the report lists them that way.
-    public init(plan: Plan, flows: [(flow: String, steps: [String])]) {
-        self.plan = plan
-        self.stepOrder = flows.flatMap { flow in flow.steps.map { StepID(flow: flow.flow, step: $0) } }
-    }
-
+    /// The report lists the scenario's steps in its order, by their names.
     public init(plan: Plan, scenario: Scenario) {
-        self.init(plan: plan, flows: scenario.flows.map { ($0.name, $0.steps.map(\.name)) })
+        self.plan = plan
+        self.scenario = scenario
     }
 
-    struct StepID: Hashable, Sendable {
-        var flow: String
-        var step: String
+    /// Intervals may arrive after the plan's end while the last shoppers finish (at most the finish timeout); a
+    /// second later than this is a worker's mistake.
+    public static let latestSecondAfterPlan = 3_600
+
+    /// What is wrong with an interval received from elsewhere, checked against the plan and the scenario, or nil
+    /// when it is sound.
+    public func problem(with interval: IntervalReport) -> String? {
+        interval.problem(
+            slotCount: plan.slots.count, maxSecond: Int(plan.duration) + Self.latestSecondAfterPlan, scenario: scenario)
     }
 
     /// Counts and latencies of one slice of the run (a step, a slot, or a second).
@@ -71,7 +73,7 @@ public struct RunAggregator: Sendable {
         payments += report.payments
         for record in report.steps {
             slots[record.slot, default: Bucket()].add(record)
-            steps[StepID(flow: record.flow, step: record.step), default: Bucket()].add(record)
+            steps[record.id, default: Bucket()].add(record)
             second.add(record)
         }
         seconds[report.second] = second
@@ -100,15 +102,11 @@ public struct RunAggregator: Sendable {
 
     /// The figures of one second, for the live progress line.
     public func progress(second: Int) -> Progress {
-        let bucket = seconds[second] ?? Bucket()
         var total = ArrivalCounts()
         for slot in slots.values { total.add(slot.shoppers) }
         return Progress(
-            second: second, clock: clock(atSecond: second),
-            expected: expectedArrivals(second: second),
-            shoppers: bucket.shoppers, requests: bucket.requests, inFlight: bucket.inFlight,
-            p99: bucket.corrected.isEmpty ? nil : bucket.corrected.histogram.summary.p99,
-            total: total, expectedTotal: plan.expectedTotal, plannedSeconds: plan.duration)
+            point: point(second: second, bucket: seconds[second] ?? Bucket()), total: total,
+            expectedTotal: plan.expectedTotal, plannedSeconds: plan.duration)
     }
 
     public func report(info: RunInfo) -> RunReport {
@@ -117,8 +115,9 @@ public struct RunAggregator: Sendable {
         for slot in slots.values { all.add(slot) }
         let stepSummaries = orderedStepIDs().map { id in
             let bucket = steps[id] ?? Bucket()
+            let names = scenario.names(of: id)
             return StepSummary(
-                flow: id.flow, step: id.step, requests: bucket.requests, corrected: bucket.corrected.summary,
+                flow: names.flow, step: names.step, requests: bucket.requests, corrected: bucket.corrected.summary,
                 uncorrected: bucket.uncorrected.summary)
         }
         return RunReport(
@@ -221,13 +220,15 @@ public struct RunAggregator: Sendable {
     public func stepHistograms() -> [(flow: String, step: String, corrected: SparseHistogram, uncorrected: SparseHistogram)] {
         orderedStepIDs().compactMap { id in
             guard let bucket = steps[id] else { return nil }
-            return (id.flow, id.step, bucket.corrected.sparse, bucket.uncorrected.sparse)
+            let names = scenario.names(of: id)
+            return (names.flow, names.step, bucket.corrected.sparse, bucket.uncorrected.sparse)
         }
     }
 
+    /// The scenario's steps in order, then any step the scenario lacks (only from a hand-edited run directory).
     private func orderedStepIDs() -> [StepID] {
-        let extra = steps.keys.filter { !stepOrder.contains($0) }.sorted { ($0.flow, $0.step) < ($1.flow, $1.step) }
-        return stepOrder + extra
+        let order = scenario.stepIDs
+        return order + steps.keys.filter { !scenario.contains($0) }.sorted()
     }
 
     private func expected(_ slot: Slot) -> Double {
@@ -283,70 +284,13 @@ public struct RunAggregator: Sendable {
     }
 
     private func timeline() -> [TimelinePoint] {
-        seconds.keys.sorted().map { second in
-            let bucket = seconds[second]!
-            return TimelinePoint(
-                second: second,
-                clock: clock(atSecond: second),
-                expected: expectedArrivals(second: second),
-                shoppers: bucket.shoppers, requests: bucket.requests, inFlight: bucket.inFlight,
-                corrected: bucket.corrected.summary, uncorrected: bucket.uncorrected.summary)
-        }
+        seconds.keys.sorted().map { point(second: $0, bucket: seconds[$0]!) }
     }
-}
 
-/// The live view of one second of a run.
-public struct Progress: Sendable, Equatable {
-    public var second: Int
-    public var clock: String
-    /// Λ over this second.
-    public var expected: Double
-    public var shoppers: ArrivalCounts
-    public var requests: RequestCounts
-    public var inFlight: Int
-    /// p99 of the corrected latency of requests completed this second, in milliseconds.
-    public var p99: Double?
-    /// Shoppers so far.
-    public var total: ArrivalCounts
-    public var expectedTotal: Double
-    public var plannedSeconds: Double
-}
-
-/// The target's books as read for a run: before the start, after the end, and along the way.
-public struct GroundTruthRecord: Sendable, Equatable {
-    public var before: InventoryBooks?
-    public var after: InventoryBooks?
-    public var readings: [InventoryBooks]
-    /// Why the books could not be (fully) read, when they could not.
-    public var problem: String?
-
-    public init(before: InventoryBooks? = nil, after: InventoryBooks? = nil, readings: [InventoryBooks] = [], problem: String? = nil) {
-        self.before = before
-        self.after = after
-        self.readings = readings
-        self.problem = problem
-    }
-}
-
-/// What the coordinator gathered for a payment drill.
-public struct DrillRecord: Sendable, Equatable {
-    public var primary: String
-    public var faults: [FaultWindow]
-    /// Every channel's charges; nil when a ledger could not be read.
-    public var charges: [ChargeRecord]?
-    public var orders: [OrderRecord]?
-    public var attempts: [String: [String: Int]]?
-    public var problem: String?
-
-    public init(
-        primary: String, faults: [FaultWindow], charges: [ChargeRecord]?, orders: [OrderRecord]?,
-        attempts: [String: [String: Int]]? = nil, problem: String?
-    ) {
-        self.primary = primary
-        self.faults = faults
-        self.charges = charges
-        self.orders = orders
-        self.attempts = attempts
-        self.problem = problem
+    private func point(second: Int, bucket: Bucket) -> TimelinePoint {
+        TimelinePoint(
+            second: second, clock: clock(atSecond: second), expected: expectedArrivals(second: second),
+            shoppers: bucket.shoppers, requests: bucket.requests, inFlight: bucket.inFlight,
+            corrected: bucket.corrected.summary, uncorrected: bucket.uncorrected.summary)
     }
 }

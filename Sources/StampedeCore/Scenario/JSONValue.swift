@@ -215,3 +215,11 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 }
+
+extension JSONValue {
+    /// An object's member by name (the last one, as JSON parsers do), or nil.
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.last { $0.0 == key }?.1
+    }
+}

@@ -41,7 +41,7 @@ public struct BenchResult: Sendable {
     public var refused: UInt64 = 0
 
     public var requestsPerSecond: Double {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         return seconds > 0 ? Double(responses) / seconds : 0
     }
 
@@ -165,7 +165,7 @@ private final class ConnectionDriver: @unchecked Sendable {
             result.responses += 1
             result.statuses[response.status, default: 0] += 1
             result.bodyBytes += UInt64(response.body.readableBytes)
-            result.latency.record(microseconds: Self.microseconds(response.completedAt - response.sentAt))
+            result.latency.record(microseconds: (response.completedAt - response.sentAt).microseconds)
             fire()
         case .failure(let error) where error.code == .refused:
             // GOAWAY: not an error, and the request goes again on the next connection.
@@ -204,10 +204,5 @@ private final class ConnectionDriver: @unchecked Sendable {
     private func finish() {
         stopped = true
         if inFlight == 0 && !reconnecting { done.succeed(result) }
-    }
-
-    static func microseconds(_ duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        return UInt64(max(0, seconds)) * 1_000_000 + UInt64(max(0, attoseconds / 1_000_000_000_000))
     }
 }

@@ -1,3 +1,4 @@
+public import StampedeCore
 public import NIOCore
 import NIOPosix
 import Synchronization
@@ -157,7 +158,6 @@ public func withHTTPClient<Result: Sendable>(
 
 extension TimeAmount {
     init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self = .nanoseconds(duration.wholeNanoseconds)
     }
 }

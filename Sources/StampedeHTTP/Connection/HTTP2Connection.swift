@@ -1,3 +1,4 @@
+import StampedeCore
 import NIOCore
 import NIOHTTP1
 

@@ -1,9 +1,11 @@
 /// The coordinator-worker protocol. Regenerate the Swift code with scripts/generate-protocol.
 ///
-/// One bidirectional stream per worker for the whole run. The worker speaks first (Hello, with the shared token
-/// in the "authorization" metadata), measures its clock offset with ClockProbes, then waits for its Assignment.
-/// It streams one Interval a second and a Finished at the end. The coordinator's Heartbeats renew the worker's
-/// lease; a worker that hears nothing for the lease time stops sending load on its own.
+/// One bidirectional stream per worker for the whole run. The worker measures its clock offset with ClockProbes
+/// (one at a time, each sent when the last was answered), says Hello (with the shared token in the
+/// "authorization" metadata), then waits for its Assignment. It streams one Interval a second and a Finished at
+/// the end. The coordinator's Heartbeats renew the worker's lease; a worker that hears nothing for the lease time
+/// stops sending load on its own. Both sides are the same version of Stampede: the protocol is compatible with
+/// itself, not across versions.
 
 // DO NOT EDIT.
 // swift-format-ignore-file

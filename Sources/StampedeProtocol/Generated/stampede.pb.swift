@@ -10,10 +10,12 @@
 
 /// The coordinator-worker protocol. Regenerate the Swift code with scripts/generate-protocol.
 ///
-/// One bidirectional stream per worker for the whole run. The worker speaks first (Hello, with the shared token
-/// in the "authorization" metadata), measures its clock offset with ClockProbes, then waits for its Assignment.
-/// It streams one Interval a second and a Finished at the end. The coordinator's Heartbeats renew the worker's
-/// lease; a worker that hears nothing for the lease time stops sending load on its own.
+/// One bidirectional stream per worker for the whole run. The worker measures its clock offset with ClockProbes
+/// (one at a time, each sent when the last was answered), says Hello (with the shared token in the
+/// "authorization" metadata), then waits for its Assignment. It streams one Interval a second and a Finished at
+/// the end. The coordinator's Heartbeats renew the worker's lease; a worker that hears nothing for the lease time
+/// stops sending load on its own. Both sides are the same version of Stampede: the protocol is compatible with
+/// itself, not across versions.
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -118,9 +120,84 @@ public nonisolated struct Stampede_V1_Finished: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var reason: String = String()
+  public var reason: Stampede_V1_StopReason {
+    get {_reason ?? Stampede_V1_StopReason()}
+    set {_reason = newValue}
+  }
+  /// Returns true if `reason` has been explicitly set.
+  public var hasReason: Bool {self._reason != nil}
+  /// Clears the value of `reason`. Subsequent reads from it will return its default value.
+  public mutating func clearReason() {self._reason = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _reason: Stampede_V1_StopReason? = nil
+}
+
+/// Why a run or a worker's part stopped (StampedeCore.StopReason).
+public nonisolated struct Stampede_V1_StopReason: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var code: Stampede_V1_StopReason.Code = .planOver
+
+  /// The lease in milliseconds, or a refusal's words.
+  public var detail: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum Code: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case planOver // = 0
+    case interrupted // = 1
+    case declaredLost // = 2
+    case leaseExpired // = 3
+    case coordinatorGone // = 4
+    case refused // = 5
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .planOver
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .planOver
+      case 1: self = .interrupted
+      case 2: self = .declaredLost
+      case 3: self = .leaseExpired
+      case 4: self = .coordinatorGone
+      case 5: self = .refused
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .planOver: return 0
+      case .interrupted: return 1
+      case .declaredLost: return 2
+      case .leaseExpired: return 3
+      case .coordinatorGone: return 4
+      case .refused: return 5
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Stampede_V1_StopReason.Code] = [
+      .planOver,
+      .interrupted,
+      .declaredLost,
+      .leaseExpired,
+      .coordinatorGone,
+      .refused,
+    ]
+
+  }
 
   public init() {}
 }
@@ -248,8 +325,15 @@ public nonisolated struct Stampede_V1_Assignment: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The run: profile, scenario, scale, seed, target (StampedeCoordinator.RunRecord as JSON).
-  public var runRecordJson: Data = Data()
+  /// What to play (StampedeCore.RunRecord).
+  public var run: Stampede_V1_Run {
+    get {_run ?? Stampede_V1_Run()}
+    set {_run = newValue}
+  }
+  /// Returns true if `run` has been explicitly set.
+  public var hasRun: Bool {self._run != nil}
+  /// Clears the value of `run`. Subsequent reads from it will return its default value.
+  public mutating func clearRun() {self._run = nil}
 
   public var share: [Stampede_V1_KeyRange] = []
 
@@ -264,6 +348,307 @@ public nonisolated struct Stampede_V1_Assignment: Sendable {
 
   /// The share applies to arrivals due from this second of the run (0 for a worker there from the start).
   public var fromSecond: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _run: Stampede_V1_Run? = nil
+}
+
+public nonisolated struct Stampede_V1_Run: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
+
+  public var startedAt: String {
+    get {_storage._startedAt}
+    set {_uniqueStorage()._startedAt = newValue}
+  }
+
+  public var target: Stampede_V1_Origin {
+    get {_storage._target ?? Stampede_V1_Origin()}
+    set {_uniqueStorage()._target = newValue}
+  }
+  /// Returns true if `target` has been explicitly set.
+  public var hasTarget: Bool {_storage._target != nil}
+  /// Clears the value of `target`. Subsequent reads from it will return its default value.
+  public mutating func clearTarget() {_uniqueStorage()._target = nil}
+
+  public var transport: Stampede_V1_Transport {
+    get {_storage._transport ?? Stampede_V1_Transport()}
+    set {_uniqueStorage()._transport = newValue}
+  }
+  /// Returns true if `transport` has been explicitly set.
+  public var hasTransport: Bool {_storage._transport != nil}
+  /// Clears the value of `transport`. Subsequent reads from it will return its default value.
+  public mutating func clearTransport() {_uniqueStorage()._transport = nil}
+
+  public var seed: UInt64 {
+    get {_storage._seed}
+    set {_uniqueStorage()._seed = newValue}
+  }
+
+  public var arrivals: Stampede_V1_Run.Arrivals {
+    get {_storage._arrivals}
+    set {_uniqueStorage()._arrivals = newValue}
+  }
+
+  public var scale: Stampede_V1_Scale {
+    get {_storage._scale ?? Stampede_V1_Scale()}
+    set {_uniqueStorage()._scale = newValue}
+  }
+  /// Returns true if `scale` has been explicitly set.
+  public var hasScale: Bool {_storage._scale != nil}
+  /// Clears the value of `scale`. Subsequent reads from it will return its default value.
+  public mutating func clearScale() {_uniqueStorage()._scale = nil}
+
+  public var workers: UInt32 {
+    get {_storage._workers}
+    set {_uniqueStorage()._workers = newValue}
+  }
+
+  public var maxShoppers: UInt32 {
+    get {_storage._maxShoppers}
+    set {_uniqueStorage()._maxShoppers = newValue}
+  }
+
+  public var connections: UInt32 {
+    get {_storage._connections}
+    set {_uniqueStorage()._connections = newValue}
+  }
+
+  /// The profile and the scenario: documents with many optional parts, carried in the JSON form of
+  /// StampedeCore.Profile and StampedeCore.Scenario, which both sides decode with the same types.
+  public var profileJson: Data {
+    get {_storage._profileJson}
+    set {_uniqueStorage()._profileJson = newValue}
+  }
+
+  public var scenarioJson: Data {
+    get {_storage._scenarioJson}
+    set {_uniqueStorage()._scenarioJson = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum Arrivals: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case poisson // = 0
+    case uniform // = 1
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .poisson
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .poisson
+      case 1: self = .uniform
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .poisson: return 0
+      case .uniform: return 1
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Stampede_V1_Run.Arrivals] = [
+      .poisson,
+      .uniform,
+    ]
+
+  }
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Stampede_V1_Origin: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var scheme: Stampede_V1_Origin.Scheme = .http
+
+  public var host: String = String()
+
+  public var port: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum Scheme: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case http // = 0
+    case https // = 1
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .http
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .http
+      case 1: self = .https
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .http: return 0
+      case .https: return 1
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Stampede_V1_Origin.Scheme] = [
+      .http,
+      .https,
+    ]
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Stampede_V1_Transport: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var `protocol`: Stampede_V1_Transport.ProtocolEnum = .auto
+
+  /// Read on the worker's machine; empty for the system's trust.
+  public var caFile: String = String()
+
+  public var insecure: Bool = false
+
+  public var streamsPerConnection: UInt32 = 0
+
+  public var connectionPerShopper: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum ProtocolEnum: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case auto // = 0
+    case http1 // = 1
+    case h2C // = 2
+    case h2 // = 3
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .auto
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .auto
+      case 1: self = .http1
+      case 2: self = .h2C
+      case 3: self = .h2
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .auto: return 0
+      case .http1: return 1
+      case .h2C: return 2
+      case .h2: return 3
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Stampede_V1_Transport.ProtocolEnum] = [
+      .auto,
+      .http1,
+      .h2C,
+      .h2,
+    ]
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Stampede_V1_Scale: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var peakRate: Double = 0
+
+  public var compression: Stampede_V1_Scale.OneOf_Compression? = nil
+
+  /// Profile seconds per real second.
+  public var speed: Double {
+    get {
+      if case .speed(let v)? = compression {return v}
+      return 0
+    }
+    set {compression = .speed(newValue)}
+  }
+
+  /// Real seconds for the whole window.
+  public var durationSeconds: Double {
+    get {
+      if case .durationSeconds(let v)? = compression {return v}
+      return 0
+    }
+    set {compression = .durationSeconds(newValue)}
+  }
+
+  /// Profile seconds [start, end); absent plays the whole profile.
+  public var window: Stampede_V1_Window {
+    get {_window ?? Stampede_V1_Window()}
+    set {_window = newValue}
+  }
+  /// Returns true if `window` has been explicitly set.
+  public var hasWindow: Bool {self._window != nil}
+  /// Clears the value of `window`. Subsequent reads from it will return its default value.
+  public mutating func clearWindow() {self._window = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Compression: Equatable, Sendable {
+    /// Profile seconds per real second.
+    case speed(Double)
+    /// Real seconds for the whole window.
+    case durationSeconds(Double)
+
+  }
+
+  public init() {}
+
+  fileprivate var _window: Stampede_V1_Window? = nil
+}
+
+public nonisolated struct Stampede_V1_Window: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var start: Double = 0
+
+  public var end: Double = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -302,7 +687,14 @@ public nonisolated struct Stampede_V1_Stop: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var reason: String = String()
+  public var reason: Stampede_V1_StopReason {
+    get {_reason ?? Stampede_V1_StopReason()}
+    set {_reason = newValue}
+  }
+  /// Returns true if `reason` has been explicitly set.
+  public var hasReason: Bool {self._reason != nil}
+  /// Clears the value of `reason`. Subsequent reads from it will return its default value.
+  public mutating func clearReason() {self._reason = nil}
 
   /// How long shoppers already going may continue before they are cancelled.
   public var drainMillis: UInt32 = 0
@@ -310,6 +702,8 @@ public nonisolated struct Stampede_V1_Stop: Sendable {
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _reason: Stampede_V1_StopReason? = nil
 }
 
 /// One second of a worker's results (StampedeCore.IntervalReport).
@@ -684,7 +1078,7 @@ nonisolated extension Stampede_V1_ClockProbe: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Stampede_V1_Finished: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Finished"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}reason\0\u{c}\u{1}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -692,24 +1086,67 @@ nonisolated extension Stampede_V1_Finished: SwiftProtobuf.Message, SwiftProtobuf
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._reason) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.reason.isEmpty {
-      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 1)
-    }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._reason {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Stampede_V1_Finished, rhs: Stampede_V1_Finished) -> Bool {
-    if lhs.reason != rhs.reason {return false}
+    if lhs._reason != rhs._reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
+}
+
+nonisolated extension Stampede_V1_StopReason: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StopReason"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}detail\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.code) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.detail) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.code != .planOver {
+      try visitor.visitSingularEnumField(value: self.code, fieldNumber: 1)
+    }
+    if !self.detail.isEmpty {
+      try visitor.visitSingularStringField(value: self.detail, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Stampede_V1_StopReason, rhs: Stampede_V1_StopReason) -> Bool {
+    if lhs.code != rhs.code {return false}
+    if lhs.detail != rhs.detail {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Stampede_V1_StopReason.Code: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PLAN_OVER\0\u{1}INTERRUPTED\0\u{1}DECLARED_LOST\0\u{1}LEASE_EXPIRED\0\u{1}COORDINATOR_GONE\0\u{1}REFUSED\0")
 }
 
 nonisolated extension Stampede_V1_CoordinatorMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -964,7 +1401,7 @@ nonisolated extension Stampede_V1_KeyRange: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Stampede_V1_Assignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Assignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_record_json\0\u{1}share\0\u{3}start_coordinator_nanos\0\u{3}max_shoppers\0\u{1}connections\0\u{3}request_timeout_millis\0\u{3}from_second\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}share\0\u{3}start_coordinator_nanos\0\u{3}max_shoppers\0\u{1}connections\0\u{3}request_timeout_millis\0\u{3}from_second\0\u{1}run\0\u{c}\u{1}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -972,22 +1409,23 @@ nonisolated extension Stampede_V1_Assignment: SwiftProtobuf.Message, SwiftProtob
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularBytesField(value: &self.runRecordJson) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.share) }()
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.startCoordinatorNanos) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.maxShoppers) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.connections) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.requestTimeoutMillis) }()
       case 7: try { try decoder.decodeSingularInt32Field(value: &self.fromSecond) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._run) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.runRecordJson.isEmpty {
-      try visitor.visitSingularBytesField(value: self.runRecordJson, fieldNumber: 1)
-    }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.share.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.share, fieldNumber: 2)
     }
@@ -1006,17 +1444,371 @@ nonisolated extension Stampede_V1_Assignment: SwiftProtobuf.Message, SwiftProtob
     if self.fromSecond != 0 {
       try visitor.visitSingularInt32Field(value: self.fromSecond, fieldNumber: 7)
     }
+    try { if let v = self._run {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Stampede_V1_Assignment, rhs: Stampede_V1_Assignment) -> Bool {
-    if lhs.runRecordJson != rhs.runRecordJson {return false}
+    if lhs._run != rhs._run {return false}
     if lhs.share != rhs.share {return false}
     if lhs.startCoordinatorNanos != rhs.startCoordinatorNanos {return false}
     if lhs.maxShoppers != rhs.maxShoppers {return false}
     if lhs.connections != rhs.connections {return false}
     if lhs.requestTimeoutMillis != rhs.requestTimeoutMillis {return false}
     if lhs.fromSecond != rhs.fromSecond {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Stampede_V1_Run: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Run"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}started_at\0\u{1}target\0\u{1}transport\0\u{1}seed\0\u{1}arrivals\0\u{1}scale\0\u{1}workers\0\u{3}max_shoppers\0\u{1}connections\0\u{3}profile_json\0\u{3}scenario_json\0")
+
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _startedAt: String = String()
+    var _target: Stampede_V1_Origin? = nil
+    var _transport: Stampede_V1_Transport? = nil
+    var _seed: UInt64 = 0
+    var _arrivals: Stampede_V1_Run.Arrivals = .poisson
+    var _scale: Stampede_V1_Scale? = nil
+    var _workers: UInt32 = 0
+    var _maxShoppers: UInt32 = 0
+    var _connections: UInt32 = 0
+    var _profileJson: Data = Data()
+    var _scenarioJson: Data = Data()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _startedAt = source._startedAt
+      _target = source._target
+      _transport = source._transport
+      _seed = source._seed
+      _arrivals = source._arrivals
+      _scale = source._scale
+      _workers = source._workers
+      _maxShoppers = source._maxShoppers
+      _connections = source._connections
+      _profileJson = source._profileJson
+      _scenarioJson = source._scenarioJson
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._startedAt) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._target) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._transport) }()
+        case 5: try { try decoder.decodeSingularUInt64Field(value: &_storage._seed) }()
+        case 6: try { try decoder.decodeSingularEnumField(value: &_storage._arrivals) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._scale) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._workers) }()
+        case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxShoppers) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._connections) }()
+        case 11: try { try decoder.decodeSingularBytesField(value: &_storage._profileJson) }()
+        case 12: try { try decoder.decodeSingularBytesField(value: &_storage._scenarioJson) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._startedAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._startedAt, fieldNumber: 2)
+      }
+      try { if let v = _storage._target {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._transport {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      if _storage._seed != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._seed, fieldNumber: 5)
+      }
+      if _storage._arrivals != .poisson {
+        try visitor.visitSingularEnumField(value: _storage._arrivals, fieldNumber: 6)
+      }
+      try { if let v = _storage._scale {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      if _storage._workers != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._workers, fieldNumber: 8)
+      }
+      if _storage._maxShoppers != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxShoppers, fieldNumber: 9)
+      }
+      if _storage._connections != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._connections, fieldNumber: 10)
+      }
+      if !_storage._profileJson.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._profileJson, fieldNumber: 11)
+      }
+      if !_storage._scenarioJson.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._scenarioJson, fieldNumber: 12)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Stampede_V1_Run, rhs: Stampede_V1_Run) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._startedAt != rhs_storage._startedAt {return false}
+        if _storage._target != rhs_storage._target {return false}
+        if _storage._transport != rhs_storage._transport {return false}
+        if _storage._seed != rhs_storage._seed {return false}
+        if _storage._arrivals != rhs_storage._arrivals {return false}
+        if _storage._scale != rhs_storage._scale {return false}
+        if _storage._workers != rhs_storage._workers {return false}
+        if _storage._maxShoppers != rhs_storage._maxShoppers {return false}
+        if _storage._connections != rhs_storage._connections {return false}
+        if _storage._profileJson != rhs_storage._profileJson {return false}
+        if _storage._scenarioJson != rhs_storage._scenarioJson {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Stampede_V1_Run.Arrivals: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0POISSON\0\u{1}UNIFORM\0")
+}
+
+nonisolated extension Stampede_V1_Origin: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Origin"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scheme\0\u{1}host\0\u{1}port\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.scheme) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.host) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.port) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.scheme != .http {
+      try visitor.visitSingularEnumField(value: self.scheme, fieldNumber: 1)
+    }
+    if !self.host.isEmpty {
+      try visitor.visitSingularStringField(value: self.host, fieldNumber: 2)
+    }
+    if self.port != 0 {
+      try visitor.visitSingularUInt32Field(value: self.port, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Stampede_V1_Origin, rhs: Stampede_V1_Origin) -> Bool {
+    if lhs.scheme != rhs.scheme {return false}
+    if lhs.host != rhs.host {return false}
+    if lhs.port != rhs.port {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Stampede_V1_Origin.Scheme: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0HTTP\0\u{1}HTTPS\0")
+}
+
+nonisolated extension Stampede_V1_Transport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Transport"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}protocol\0\u{3}ca_file\0\u{1}insecure\0\u{3}streams_per_connection\0\u{3}connection_per_shopper\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.`protocol`) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.caFile) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.insecure) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.streamsPerConnection) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.connectionPerShopper) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.`protocol` != .auto {
+      try visitor.visitSingularEnumField(value: self.`protocol`, fieldNumber: 1)
+    }
+    if !self.caFile.isEmpty {
+      try visitor.visitSingularStringField(value: self.caFile, fieldNumber: 2)
+    }
+    if self.insecure != false {
+      try visitor.visitSingularBoolField(value: self.insecure, fieldNumber: 3)
+    }
+    if self.streamsPerConnection != 0 {
+      try visitor.visitSingularUInt32Field(value: self.streamsPerConnection, fieldNumber: 4)
+    }
+    if self.connectionPerShopper != false {
+      try visitor.visitSingularBoolField(value: self.connectionPerShopper, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Stampede_V1_Transport, rhs: Stampede_V1_Transport) -> Bool {
+    if lhs.`protocol` != rhs.`protocol` {return false}
+    if lhs.caFile != rhs.caFile {return false}
+    if lhs.insecure != rhs.insecure {return false}
+    if lhs.streamsPerConnection != rhs.streamsPerConnection {return false}
+    if lhs.connectionPerShopper != rhs.connectionPerShopper {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Stampede_V1_Transport.ProtocolEnum: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0AUTO\0\u{1}HTTP1\0\u{1}H2C\0\u{1}H2\0")
+}
+
+nonisolated extension Stampede_V1_Scale: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Scale"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}peak_rate\0\u{1}speed\0\u{3}duration_seconds\0\u{1}window\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularDoubleField(value: &self.peakRate) }()
+      case 2: try {
+        var v: Double?
+        try decoder.decodeSingularDoubleField(value: &v)
+        if let v = v {
+          if self.compression != nil {try decoder.handleConflictingOneOf()}
+          self.compression = .speed(v)
+        }
+      }()
+      case 3: try {
+        var v: Double?
+        try decoder.decodeSingularDoubleField(value: &v)
+        if let v = v {
+          if self.compression != nil {try decoder.handleConflictingOneOf()}
+          self.compression = .durationSeconds(v)
+        }
+      }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._window) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.peakRate.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.peakRate, fieldNumber: 1)
+    }
+    switch self.compression {
+    case .speed?: try {
+      guard case .speed(let v)? = self.compression else { preconditionFailure() }
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 2)
+    }()
+    case .durationSeconds?: try {
+      guard case .durationSeconds(let v)? = self.compression else { preconditionFailure() }
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 3)
+    }()
+    case nil: break
+    }
+    try { if let v = self._window {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Stampede_V1_Scale, rhs: Stampede_V1_Scale) -> Bool {
+    if lhs.peakRate != rhs.peakRate {return false}
+    if lhs.compression != rhs.compression {return false}
+    if lhs._window != rhs._window {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Stampede_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Window"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}start\0\u{1}end\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularDoubleField(value: &self.start) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.end) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.start.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.start, fieldNumber: 1)
+    }
+    if self.end.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.end, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Stampede_V1_Window, rhs: Stampede_V1_Window) -> Bool {
+    if lhs.start != rhs.start {return false}
+    if lhs.end != rhs.end {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1089,7 +1881,7 @@ nonisolated extension Stampede_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Stampede_V1_Stop: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Stop"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reason\0\u{3}drain_millis\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{2}drain_millis\0\u{1}reason\0\u{c}\u{1}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1097,25 +1889,29 @@ nonisolated extension Stampede_V1_Stop: SwiftProtobuf.Message, SwiftProtobuf._Me
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.reason) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.drainMillis) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._reason) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.reason.isEmpty {
-      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 1)
-    }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if self.drainMillis != 0 {
       try visitor.visitSingularUInt32Field(value: self.drainMillis, fieldNumber: 2)
     }
+    try { if let v = self._reason {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Stampede_V1_Stop, rhs: Stampede_V1_Stop) -> Bool {
-    if lhs.reason != rhs.reason {return false}
+    if lhs._reason != rhs._reason {return false}
     if lhs.drainMillis != rhs.drainMillis {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

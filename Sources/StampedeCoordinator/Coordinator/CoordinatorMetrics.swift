@@ -45,9 +45,9 @@ final class CoordinatorMetrics: Sendable {
         requests.increment(by: Int64(counts.requests))
         failed.increment(by: Int64(counts.failed))
         throttled.increment(by: Int64(counts.throttled))
-        inFlight.set(Double(progress.inFlight))
+        inFlight.set(Double(progress.point.inFlight))
         p99.set((progress.p99 ?? 0) / 1000)
-        expectedRate.set(progress.expected)
+        expectedRate.set(progress.point.expected)
     }
 
     func render() -> [UInt8] {

@@ -1,5 +1,4 @@
 public import StampedeCore
-public import StampedeHTTP
 
 /// A scenario made ready to run against one origin.
 public struct ScenarioRuntime: Sendable {

@@ -1,7 +1,5 @@
-public import StampedeCore
-
-/// Everything needed to rebuild a run's report from its intervals: written as `plan.json` before the first
-/// arrival.
+/// A run as the coordinator plans it: what every worker plays (sent to each in its assignment) and everything
+/// needed to rebuild the report from the intervals (written as `plan.json` before the first arrival).
 public struct RunRecord: Codable, Sendable, Equatable {
     public var format = "stampede.run/1"
     public var id: String
@@ -9,7 +7,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var profile: Profile
     public var scenario: Scenario
     public var scale: RunScale
-    public var target: String
+    public var target: Origin
     public var seed: UInt64
     public var arrivals: ArrivalProcess
     public var workers: Int
@@ -19,7 +17,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var transport: TargetTransport?
 
     public init(
-        id: String, startedAt: String, profile: Profile, scenario: Scenario, scale: RunScale, target: String,
+        id: String, startedAt: String, profile: Profile, scenario: Scenario, scale: RunScale, target: Origin,
         seed: UInt64, arrivals: ArrivalProcess, workers: Int, maxShoppers: Int, connections: Int,
         transport: TargetTransport? = nil
     ) {
@@ -43,7 +41,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public func info(plan: Plan, actualSeconds: Double, interrupted: Bool, startNanos: Int64? = nil) -> RunInfo {
         RunInfo(
             id: id, profile: profile.name, profileTitle: profile.title, timeZone: profile.timeZone,
-            scenario: scenario.name, target: target, seed: seed, arrivals: arrivals, peakRate: scale.peakRate,
+            scenario: scenario.name, target: target.description, seed: seed, arrivals: arrivals, peakRate: scale.peakRate,
             speed: plan.speed, window: "\(ProfileClock.label(plan.window.start))-\(ProfileClock.endLabel(plan.window.end))",
             plannedSeconds: plan.duration, actualSeconds: actualSeconds, startedAt: startedAt, workers: workers,
             maxShoppers: maxShoppers, connections: connections, interrupted: interrupted, startMonotonicNanos: startNanos)

@@ -5,16 +5,15 @@ import Synchronization
 /// the interval, which hands back an ``IntervalReport`` and starts the next one.
 ///
 /// Closing holds the lock only to swap the interval's accumulators out; encoding them happens outside it, and
-/// their histograms come back reset as spares, so recording never waits on a report and never allocates in the
-/// steady state.
+/// their histograms come back reset as spares, so recording never waits on a report (the ledger's and the
+/// payments' lists still grow as they are told things).
 public final class Recorder: Sendable {
     public let worker: String
     private let state: Mutex<State>
 
     struct StepKey: Hashable {
         var slot: Int
-        var flow: Int
-        var step: Int
+        var step: StepID
     }
 
     struct StepAccumulator {
@@ -32,12 +31,8 @@ public final class Recorder: Sendable {
         var spares: [StepAccumulator] = []
     }
 
-    /// Flow and step names by index, for the reports.
-    private let names: [(flow: String, steps: [String])]
-
-    public init(worker: String, scenario: Scenario) {
+    public init(worker: String) {
         self.worker = worker
-        self.names = scenario.flows.map { ($0.name, $0.steps.map(\.name)) }
         self.state = Mutex(State())
     }
 
@@ -84,10 +79,10 @@ public final class Recorder: Sendable {
 
     /// One request of a step. Latencies are nil when no response came (transport errors are counted, not timed).
     public func request(
-        slot: Int, flow: Int, step: Int, _ outcome: RequestOutcome, correctedMicros: UInt64?, uncorrectedMicros: UInt64?
+        slot: Int, step: StepID, _ outcome: RequestOutcome, correctedMicros: UInt64?, uncorrectedMicros: UInt64?
     ) {
         state.withLock { state in
-            let key = StepKey(slot: slot, flow: flow, step: step)
+            let key = StepKey(slot: slot, step: step)
             if state.steps[key] == nil { state.steps[key] = state.spares.popLast() ?? StepAccumulator() }
             state.steps[key]!.counts.requests += 1
             switch outcome {
@@ -138,12 +133,11 @@ public final class Recorder: Sendable {
             worker: worker, second: second, inFlight: inFlight, ledger: ledger, payments: payments)
         report.slots = slots.keys.sorted().map { SlotRecord(slot: $0, counts: slots[$0]!) }
         var spares: [StepAccumulator] = []
-        for key in steps.keys.sorted(by: { ($0.slot, $0.flow, $0.step) < ($1.slot, $1.flow, $1.step) }) {
+        for key in steps.keys.sorted(by: { ($0.slot, $0.step) < ($1.slot, $1.step) }) {
             var accumulator = steps[key]!
             report.steps.append(
                 StepRecord(
-                    slot: key.slot, flow: names[key.flow].flow, step: names[key.flow].steps[key.step],
-                    counts: accumulator.counts, corrected: accumulator.corrected.sparse,
+                    slot: key.slot, step: key.step, counts: accumulator.counts, corrected: accumulator.corrected.sparse,
                     uncorrected: accumulator.uncorrected.sparse))
             accumulator.counts = RequestCounts()
             accumulator.corrected.reset()

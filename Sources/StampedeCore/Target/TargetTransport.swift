@@ -1,8 +1,7 @@
 /// How workers talk to the target: which HTTP, how TLS is trusted, and how connections are shared. Part of the
 /// run record, so every worker connects the same way. A CA file is read on each worker's own machine.
 public struct TargetTransport: Codable, Sendable, Equatable {
-    /// `http1`, `h2c`, `h2` or `auto`.
-    public var protocolName: String
+    public var protocolChoice: HTTPProtocolChoice
     public var caFile: String?
     /// Accept any certificate (self-signed staging).
     public var insecure: Bool
@@ -12,10 +11,10 @@ public struct TargetTransport: Codable, Sendable, Equatable {
     public var connectionPerShopper: Bool
 
     public init(
-        protocolName: String = "auto", caFile: String? = nil, insecure: Bool = false, streamsPerConnection: Int = 100,
-        connectionPerShopper: Bool = false
+        protocolChoice: HTTPProtocolChoice = .auto, caFile: String? = nil, insecure: Bool = false,
+        streamsPerConnection: Int = 100, connectionPerShopper: Bool = false
     ) {
-        self.protocolName = protocolName
+        self.protocolChoice = protocolChoice
         self.caFile = caFile
         self.insecure = insecure
         self.streamsPerConnection = streamsPerConnection
@@ -23,13 +22,13 @@ public struct TargetTransport: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case protocolName = "protocol", caFile, insecure, streamsPerConnection, connectionPerShopper
+        case protocolChoice = "protocol", caFile, insecure, streamsPerConnection, connectionPerShopper
     }
 
-    /// Records written before transports existed decode as the defaults.
+    /// Records written before transports had every field decode with the defaults.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        protocolName = try container.decodeIfPresent(String.self, forKey: .protocolName) ?? "auto"
+        protocolChoice = try container.decodeIfPresent(HTTPProtocolChoice.self, forKey: .protocolChoice) ?? .auto
         caFile = try container.decodeIfPresent(String.self, forKey: .caFile)
         insecure = try container.decodeIfPresent(Bool.self, forKey: .insecure) ?? false
         streamsPerConnection = try container.decodeIfPresent(Int.self, forKey: .streamsPerConnection) ?? 100

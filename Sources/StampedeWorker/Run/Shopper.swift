@@ -60,7 +60,7 @@ struct Shopper {
             let requestSlot = arrival.burst == nil ? plan.slotIndex(atReal: (intended - runStart).seconds) : slot
             let record = { (outcome: Recorder.RequestOutcome, response: HTTPResponse?) in
                 recorder.request(
-                    slot: requestSlot, flow: flowIndex, step: stepIndex, outcome,
+                    slot: requestSlot, step: StepID(flow: flowIndex, step: stepIndex), outcome,
                     correctedMicros: response.map { ($0.completedAt - intended).microseconds },
                     uncorrectedMicros: response.map { ($0.completedAt - $0.sentAt).microseconds })
             }
@@ -141,7 +141,7 @@ struct Shopper {
         let (target, missingInPath) = step.path.render(escaping: .url) { variables[$0] }
         guard missingInPath == nil else { return nil }
         var headers = HTTPHeaders()
-        headers.add(name: "user-agent", value: "stampede/0.1")
+        headers.add(name: "user-agent", value: StampedeVersion.current)
         for header in step.headers {
             let (value, missing) = header.value.render { variables[$0] }
             guard missing == nil else { return nil }

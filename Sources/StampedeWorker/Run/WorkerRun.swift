@@ -13,7 +13,7 @@ public struct WorkerSettings: Sendable {
     public var requestTimeout: Duration
     /// After the last arrival, how long shoppers still going may take to finish before they are cancelled.
     public var drainTimeout: Duration
-    /// The same after a stop was asked for.
+    /// The longest drain after a stop was asked for (the stop may ask for less).
     public var stopDrainTimeout: Duration
     /// Each shopper opens its own connection (and closes it when done) instead of using the pool.
     public var connectionPerShopper: Bool
@@ -36,7 +36,8 @@ public struct WorkerSettings: Sendable {
 
 /// A worker's run of its share of a plan: the open-model scheduler, one task per shopper, and an interval report
 /// every second. Arrivals follow the plan whether or not the target keeps up; when `maxShoppers` are already
-/// going, an arrival is dropped and counted.
+/// going, an arrival is dropped and counted. The scheduler sleeps until the next arrival is due; a stop or a share
+/// change wakes it (``RunControl``).
 public struct WorkerRun: Sendable {
     public let plan: Plan
     public let runtime: ScenarioRuntime
@@ -44,8 +45,6 @@ public struct WorkerRun: Sendable {
     public let settings: WorkerSettings
     public let recorder: Recorder
     public let logger: Logger
-    /// Where the coordinator's share changes arrive while the run goes.
-    public let changes = ShareChanges()
 
     public init(
         plan: Plan, runtime: ScenarioRuntime, schedule: ShareSchedule = .whole, settings: WorkerSettings, logger: Logger
@@ -54,51 +53,46 @@ public struct WorkerRun: Sendable {
         self.runtime = runtime
         self.schedule = schedule
         self.settings = settings
-        self.recorder = Recorder(worker: settings.name, scenario: runtime.scenario)
+        self.recorder = Recorder(worker: settings.name)
         self.logger = logger
     }
 
     /// Runs from `start` (an instant on the continuous clock, possibly in the future) until the plan is over and
-    /// shoppers have finished, or until `stop` is signalled. Every interval report goes to `emit`, in order;
-    /// the last one is emitted after the last shopper ended, so nothing recorded is lost.
+    /// shoppers have finished, or until `control` says stop. Every interval report goes to `emit`, in order; the
+    /// last one is emitted after the last shopper ended, so nothing recorded is lost.
     public func run(
-        client: HTTPClient, start: ContinuousClock.Instant, stop: StopSignal,
-        emit: @escaping @Sendable (IntervalReport) async -> Void
+        client: HTTPClient, start: ContinuousClock.Instant, control: RunControl,
+        emit: @escaping @Sendable (IntervalReport) -> Void
     ) async {
         let progress = RunProgress()
-        await withDiscardingTaskGroup { outer in
-            outer.addTask {
-                await tick(start: start, progress: progress, emit: emit)
-            }
-            await sendArrivals(client: client, start: start, stop: stop, progress: progress)
-            progress.finished.store(true, ordering: .sequentiallyConsistent)
+        await withTaskGroup(of: Int.self) { group in
+            group.addTask { await closeIntervals(start: start, progress: progress, emit: emit) }
+            await sendArrivals(client: client, start: start, control: control, progress: progress)
+            // Every shopper has ended: the interval in progress is the last.
+            group.cancelAll()
+            let second = await group.next() ?? 0
+            emit(recorder.close(second: second, inFlight: progress.inFlight.load(ordering: .relaxed)))
         }
     }
 
-    /// Closes an interval every second on the second; after the arrivals and shoppers are done, closes the last.
-    private func tick(
-        start: ContinuousClock.Instant, progress: RunProgress, emit: @Sendable (IntervalReport) async -> Void
-    ) async {
+    /// Closes an interval every second on the second, until cancelled; returns the second in progress then.
+    private func closeIntervals(
+        start: ContinuousClock.Instant, progress: RunProgress, emit: @Sendable (IntervalReport) -> Void
+    ) async -> Int {
         var second = 0
         while true {
-            let boundary = start + .seconds(second + 1)
-            // Sleep in short steps so that the end of the run is noticed quickly.
-            // (A cancelled task's sleep returns at once: stop looping then, or the thread spins.)
-            while ContinuousClock.now < boundary && !progress.finished.load(ordering: .sequentiallyConsistent)
-                && !Task.isCancelled
-            {
-                try? await Task.sleep(until: min(boundary, .now + .milliseconds(50)), clock: .continuous)
+            do {
+                try await Task.sleep(until: start + .seconds(second + 1), clock: .continuous)
+            } catch {
+                return second
             }
-            let done = progress.finished.load(ordering: .sequentiallyConsistent) || Task.isCancelled
-            let report = recorder.close(second: second, inFlight: progress.inFlight.load(ordering: .relaxed))
-            await emit(report)
-            if done { return }
+            emit(recorder.close(second: second, inFlight: progress.inFlight.load(ordering: .relaxed)))
             second += 1
         }
     }
 
     private func sendArrivals(
-        client: HTTPClient, start: ContinuousClock.Instant, stop: StopSignal, progress: RunProgress
+        client: HTTPClient, start: ContinuousClock.Instant, control: RunControl, progress: RunProgress
     ) async {
         let shopper = Shopper(
             runtime: runtime, client: client, recorder: recorder, plan: plan, runStart: start,
@@ -108,12 +102,12 @@ public struct WorkerRun: Sendable {
         let recorder = self.recorder
         let maxShoppers = settings.maxShoppers
         await withDiscardingTaskGroup { shoppers in
-            while !stop.isStopped && !Task.isCancelled {
-                for change in changes.take() { arrivals.changeShare(to: change.share, from: change.from) }
+            while control.stopRequest == nil && !Task.isCancelled {
+                for change in control.takeChanges() { arrivals.changeShare(to: change.share, from: change.from) }
                 guard let next = arrivals.peekTime() else { break }
                 let due = start + .seconds(double: next)
                 if due > .now {
-                    try? await Task.sleep(until: min(due, .now + .milliseconds(50)), clock: .continuous)
+                    await sleep(until: due, orUntilAnyOf: [control.signal])
                     continue
                 }
                 let now = ContinuousClock.now
@@ -128,25 +122,31 @@ public struct WorkerRun: Sendable {
                         slot: slot, started: true, lagMicros: (now - (start + .seconds(double: arrival.time))).microseconds)
                     shoppers.addTask {
                         await shopper.run(arrival, slot: slot)
-                        progress.inFlight.subtract(1, ordering: .relaxed)
+                        if progress.inFlight.subtract(1, ordering: .relaxed).newValue == 0 { progress.idle.post() }
                     }
                 }
             }
-            if let reason = stop.reason {
-                logger.info("stopping: no new shoppers", metadata: ["reason": "\(reason)"])
+            if let stop = control.stopRequest {
+                logger.info("stopping: no new shoppers", metadata: ["reason": "\(stop.reason)"])
             }
-            let drain = stop.drain.map { min($0, settings.stopDrainTimeout) } ?? settings.drainTimeout
-            let deadline = ContinuousClock.now + drain
-            while progress.inFlight.load(ordering: .relaxed) > 0 {
-                // A stop asked for during the drain shortens it.
-                let limit = stop.drain.map { min(deadline, ContinuousClock.now + $0) } ?? deadline
-                if ContinuousClock.now >= limit || Task.isCancelled {
-                    logger.info("cancelling shoppers still going", metadata: ["count": "\(progress.inFlight.load(ordering: .relaxed))"])
-                    shoppers.cancelAll()
-                    break
-                }
-                try? await Task.sleep(for: .milliseconds(20))
+            await drain(control: control, progress: progress) { shoppers.cancelAll() }
+        }
+    }
+
+    /// Waits for the shoppers still going, at most the drain (a stop asked for meanwhile shortens it), then
+    /// cancels those left.
+    private func drain(control: RunControl, progress: RunProgress, cancel: () -> Void) async {
+        let began = ContinuousClock.now
+        while progress.inFlight.load(ordering: .relaxed) > 0 {
+            var limit = began + settings.drainTimeout
+            if let stop = control.stopRequest { limit = min(limit, stop.at + min(stop.drain, settings.stopDrainTimeout)) }
+            if ContinuousClock.now >= limit || Task.isCancelled {
+                logger.info(
+                    "cancelling shoppers still going", metadata: ["count": "\(progress.inFlight.load(ordering: .relaxed))"])
+                cancel()
+                return
             }
+            await sleep(until: limit, orUntilAnyOf: [progress.idle, control.signal])
         }
     }
 }
@@ -155,6 +155,6 @@ public struct WorkerRun: Sendable {
 final class RunProgress: Sendable {
     /// Shoppers going now.
     let inFlight = Atomic<Int>(0)
-    /// Set once every shopper has ended.
-    let finished = Atomic<Bool>(false)
+    /// Posted when the last shopper going ends.
+    let idle = Signal()
 }

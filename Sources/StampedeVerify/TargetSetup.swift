@@ -1,16 +1,16 @@
 import NIOCore
 import NIOHTTP1
-import StampedeCore
-import StampedeHTTP
+public import StampedeCore
+public import StampedeHTTP
 
 /// Sends the scenario's `setup` requests once, before the run (for example a stock reset). A failed setup stops
-/// the run before any load: a rehearsal against a target in an unknown state proves nothing.
-enum TargetSetup {
-    static func run(_ steps: [Step], origin: Origin, client: HTTPClient) async throws {
+/// the run before any load.
+public enum TargetSetup {
+    public static func run(_ steps: [Step], origin: Origin, client: HTTPClient) async throws(VerifyError) {
         for step in steps {
             let variables = ["shopper": "setup", "flow": "setup"]
             let (target, missing) = step.path.render(escaping: .url) { variables[$0] }
-            guard missing == nil else { throw CoordinatorError("setup step \(step.name): unknown variable \(missing!)") }
+            if let missing { throw VerifyError("setup step \(step.name): unknown variable \(missing)") }
             var headers = HTTPHeaders()
             for header in step.headers { headers.add(name: header.name, value: header.value.render { variables[$0] }.text) }
             var body: ByteBuffer? = nil
@@ -24,10 +24,10 @@ enum TargetSetup {
                     HTTPRequest(method: HTTPMethod(rawValue: step.method), target: target, headers: headers, body: body),
                     to: origin, timeout: .seconds(10))
             } catch {
-                throw CoordinatorError("setup step \(step.name) (\(step.method) \(target)) failed: \(error)")
+                throw VerifyError("setup step \(step.name) (\(step.method) \(target)) failed: \(error)")
             }
             guard step.expect.verdict(status: response.status, body: response.body.readableBytesView) == .ok else {
-                throw CoordinatorError("setup step \(step.name) (\(step.method) \(target)) answered \(response.status)")
+                throw VerifyError("setup step \(step.name) (\(step.method) \(target)) answered \(response.status)")
             }
         }
     }

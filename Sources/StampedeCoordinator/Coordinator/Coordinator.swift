@@ -1,0 +1,312 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+public import ServiceLifecycle
+public import StampedeClock
+public import StampedeCore
+import StampedeHTTP
+import StampedeProtocol
+import SwiftProtobuf
+import StampedeReport
+import StampedeVerify
+import Synchronization
+
+/// A distributed run from the coordinator's side, as a `Service`: prepares the target, serves workers over gRPC
+/// (and metrics over HTTP), feeds every input — a worker's message, a tick of the clock, a stop, the result of a
+/// read of the target — into one ``CoordinatorStateMachine`` in order, and carries out what it decides. What
+/// happens is told on ``events`` (the console, a test or a dashboard reads it), ending with ``RunEvent/finished(_:)``.
+/// A graceful shutdown (SIGINT/SIGTERM in a `ServiceGroup`) is a stop: the workers stop within a second, and the
+/// report is still written, marked interrupted.
+public final class Coordinator: Service, Sendable {
+    public let configuration: CoordinatorConfiguration
+    public let record: RunRecord
+    public let plan: Plan
+    public let settings: CoordinatorSettings
+    /// What happens in the run, in order; it ends after ``RunEvent/finished(_:)`` (or when ``run()`` throws).
+    public let events: AsyncStream<RunEvent>
+    let clock: any MonotonicClock
+    private let eventSink: AsyncStream<RunEvent>.Continuation
+    private let inputs: AsyncStream<Input>
+    private let inputSink: AsyncStream<Input>.Continuation
+    private let machine: Mutex<CoordinatorStateMachine>
+    private let connectionCount = Atomic<Int>(0)
+
+    /// What reaches the run loop: a worker's stream opening (with its way back), or an event for the machine.
+    enum Input: Sendable {
+        case connected(ConnectionID, AsyncStream<Outbound>.Continuation)
+        case event(CoordinatorStateMachine.Event, at: MonotonicInstant)
+    }
+
+    /// What goes down a worker's stream.
+    enum Outbound: Sendable {
+        case message(Stampede_V1_CoordinatorMessage)
+        /// Ends the stream with an error: the worker is refused.
+        case refuse(String)
+    }
+
+    public init(
+        configuration: CoordinatorConfiguration, record: RunRecord, plan: Plan, settings: CoordinatorSettings,
+        clock: any MonotonicClock = ProcessClock()
+    ) {
+        self.configuration = configuration
+        self.record = record
+        self.plan = plan
+        self.settings = settings
+        self.clock = clock
+        self.machine = Mutex(CoordinatorStateMachine(record: record, plan: plan, settings: settings))
+        (events, eventSink) = AsyncStream.makeStream(of: RunEvent.self)
+        (inputs, inputSink) = AsyncStream.makeStream(of: Input.self)
+    }
+
+    /// Stops the run as Ctrl-C does (callable from anywhere, any number of times).
+    public func stop(_ reason: StopReason = .interrupted) {
+        inputSink.yield(.event(.stop(reason), at: clock.now))
+    }
+
+    public var phase: CoordinatorStateMachine.Phase { machine.withLock { $0.phase } }
+
+    /// The shared start instant, once every expected worker is here.
+    public var start: MonotonicInstant? { machine.withLock { $0.cluster.start } }
+
+    /// A worker's stream opened: its number, and the stream of what to send it (the run loop writes to it; the
+    /// stream's own handler answers clock probes on it directly).
+    func connect() -> (ConnectionID, AsyncStream<Outbound>, AsyncStream<Outbound>.Continuation) {
+        let id = ConnectionID(connectionCount.add(1, ordering: .relaxed).newValue)
+        let (outbound, link) = AsyncStream.makeStream(of: Outbound.self)
+        inputSink.yield(.connected(id, link))
+        return (id, outbound, link)
+    }
+
+    func receive(_ event: CoordinatorStateMachine.Event) {
+        inputSink.yield(.event(event, at: clock.now))
+    }
+
+    public func run() async throws {
+        defer { eventSink.finish() }
+        let cpuBefore = ProcessCPU.seconds()
+        // The coordinator's own requests to the target: setup before the run, the books around it. They trust what
+        // the workers trust, and let ALPN pick the protocol (the books may live on another origin than the shop).
+        var ownTransport = record.transport ?? TargetTransport()
+        ownTransport.protocolChoice = .auto
+        try await withHTTPClient(HTTPClientConfiguration(ownTransport, maxConnectionsPerOrigin: 4, eventLoopThreads: 1)) {
+            client in
+            if let setup = record.scenario.setup, !setup.isEmpty {
+                try await TargetSetup.run(setup, origin: record.target, client: client)
+                eventSink.yield(.targetSetUp(requests: setup.count))
+            }
+            var conductor: DrillConductor? = nil
+            if let drill = record.scenario.drill {
+                let prepared = DrillConductor(drill: drill, plan: plan, target: record.target, client: client)
+                try await prepared.prepare()
+                conductor = prepared
+                eventSink.yield(.drillPrepared(channels: drill.channels.count, primary: drill.primary, faults: drill.faults.count))
+            }
+            try await withBooksReader(
+                record.scenario.groundTruth, origin: record.target, client: client, environment: configuration.environment
+            ) { [conductor] books in
+                try await self.serve(books: books, conductor: conductor, cpuBefore: cpuBefore)
+            }
+        }
+    }
+
+    private func serve(books: BooksReader?, conductor: DrillConductor?, cpuBefore: Double) async throws {
+        let directory = try configuration.runsDirectory.map { try RunDirectory.create(under: $0, record: record) }
+        defer { directory?.close() }
+        let metrics = CoordinatorMetrics()
+        let server = GRPCServer(
+            transport: .http2NIOPosix(
+                address: .ipv4(host: configuration.host, port: configuration.port),
+                transportSecurity: try transportSecurity(),
+                config: .defaults { $0.rpc.maxRequestPayloadSize = 16 << 20 }),
+            services: [CoordinatorService(coordinator: self)])
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                do { try await server.serve() } catch where Task.isCancelled {}  // stopped at the end of the run
+            }
+            guard let port = try await server.listeningAddress?.ipv4?.port else {
+                throw CoordinatorError("the coordinator could not listen on \(configuration.host):\(configuration.port)")
+            }
+            var metricsPort: Int? = nil
+            if let asked = configuration.metricsPort {
+                let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+                let endpoint = MetricsEndpoint(metrics: metrics, host: configuration.host, port: asked)
+                group.addTask {
+                    do { try await endpoint.run { portSink.yield($0); portSink.finish() } } catch where Task.isCancelled {}
+                }
+                var iterator = ports.makeAsyncIterator()
+                metricsPort = await iterator.next()
+            }
+            eventSink.yield(.listening(
+                host: configuration.host, port: port, metricsPort: metricsPort, expectedWorkers: settings.expectedWorkers))
+            group.addTask { await self.tick() }
+            var loop = RunLoop(directory: directory, metrics: metrics, books: books, conductor: conductor)
+            await withGracefulShutdownHandler {
+                for await input in inputs {
+                    switch input {
+                    case .connected(let connection, let link):
+                        loop.links[connection] = link
+                    case .event(let event, let now):
+                        let actions = machine.withLock { $0.handle(event, at: now) }
+                        for action in actions {
+                            if let work = perform(action, loop: &loop) { group.addTask(operation: work) }
+                        }
+                    }
+                    if let outcome = loop.outcome {
+                        finish(outcome, loop: loop, cpuBefore: cpuBefore)
+                        break
+                    }
+                }
+            } onGracefulShutdown: {
+                self.stop(.interrupted)
+            }
+            server.beginGracefulShutdown()
+            group.cancelAll()
+        }
+    }
+
+    /// The run loop's own things: the way to each worker, where results go, and the report once made.
+    private struct RunLoop {
+        var links: [ConnectionID: AsyncStream<Outbound>.Continuation] = [:]
+        let directory: RunDirectory?
+        let metrics: CoordinatorMetrics
+        let books: BooksReader?
+        let conductor: DrillConductor?
+        var writeFailed = false
+        var outcome: RunReport?
+
+        init(directory: RunDirectory?, metrics: CoordinatorMetrics, books: BooksReader?, conductor: DrillConductor?) {
+            self.directory = directory
+            self.metrics = metrics
+            self.books = books
+            self.conductor = conductor
+        }
+    }
+
+    /// Carries out one action; work that takes time (a read of the target) is returned to run as a child task,
+    /// whose result comes back as an event.
+    private func perform(
+        _ action: CoordinatorStateMachine.Action, loop: inout RunLoop
+    ) -> (@Sendable () async -> Void)? {
+        switch action {
+        case .welcome(let connection, let worker):
+            send(.welcome(.with {
+                $0.workerID = worker
+                $0.leaseMillis = UInt32(settings.lease.wholeMilliseconds)
+                $0.heartbeatMillis = UInt32(settings.heartbeat.wholeMilliseconds)
+            }), to: connection, loop)
+        case .refuse(let connection, let reason):
+            send(.stop(.with { $0.reason = .init(reason) }), to: connection, loop)
+            loop.links.removeValue(forKey: connection)?.yield(.refuse(reason.description))
+        case .assign(let connection, let share, let fromSecond, let start):
+            send(.assignment(.with {
+                $0.run = .init(record)
+                $0.share = share.keyRanges
+                $0.startCoordinatorNanos = start.nanoseconds
+                $0.maxShoppers = UInt32(settings.maxShoppersPerWorker)
+                $0.connections = UInt32(settings.connectionsPerWorker)
+                $0.requestTimeoutMillis = UInt32(settings.requestTimeout.wholeMilliseconds)
+                $0.fromSecond = Int32(fromSecond)
+            }), to: connection, loop)
+        case .reassign(let connection, let share, let fromSecond):
+            send(.reassignment(.with {
+                $0.share = share.keyRanges
+                $0.fromSecond = Int32(fromSecond)
+            }), to: connection, loop)
+        case .stop(let connection, let reason, let drain):
+            send(.stop(.with {
+                $0.reason = .init(reason)
+                $0.drainMillis = UInt32(drain.wholeMilliseconds)
+            }), to: connection, loop)
+        case .close(let connection):
+            loop.links.removeValue(forKey: connection)?.finish()
+        case .heartbeat(let connections):
+            let beat = Stampede_V1_CoordinatorMessage.OneOf_Kind.heartbeat(.with { $0.coordinatorNanos = clock.now.nanoseconds })
+            for connection in connections { send(beat, to: connection, loop) }
+        case .record(let interval, let progress):
+            loop.metrics.record(interval, progress: progress)
+            do {
+                try loop.directory?.append(interval)
+            } catch {
+                if !loop.writeFailed {
+                    eventSink.yield(.problem(RunProblem(
+                        .runDirectory, "cannot write to the run directory: \(error); the run goes on")))
+                }
+                loop.writeFailed = true
+            }
+        case .emit(let event):
+            eventSink.yield(event)
+        case .readBooks(let phase, let second, let delay):
+            guard let books = loop.books else {
+                return { [clock] in
+                    self.inputSink.yield(.event(
+                        .booksRead(phase, .failure(GroundTruthError("the scenario names no books"))), at: clock.now))
+                }
+            }
+            return { [clock] in
+                if delay > .zero { try? await clock.sleep(for: delay) }
+                let reading = await books.read(second: second)
+                self.inputSink.yield(.event(.booksRead(phase, reading), at: clock.now))
+            }
+        case .armDrill(let startIn):
+            guard let conductor = loop.conductor else { return nil }
+            return { [clock] in
+                let problem = await conductor.arm(startIn: startIn)
+                self.inputSink.yield(.event(.drillArmed(problem: problem), at: clock.now))
+            }
+        case .gatherDrill(let armProblem):
+            guard let conductor = loop.conductor else { return nil }
+            return { [clock] in
+                let drill = await conductor.gather(problem: armProblem)
+                self.inputSink.yield(.event(.drillGathered(drill), at: clock.now))
+            }
+        case .finish(let report):
+            loop.outcome = report
+        }
+        return nil
+    }
+
+    private func send(_ kind: Stampede_V1_CoordinatorMessage.OneOf_Kind, to connection: ConnectionID, _ loop: RunLoop) {
+        loop.links[connection]?.yield(.message(.with { $0.kind = kind }))
+    }
+
+    /// Writes the report and tells it.
+    private func finish(_ report: RunReport, loop: RunLoop, cpuBefore: Double) {
+        for link in loop.links.values { link.finish() }
+        do {
+            try loop.directory?.writeReport(try JSONReport.encode(report), text: ConsoleReport.render(report))
+            try loop.directory?.writeDistributions(machine.withLock { $0.aggregator.stepHistograms() })
+        } catch {
+            eventSink.yield(.problem(RunProblem(.runDirectory, "cannot write the report: \(error)")))
+        }
+        let merged = machine.withLock { $0.mergedIntervals }
+        let cpu = ProcessCPU.seconds() - cpuBefore
+        eventSink.yield(.finished(RunOutcome(
+            report: report, directory: loop.directory?.path, mergedIntervals: merged,
+            cpuMicrosPerInterval: merged > 0 ? cpu * 1e6 / Double(merged) : 0)))
+    }
+
+    /// The clock's ticks, for heartbeats, losses and deadlines, until cancelled.
+    private func tick() async {
+        var next = clock.now
+        while true {
+            next = next.advanced(by: settings.tick)
+            do {
+                try await clock.sleep(until: next, tolerance: nil)
+            } catch {
+                return
+            }
+            inputSink.yield(.event(.tick, at: clock.now))
+        }
+    }
+
+    private func transportSecurity() throws -> HTTP2ServerTransport.Posix.TransportSecurity {
+        guard let tls = configuration.tls else { return .plaintext }
+        let chain: [TLSConfig.CertificateSource] = [.file(path: tls.certificate, format: .pem)]
+        let key = TLSConfig.PrivateKeySource.file(path: tls.key, format: .pem)
+        guard let clientCA = tls.clientCA else { return .tls(certificateChain: chain, privateKey: key) }
+        return .mTLS(certificateChain: chain, privateKey: key) { config in
+            config.trustRoots = .certificates([.file(path: clientCA, format: .pem)])
+            config.clientCertificateVerification = .noHostnameVerification
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+public import StampedeCore
+public import StampedeHTTP
+
+/// A payment drill's side of the run, as plain calls: reset the channel simulators before the run, give them
+/// their faults once the start instant is known, and afterwards read their ledgers and the target's orders and
+/// attempts. The coordinator calls each from an action; nothing here keeps state between calls.
+public struct DrillConductor: Sendable {
+    public let drill: PaymentDrill
+    public let plan: Plan
+    private let target: Origin
+    private let client: HTTPClient
+
+    public init(drill: PaymentDrill, plan: Plan, target: Origin, client: HTTPClient) {
+        self.drill = drill
+        self.plan = plan
+        self.target = target
+        self.client = client
+    }
+
+    /// Empties every simulator's ledger and schedule; a simulator that cannot be reached stops the drill.
+    public func prepare() async throws(VerifyError) {
+        for channel in drill.channels {
+            guard let (origin, _) = TargetURL.resolve(channel.url, target: target) else {
+                throw VerifyError("the drill channel \(channel.name) has no usable URL: \(channel.url)")
+            }
+            do {
+                let response = try await post(origin, "/admin/reset", body: Data("{}".utf8))
+                guard response.status == 200 else {
+                    throw VerifyError("the drill channel \(channel.name) at \(channel.url) answered \(response.status) to a reset")
+                }
+            } catch let error as VerifyError {
+                throw error
+            } catch {
+                throw VerifyError("the drill channel \(channel.name) at \(channel.url) cannot be reset: \(error)")
+            }
+        }
+    }
+
+    /// Gives each simulator its faults, timed from the run's start `startIn` from now. Returns the first problem.
+    public func arm(startIn: Duration) async -> String? {
+        var problem: String?
+        for channel in drill.channels {
+            guard let (origin, _) = TargetURL.resolve(channel.url, target: target) else { continue }
+            let request = drill.faultsRequest(channel: channel.name, plan: plan, startIn: startIn)
+            do {
+                let response = try await post(origin, "/admin/faults", body: try JSONEncoder().encode(request))
+                if response.status != 200 {
+                    problem = problem ?? "the faults of \(channel.name) were not accepted (\(response.status))"
+                }
+            } catch {
+                problem = problem ?? "the faults of \(channel.name) could not be set: \(error)"
+            }
+        }
+        return problem
+    }
+
+    /// Every channel's ledger, the target's orders and attempts. `problem` is what went wrong when arming.
+    public func gather(problem armProblem: String?) async -> DrillRecord {
+        var problem = armProblem
+        func note(_ message: String) { problem = problem ?? message }
+        var charges: [ChargeRecord]? = []
+        for channel in drill.channels {
+            guard let (origin, _) = TargetURL.resolve(channel.url, target: target),
+                let body = await get(origin, "/admin/ledger", what: "the ledger of \(channel.name)", note: note)
+            else {
+                charges = nil
+                continue
+            }
+            do {
+                let ledger = try JSONDecoder().decode(SimulatorAPI.Ledger.self, from: Data(body))
+                charges?.append(contentsOf: ledger.records(channel: channel.name))
+            } catch {
+                note("the ledger of \(channel.name) is not a simulator's ledger: \(error)")
+                charges = nil
+            }
+        }
+        var orders: [OrderRecord]? = nil
+        if let url = drill.orders {
+            if let (origin, path) = TargetURL.resolve(url, target: target),
+                let body = await get(origin, path, what: "the target's orders", note: note),
+                let parsed = Self.orders(JSONValue(parsing: body))
+            {
+                orders = parsed
+            } else {
+                note("the target's orders could not be read")
+            }
+        }
+        var attempts: [String: [String: Int]]? = nil
+        if let url = drill.attempts, let (origin, path) = TargetURL.resolve(url, target: target),
+            let body = await get(origin, path, what: "the target's payment attempts", note: note)
+        {
+            attempts = try? JSONDecoder().decode(SimulatorAPI.Attempts.self, from: Data(body)).channels
+        }
+        return DrillRecord(
+            primary: drill.primary, faults: drill.faultWindows(plan: plan), charges: charges, orders: orders,
+            attempts: attempts, problem: problem)
+    }
+
+    /// `{orders: [{id, status, channel, coupon}]}`, ids and statuses as strings or numbers (a team's shop may
+    /// number its orders).
+    static func orders(_ document: JSONValue?) -> [OrderRecord]? {
+        guard case .array(let items)? = document?["orders"] else { return nil }
+        return items.compactMap { item in
+            guard let id = item["id"]?.scalarText else { return nil }
+            return OrderRecord(
+                id: id, status: item["status"]?.scalarText ?? "?", channel: item["channel"]?.scalarText,
+                coupon: item["coupon"]?.scalarText)
+        }
+    }
+
+    private func post(_ origin: Origin, _ path: String, body: Data) async throws -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json")
+        return try await client.execute(
+            HTTPRequest(method: .POST, target: path, headers: headers, body: ByteBuffer(bytes: body)), to: origin,
+            timeout: .seconds(5))
+    }
+
+    private func get(_ origin: Origin, _ path: String, what: String, note: (String) -> Void) async -> [UInt8]? {
+        do {
+            let response = try await client.execute(HTTPRequest(target: path), to: origin, timeout: .seconds(5))
+            guard response.status == 200 else {
+                note("\(what) answered \(response.status)")
+                return nil
+            }
+            return Array(response.body.readableBytesView)
+        } catch {
+            note("\(what) could not be read: \(error)")
+            return nil
+        }
+    }
+}
