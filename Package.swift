@@ -67,7 +67,9 @@ let package = Package(
             ],
             // The engine's handlers are confined to their event loops; dynamic exclusivity checks cost ~4% of
             // its CPU per request (perf, scripts/bench) and find nothing the static checks do not.
-            swiftSettings: swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            swiftSettings: swiftSettings + [
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+            ]
         ),
         // The coordinator-worker protocol: the .proto, its generated code (scripts/generate-protocol), conversions.
         .target(
@@ -163,7 +165,8 @@ let package = Package(
         .target(
             name: "StampedeTestKit",
             dependencies: [
-                "StampedeCore", "StampedeClock", "StampedeShop", "StampedeWorker", "StampedeCoordinator", "StampedePayments",
+                "StampedeCore", "StampedeClock", "StampedeShop", "StampedeWorker", "StampedeCoordinator",
+                "StampedePayments",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),

@@ -48,8 +48,9 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
             guard let colon = header.firstIndex(of: ":") else {
                 throw ValidationError("--header: expected NAME: VALUE, found \"\(header)\"")
             }
-            request.headers.add(name: String(header[..<colon]).trimmingCharacters(in: .whitespaces),
-                                value: String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+            request.headers.add(
+                name: String(header[..<colon]).trimmingCharacters(in: .whitespaces),
+                value: String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
         }
         if let data { request.body = ByteBuffer(string: data) }
         let client = HTTPClientConfiguration(
@@ -57,10 +58,12 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let outcome: Result<BenchResult, any Error>
         do {
-            outcome = .success(try await runClosedLoopBench(
-                BenchSettings(origin: origin, request: request, connections: c, streams: m,
-                              duration: .seconds(seconds), client: client),
-                group: group))
+            outcome = .success(
+                try await runClosedLoopBench(
+                    BenchSettings(
+                        origin: origin, request: request, connections: c, streams: m,
+                        duration: .seconds(seconds), client: client),
+                    group: group))
         } catch {
             outcome = .failure(error)
         }
@@ -88,24 +91,31 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
         }
         var lines = [
             "bench-http \(url) over \(result.negotiated): \(connections) connections × \(streams) streams",
-            String(format: "requests/s: %.0f  (%llu responses in %.2f s)", result.requestsPerSecond, result.responses,
-                   result.elapsed.seconds),
+            String(
+                format: "requests/s: %.0f  (%llu responses in %.2f s)", result.requestsPerSecond, result.responses,
+                result.elapsed.seconds),
             "latency ms: p50 \(ms(50))  p90 \(ms(90))  p99 \(ms(99))  p99.9 \(ms(99.9))  max "
                 + String(format: "%.3f", Double(latency.maxMicroseconds) / 1000),
-            "statuses: " + result.statuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
+            "statuses: "
+                + result.statuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
         ]
         if result.reconnects > 0 {
-            lines.append("reconnects: \(result.reconnects) (requests refused by GOAWAY and sent again: \(result.refused))")
+            lines.append(
+                "reconnects: \(result.reconnects) (requests refused by GOAWAY and sent again: \(result.refused))")
         }
         if !result.errors.isEmpty {
-            lines.append("errors: " + result.errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-                .joined(separator: " "))
+            lines.append(
+                "errors: "
+                    + result.errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                    .joined(separator: " "))
         }
         // One machine-readable line for scripts/bench.
-        lines.append(String(format: "RESULT rps=%.1f p50_us=%llu p99_us=%llu responses=%llu errors=%llu",
-                            result.requestsPerSecond, latency.microseconds(atPercentile: 50),
-                            latency.microseconds(atPercentile: 99), result.responses,
-                            result.errors.values.reduce(0, +)))
+        lines.append(
+            String(
+                format: "RESULT rps=%.1f p50_us=%llu p99_us=%llu responses=%llu errors=%llu",
+                result.requestsPerSecond, latency.microseconds(atPercentile: 50),
+                latency.microseconds(atPercentile: 99), result.responses,
+                result.errors.values.reduce(0, +)))
         return lines.joined(separator: "\n")
     }
 }

@@ -44,8 +44,9 @@ enum CoordinatorRunner {
             if !quiet { print("") }
             print(ConsoleReport.render(outcome.report), terminator: "")
             if let directory = outcome.directory { print("\nRun directory: \(directory)") }
-            print("coordinator: \(outcome.mergedIntervals) intervals merged, "
-                  + "\(Int(outcome.cpuMicrosPerInterval.rounded())) µs of coordinator CPU per interval")
+            print(
+                "coordinator: \(outcome.mergedIntervals) intervals merged, "
+                    + "\(Int(outcome.cpuMicrosPerInterval.rounded())) µs of coordinator CPU per interval")
             return outcome
         }
     }

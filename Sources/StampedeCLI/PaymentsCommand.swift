@@ -15,7 +15,9 @@ public struct PaymentsCommand: AsyncParsableCommand {
         discussion: "Each channel serves POST /charge, GET /charges/{order}, GET /admin/ledger, POST /admin/faults, "
             + "POST /admin/reset. See docs/payments.md.")
 
-    @Option(help: "A channel: NAME=PORT (repeatable).") var channel: [String] = ["alipay=9001", "wechat=9002", "unionpay=9003"]
+    @Option(help: "A channel: NAME=PORT (repeatable).") var channel: [String] = [
+        "alipay=9001", "wechat=9002", "unionpay=9003",
+    ]
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Median latency of an answer.") var latency = "20ms"
 
@@ -38,8 +40,9 @@ public struct PaymentsCommand: AsyncParsableCommand {
         }
         let service = SimulatorsService(simulators: simulators)
         try await ServiceGroup(
-            configuration: .init(services: [service], gracefulShutdownSignals: [.sigint, .sigterm],
-                                 logger: Logger(label: "stampede.payments"))
+            configuration: .init(
+                services: [service], gracefulShutdownSignals: [.sigint, .sigterm],
+                logger: Logger(label: "stampede.payments"))
         ).run()
     }
 }

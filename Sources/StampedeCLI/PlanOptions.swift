@@ -51,7 +51,9 @@ struct PlanOptions: ParsableArguments {
         let compression: RunScale.Compression
         switch (speed, duration) {
         case (let speed?, nil):
-            guard let value = Units.speed(speed) else { throw ValidationError("--speed: expected such as 1440x, found \"\(speed)\"") }
+            guard let value = Units.speed(speed) else {
+                throw ValidationError("--speed: expected such as 1440x, found \"\(speed)\"")
+            }
             compression = .speed(value)
         case (nil, let duration?):
             guard let value = Units.seconds(duration), value > 0 else {
@@ -60,8 +62,9 @@ struct PlanOptions: ParsableArguments {
             compression = .duration(value)
         case (nil, nil):
             guard profile.length <= 600 else {
-                throw ValidationError("say how fast to play \(profile.name) (\(Int(profile.length / 3600)) h long): "
-                                      + "--duration 90s or --speed 1440x")
+                throw ValidationError(
+                    "say how fast to play \(profile.name) (\(Int(profile.length / 3600)) h long): "
+                        + "--duration 90s or --speed 1440x")
             }
             compression = .speed(1)
         case (_?, _?):
@@ -99,7 +102,8 @@ struct PlanOptions: ParsableArguments {
         }
         let started = Date()
         let record = RunRecord(
-            id: id ?? Self.runID(started, profile: profile.name), startedAt: ISO8601DateFormatter().string(from: started),
+            id: id ?? Self.runID(started, profile: profile.name),
+            startedAt: ISO8601DateFormatter().string(from: started),
             profile: profile, scenario: scenario, scale: scale, target: origin, seed: seed,
             arrivals: arrivals, workers: workers, maxShoppers: maxShoppers, connections: connections,
             transport: TargetTransport(

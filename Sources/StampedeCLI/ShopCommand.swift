@@ -3,12 +3,12 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
-import UnixSignals
 import StampedeConfig
 import StampedeCore
 import StampedeHTTP
 import StampedeShop
 import Synchronization
+import UnixSignals
 
 public struct ShopCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -16,13 +16,20 @@ public struct ShopCommand: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0 picks a free one).") var port = 8080
-    @Option(help: "Stock keeping: atomic, racy (oversells), leaky (never releases unpaid orders) or phantom (confirms without writing).")
+    @Option(
+        help:
+            "Stock keeping: atomic, racy (oversells), leaky (never releases unpaid orders) or phantom (confirms without writing)."
+    )
     var inventory: InventoryMode = .atomic
     @Option(help: "Where stock is kept: memory, or a postgres://user:password@host:port/database URL.")
     var store = "memory"
-    @Option(help: "Unpaid orders give their units back after this long (not in leaky mode).") var reservationHold = "60s"
+    @Option(help: "Unpaid orders give their units back after this long (not in leaky mode).") var reservationHold =
+        "60s"
     @Option(help: "A flash-sale item: SKU:STOCK (repeatable).") var flash: [String] = []
-    @Option(help: "A payment channel NAME=URL (repeatable; the first is primary). Without any, orders are paid without a charge.")
+    @Option(
+        help:
+            "A payment channel NAME=URL (repeatable; the first is primary). Without any, orders are paid without a charge."
+    )
     var payment: [String] = []
     @Option(help: "Payment failover: safe, naive or none.") var paymentMode: PaymentMode = .safe
     @Option(help: "How long a charge may take before the shop gives up on it.") var paymentTimeout = "500ms"
@@ -64,7 +71,8 @@ public struct ShopCommand: AsyncParsableCommand {
             for entry in payment {
                 let parts = entry.split(separator: "=", maxSplits: 1)
                 guard parts.count == 2, let origin = Origin(url: String(parts[1])) else {
-                    throw ValidationError("--payment: expected NAME=URL such as alipay=http://127.0.0.1:9001, found \"\(entry)\"")
+                    throw ValidationError(
+                        "--payment: expected NAME=URL such as alipay=http://127.0.0.1:9001, found \"\(entry)\"")
                 }
                 channels.append(PaymentSettings.Channel(name: String(parts[0]), origin: origin))
             }
@@ -94,7 +102,9 @@ public struct ShopCommand: AsyncParsableCommand {
             if usesDatabase {
                 do { try await shop.reset() } catch { print("reference shop: cannot set up the database: \(error)") }
             }
-            print("reference shop listening on \(scheme)://\(shop.configuration.host):\(port) (inventory \(inventory.rawValue))")
+            print(
+                "reference shop listening on \(scheme)://\(shop.configuration.host):\(port) (inventory \(inventory.rawValue))"
+            )
             if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]

@@ -44,11 +44,13 @@ public struct WorkerCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         guard let outcome = agent.outcome else { throw ExitCode(1) }
-        let offset = outcome.clockOffset.map {
-            " (clock offset \(Double($0) / 1e6) ms over a \(Double(outcome.roundTrip ?? 0) / 1e6) ms round trip)"
-        } ?? ""
-        print("worker \(outcome.id ?? "?"): \(outcome.reason)\(outcome.stoppedByCoordinator ? " (the coordinator's word)" : ""); "
-              + "\(outcome.intervalsSent) intervals sent\(offset)")
+        let offset =
+            outcome.clockOffset.map {
+                " (clock offset \(Double($0) / 1e6) ms over a \(Double(outcome.roundTrip ?? 0) / 1e6) ms round trip)"
+            } ?? ""
+        print(
+            "worker \(outcome.id ?? "?"): \(outcome.reason)\(outcome.stoppedByCoordinator ? " (the coordinator's word)" : ""); "
+                + "\(outcome.intervalsSent) intervals sent\(offset)")
         if outcome.reason.isLossOfControl {
             print("stampede-worker: stopped without the coordinator: \(outcome.reason)")
             throw ExitCode(1)

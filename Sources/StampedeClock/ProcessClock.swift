@@ -1,9 +1,10 @@
+import StampedeCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import StampedeCore
 
 /// The machine's monotonic clock (`CLOCK_MONOTONIC`). On one machine every process reads the same clock, so a
 /// coordinator, its workers and a target on loopback can compare instants directly; across machines workers

@@ -13,8 +13,14 @@ enum ConfigDocument {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            return (nil, problem(exists ? (isDirectory.boolValue ? "expected a file, found a directory"
-                                                                  : "the file cannot be read") : "no such file"))
+            return (
+                nil,
+                problem(
+                    exists
+                        ? (isDirectory.boolValue
+                            ? "expected a file, found a directory"
+                            : "the file cannot be read") : "no such file")
+            )
         }
         guard data.count <= maxBytes else {
             return (nil, problem("expected a file of at most \(maxBytes / 1024) KiB, found \(data.count / 1024) KiB"))
@@ -32,16 +38,20 @@ enum ConfigDocument {
         return try parse(text, file: path, what: what, read: read)
     }
 
-    static func parse<Value>(_ text: String, file: String, what: String, read: (YAMLCursor) -> Value?)
+    static func parse<Value>(
+        _ text: String, file: String, what: String, read: (YAMLCursor) -> Value?
+    )
         throws(ConfigError) -> Value
     {
         let log = ProblemLog(file: file)
         let root = compose(text, log: log)
         let value = log.problems.isEmpty ? read(.document(root, log: log)) : nil
         guard let value, log.problems.isEmpty else {
-            throw ConfigError(problems: log.problems.isEmpty ? [
-                ConfigProblem(file: file, line: 1, column: 1, path: "", message: "expected \(what)")
-            ] : log.problems)
+            throw ConfigError(
+                problems: log.problems.isEmpty
+                    ? [
+                        ConfigProblem(file: file, line: 1, column: 1, path: "", message: "expected \(what)")
+                    ] : log.problems)
         }
         return value
     }
@@ -80,8 +90,10 @@ enum ConfigDocument {
             return ("the YAML cannot be read: \(problem)", nil)
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
-            return ("\(duplicates.count == 1 ? "the key" : "the keys") \(keys) appear\(duplicates.count == 1 ? "s" : "") "
-                    + "twice in one mapping", context.mark)
+            return (
+                "\(duplicates.count == 1 ? "the key" : "the keys") \(keys) appear\(duplicates.count == 1 ? "s" : "") "
+                    + "twice in one mapping", context.mark
+            )
         default:
             return ("the YAML cannot be read: \(error)", nil)
         }

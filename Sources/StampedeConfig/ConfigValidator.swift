@@ -13,7 +13,11 @@ public enum ConfigValidator {
             isScenario = mapping.contains { $0.key.string == "flows" }
         }
         do {
-            if isScenario { _ = try ScenarioLoader.parse(text, file: path) } else { _ = try ProfileLoader.parse(text, file: path) }
+            if isScenario {
+                _ = try ScenarioLoader.parse(text, file: path)
+            } else {
+                _ = try ProfileLoader.parse(text, file: path)
+            }
             return []
         } catch {
             return error.problems

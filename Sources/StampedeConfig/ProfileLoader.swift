@@ -1,5 +1,5 @@
-public import StampedeCore
 import Foundation
+public import StampedeCore
 import Yams
 
 /// Reads profiles (`profiles/*.yaml`), reporting every problem at once.
@@ -88,8 +88,9 @@ public enum ProfileLoader {
         }
         let missing = (0..<count).filter { weights[$0] == nil }
         guard missing.isEmpty else {
-            cursor.report("expected every hour from 0 to \(count - 1) once; missing: "
-                          + missing.prefix(8).map(String.init).joined(separator: ", "))
+            cursor.report(
+                "expected every hour from 0 to \(count - 1) once; missing: "
+                    + missing.prefix(8).map(String.init).joined(separator: ", "))
             return nil
         }
         let result = (0..<count).map { weights[$0]! }
@@ -168,7 +169,9 @@ public enum ProfileLoader {
                 .integer(1...5_000_000, expectation: "a crowd of 1 to 5,000,000 shoppers")
             var within: Double? = 0
             if fields["within"].isPresent {
-                if fields["within"].scalarText() == "all at once" { within = 0 } else {
+                if fields["within"].scalarText() == "all at once" {
+                    within = 0
+                } else {
                     within = fields["within"].duration(allowZero: true)
                 }
             }
@@ -181,9 +184,11 @@ public enum ProfileLoader {
                 complete = false
                 continue
             }
-            bursts.append(Burst(
-                label: label ?? "flash sale at \(ProfileClock.label(at))", at: at, crowd: crowd, within: within, flow: flow,
-                sku: sku, stock: stock))
+            bursts.append(
+                Burst(
+                    label: label ?? "flash sale at \(ProfileClock.label(at))", at: at, crowd: crowd, within: within,
+                    flow: flow,
+                    sku: sku, stock: stock))
         }
         return complete ? bursts : nil
     }
@@ -203,7 +208,9 @@ public enum ProfileLoader {
                 if let text = atField.scalarText(), let seconds = ProfileClock.parse(text) {
                     start = seconds
                 } else {
-                    atField.report("expected a clock time such as \"10:00\" or \"d2 10:00\", found \(atField.describe(atField.node!))")
+                    atField.report(
+                        "expected a clock time such as \"10:00\" or \"d2 10:00\", found \(atField.describe(atField.node!))"
+                    )
                 }
             }
             let lasting = fields.require("lasting", expectation: "a duration of profile time such as 5m")?.duration()
@@ -215,12 +222,17 @@ public enum ProfileLoader {
                 continue
             }
             if let length, start + lasting > length + 1e-9 {
-                entry.report("expected the spike to end by the end of the profile (\(ProfileClock.label(length))), "
-                             + "found it ending at \(ProfileClock.label(start + lasting))")
+                entry.report(
+                    "expected the spike to end by the end of the profile (\(ProfileClock.label(length))), "
+                        + "found it ending at \(ProfileClock.label(start + lasting))")
                 complete = false
             }
-            spikes.append((Spike(label: label ?? "spike at \(ProfileClock.label(start))", start: start,
-                                 duration: lasting, level: level), entry))
+            spikes.append(
+                (
+                    Spike(
+                        label: label ?? "spike at \(ProfileClock.label(start))", start: start,
+                        duration: lasting, level: level), entry
+                ))
         }
         let sorted = spikes.sorted { $0.0.start < $1.0.start }
         for (earlier, later) in zip(sorted, sorted.dropFirst()) where later.0.start < earlier.0.end {

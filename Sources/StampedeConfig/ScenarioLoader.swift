@@ -1,5 +1,5 @@
-public import StampedeCore
 import Foundation
+public import StampedeCore
 import Yams
 
 /// Reads scenarios (`scenarios/*.yaml`): flows of steps as data, reporting every problem at once.
@@ -13,17 +13,20 @@ public enum ScenarioLoader {
     }
 
     static let methods = ["get", "post", "put", "patch", "delete", "head", "options"]
-    static let stepFields = [
-        "name", "headers", "json", "body", "content_type", "extract", "expect", "think", "proceed", "ledger", "payment",
-    ] + methods
+    static let stepFields =
+        [
+            "name", "headers", "json", "body", "content_type", "extract", "expect", "think", "proceed", "ledger",
+            "payment",
+        ] + methods
 
     static func read(_ root: YAMLCursor) -> Scenario? {
         guard root.isPresent else {
             root.report("expected a scenario (a mapping with name and flows), found an empty file")
             return nil
         }
-        guard let fields = root.mapping(
-            keys: ["name", "description", "target", "data", "flows", "setup", "ground_truth", "drill"])
+        guard
+            let fields = root.mapping(
+                keys: ["name", "description", "target", "data", "flows", "setup", "ground_truth", "drill"])
         else { return nil }
         let name = fields.require("name", expectation: "a short name")?.string()
         _ = fields["description"].string()
@@ -32,7 +35,8 @@ public enum ScenarioLoader {
             fields["target"].report("expected a URL starting with http:// or https://, found \"\(target)\"")
         }
         let data = readData(fields["data"])
-        let known = Scenario.builtinVariables + Scenario.burstVariables
+        let known =
+            Scenario.builtinVariables + Scenario.burstVariables
             + (data ?? []).map(\.name).filter { !Scenario.burstVariables.contains($0) }
         var flows: [Flow] = []
         var complete = data != nil
@@ -103,7 +107,8 @@ public enum ScenarioLoader {
     static func readFlow(_ cursor: YAMLCursor, known: [String]) -> Flow? {
         guard let fields = cursor.mapping(keys: ["name", "weight", "steps"]) else { return nil }
         let name = fields.require("name", expectation: "a short name")?.string()
-        let weight = fields["weight"].isPresent
+        let weight =
+            fields["weight"].isPresent
             ? fields["weight"].number(0...1e12, expectation: "a weight ≥ 0") : 1
         var variables = known
         var steps: [Step] = []
@@ -155,7 +160,9 @@ public enum ScenarioLoader {
         var headers: [Header] = []
         if let entries = fields["headers"].namedEntries() {
             for (header, value) in entries {
-                if let text = value.string(nonEmpty: false), let parsed = template(text, at: value, variables: variables) {
+                if let text = value.string(nonEmpty: false),
+                    let parsed = template(text, at: value, variables: variables)
+                {
                     headers.append(Header(name: header, value: parsed))
                 } else {
                     complete = false
@@ -207,7 +214,8 @@ public enum ScenarioLoader {
                 complete = false
             }
         }
-        let proceed = fields["proceed"].isPresent
+        let proceed =
+            fields["proceed"].isPresent
             ? fields["proceed"].number(0...1, expectation: "a probability from 0 to 1") : 1
         var ledger: LedgerRule? = nil
         if fields["ledger"].isPresent {
@@ -238,7 +246,8 @@ public enum ScenarioLoader {
             do { channel = try ValuePath(parsing: text) } catch { fields["channel"].report(error.message) }
         }
         let paid = fields["paid"].isPresent ? readExpectation(fields["paid"]) : nil
-        guard let order, fields["channel"].isPresent == (channel != nil), fields["paid"].isPresent == (paid != nil) else {
+        guard let order, fields["channel"].isPresent == (channel != nil), fields["paid"].isPresent == (paid != nil)
+        else {
             return nil
         }
         return PaymentRule(order: order, channel: channel, paid: paid)
@@ -246,7 +255,9 @@ public enum ScenarioLoader {
 
     /// `drill: {primary, channels: {name: url}, faults: [{channel, kind, at, lasting, extra}], orders, attempts}`
     static func readDrill(_ cursor: YAMLCursor) -> PaymentDrill? {
-        guard let fields = cursor.mapping(keys: ["primary", "channels", "faults", "orders", "attempts"]) else { return nil }
+        guard let fields = cursor.mapping(keys: ["primary", "channels", "faults", "orders", "attempts"]) else {
+            return nil
+        }
         var complete = true
         var channels: [PaymentDrill.Channel] = []
         if let entries = fields.require("channels", expectation: "the channel simulators, name: URL")?.namedEntries() {
@@ -266,7 +277,8 @@ public enum ScenarioLoader {
         }
         let primary = fields.require("primary", expectation: "the primary channel's name")?.string()
         if let primary, !channels.isEmpty, !channels.contains(where: { $0.name == primary }) {
-            fields["primary"].report("expected one of the channels (\(channels.map(\.name).joined(separator: ", "))), found \"\(primary)\"")
+            fields["primary"].report(
+                "expected one of the channels (\(channels.map(\.name).joined(separator: ", "))), found \"\(primary)\"")
             complete = false
         }
         var faults: [PaymentDrill.Fault] = []
@@ -282,10 +294,13 @@ public enum ScenarioLoader {
                     complete = false
                 }
                 var kind: ChannelFault.Kind? = nil
-                if let text = fault.require("kind", expectation: "timeout, error, slow, flap, refuse or garbage")?.string() {
+                if let text = fault.require("kind", expectation: "timeout, error, slow, flap, refuse or garbage")?
+                    .string()
+                {
                     kind = ChannelFault.Kind(rawValue: text)
                     if kind == nil {
-                        fault["kind"].report("expected timeout, error, slow, flap, refuse or garbage, found \"\(text)\"")
+                        fault["kind"].report(
+                            "expected timeout, error, slow, flap, refuse or garbage, found \"\(text)\"")
                     }
                 }
                 var at: Double? = nil
@@ -316,13 +331,16 @@ public enum ScenarioLoader {
             return nil
         }
         var complete = true
-        if let kind = fields.require("confirms", expectation: "what a success confirms: order")?.string(), kind != "order" {
+        if let kind = fields.require("confirms", expectation: "what a success confirms: order")?.string(),
+            kind != "order"
+        {
             fields["confirms"].report("expected order, found \"\(kind)\"")
             complete = false
         }
         let sku = fields.require("sku", expectation: "the SKU ordered, such as \"{{sku}}\"")?.string()
             .flatMap { template($0, at: fields["sku"], variables: variables) }
-        let quantity = fields["quantity"].isPresent
+        let quantity =
+            fields["quantity"].isPresent
             ? fields["quantity"].integer(1...1_000_000, expectation: "a quantity from 1") : 1
         let confirmed = fields["confirmed"].isPresent ? readExpectation(fields["confirmed"]) : nil
         let soldOut = fields.require("sold_out", expectation: "what sold out looks like, such as {status: 409}")
@@ -344,7 +362,9 @@ public enum ScenarioLoader {
             if let http = fields["http"].mapping(keys: ["url", "items", "sku", "stock", "sold", "reserved"]) {
                 let url = http.require("url", expectation: "a URL or a path on the target")?.string()
                 var items: ValuePath? = nil
-                if let text = http.require("items", expectation: "the path to the array of SKUs, such as $.skus")?.string() {
+                if let text = http.require("items", expectation: "the path to the array of SKUs, such as $.skus")?
+                    .string()
+                {
                     do { items = try ValuePath(parsing: text) } catch { http["items"].report(error.message) }
                 }
                 let sku = http["sku"].isPresent ? http["sku"].string() : "sku"
@@ -359,7 +379,8 @@ public enum ScenarioLoader {
             if let sql = fields["sql"].mapping(keys: ["url_env", "query"]) {
                 let variable = sql.require("url_env", expectation: "the environment variable holding the database URL")?
                     .string()
-                let query = sql.require("query", expectation: "a query returning sku, stock, sold[, reserved]")?.string()
+                let query = sql.require("query", expectation: "a query returning sku, stock, sold[, reserved]")?
+                    .string()
                 if let variable, let query { source = .sql(urlEnvironment: variable, query: query) }
             }
         case (true, true):
@@ -432,7 +453,9 @@ enum JSONText {
                         output += "null"
                         return
                     }
-                    if ["true", "false"].contains(text) || (Double(text) != nil && JSONValue(parsing: Array(text.utf8)) != nil) {
+                    if ["true", "false"].contains(text)
+                        || (Double(text) != nil && JSONValue(parsing: Array(text.utf8)) != nil)
+                    {
                         output += text
                         return
                     }

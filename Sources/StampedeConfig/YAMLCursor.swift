@@ -79,8 +79,9 @@ struct YAMLCursor {
                 continue
             }
             guard fields[name] == nil else {
-                log.report("the field \"\(name)\" appears twice", at: keyNode.mark,
-                           path: path.isEmpty ? name : "\(path).\(name)")
+                log.report(
+                    "the field \"\(name)\" appears twice", at: keyNode.mark,
+                    path: path.isEmpty ? name : "\(path).\(name)")
                 continue
             }
             fields[name] = child(value, key: name, mark: keyNode.mark)
@@ -123,8 +124,9 @@ struct YAMLCursor {
         }
         return sequence.enumerated().map { index, element in
             log.visits += 1
-            return YAMLCursor(node: element, path: "\(path)[\(index)]", mark: element.mark ?? mark, log: log,
-                              depth: depth + 1)
+            return YAMLCursor(
+                node: element, path: "\(path)[\(index)]", mark: element.mark ?? mark, log: log,
+                depth: depth + 1)
         }
     }
 
@@ -149,8 +151,10 @@ struct YAMLCursor {
     }
 
     /// A number, with bounds; `expectation` names the range in messages ("a number ≥ 0").
-    func number(_ range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude,
-                expectation: String = "a number") -> Double? {
+    func number(
+        _ range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude,
+        expectation: String = "a number"
+    ) -> Double? {
         guard isPresent else { return nil }
         guard let node, case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any,
             let value = Double(scalar.string.replacingOccurrences(of: "_", with: "")), value.isFinite

@@ -21,8 +21,10 @@ public final class ChannelSimulator: Sendable {
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
     private let supervisor: Mutex<Task<Void, Never>?> = Mutex(nil)
 
-    private init(name: String, host: String, port: Int, latency: Duration, group: any EventLoopGroup, listener: any Channel,
-                 ledger: ChannelLedger) {
+    private init(
+        name: String, host: String, port: Int, latency: Duration, group: any EventLoopGroup, listener: any Channel,
+        ledger: ChannelLedger
+    ) {
         self.name = name
         self.host = host
         self.port = port
@@ -64,7 +66,9 @@ public final class ChannelSimulator: Sendable {
         for connection in connections.withLock({ Array($0.values) }) { try? await connection.close() }
     }
 
-    private static func bind(host: String, port: Int, group: any EventLoopGroup, box: SimulatorBox) async throws -> any Channel {
+    private static func bind(
+        host: String, port: Int, group: any EventLoopGroup, box: SimulatorBox
+    ) async throws -> any Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -150,7 +154,9 @@ final class ChannelRequestHandler: ChannelInboundHandler {
         }
     }
 
-    private func handle(_ head: HTTPRequestHead, body: [UInt8], simulator: ChannelSimulator, context: ChannelHandlerContext) {
+    private func handle(
+        _ head: HTTPRequestHead, body: [UInt8], simulator: ChannelSimulator, context: ChannelHandlerContext
+    ) {
         let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
         let ledger = simulator.ledger
         switch (head.method, path) {
@@ -166,10 +172,12 @@ final class ChannelRequestHandler: ChannelInboundHandler {
                 // Charges, then never answers.
                 _ = ledger.charge(order: order, amount: amount, key: key)
             case .garbage?:
-                context.writeAndFlush(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok))),
-                                      promise: nil)
+                context.writeAndFlush(
+                    NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok))),
+                    promise: nil)
                 if let encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self) {
-                    encoder.writeAndFlush(NIOAny(ByteBuffer(string: "\u{0}\u{1}PAYMENT GATEWAY 💥 \u{7F}")), promise: nil)
+                    encoder.writeAndFlush(
+                        NIOAny(ByteBuffer(string: "\u{0}\u{1}PAYMENT GATEWAY 💥 \u{7F}")), promise: nil)
                 }
                 context.close(promise: nil)
             case .error?:
@@ -182,21 +190,28 @@ final class ChannelRequestHandler: ChannelInboundHandler {
                 let extra = ledger.behaviour()?.kind == .slow ? ledger.behaviour()!.extra : 0
                 later(simulator.answerDelay(extra: extra), context: context) {
                     let charge = ledger.charge(order: order, amount: amount, key: key)
-                    self.respond(200, ["charge_id": charge.id, "status": "succeeded", "order": order], context: context)
+                    self.respond(
+                        200, ["charge_id": charge.id, "status": "succeeded", "order": order], context: context)
                 }
             }
         case (.GET, let path) where path.hasPrefix("/charges/"):
             let order = String(path.dropFirst("/charges/".count))
-            if ledger.behaviour()?.kind == .error { return respond(503, ["error": "channel unavailable"], context: context) }
+            if ledger.behaviour()?.kind == .error {
+                return respond(503, ["error": "channel unavailable"], context: context)
+            }
             later(simulator.answerDelay(), context: context) {
-                let charges = ledger.charges(order: order).map { ["charge_id": $0.id, "succeeded": $0.succeeded] as [String: Any] }
+                let charges = ledger.charges(order: order).map {
+                    ["charge_id": $0.id, "succeeded": $0.succeeded] as [String: Any]
+                }
                 self.respond(200, ["order": order, "charges": charges], context: context)
             }
         case (.GET, "/admin/ledger"):
             respond(200, encoded: SimulatorAPI.Ledger(channel: simulator.name, charges: ledger.all), context: context)
         case (.POST, "/admin/faults"):
             guard let request = try? JSONDecoder().decode(SimulatorAPI.FaultsRequest.self, from: Data(body)) else {
-                return respond(400, ["error": "expected {faults: [{kind, from_ms, for_ms, extra_ms}], start_in_ms}"], context: context)
+                return respond(
+                    400, ["error": "expected {faults: [{kind, from_ms, for_ms, extra_ms}], start_in_ms}"],
+                    context: context)
             }
             ledger.schedule(FaultSchedule(request.faults.map(\.fault)), startIn: .milliseconds(request.startInMs))
             respond(200, ["faults": request.faults.count], context: context)
@@ -221,7 +236,9 @@ final class ChannelRequestHandler: ChannelInboundHandler {
     }
 
     private func respond(_ status: Int, _ object: [String: Any], context: ChannelHandlerContext) {
-        respond(status, data: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), context: context)
+        respond(
+            status, data: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(),
+            context: context)
     }
 
     private func respond(_ status: Int, data: Data, context: ChannelHandlerContext) {
@@ -229,8 +246,12 @@ final class ChannelRequestHandler: ChannelInboundHandler {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "application/json")
         headers.add(name: "content-length", value: String(data.count))
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(
-            version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(
+                .head(
+                    HTTPResponseHead(
+                        version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers))),
+            promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: data)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }

@@ -22,7 +22,8 @@ extension IntervalReport {
             counts.succeeded = UInt64(record.counts.succeeded)
             counts.failed = UInt64(record.counts.failed)
             counts.throttled = UInt64(record.counts.throttled)
-            counts.failures = Dictionary(uniqueKeysWithValues: record.counts.failures.map { ($0.key.rawValue, UInt64($0.value)) })
+            counts.failures = Dictionary(
+                uniqueKeysWithValues: record.counts.failures.map { ($0.key.rawValue, UInt64($0.value)) })
             counts.maxStartLagMicros = record.counts.maxStartLagMicros
             return counts
         }
@@ -35,7 +36,8 @@ extension IntervalReport {
             stats.ok = UInt64(record.counts.ok)
             stats.failed = UInt64(record.counts.failed)
             stats.throttled = UInt64(record.counts.throttled)
-            stats.errors = Dictionary(uniqueKeysWithValues: record.counts.errors.map { ($0.key.rawValue, UInt64($0.value)) })
+            stats.errors = Dictionary(
+                uniqueKeysWithValues: record.counts.errors.map { ($0.key.rawValue, UInt64($0.value)) })
             stats.corrected = Stampede_V1_Histogram(record.corrected)
             stats.uncorrected = Stampede_V1_Histogram(record.uncorrected)
             return stats
@@ -58,11 +60,12 @@ extension IntervalReport {
         message.payments = payments.map { event in
             var entry = Stampede_V1_PaymentEvent()
             entry.order = event.order
-            entry.outcome = switch event.outcome {
-            case .paid: .paid
-            case .failed: .failed
-            case .unknown: .unknown
-            }
+            entry.outcome =
+                switch event.outcome {
+                case .paid: .paid
+                case .failed: .failed
+                case .unknown: .unknown
+                }
             entry.channel = event.channel ?? ""
             entry.atMicros = event.at
             return entry
@@ -86,22 +89,27 @@ extension IntervalReport {
             record.succeeded = try count(counts.succeeded, "succeeded")
             record.failed = try count(counts.failed, "failed")
             record.throttled = try count(counts.throttled, "throttled")
-            for (label, value) in counts.failures { record.failures[ErrorLabel(rawValue: label)] = try count(value, label) }
+            for (label, value) in counts.failures {
+                record.failures[ErrorLabel(rawValue: label)] = try count(value, label)
+            }
             record.maxStartLagMicros = counts.maxStartLagMicros
             slots.append(SlotRecord(slot: Int(counts.slot), counts: record))
         }
         var steps: [StepRecord] = []
         for stats in message.steps {
-            guard stats.flow >= 0, stats.step >= 0 else { throw ProtocolError("step \(stats.flow)/\(stats.step) is negative") }
+            guard stats.flow >= 0, stats.step >= 0 else {
+                throw ProtocolError("step \(stats.flow)/\(stats.step) is negative")
+            }
             var counts = RequestCounts()
             counts.requests = try count(stats.requests, "requests")
             counts.ok = try count(stats.ok, "ok")
             counts.failed = try count(stats.failed, "failed")
             counts.throttled = try count(stats.throttled, "throttled")
             for (label, value) in stats.errors { counts.errors[ErrorLabel(rawValue: label)] = try count(value, label) }
-            steps.append(StepRecord(
-                slot: Int(stats.slot), step: StepID(flow: Int(stats.flow), step: Int(stats.step)), counts: counts,
-                corrected: try stats.corrected.sparse(), uncorrected: try stats.uncorrected.sparse()))
+            steps.append(
+                StepRecord(
+                    slot: Int(stats.slot), step: StepID(flow: Int(stats.flow), step: Int(stats.step)), counts: counts,
+                    corrected: try stats.corrected.sparse(), uncorrected: try stats.uncorrected.sparse()))
         }
         var ledger: [String: LedgerCounts] = [:]
         for entry in message.ledger {
@@ -118,7 +126,8 @@ extension IntervalReport {
                 counts.confirmedAt.append(running)
             }
             guard counts.confirmedAt.count == counts.confirmations else {
-                throw ProtocolError("\(entry.sku): \(counts.confirmations) confirmations but \(counts.confirmedAt.count) times")
+                throw ProtocolError(
+                    "\(entry.sku): \(counts.confirmations) confirmations but \(counts.confirmedAt.count) times")
             }
             ledger[entry.sku, default: LedgerCounts()].add(counts)
         }
@@ -131,11 +140,14 @@ extension IntervalReport {
             case .unknown: outcome = .unknown
             case .UNRECOGNIZED(let value): throw ProtocolError("unknown payment outcome \(value)")
             }
-            payments.append(PaymentEvent(
-                order: entry.order, outcome: outcome, channel: entry.channel.isEmpty ? nil : entry.channel, at: entry.atMicros))
+            payments.append(
+                PaymentEvent(
+                    order: entry.order, outcome: outcome, channel: entry.channel.isEmpty ? nil : entry.channel,
+                    at: entry.atMicros))
         }
         self.init(
-            worker: worker, second: Int(message.second), slots: slots, steps: steps, inFlight: Int(max(0, message.inFlight)),
+            worker: worker, second: Int(message.second), slots: slots, steps: steps,
+            inFlight: Int(max(0, message.inFlight)),
             ledger: ledger, payments: payments)
     }
 }

@@ -1,18 +1,19 @@
 import Foundation
-import SwiftProtobuf
 public import StampedeCore
+import SwiftProtobuf
 
 extension Stampede_V1_StopReason {
     public init(_ reason: StopReason) {
         self.init()
-        code = switch reason.code {
-        case .planOver: .planOver
-        case .interrupted: .interrupted
-        case .declaredLost: .declaredLost
-        case .leaseExpired: .leaseExpired
-        case .coordinatorGone: .coordinatorGone
-        case .refused: .refused
-        }
+        code =
+            switch reason.code {
+            case .planOver: .planOver
+            case .interrupted: .interrupted
+            case .declaredLost: .declaredLost
+            case .leaseExpired: .leaseExpired
+            case .coordinatorGone: .coordinatorGone
+            case .refused: .refused
+            }
         detail = reason.detail
     }
 }
@@ -20,14 +21,15 @@ extension Stampede_V1_StopReason {
 extension StopReason {
     /// The reason a message carries; a code from a newer peer reads as a refusal with its detail.
     public init(_ message: Stampede_V1_StopReason) {
-        let code: StopReason.Code = switch message.code {
-        case .planOver: .planOver
-        case .interrupted: .interrupted
-        case .declaredLost: .declaredLost
-        case .leaseExpired: .leaseExpired
-        case .coordinatorGone: .coordinatorGone
-        case .refused, .UNRECOGNIZED: .refused
-        }
+        let code: StopReason.Code =
+            switch message.code {
+            case .planOver: .planOver
+            case .interrupted: .interrupted
+            case .declaredLost: .declaredLost
+            case .leaseExpired: .leaseExpired
+            case .coordinatorGone: .coordinatorGone
+            case .refused, .UNRECOGNIZED: .refused
+            }
         self.init(code: code, detail: message.detail)
     }
 }
@@ -45,12 +47,13 @@ extension Stampede_V1_Run {
         }
         if let transport = record.transport {
             self.transport = .with {
-                $0.protocol = switch transport.protocolChoice {
-                case .auto: .auto
-                case .http1: .http1
-                case .h2c: .h2C
-                case .h2: .h2
-                }
+                $0.protocol =
+                    switch transport.protocolChoice {
+                    case .auto: .auto
+                    case .http1: .http1
+                    case .h2c: .h2C
+                    case .h2: .h2
+                    }
                 $0.caFile = transport.caFile ?? ""
                 $0.insecure = transport.insecure
                 $0.streamsPerConnection = UInt32(transport.streamsPerConnection)
@@ -88,7 +91,8 @@ extension RunRecord {
         guard message.hasTarget, let port = Int(exactly: message.target.port), (1...65535).contains(port),
             !message.target.host.isEmpty
         else { throw ProtocolError("the run has no target") }
-        let target = Origin(scheme: message.target.scheme == .https ? .https : .http, host: message.target.host, port: port)
+        let target = Origin(
+            scheme: message.target.scheme == .https ? .https : .http, host: message.target.host, port: port)
         guard message.hasScale, message.scale.peakRate > 0 else { throw ProtocolError("the run has no scale") }
         let compression: RunScale.Compression
         switch message.scale.compression {
@@ -96,7 +100,8 @@ extension RunRecord {
         case .durationSeconds(let seconds)?: compression = .duration(seconds)
         case nil: throw ProtocolError("the run's scale has no speed and no duration")
         }
-        let window = message.scale.hasWindow
+        let window =
+            message.scale.hasWindow
             ? ProfileWindow(start: message.scale.window.start, end: message.scale.window.end) : nil
         var transport: TargetTransport? = nil
         if message.hasTransport {
@@ -109,7 +114,8 @@ extension RunRecord {
             case .UNRECOGNIZED(let value): throw ProtocolError("unknown protocol \(value)")
             }
             transport = TargetTransport(
-                protocolChoice: protocolChoice, caFile: message.transport.caFile.isEmpty ? nil : message.transport.caFile,
+                protocolChoice: protocolChoice,
+                caFile: message.transport.caFile.isEmpty ? nil : message.transport.caFile,
                 insecure: message.transport.insecure, streamsPerConnection: Int(message.transport.streamsPerConnection),
                 connectionPerShopper: message.transport.connectionPerShopper)
         }

@@ -5,30 +5,40 @@ public enum ConsoleReport {
     public static func render(_ report: RunReport) -> String {
         var out = ""
         let run = report.run
-        out += "Stampede rehearsal \(run.id)\(run.interrupted ? "  (INTERRUPTED: stopped before the end of the plan)" : "")\n"
+        out +=
+            "Stampede rehearsal \(run.id)\(run.interrupted ? "  (INTERRUPTED: stopped before the end of the plan)" : "")\n"
         out += "  profile   \(run.profile): \(run.profileTitle)\n"
-        out += "  played    \(run.window) (\(run.timeZone)) in \(Format.seconds(run.plannedSeconds)) at "
+        out +=
+            "  played    \(run.window) (\(run.timeZone)) in \(Format.seconds(run.plannedSeconds)) at "
             + "\(Format.fixed(run.speed, run.speed < 10 ? 2 : 0))x; ran \(Format.seconds(run.actualSeconds))\n"
-        out += "  load      peak \(Format.fixed(run.peakRate, 0))/s, \(run.arrivals.rawValue) arrivals, seed \(run.seed), "
+        out +=
+            "  load      peak \(Format.fixed(run.peakRate, 0))/s, \(run.arrivals.rawValue) arrivals, seed \(run.seed), "
             + "\(run.workers) worker\(run.workers == 1 ? "" : "s"), at most \(Format.count(run.maxShoppers)) shoppers "
             + "and \(run.connections) connections\n"
         out += "  target    \(run.target) (scenario \(run.scenario))\n\n"
 
         let shoppers = report.totals.shoppers
         let requests = report.totals.requests
-        out += "Shoppers  expected \(Format.count(report.totals.expected))  planned \(Format.count(shoppers.planned))  "
+        out +=
+            "Shoppers  expected \(Format.count(report.totals.expected))  planned \(Format.count(shoppers.planned))  "
             + "started \(Format.count(shoppers.started))  dropped \(Format.count(shoppers.dropped))\n"
-        out += "          succeeded \(Format.count(shoppers.succeeded))  failed \(Format.count(shoppers.failed))  "
+        out +=
+            "          succeeded \(Format.count(shoppers.succeeded))  failed \(Format.count(shoppers.failed))  "
             + "throttled \(Format.count(shoppers.throttled))  (scheduler lag max "
             + "\(Format.milliseconds(Double(shoppers.maxStartLagMicros) / 1000)) ms)\n"
-        out += "Requests  \(Format.count(requests.requests))  ok \(Format.count(requests.ok))  "
+        out +=
+            "Requests  \(Format.count(requests.requests))  ok \(Format.count(requests.ok))  "
             + "failed \(Format.count(requests.failed))  throttled (429) \(Format.count(requests.throttled))\n"
         out += "Errors    \(Format.errors(requests.errors))\n\n"
 
-        out += "Latency per step, ms. Corrected: from the intended start (includes queueing and stalls). "
+        out +=
+            "Latency per step, ms. Corrected: from the intended start (includes queueing and stalls). "
             + "Uncorrected: from the actual send.\n"
         var steps = TextTable(
-            ["step", "requests", "p50", "p90", "p99", "p99.9", "max", "| unc p50", "unc p99", "unc max", "errors", "429"])
+            [
+                "step", "requests", "p50", "p90", "p99", "p99.9", "max", "| unc p50", "unc p99", "unc max", "errors",
+                "429",
+            ])
         for step in report.steps {
             let c = step.corrected
             let u = step.uncorrected
@@ -49,7 +59,8 @@ public enum ConsoleReport {
         ])
         out += steps.render() + "\n"
 
-        out += "Per \(report.periods.count > 0 && report.periods[0].label.contains(":") ? "hour of the profile clock" : "stage"): "
+        out +=
+            "Per \(report.periods.count > 0 && report.periods[0].label.contains(":") ? "hour of the profile clock" : "stage"): "
             + "arrivals against the plan, latency of all steps (ms)\n"
         let busiest = report.periods.map { Double($0.shoppers.started) }.max() ?? 0
         let startedTotal = Double(max(1, shoppers.started))
@@ -59,7 +70,8 @@ public enum ConsoleReport {
             periods.add([
                 period.label, Format.count(period.expected), Format.count(period.shoppers.planned),
                 Format.count(period.shoppers.started), Format.count(period.shoppers.dropped),
-                Format.percent(period.expected / expectedTotal), Format.percent(Double(period.shoppers.started) / startedTotal),
+                Format.percent(period.expected / expectedTotal),
+                Format.percent(Double(period.shoppers.started) / startedTotal),
                 Format.count(period.shoppers.failed), Format.count(period.shoppers.throttled),
                 Format.milliseconds(period.corrected.p50), Format.milliseconds(period.corrected.p99),
                 Format.milliseconds(period.uncorrected.p99),
@@ -73,14 +85,16 @@ public enum ConsoleReport {
             var workers = TextTable(["worker", "status", "intervals", "planned", "started", "dropped", "failed"])
             for worker in report.workers {
                 workers.add([
-                    worker.name, worker.status.rawValue, Format.count(worker.intervals), Format.count(worker.shoppers.planned),
+                    worker.name, worker.status.rawValue, Format.count(worker.intervals),
+                    Format.count(worker.shoppers.planned),
                     Format.count(worker.shoppers.started), Format.count(worker.shoppers.dropped),
                     Format.count(worker.shoppers.failed),
                 ])
             }
             out += workers.render()
             for gap in report.gaps {
-                out += "  GAP: \(gap.worker) lost at \(Format.fixed(gap.lostAt, 1)) s; its share "
+                out +=
+                    "  GAP: \(gap.worker) lost at \(Format.fixed(gap.lostAt, 1)) s; its share "
                     + "(\(Format.percent(gap.share))) went to the others from \(Format.fixed(gap.to, 0)) s; "
                     + "\(Format.count(gap.plannedNotSent)) planned arrivals due in [\(Format.fixed(gap.from, 0)), "
                     + "\(Format.fixed(gap.to, 0))) s were not sent (or their results were lost); "
@@ -91,8 +105,11 @@ public enum ConsoleReport {
         if !report.bursts.isEmpty {
             out += "\nFlash sales: each crowd against its stock\n"
             var bursts = TextTable(
-                ["burst", "at", "sku", "crowd", "started", "stock", "confirmed", "sold out", "sold out after", "p99 ms",
-                 "errors", "429"], leftColumns: 3)
+                [
+                    "burst", "at", "sku", "crowd", "started", "stock", "confirmed", "sold out", "sold out after",
+                    "p99 ms",
+                    "errors", "429",
+                ], leftColumns: 3)
             for burst in report.bursts {
                 bursts.add([
                     burst.label, burst.at, burst.sku, Format.count(burst.crowd), Format.count(burst.shoppers.started),
@@ -107,8 +124,10 @@ public enum ConsoleReport {
         if !report.inventory.isEmpty {
             out += "\nInventory: what shoppers were told against the target's books (\(report.books.count) readings)\n"
             var table = TextTable(
-                ["sku", "stock at start", "confirmed", "booked", "sold out", "stock at end", "reserved", "oversold",
-                 "first oversold at", "verdict"])
+                [
+                    "sku", "stock at start", "confirmed", "booked", "sold out", "stock at end", "reserved", "oversold",
+                    "first oversold at", "verdict",
+                ])
             for verdict in report.inventory {
                 table.add([
                     verdict.sku, verdict.initialStock.map(Format.count) ?? "?", Format.count(verdict.confirmedUnits),
@@ -124,32 +143,44 @@ public enum ConsoleReport {
         if let payments = report.payments {
             out += "\nPayment drill (primary \(payments.primary)): \(payments.summary)\n"
             for fault in payments.faults {
-                out += "  fault     \(fault.channel) \(fault.kind.rawValue) from \(Format.seconds(fault.from)) "
+                out +=
+                    "  fault     \(fault.channel) \(fault.kind.rawValue) from \(Format.seconds(fault.from)) "
                     + "to \(Format.seconds(fault.until))\n"
             }
-            out += "  failover  " + (payments.failoverSeconds.map { "first payment through a backup \(Format.seconds($0)) after the fault began" } ?? "never")
+            out +=
+                "  failover  "
+                + (payments.failoverSeconds.map {
+                    "first payment through a backup \(Format.seconds($0)) after the fault began"
+                } ?? "never")
                 + "; success rate back within 1% of \(payments.successRateBefore.map { Format.percent($0) } ?? "?") "
                 + (payments.recoverySeconds.map { "after \(Format.seconds($0))" } ?? "never") + "\n"
-            out += "  told      paid \(Format.count(payments.paid)), failed \(Format.count(payments.failed)), "
+            out +=
+                "  told      paid \(Format.count(payments.paid)), failed \(Format.count(payments.failed)), "
                 + "no answer \(Format.count(payments.unknown)); during the fault failed \(Format.count(payments.failedDuringFault)), "
                 + "no answer \(Format.count(payments.unknownDuringFault))\n"
-            out += "  charged   " + payments.chargesByChannel.keys.sorted().map {
-                "\($0) \(Format.count(payments.chargesByChannel[$0]!))"
-            }.joined(separator: ", ") + "; double charges \(Format.count(payments.doubleCharges)) (\(Format.count(payments.extraCharges)) extra), "
+            out +=
+                "  charged   "
+                + payments.chargesByChannel.keys.sorted().map {
+                    "\($0) \(Format.count(payments.chargesByChannel[$0]!))"
+                }.joined(separator: ", ")
+                + "; double charges \(Format.count(payments.doubleCharges)) (\(Format.count(payments.extraCharges)) extra), "
                 + "orphan charges \(Format.count(payments.orphanCharges)), coupons \(payments.coupons.map(Format.count) ?? "?")\n"
             if let attempts = payments.attempts {
                 for channel in attempts.keys.sorted() {
-                    out += "  attempts  \(channel): " + attempts[channel]!.keys.sorted().map {
-                        "\($0) \(Format.count(attempts[channel]![$0]!))"
-                    }.joined(separator: ", ") + "\n"
+                    out +=
+                        "  attempts  \(channel): "
+                        + attempts[channel]!.keys.sorted().map {
+                            "\($0) \(Format.count(attempts[channel]![$0]!))"
+                        }.joined(separator: ", ") + "\n"
                 }
             }
         }
 
         if !report.spikes.isEmpty {
             out += "\nSpikes: achieved arrival rate inside the spike against the rest of its hour\n"
-            var spikes = TextTable(["spike", "at", "lasted", "expected", "started", "rate/s", "base/s", "x", "p99 ms"],
-                                   leftColumns: 2)
+            var spikes = TextTable(
+                ["spike", "at", "lasted", "expected", "started", "rate/s", "base/s", "x", "p99 ms"],
+                leftColumns: 2)
             for spike in report.spikes {
                 spikes.add([
                     spike.label, spike.at, Format.seconds(spike.realSeconds), Format.count(spike.expected),

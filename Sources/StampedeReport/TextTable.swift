@@ -14,7 +14,9 @@ struct TextTable {
 
     func render(indent: String = "  ") -> String {
         let all = [headers] + rows
-        let widths = headers.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        let widths = headers.indices.map { column in
+            all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0
+        }
         var output = ""
         for row in all {
             var line = indent
@@ -79,7 +81,9 @@ public enum Format {
     }
 
     public static func errors(_ errors: [some CustomStringConvertible & Comparable: Int]) -> String {
-        errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key) \(count($0.value))" }
-            .joined(separator: ", ")
+        errors.isEmpty
+            ? "none"
+            : errors.sorted { $0.key < $1.key }.map { "\($0.key) \(count($0.value))" }
+                .joined(separator: ", ")
     }
 }

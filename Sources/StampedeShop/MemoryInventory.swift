@@ -13,8 +13,9 @@ public final class MemoryInventory: InventoryStore {
     }
 
     private static func fresh(_ catalog: [Product]) -> [String: StockItem] {
-        Dictionary(catalog.map { ($0.sku, StockItem(sku: $0.sku, initial: $0.stock, stock: $0.stock, reserved: 0, sold: 0)) },
-                   uniquingKeysWith: { _, last in last })
+        Dictionary(
+            catalog.map { ($0.sku, StockItem(sku: $0.sku, initial: $0.stock, stock: $0.stock, reserved: 0, sold: 0)) },
+            uniquingKeysWith: { _, last in last })
     }
 
     public func reserve(sku: String, quantity: Int) async -> ReserveResult {

@@ -102,7 +102,8 @@ public final class PaymentRouter: Service, Sendable {
     public var attemptCounts: [String: [String: Int]] { attempts.withLock { $0 } }
 
     public func pay(order: String, amount: Int) async -> Outcome {
-        let candidates: [PaymentSettings.Channel] = settings.mode == .none ? Array(settings.channels.prefix(1)) : settings.channels
+        let candidates: [PaymentSettings.Channel] =
+            settings.mode == .none ? Array(settings.channels.prefix(1)) : settings.channels
         var reasons: [String] = []
         for (position, channel) in candidates.enumerated() {
             let isLast = position == candidates.count - 1
@@ -144,7 +145,8 @@ public final class PaymentRouter: Service, Sendable {
                 HTTPRequest(method: .POST, target: "/charge", headers: headers, body: ByteBuffer(bytes: data)),
                 to: channel.origin, timeout: settings.timeout)
             guard (200..<300).contains(response.status) else { return (.declined, nil) }
-            let fields = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any]
+            let fields =
+                (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any]
             return (.succeeded, fields?["charge_id"] as? String)
         } catch {
             switch error.code {
@@ -166,7 +168,8 @@ public final class PaymentRouter: Service, Sendable {
             let response = try await client.execute(
                 HTTPRequest(target: "/charges/\(order)"), to: channel.origin, timeout: settings.statusTimeout)
             guard response.status == 200,
-                let fields = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any],
+                let fields = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)))
+                    as? [String: Any],
                 let charges = fields["charges"] as? [[String: Any]]
             else { return .unknown }
             if let charged = charges.first(where: { ($0["succeeded"] as? Bool) == true }) {

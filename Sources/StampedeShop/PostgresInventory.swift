@@ -27,7 +27,8 @@ public final class PostgresInventory: InventoryStore, Service {
     }
 
     private func prepareTable() async throws {
-        try await client.query("""
+        try await client.query(
+            """
             CREATE TABLE IF NOT EXISTS stampede_inventory (
                 sku text PRIMARY KEY, initial integer NOT NULL, stock integer NOT NULL,
                 reserved integer NOT NULL DEFAULT 0, sold integer NOT NULL DEFAULT 0)
@@ -37,7 +38,8 @@ public final class PostgresInventory: InventoryStore, Service {
     public func reserve(sku: String, quantity: Int) async throws -> ReserveResult {
         switch mode {
         case .atomic, .leaky:
-            let rows = try await client.query("""
+            let rows = try await client.query(
+                """
                 UPDATE stampede_inventory SET stock = stock - \(quantity), reserved = reserved + \(quantity)
                 WHERE sku = \(sku) AND stock >= \(quantity) RETURNING stock
                 """)
@@ -47,7 +49,8 @@ public final class PostgresInventory: InventoryStore, Service {
             guard let seen = try await available(sku: sku) else { return .unknownSKU }
             guard seen >= quantity else { return .soldOut }
             try? await Task.sleep(for: racyPause)
-            try await client.query("""
+            try await client.query(
+                """
                 UPDATE stampede_inventory SET stock = \(seen - quantity), reserved = reserved + \(quantity)
                 WHERE sku = \(sku)
                 """)
@@ -59,14 +62,16 @@ public final class PostgresInventory: InventoryStore, Service {
 
     public func sell(sku: String, quantity: Int) async throws {
         guard mode != .phantom else { return }
-        try await client.query("""
+        try await client.query(
+            """
             UPDATE stampede_inventory SET reserved = reserved - \(quantity), sold = sold + \(quantity) WHERE sku = \(sku)
             """)
     }
 
     public func release(sku: String, quantity: Int) async throws {
         guard mode != .phantom else { return }
-        try await client.query("""
+        try await client.query(
+            """
             UPDATE stampede_inventory SET reserved = reserved - \(quantity), stock = stock + \(quantity) WHERE sku = \(sku)
             """)
     }
@@ -91,7 +96,8 @@ public final class PostgresInventory: InventoryStore, Service {
         try await prepareTable()
         try await client.query("DELETE FROM stampede_inventory")
         for product in catalog {
-            try await client.query("""
+            try await client.query(
+                """
                 INSERT INTO stampede_inventory (sku, initial, stock) VALUES (\(product.sku), \(product.stock), \(product.stock))
                 """)
         }

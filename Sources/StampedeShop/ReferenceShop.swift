@@ -1,10 +1,10 @@
-public import Hummingbird
-public import Logging
 import HTTPTypes
+public import Hummingbird
 import HummingbirdCore
 import HummingbirdHTTP2
-import NIOSSL
+public import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -116,7 +116,8 @@ public struct ReferenceShop: Sendable {
             let views = try await inventory.snapshot().map { item in
                 let product = catalog.product(item.sku)
                 return ProductView(
-                    sku: item.sku, name: product?.name ?? item.sku, price: product?.price ?? 0, available: max(0, item.stock))
+                    sku: item.sku, name: product?.name ?? item.sku, price: product?.price ?? 0,
+                    available: max(0, item.stock))
             }
             return withSession(request, EditedResponse(response: views))
         }
@@ -137,7 +138,8 @@ public struct ReferenceShop: Sendable {
             guard (1...100).contains(quantity) else { throw HTTPError(.badRequest, message: "qty must be 1 to 100") }
             let (session, isNew) = sessionID(request)
             var response = EditedResponse(
-                response: CartView(session: session, items: carts.add(sku: item.sku, quantity: quantity, session: session)))
+                response: CartView(
+                    session: session, items: carts.add(sku: item.sku, quantity: quantity, session: session)))
             if isNew { response.setCookie(Cookie(name: "sid", value: session, path: "/")) }
             return response
         }
@@ -168,7 +170,8 @@ public struct ReferenceShop: Sendable {
             if let payments {
                 guard let order = orders.order(id) else { throw HTTPError(.notFound, message: "no such order") }
                 guard order.status == .reserved else {
-                    throw HTTPError(.conflict, message: order.status == .paid ? "already paid" : "the order lapsed unpaid")
+                    throw HTTPError(
+                        .conflict, message: order.status == .paid ? "already paid" : "the order lapsed unpaid")
                 }
                 switch await payments.pay(order: id, amount: order.amount) {
                 case .paid(let name, let id):
@@ -176,8 +179,10 @@ public struct ReferenceShop: Sendable {
                 case .failed(let reason):
                     let coupon = orders.compensate(id)
                     return try EditedResponse(
-                        status: .badGateway, response: PaymentFailure(error: "payment failed: \(reason)", coupon: coupon))
-                        .response(from: request, context: context)
+                        status: .badGateway,
+                        response: PaymentFailure(error: "payment failed: \(reason)", coupon: coupon)
+                    )
+                    .response(from: request, context: context)
                 }
             }
             switch orders.markPaid(id, channel: channel, charge: charge) {
@@ -198,7 +203,8 @@ public struct ReferenceShop: Sendable {
         router.get("/admin/orders") { _, _ in OrderList(orders: orders.all.map(OrderView.init)) }
         router.get("/admin/payments") { _, _ in PaymentAttempts(channels: payments?.attemptCounts ?? [:]) }
         router.post("/admin/reset") { request, context in
-            let body = request.head.headerFields[.contentLength].flatMap(Int.init) ?? 0 > 0
+            let body =
+                request.head.headerFields[.contentLength].flatMap(Int.init) ?? 0 > 0
                 ? try await request.decode(as: ResetRequest.self, context: context) : ResetRequest(stock: nil)
             try await reset(stock: body.stock ?? [:])
             return Message(message: "reset")
@@ -208,7 +214,8 @@ public struct ReferenceShop: Sendable {
             if body.clear == true { faults.clear() }
             for (name, milliseconds) in body.delays ?? [:] {
                 guard let route = ShopFaults.Route(rawValue: name) else {
-                    throw HTTPError(.badRequest, message: "unknown route \(name); expected products, product, cart, order or pay")
+                    throw HTTPError(
+                        .badRequest, message: "unknown route \(name); expected products, product, cart, order or pay")
                 }
                 faults.setDelay(milliseconds > 0 ? .milliseconds(milliseconds) : nil, for: route)
             }
@@ -241,7 +248,9 @@ struct InFlightLimit<Context: RequestContext>: RouterMiddleware {
         let value = Atomic<Int>(0)
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         let now = inFlight.value.wrappingAdd(1, ordering: .relaxed).newValue
@@ -292,7 +301,9 @@ final class CatalogBook: Sendable {
 struct RequestLogging<Context: RequestContext>: RouterMiddleware {
     let log: RequestLog
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         log.append(

@@ -190,7 +190,9 @@ public enum LocalCluster {
             }
             while let event = await iterator.next() { events.append(event) }
             try await group.waitForAll()
-            guard case .finished(let outcome)? = events.last else { throw FixtureError("the coordinator did not finish") }
+            guard case .finished(let outcome)? = events.last else {
+                throw FixtureError("the coordinator did not finish")
+            }
             return Result(coordinator: outcome, events: events, workers: outcomes.all, arrivals: log.all)
         }
     }

@@ -19,12 +19,15 @@ public enum PaymentDrillFixture {
         return try result.get()
     }
 
-    public static func shop(_ simulators: [ChannelSimulator], mode: PaymentMode, timeout: Duration = .milliseconds(300))
+    public static func shop(
+        _ simulators: [ChannelSimulator], mode: PaymentMode, timeout: Duration = .milliseconds(300)
+    )
         -> ShopConfiguration
     {
-        ShopConfiguration(payments: PaymentSettings(
-            channels: simulators.map { PaymentSettings.Channel(name: $0.name, origin: Origin(url: $0.baseURL)!) },
-            mode: mode, timeout: timeout))
+        ShopConfiguration(
+            payments: PaymentSettings(
+                channels: simulators.map { PaymentSettings.Channel(name: $0.name, origin: Origin(url: $0.baseURL)!) },
+                mode: mode, timeout: timeout))
     }
 
     /// `seconds` of checkouts at `rate`/s; the primary shows `fault` from `at` for `lasting` seconds.
@@ -34,24 +37,34 @@ public enum PaymentDrillFixture {
     ) -> RunRecord {
         let scenario = Scenario(
             name: "drill-test",
-            flows: [Flow(name: "checkout", steps: [
-                Step(name: "order", method: "POST", path: Template(literal: "/orders"),
-                     body: Template(literal: #"{"sku":"SKU-0001"}"#), contentType: "application/json",
-                     extract: [Extraction(variable: "order_id", path: try! ValuePath(parsing: "$.id"))],
-                     expect: Expectation(status: [201])),
-                Step(name: "pay", method: "POST", path: try! Template(parsing: "/orders/{{order_id}}/pay"),
-                     body: Template(literal: "{}"), contentType: "application/json", expect: Expectation(status: [200]),
-                     payment: PaymentRule(order: try! Template(parsing: "{{order_id}}"),
-                                          channel: try! ValuePath(parsing: "$.channel"))),
-            ])],
+            flows: [
+                Flow(
+                    name: "checkout",
+                    steps: [
+                        Step(
+                            name: "order", method: "POST", path: Template(literal: "/orders"),
+                            body: Template(literal: #"{"sku":"SKU-0001"}"#), contentType: "application/json",
+                            extract: [Extraction(variable: "order_id", path: try! ValuePath(parsing: "$.id"))],
+                            expect: Expectation(status: [201])),
+                        Step(
+                            name: "pay", method: "POST", path: try! Template(parsing: "/orders/{{order_id}}/pay"),
+                            body: Template(literal: "{}"), contentType: "application/json",
+                            expect: Expectation(status: [200]),
+                            payment: PaymentRule(
+                                order: try! Template(parsing: "{{order_id}}"),
+                                channel: try! ValuePath(parsing: "$.channel"))),
+                    ])
+            ],
             drill: PaymentDrill(
                 channels: simulators.map { PaymentDrill.Channel(name: $0.name, url: $0.baseURL) }, primary: channels[0],
                 faults: [PaymentDrill.Fault(channel: channels[0], kind: fault, at: at, lasting: lasting, extra: extra)],
                 orders: "/admin/orders", attempts: "/admin/payments"))
         return RunRecord(
             id: "drill-\(fault.rawValue)-\(workers)", startedAt: "",
-            profile: Profile(name: "drill", shape: .stages([Stage(duration: seconds, from: 1, to: 1)])), scenario: scenario,
-            scale: RunScale(peakRate: rate, compression: .speed(1)), target: Origin(url: target)!, seed: 5, arrivals: .uniform,
+            profile: Profile(name: "drill", shape: .stages([Stage(duration: seconds, from: 1, to: 1)])),
+            scenario: scenario,
+            scale: RunScale(peakRate: rate, compression: .speed(1)), target: Origin(url: target)!, seed: 5,
+            arrivals: .uniform,
             workers: workers, maxShoppers: 10_000, connections: 64)
     }
 }

@@ -35,11 +35,13 @@ public final class PeerServer: @unchecked Sendable {
         let common = ["--address=127.0.0.1", "--echo-upload", "-d", directory + "/www"]
         let processes = [
             try launch(program, common + ["--no-tls", String(h2c)], log: directory + "/h2c.log"),
-            try launch(program, common + [String(tls), certificates.serverKey, certificates.serverCertificate],
-                       log: directory + "/tls.log"),
+            try launch(
+                program, common + [String(tls), certificates.serverKey, certificates.serverCertificate],
+                log: directory + "/tls.log"),
         ]
-        let server = PeerServer(name: "nghttpd", h2cPort: h2c, tlsPort: tls, http1Port: nil, processes: processes,
-                                directory: directory)
+        let server = PeerServer(
+            name: "nghttpd", h2cPort: h2c, tlsPort: tls, http1Port: nil, processes: processes,
+            directory: directory)
         try server.waitUntilListening([h2c, tls])
         return server
     }
@@ -75,10 +77,12 @@ public final class PeerServer: @unchecked Sendable {
             }
             """
         try configuration.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
-        let process = try launch(program, ["-c", directory + "/nginx.conf", "-p", directory + "/"],
-                                 log: directory + "/out.log")
-        let server = PeerServer(name: "nginx", h2cPort: h2c, tlsPort: tls, http1Port: http1, processes: [process],
-                                directory: directory)
+        let process = try launch(
+            program, ["-c", directory + "/nginx.conf", "-p", directory + "/"],
+            log: directory + "/out.log")
+        let server = PeerServer(
+            name: "nginx", h2cPort: h2c, tlsPort: tls, http1Port: http1, processes: [process],
+            directory: directory)
         try server.waitUntilListening([http1, h2c, tls])
         return server
     }
@@ -144,7 +148,9 @@ public final class PeerServer: @unchecked Sendable {
         defer { close(fd) }
         var address = loopback(port: 0)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else { throw FixtureError("bind() failed") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)

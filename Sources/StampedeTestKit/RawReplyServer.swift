@@ -12,7 +12,9 @@ public final class RawReplyServer: Sendable {
         self.channel = channel
     }
 
-    public static func start(group: any EventLoopGroup, reply: [UInt8], thenClose: Bool = true) async throws
+    public static func start(
+        group: any EventLoopGroup, reply: [UInt8], thenClose: Bool = true
+    ) async throws
         -> RawReplyServer
     {
         let channel = try await ServerBootstrap(group: group)

@@ -21,8 +21,10 @@ public final class ScriptedHTTP2Server: Sendable {
         /// The ALPN names the TLS server accepts.
         public var alpn: [String]
 
-        public init(maxConcurrentStreams: Int = 100, goAwayAfter: Int? = nil,
-                    tls: (certificate: String, key: String)? = nil, alpn: [String] = ["h2"]) {
+        public init(
+            maxConcurrentStreams: Int = 100, goAwayAfter: Int? = nil,
+            tls: (certificate: String, key: String)? = nil, alpn: [String] = ["h2"]
+        ) {
             self.maxConcurrentStreams = maxConcurrentStreams
             self.goAwayAfter = goAwayAfter
             self.tls = tls
@@ -65,7 +67,9 @@ public final class ScriptedHTTP2Server: Sendable {
         self.streams = streams
     }
 
-    public static func start(group: any EventLoopGroup, options: Options = Options()) async throws -> ScriptedHTTP2Server {
+    public static func start(
+        group: any EventLoopGroup, options: Options = Options()
+    ) async throws -> ScriptedHTTP2Server {
         let counters = ServerCounters()
         let streams = StreamCounters()
         var sslContext: NIOSSLContext?
@@ -84,12 +88,13 @@ public final class ScriptedHTTP2Server: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let context { try pipeline.addHandler(NIOSSLServerHandler(context: context)) }
-                    try pipeline.addHandler(NIOHTTP2Handler(
-                        mode: .server,
-                        initialSettings: [
-                            HTTP2Setting(parameter: .maxConcurrentStreams, value: options.maxConcurrentStreams),
-                            HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
-                        ]))
+                    try pipeline.addHandler(
+                        NIOHTTP2Handler(
+                            mode: .server,
+                            initialSettings: [
+                                HTTP2Setting(parameter: .maxConcurrentStreams, value: options.maxConcurrentStreams),
+                                HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
+                            ]))
                     try pipeline.addHandler(FrameScript(options: options, counters: counters, streams: streams))
                 }
             }
@@ -138,10 +143,13 @@ private final class FrameScript: ChannelInboundHandler {
             bodies[id, default: ByteBuffer()].writeBuffer(&bytes)
             if count > 0 {
                 // Give the credit back, on the stream and on the connection.
-                context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: count))),
-                              promise: nil)
-                context.writeAndFlush(wrapOutboundOut(HTTP2Frame(
-                    streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: count))), promise: nil)
+                context.write(
+                    wrapOutboundOut(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: count))),
+                    promise: nil)
+                context.writeAndFlush(
+                    wrapOutboundOut(
+                        HTTP2Frame(
+                            streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: count))), promise: nil)
             }
             if part.endStream { arrived(id, context: context) }
         default:
@@ -156,16 +164,20 @@ private final class FrameScript: ChannelInboundHandler {
             streams.goAways.add(1, ordering: .relaxed)
             // Streams the client opened above `id` are refused; they are safe to retry elsewhere.
             for stream in paths.keys where stream > id { forget(stream) }
-            context.writeAndFlush(wrapOutboundOut(HTTP2Frame(
-                streamID: .rootStream, payload: .goAway(lastStreamID: id, errorCode: .noError, opaqueData: nil))),
+            context.writeAndFlush(
+                wrapOutboundOut(
+                    HTTP2Frame(
+                        streamID: .rootStream, payload: .goAway(lastStreamID: id, errorCode: .noError, opaqueData: nil))
+                ),
                 promise: nil)
         }
         let path = paths[id] ?? "/"
         switch path {
         case "/rst":
             forget(id)
-            context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.internalError))),
-                                  promise: nil)
+            context.writeAndFlush(
+                wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.internalError))),
+                promise: nil)
             closeIfDrained(context: context)
         case "/slow":
             context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(30)) { [self] in
@@ -183,7 +195,8 @@ private final class FrameScript: ChannelInboundHandler {
         forget(id)
         counters.requests.add(1, ordering: .relaxed)
         let headers: HPACKHeaders = [":status": "200", "content-length": String(body.readableBytes)]
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers)))), promise: nil)
+        context.write(
+            wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers)))), promise: nil)
         context.writeAndFlush(
             wrapOutboundOut(HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(body), endStream: true)))),
             promise: nil)

@@ -88,8 +88,12 @@ private final class ScriptHandler: ChannelInboundHandler {
             let send = {
                 var headers = HTTPHeaders([("content-length", String(body.utf8.count))])
                 if !keepAlive { headers.add(name: "connection", value: "close") }
-                context.write(self.wrapOutboundOut(.head(HTTPResponseHead(
-                    version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers))), promise: nil)
+                context.write(
+                    self.wrapOutboundOut(
+                        .head(
+                            HTTPResponseHead(
+                                version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers))),
+                    promise: nil)
                 context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
                 let done = context.writeAndFlush(self.wrapOutboundOut(.end(nil)))
                 if !keepAlive { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
@@ -105,8 +109,11 @@ private final class ScriptHandler: ChannelInboundHandler {
                 encoder.writeAndFlush(NIOAny(ByteBuffer(bytes: bytes)), promise: nil)
             }
         case .closeMidResponse:
-            context.write(self.wrapOutboundOut(.head(HTTPResponseHead(
-                version: .http1_1, status: .ok, headers: ["content-length": "100"]))), promise: nil)
+            context.write(
+                self.wrapOutboundOut(
+                    .head(
+                        HTTPResponseHead(
+                            version: .http1_1, status: .ok, headers: ["content-length": "100"]))), promise: nil)
             context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "partial")))))
                 .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         case .hang:

@@ -31,15 +31,21 @@ public struct TestCertificates: Sendable {
         try "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
             .write(toFile: extensions, atomically: true, encoding: .utf8)
         for (ca, name) in [("ca", "Stampede Test CA"), ("other-ca", "Someone Else's CA")] {
-            try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=\(name)",
-                         "-keyout", certificates.path("\(ca).key"), "-out", certificates.path("\(ca).pem")])
+            try openssl([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=\(name)",
+                "-keyout", certificates.path("\(ca).key"), "-out", certificates.path("\(ca).pem"),
+            ])
         }
         for (leaf, ca) in [("server", "ca"), ("client", "ca"), ("other-server", "other-ca")] {
-            try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(leaf)",
-                         "-keyout", certificates.path("\(leaf).key"), "-out", certificates.path("\(leaf).csr")])
-            try openssl(["x509", "-req", "-in", certificates.path("\(leaf).csr"), "-CA", certificates.path("\(ca).pem"),
-                         "-CAkey", certificates.path("\(ca).key"), "-CAcreateserial", "-days", "2",
-                         "-extfile", extensions, "-out", certificates.path("\(leaf).pem")])
+            try openssl([
+                "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(leaf)",
+                "-keyout", certificates.path("\(leaf).key"), "-out", certificates.path("\(leaf).csr"),
+            ])
+            try openssl([
+                "x509", "-req", "-in", certificates.path("\(leaf).csr"), "-CA", certificates.path("\(ca).pem"),
+                "-CAkey", certificates.path("\(ca).key"), "-CAcreateserial", "-days", "2",
+                "-extfile", extensions, "-out", certificates.path("\(leaf).pem"),
+            ])
         }
         return certificates
     }

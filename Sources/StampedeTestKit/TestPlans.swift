@@ -13,9 +13,11 @@ public enum TestPlans {
         Scenario(
             name: name,
             flows: [
-                Flow(name: "flow", steps: paths.enumerated().map { index, path in
-                    Step(name: "step\(index + 1)", path: Template(literal: path))
-                })
+                Flow(
+                    name: "flow",
+                    steps: paths.enumerated().map { index, path in
+                        Step(name: "step\(index + 1)", path: Template(literal: path))
+                    })
             ])
     }
 }

@@ -15,7 +15,9 @@ public struct BooksReader: Sendable {
     /// Why the database cannot be reached, when the books are in SQL and its URL is missing or wrong.
     private let databaseProblem: String?
 
-    fileprivate init(spec: GroundTruthSpec, origin: Origin, client: HTTPClient, postgres: PostgresClient?, databaseProblem: String?) {
+    fileprivate init(
+        spec: GroundTruthSpec, origin: Origin, client: HTTPClient, postgres: PostgresClient?, databaseProblem: String?
+    ) {
         self.spec = spec
         self.origin = origin
         self.client = client
@@ -59,7 +61,9 @@ public struct BooksReader: Sendable {
             let rows = try await withThrowingTaskGroup(of: [PostgresRow].self) { group in
                 group.addTask {
                     var collected: [PostgresRow] = []
-                    for try await row in try await postgres.query(PostgresQuery(unsafeSQL: query)) { collected.append(row) }
+                    for try await row in try await postgres.query(PostgresQuery(unsafeSQL: query)) {
+                        collected.append(row)
+                    }
                     return collected
                 }
                 group.addTask {
@@ -101,23 +105,28 @@ public func withBooksReader<Result: Sendable>(
 ) async throws -> Result {
     guard let spec else { return try await body(nil) }
     guard case .sql(let variable, _) = spec.source else {
-        return try await body(BooksReader(spec: spec, origin: origin, client: client, postgres: nil, databaseProblem: nil))
+        return try await body(
+            BooksReader(spec: spec, origin: origin, client: client, postgres: nil, databaseProblem: nil))
     }
     guard let text = environment[variable] else {
         let problem = "the environment variable \(variable) (the books' database URL) is not set"
-        return try await body(BooksReader(spec: spec, origin: origin, client: client, postgres: nil, databaseProblem: problem))
+        return try await body(
+            BooksReader(spec: spec, origin: origin, client: client, postgres: nil, databaseProblem: problem))
     }
     guard let url = DatabaseURL(text) else {
         let problem = "\(variable) does not hold a postgres:// URL"
-        return try await body(BooksReader(spec: spec, origin: origin, client: client, postgres: nil, databaseProblem: problem))
+        return try await body(
+            BooksReader(spec: spec, origin: origin, client: client, postgres: nil, databaseProblem: problem))
     }
     var configuration = PostgresClient.Configuration(
-        host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: .disable)
+        host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+        tls: .disable)
     configuration.options.connectTimeout = .seconds(3)
     let postgres = PostgresClient(configuration: configuration)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await postgres.run() }
         defer { group.cancelAll() }
-        return try await body(BooksReader(spec: spec, origin: origin, client: client, postgres: postgres, databaseProblem: nil))
+        return try await body(
+            BooksReader(spec: spec, origin: origin, client: client, postgres: postgres, databaseProblem: nil))
     }
 }

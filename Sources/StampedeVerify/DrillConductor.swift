@@ -29,7 +29,8 @@ public struct DrillConductor: Sendable {
             do {
                 let response = try await post(origin, "/admin/reset", body: Data("{}".utf8))
                 guard response.status == 200 else {
-                    throw VerifyError("the drill channel \(channel.name) at \(channel.url) answered \(response.status) to a reset")
+                    throw VerifyError(
+                        "the drill channel \(channel.name) at \(channel.url) answered \(response.status) to a reset")
                 }
             } catch let error as VerifyError {
                 throw error

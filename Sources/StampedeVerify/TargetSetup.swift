@@ -12,7 +12,9 @@ public enum TargetSetup {
             let (target, missing) = step.path.render(escaping: .url) { variables[$0] }
             if let missing { throw VerifyError("setup step \(step.name): unknown variable \(missing)") }
             var headers = HTTPHeaders()
-            for header in step.headers { headers.add(name: header.name, value: header.value.render { variables[$0] }.text) }
+            for header in step.headers {
+                headers.add(name: header.name, value: header.value.render { variables[$0] }.text)
+            }
             var body: ByteBuffer? = nil
             if let template = step.body {
                 body = ByteBuffer(string: template.render { variables[$0] }.text)
@@ -21,7 +23,8 @@ public enum TargetSetup {
             let response: HTTPResponse
             do {
                 response = try await client.execute(
-                    HTTPRequest(method: HTTPMethod(rawValue: step.method), target: target, headers: headers, body: body),
+                    HTTPRequest(
+                        method: HTTPMethod(rawValue: step.method), target: target, headers: headers, body: body),
                     to: origin, timeout: .seconds(10))
             } catch {
                 throw VerifyError("setup step \(step.name) (\(step.method) \(target)) failed: \(error)")

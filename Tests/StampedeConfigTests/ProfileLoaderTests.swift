@@ -45,7 +45,8 @@ struct ShippedProfileTests {
         // Planned: each hour's expected arrivals match its weight.
         let plan = try Plan(profile: profile, scale: RunScale(peakRate: 600, compression: .duration(90)))
         let spikeFree = try Plan(
-            profile: Profile(name: "base", shape: profile.shape), scale: RunScale(peakRate: 200, compression: .duration(90)))
+            profile: Profile(name: "base", shape: profile.shape),
+            scale: RunScale(peakRate: 200, compression: .duration(90)))
         for hour in 0..<24 {
             let expected = spikeFree.expectedArrivals(profileFrom: Double(hour) * 3600, to: Double(hour + 1) * 3600)
             #expect(abs(expected / spikeFree.expectedTotal - weights[hour] / total) < 1e-9)
@@ -89,8 +90,9 @@ struct ProfileProblemTests {
                 weight: high
             """
         let problems = Self.problems(yaml)
-        #expect(problems.map(\.description).contains(#"p.yaml:8:13: hours[3].weight: expected a number ≥ 0, found "high""#),
-                "\(problems)")
+        #expect(
+            problems.map(\.description).contains(#"p.yaml:8:13: hours[3].weight: expected a number ≥ 0, found "high""#),
+            "\(problems)")
     }
 
     @Test func everyProblemIsReportedAtOnce() {
@@ -108,8 +110,11 @@ struct ProfileProblemTests {
             """
         let problems = Self.problems(yaml)
         let paths = Set(problems.map(\.path))
-        #expect(paths.isSuperset(of: ["name", "timezone", "hourz", "hours[0].weight", "spikes[0].at", "spikes[1].lasting",
-                                      "spikes[1].level"]), "\(problems)")
+        #expect(
+            paths.isSuperset(of: [
+                "name", "timezone", "hourz", "hours[0].weight", "spikes[0].at", "spikes[1].lasting",
+                "spikes[1].level",
+            ]), "\(problems)")
         #expect(problems.allSatisfy { $0.line >= 1 && $0.column >= 1 && $0.file == "p.yaml" })
         #expect(problems.count >= 7)
     }
@@ -137,7 +142,8 @@ struct ProfileProblemTests {
     }
 
     @Test func stagesAreChecked() {
-        let yaml = "name: x\nstages:\n  - {duration: 0s, to: 1}\n  - {duration: 5s}\n  - {duration: 5s, to: 1, from: -2}\n"
+        let yaml =
+            "name: x\nstages:\n  - {duration: 0s, to: 1}\n  - {duration: 5s}\n  - {duration: 5s, to: 1, from: -2}\n"
         let paths = Set(Self.problems(yaml).map(\.path))
         #expect(paths.isSuperset(of: ["stages[0].duration", "stages[1].to", "stages[2].from"]))
     }
@@ -168,12 +174,16 @@ struct MalformedInputTests {
         let original = try Array(Data(contentsOf: URL(fileURLWithPath: RepositoryFiles.path(file))))
         var random = SeededRandom(seed: 42)
         var variants: [[UInt8]] = []
-        for cut in stride(from: 0, to: original.count, by: max(1, original.count / 60)) { variants.append(Array(original[..<cut])) }
+        for cut in stride(from: 0, to: original.count, by: max(1, original.count / 60)) {
+            variants.append(Array(original[..<cut]))
+        }
         for _ in 0..<150 {
             var bytes = original
             for _ in 0..<(1 + Int(random.next() % 4)) {
                 let position = Int(random.next() % UInt64(bytes.count))
-                let replacement: [UInt8] = [0x3A, 0x2D, 0x20, 0x7B, 0x7D, 0x5B, 0x5D, 0x22, 0x26, 0x2A, 0x0A, 0x09, 0x23, 0x41]
+                let replacement: [UInt8] = [
+                    0x3A, 0x2D, 0x20, 0x7B, 0x7D, 0x5B, 0x5D, 0x22, 0x26, 0x2A, 0x0A, 0x09, 0x23, 0x41,
+                ]
                 bytes[position] = replacement[Int(random.next() % UInt64(replacement.count))]
             }
             variants.append(bytes)

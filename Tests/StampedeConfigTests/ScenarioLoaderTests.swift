@@ -99,7 +99,8 @@ struct FlashSaleConfigTests {
         let scenario = try ScenarioLoader.load(path: RepositoryFiles.path("scenarios/flash-sale.yaml"))
         #expect(profile.bursts.map(\.sku) == ["FLASH-PHONE", "FLASH-HALF", "FLASH-EARBUDS"])
         #expect(profile.bursts[0].crowd == 2_000 && profile.bursts[0].within == 1 && profile.bursts[0].stock == 100)
-        #expect(RunConsistency.problems(profile: profile, profilePath: "p", scenario: scenario, scenarioPath: "s").isEmpty)
+        #expect(
+            RunConsistency.problems(profile: profile, profilePath: "p", scenario: scenario, scenarioPath: "s").isEmpty)
         let order = try #require(scenario.flows[1].steps.first { $0.name == "order" })
         #expect(order.ledger?.soldOut.status == [409])
         #expect(order.ledger?.sku.variables == ["sku"])
@@ -123,8 +124,11 @@ struct FlashSaleConfigTests {
         var problems: [ConfigProblem] = []
         do { _ = try ProfileLoader.parse(profile, file: "p.yaml") } catch { problems = error.problems }
         let paths = Set(problems.map(\.path))
-        #expect(paths.isSuperset(of: ["bursts[0].at", "bursts[0].crowd", "bursts[0].stock", "bursts[1].flow",
-                                      "bursts[1].sku", "bursts[1].stock"]), "\(problems)")
+        #expect(
+            paths.isSuperset(of: [
+                "bursts[0].at", "bursts[0].crowd", "bursts[0].stock", "bursts[1].flow",
+                "bursts[1].sku", "bursts[1].stock",
+            ]), "\(problems)")
         let scenario = """
             name: s
             ground_truth: {http: {url: /books}}
@@ -136,16 +140,21 @@ struct FlashSaleConfigTests {
         problems = []
         do { _ = try ScenarioLoader.parse(scenario, file: "s.yaml") } catch { problems = error.problems }
         let scenarioPaths = Set(problems.map(\.path))
-        #expect(scenarioPaths.isSuperset(of: ["ground_truth.http.items", "flows[0].steps[0].ledger.confirms",
-                                              "flows[0].steps[0].ledger.sku", "flows[0].steps[0].ledger.sold_out"]),
-                "\(problems)")
+        #expect(
+            scenarioPaths.isSuperset(of: [
+                "ground_truth.http.items", "flows[0].steps[0].ledger.confirms",
+                "flows[0].steps[0].ledger.sku", "flows[0].steps[0].ledger.sold_out",
+            ]),
+            "\(problems)")
     }
 
     @Test func aBurstFollowingAnUnknownFlowIsNamed() throws {
-        let profile = Profile(name: "p", shape: .hourly(Array(repeating: 1, count: 24)),
-                              bursts: [Burst(label: "b", at: 0, crowd: 1, within: 0, flow: "ghost", sku: "A", stock: 1)])
+        let profile = Profile(
+            name: "p", shape: .hourly(Array(repeating: 1, count: 24)),
+            bursts: [Burst(label: "b", at: 0, crowd: 1, within: 0, flow: "ghost", sku: "A", stock: 1)])
         let scenario = try ScenarioLoader.load(path: RepositoryFiles.path("scenarios/flash-sale.yaml"))
-        let problems = RunConsistency.problems(profile: profile, profilePath: "p.yaml", scenario: scenario, scenarioPath: "s.yaml")
+        let problems = RunConsistency.problems(
+            profile: profile, profilePath: "p.yaml", scenario: scenario, scenarioPath: "s.yaml")
         #expect(problems == ["p.yaml: bursts[0].flow: no flow \"ghost\" in s.yaml (its flows: browser, flash-buyer)"])
     }
 }
@@ -180,9 +189,11 @@ struct DrillConfigTests {
         var problems: [ConfigProblem] = []
         do { _ = try ScenarioLoader.parse(yaml, file: "s.yaml") } catch { problems = error.problems }
         let paths = Set(problems.map(\.path))
-        #expect(paths.isSuperset(of: [
-            "drill.primary", "drill.channels.alipay", "drill.faults[0].channel", "drill.faults[0].kind", "drill.faults[0].at",
-            "drill.faults[0].lasting", "flows[0].steps[0].payment.order", "flows[0].steps[0].payment.channel",
-        ]), "\(problems)")
+        #expect(
+            paths.isSuperset(of: [
+                "drill.primary", "drill.channels.alipay", "drill.faults[0].channel", "drill.faults[0].kind",
+                "drill.faults[0].at",
+                "drill.faults[0].lasting", "flows[0].steps[0].payment.order", "flows[0].steps[0].payment.channel",
+            ]), "\(problems)")
     }
 }

@@ -22,7 +22,8 @@ struct ClusterTests {
             #expect(report.workers.map(\.name) == ["w1", "w2", "w3"])
             #expect(report.workers.allSatisfy { $0.status == .finished })
             for worker in report.workers {
-                #expect(abs(Double(worker.shoppers.started) - report.totals.expected / 3) < 0.1 * report.totals.expected)
+                #expect(
+                    abs(Double(worker.shoppers.started) - report.totals.expected / 3) < 0.1 * report.totals.expected)
             }
             #expect(report.gaps.isEmpty)
             let byWorker = Dictionary(grouping: shop.requests.entries, by: { $0.worker ?? "-" })
@@ -38,7 +39,9 @@ struct ClusterTests {
             let record = TestSupport.record(seconds: 2, rate: 30, target: url)
             let result = try await LocalCluster.run(
                 record: record,
-                .init(workers: 2, settings: CoordinatorSettings(expectedWorkers: 1), workerTokens: ["test-token", "not-the-token"]))
+                .init(
+                    workers: 2, settings: CoordinatorSettings(expectedWorkers: 1),
+                    workerTokens: ["test-token", "not-the-token"]))
             guard case .failure(let error) = result.workers[1] else {
                 Issue.record("the worker with the wrong token was accepted")
                 return

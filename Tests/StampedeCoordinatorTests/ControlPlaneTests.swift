@@ -58,8 +58,9 @@ struct ControlPlaneTests {
         // Arrivals = plan − gap, exactly: the survivors carry the lost share from the handover on.
         #expect(report.totals.shoppers.started == (try Self.planned(record)).count - gap.plannedNotSent)
         for point in report.timeline where Double(point.second) >= gap.to && Double(point.second) < 8 {
-            #expect(abs(Double(point.shoppers.started) - point.expected) <= 1,
-                    "second \(point.second): started \(point.shoppers.started), expected \(point.expected)")
+            #expect(
+                abs(Double(point.shoppers.started) - point.expected) <= 1,
+                "second \(point.second): started \(point.shoppers.started), expected \(point.expected)")
         }
         TestSupport.expectAccounted(report)
         #expect(report.workers.first { $0.name == "w2" }?.status == .lost)
@@ -91,8 +92,9 @@ struct ControlPlaneTests {
         let record = TestSupport.record(seconds: 6, rate: 60, target: Self.target)
         let result = try await LocalCluster.run(
             record: record,
-            .init(workers: 2, settings: CoordinatorSettings(expectedWorkers: 1), lateJoinAfter: [.seconds(2)],
-                  clock: ManualClock()))
+            .init(
+                workers: 2, settings: CoordinatorSettings(expectedWorkers: 1), lateJoinAfter: [.seconds(2)],
+                clock: ManualClock()))
         let report = result.coordinator.report
         #expect(report.workers.map(\.name).sorted() == ["w1", "w2"])
         let late = try #require(report.workers.first { $0.name == "w2" })

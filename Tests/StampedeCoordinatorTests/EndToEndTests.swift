@@ -21,8 +21,9 @@ struct EndToEndTests {
             let shoppers = report.totals.shoppers
             #expect(shoppers.dropped == 0)
             #expect(shoppers.failed == 0)
-            #expect(abs(Double(shoppers.started) - report.totals.expected) <= 0.02 * report.totals.expected,
-                    "started \(shoppers.started), expected \(report.totals.expected)")
+            #expect(
+                abs(Double(shoppers.started) - report.totals.expected) <= 0.02 * report.totals.expected,
+                "started \(shoppers.started), expected \(report.totals.expected)")
             let product = try #require(report.steps.first { $0.step == "step2" })
             #expect(product.requests.ok == shoppers.started)
             #expect(product.corrected.p50 >= 200 && product.corrected.p50 <= 220, "p50 \(product.corrected.p50) ms")
@@ -73,7 +74,8 @@ struct EndToEndTests {
     @Test func throttledRequestsAreNotErrors() async throws {
         try await withReferenceShop(ShopConfiguration(maxInFlight: 2)) { shop, url in
             shop.faults.setDelay(.milliseconds(150), for: .products)
-            let report = try await TestSupport.rehearse(seconds: 2, rate: 60, scenario: TestPlans.gets(["/products"]), target: url)
+            let report = try await TestSupport.rehearse(
+                seconds: 2, rate: 60, scenario: TestPlans.gets(["/products"]), target: url)
             TestSupport.expectAccounted(report)
             #expect(report.totals.requests.throttled > 0)
             #expect(report.totals.shoppers.throttled == report.totals.requests.throttled)
@@ -86,17 +88,23 @@ struct EndToEndTests {
         let scenario = Scenario(
             name: "mix", data: [DataList(name: "sku", values: ["SKU-0001", "SKU-0002", "SKU-0003"])],
             flows: [
-                Flow(name: "look", weight: 1, steps: [Step(name: "view", path: try Template(parsing: "/products/{{sku}}"))]),
-                Flow(name: "buy", weight: 2, steps: [
-                    Step(name: "browse", path: Template(literal: "/products"), proceed: 0.5),
-                    Step(name: "cart", method: "POST", path: Template(literal: "/cart/items"),
-                         body: try Template(parsing: #"{"sku":"{{sku}}"}"#), contentType: "application/json"),
-                ]),
+                Flow(
+                    name: "look", weight: 1,
+                    steps: [Step(name: "view", path: try Template(parsing: "/products/{{sku}}"))]),
+                Flow(
+                    name: "buy", weight: 2,
+                    steps: [
+                        Step(name: "browse", path: Template(literal: "/products"), proceed: 0.5),
+                        Step(
+                            name: "cart", method: "POST", path: Template(literal: "/cart/items"),
+                            body: try Template(parsing: #"{"sku":"{{sku}}"}"#), contentType: "application/json"),
+                    ]),
             ])
         var runs: [[Int]] = []
         for _ in 0..<2 {
             let report = try await withReferenceShop { _, url in
-                try await TestSupport.rehearse(seconds: 2, rate: 80, scenario: scenario, target: url, arrivals: .poisson, seed: 99)
+                try await TestSupport.rehearse(
+                    seconds: 2, rate: 80, scenario: scenario, target: url, arrivals: .poisson, seed: 99)
             }
             TestSupport.expectAccounted(report)
             #expect(report.totals.requests.failed == 0)
@@ -116,7 +124,9 @@ struct EndToEndTests {
             #expect(ContinuousClock.now - began < .seconds(6))
             #expect(report.run.interrupted)
             TestSupport.expectAccounted(report)
-            #expect(report.totals.shoppers.failures[.cancelled, default: 0] + report.totals.shoppers.failures[.timeout, default: 0] > 0)
+            #expect(
+                report.totals.shoppers.failures[.cancelled, default: 0]
+                    + report.totals.shoppers.failures[.timeout, default: 0] > 0)
         }
     }
 }

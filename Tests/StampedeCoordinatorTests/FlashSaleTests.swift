@@ -91,12 +91,15 @@ struct FlashSaleTests {
 
     @Test func booksThatCannotBeReadLeaveTheVerdictUnverifiedNeverOK() async throws {
         let down = GroundTruthSpec(
-            source: .http(url: "http://127.0.0.1:9/books", items: try ValuePath(parsing: "$.skus"), sku: "sku",
-                          stock: "stock", sold: "sold", reserved: nil), every: 0)
+            source: .http(
+                url: "http://127.0.0.1:9/books", items: try ValuePath(parsing: "$.skus"), sku: "sku",
+                stock: "stock", sold: "sold", reserved: nil), every: 0)
         let missing = GroundTruthSpec(
-            source: .http(url: "/admin/inventory", items: try ValuePath(parsing: "$.nothing"), sku: "sku",
-                          stock: "stock", sold: "sold", reserved: nil), every: 0)
-        let noDatabase = GroundTruthSpec(source: .sql(urlEnvironment: "STAMPEDE_NO_SUCH_VARIABLE", query: "SELECT 1"), every: 0)
+            source: .http(
+                url: "/admin/inventory", items: try ValuePath(parsing: "$.nothing"), sku: "sku",
+                stock: "stock", sold: "sold", reserved: nil), every: 0)
+        let noDatabase = GroundTruthSpec(
+            source: .sql(urlEnvironment: "STAMPEDE_NO_SUCH_VARIABLE", query: "SELECT 1"), every: 0)
         for spec in [down, missing, noDatabase] {
             let (report, _) = try await Self.sale(.racy, groundTruth: spec)
             let verdict = try Self.verdict(report)
@@ -126,7 +129,10 @@ struct FlashSaleTests {
 struct PostgresFlashSaleTests {
     static let url = ProcessInfo.processInfo.environment["STAMPEDE_TEST_POSTGRES_URL"].flatMap(DatabaseURL.init)
 
-    @Test(.enabled(if: url != nil, "PostgreSQL tests skipped: STAMPEDE_TEST_POSTGRES_URL is not set (the test command sets it as root)"))
+    @Test(
+        .enabled(
+            if: url != nil,
+            "PostgreSQL tests skipped: STAMPEDE_TEST_POSTGRES_URL is not set (the test command sets it as root)"))
     func aRacyDatabaseStoreOversellsAndAnAtomicOneDoesNot() async throws {
         let racy = try await FlashSaleTests.sale(.racy, store: .postgres(Self.url!))
         let racyVerdict = try FlashSaleTests.verdict(racy.report)
@@ -143,14 +149,16 @@ struct PostgresFlashSaleTests {
     func theBooksCanBeReadWithSQL() async throws {
         setenv("STAMPEDE_TEST_BOOKS_DB", ProcessInfo.processInfo.environment["STAMPEDE_TEST_POSTGRES_URL"]!, 1)
         let sql = GroundTruthSpec(
-            source: .sql(urlEnvironment: "STAMPEDE_TEST_BOOKS_DB",
-                         query: "SELECT sku, stock, sold, reserved FROM stampede_inventory"), every: 1, settle: 0.3)
+            source: .sql(
+                urlEnvironment: "STAMPEDE_TEST_BOOKS_DB",
+                query: "SELECT sku, stock, sold, reserved FROM stampede_inventory"), every: 1, settle: 0.3)
         let (report, books) = try await FlashSaleTests.sale(.racy, store: .postgres(Self.url!), groundTruth: sql)
         let verdict = try FlashSaleTests.verdict(report)
         let shop = try #require(books)
         #expect(verdict.verified)
         #expect(verdict.oversold == shop.sold + shop.reserved - shop.initial)
-        let broken = GroundTruthSpec(source: .sql(urlEnvironment: "STAMPEDE_TEST_BOOKS_DB", query: "SELECT nonsense FROM nowhere"), every: 0)
+        let broken = GroundTruthSpec(
+            source: .sql(urlEnvironment: "STAMPEDE_TEST_BOOKS_DB", query: "SELECT nonsense FROM nowhere"), every: 0)
         let (unverified, _) = try await FlashSaleTests.sale(.racy, store: .postgres(Self.url!), groundTruth: broken)
         #expect(try FlashSaleTests.verdict(unverified).summary.hasPrefix("UNVERIFIED"))
     }

@@ -27,28 +27,41 @@ struct LeaseTests {
                 for try await message in request.messages {
                     switch message.kind {
                     case .clockProbe(let probe):
-                        try await writer.write(.with {
-                            $0.kind = .clockReply(.with {
-                                $0.sequence = probe.sequence
-                                $0.workerNanos = probe.workerNanos
-                                $0.coordinatorNanos = clock.now.nanoseconds
+                        try await writer.write(
+                            .with {
+                                $0.kind = .clockReply(
+                                    .with {
+                                        $0.sequence = probe.sequence
+                                        $0.workerNanos = probe.workerNanos
+                                        $0.coordinatorNanos = clock.now.nanoseconds
+                                    })
                             })
-                        })
                     case .hello:
-                        try await writer.write(.with { $0.kind = .welcome(.with { $0.workerID = "w1"; $0.leaseMillis = 1_000 }) })
-                        try await writer.write(.with {
-                            $0.kind = .assignment(.with {
-                                $0.run = .init(record)
-                                $0.share = Share.whole.keyRanges
-                                $0.startCoordinatorNanos = clock.now.advanced(by: .milliseconds(200)).nanoseconds
-                                $0.maxShoppers = 1_000
-                                $0.connections = 8
-                                $0.requestTimeoutMillis = 5_000
+                        try await writer.write(
+                            .with {
+                                $0.kind = .welcome(
+                                    .with {
+                                        $0.workerID = "w1"
+                                        $0.leaseMillis = 1_000
+                                    })
                             })
-                        })
+                        try await writer.write(
+                            .with {
+                                $0.kind = .assignment(
+                                    .with {
+                                        $0.run = .init(record)
+                                        $0.share = Share.whole.keyRanges
+                                        $0.startCoordinatorNanos =
+                                            clock.now.advanced(by: .milliseconds(200)).nanoseconds
+                                        $0.maxShoppers = 1_000
+                                        $0.connections = 8
+                                        $0.requestTimeoutMillis = 5_000
+                                    })
+                            })
                         let until = clock.now.advanced(by: beatFor)
                         while clock.now < until {
-                            try await writer.write(.with { $0.kind = .heartbeat(.with { $0.coordinatorNanos = clock.now.nanoseconds }) })
+                            try await writer.write(
+                                .with { $0.kind = .heartbeat(.with { $0.coordinatorNanos = clock.now.nanoseconds }) })
                             await lastBeat.set(clock.now)
                             try await clock.sleep(for: .milliseconds(250))
                         }
@@ -69,7 +82,9 @@ struct LeaseTests {
         let lastBeat = Box<MonotonicInstant?>(nil)
         let server = GRPCServer(
             transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext),
-            services: [SilentCoordinator(record: record, clock: clock, beatFor: .milliseconds(1_500), lastBeat: lastBeat)])
+            services: [
+                SilentCoordinator(record: record, clock: clock, beatFor: .milliseconds(1_500), lastBeat: lastBeat)
+            ])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             let port = try #require(try await server.listeningAddress?.ipv4?.port)
@@ -85,7 +100,9 @@ struct LeaseTests {
             #expect(outcome.reason.isLossOfControl)
             let beat = try #require(await lastBeat.value)
             let last = try #require(log.all.map(\.sentAt).max())
-            #expect(beat.duration(to: last) < .milliseconds(1_100), "an arrival \(beat.duration(to: last)) after the last heartbeat (lease 1 s)")
+            #expect(
+                beat.duration(to: last) < .milliseconds(1_100),
+                "an arrival \(beat.duration(to: last)) after the last heartbeat (lease 1 s)")
             #expect(log.all.count > 20)
             server.beginGracefulShutdown()
             group.cancelAll()

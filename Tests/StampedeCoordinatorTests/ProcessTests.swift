@@ -52,7 +52,9 @@ struct ProcessTests {
 
         /// Starts a coordinator (waiting for `workers`) and the workers; returns when they are all connected.
         func start(profile: String, target: String, rate: String, workers: Int, id: String) async throws {
-            let scenario = try write("scenario.yaml", """
+            let scenario = try write(
+                "scenario.yaml",
+                """
                 name: one-get
                 flows:
                   - name: get
@@ -61,11 +63,13 @@ struct ProcessTests {
                 """)
             let profilePath = try write("profile.yaml", profile)
             let portFile = directory.appendingPathComponent("coordinator.port").path
-            coordinator = try spawn("stampede-coordinator", [
-                "--profile", profilePath, "--scenario", scenario, "--target", target, "--peak-rate", rate,
-                "--arrivals", "uniform", "--seed", "7", "--workers", String(workers), "--listen", "127.0.0.1:0",
-                "--port-file", portFile, "--runs", runs.path, "--id", id, "--quiet",
-            ], log: "coordinator.log")
+            coordinator = try spawn(
+                "stampede-coordinator",
+                [
+                    "--profile", profilePath, "--scenario", scenario, "--target", target, "--peak-rate", rate,
+                    "--arrivals", "uniform", "--seed", "7", "--workers", String(workers), "--listen", "127.0.0.1:0",
+                    "--port-file", portFile, "--runs", runs.path, "--id", id, "--quiet",
+                ], log: "coordinator.log")
             var port: String?
             for _ in 0..<200 {
                 if let text = try? String(contentsOfFile: portFile, encoding: .utf8), !text.isEmpty {
@@ -76,8 +80,10 @@ struct ProcessTests {
             }
             guard let port else { throw FixtureError("the coordinator did not listen: \(log("coordinator.log"))") }
             for index in 1...workers {
-                self.workers.append(try spawn(
-                    "stampede-worker", ["--coordinator", "127.0.0.1:\(port)", "--name", "w\(index)"], log: "w\(index).log"))
+                self.workers.append(
+                    try spawn(
+                        "stampede-worker", ["--coordinator", "127.0.0.1:\(port)", "--name", "w\(index)"],
+                        log: "w\(index).log"))
             }
         }
 
@@ -93,7 +99,8 @@ struct ProcessTests {
         }
 
         func report(_ id: String) throws -> RunReport {
-            try JSONReport.decode(Data(contentsOf: runs.appendingPathComponent(id).appendingPathComponent("report.json")))
+            try JSONReport.decode(
+                Data(contentsOf: runs.appendingPathComponent(id).appendingPathComponent("report.json")))
         }
 
         /// Ends every process we started that still runs (SIGKILL, by PID), and removes the files.
@@ -118,7 +125,8 @@ struct ProcessTests {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
         try await withReferenceShop { shop, url in
-            try await cluster.start(profile: Self.steady(seconds: 9), target: url, rate: "90/s", workers: 3, id: "kill-worker")
+            try await cluster.start(
+                profile: Self.steady(seconds: 9), target: url, rate: "90/s", workers: 3, id: "kill-worker")
             try await Self.waitForLoad(shop)
             try await Task.sleep(for: .milliseconds(3_000))
             let killed = ProcessClock.nanoseconds
@@ -132,15 +140,18 @@ struct ProcessTests {
             #expect(gap.lostAt - killSecond <= 2, "lost at \(gap.lostAt) s, killed at \(killSecond) s")
             #expect(gap.to - killSecond <= 3)
             for point in report.timeline where Double(point.second) >= gap.to && Double(point.second) < 9 {
-                #expect(abs(Double(point.shoppers.started) - point.expected) <= max(3, 0.1 * point.expected),
-                        "second \(point.second): started \(point.shoppers.started), expected \(point.expected)")
+                #expect(
+                    abs(Double(point.shoppers.started) - point.expected) <= max(3, 0.1 * point.expected),
+                    "second \(point.second): started \(point.shoppers.started), expected \(point.expected)")
             }
             let expectedSent = report.totals.expected - Double(gap.plannedNotSent)
-            #expect(abs(Double(report.totals.shoppers.started) - expectedSent) <= 0.02 * expectedSent,
-                    "started \(report.totals.shoppers.started), plan minus gap \(expectedSent)")
-            print("kill-worker: lost \(Format.fixed(gap.lostAt - killSecond, 3)) s after SIGKILL; handover at "
-                  + "\(Format.fixed(gap.to - killSecond, 2)) s after; gap \(gap.plannedNotSent) arrivals; started "
-                  + "\(report.totals.shoppers.started) vs plan minus gap \(Format.fixed(expectedSent, 0))")
+            #expect(
+                abs(Double(report.totals.shoppers.started) - expectedSent) <= 0.02 * expectedSent,
+                "started \(report.totals.shoppers.started), plan minus gap \(expectedSent)")
+            print(
+                "kill-worker: lost \(Format.fixed(gap.lostAt - killSecond, 3)) s after SIGKILL; handover at "
+                    + "\(Format.fixed(gap.to - killSecond, 2)) s after; gap \(gap.plannedNotSent) arrivals; started "
+                    + "\(report.totals.shoppers.started) vs plan minus gap \(Format.fixed(expectedSent, 0))")
         }
     }
 
@@ -148,7 +159,8 @@ struct ProcessTests {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
         try await withReferenceShop { shop, url in
-            try await cluster.start(profile: Self.steady(seconds: 30), target: url, rate: "60/s", workers: 3, id: "kill-coordinator")
+            try await cluster.start(
+                profile: Self.steady(seconds: 30), target: url, rate: "60/s", workers: 3, id: "kill-coordinator")
             try await Self.waitForLoad(shop)
             try await Task.sleep(for: .milliseconds(2_500))
             let killed = ProcessClock.nanoseconds
@@ -186,15 +198,20 @@ struct ProcessTests {
             let start = try #require(report.run.startMonotonicNanos)
             // Each request's lateness against its planned instant (the plan is known: uniform arrivals, seed 7).
             let plan = try Plan(
-                profile: Profile(name: "burst", shape: .stages([Stage(duration: 4, from: 1, to: 1)]),
-                                 spikes: [Spike(label: "burst", start: 2, duration: 0.3, level: 20)]),
+                profile: Profile(
+                    name: "burst", shape: .stages([Stage(duration: 4, from: 1, to: 1)]),
+                    spikes: [Spike(label: "burst", start: 2, duration: 0.3, level: 20)]),
                 scale: RunScale(peakRate: 600, compression: .speed(1)))
             var planned: [UInt64: Double] = [:]
-            for arrival in ArrivalSequence(plan: plan, process: .uniform, seed: 7) { planned[arrival.index] = arrival.time }
+            for arrival in ArrivalSequence(plan: plan, process: .uniform, seed: 7) {
+                planned[arrival.index] = arrival.time
+            }
             var lateness: [String: [Double]] = [:]
             var firstInBurst: [String: Double] = [:]
             for entry in shop.requests.entries {
-                guard let worker = entry.worker, let index = entry.shopper, let due = planned[index], due >= 2, due < 2.3 else {
+                guard let worker = entry.worker, let index = entry.shopper, let due = planned[index], due >= 2,
+                    due < 2.3
+                else {
                     continue
                 }
                 let late = Double(entry.nanos - start) / 1e9 - due
@@ -206,9 +223,10 @@ struct ProcessTests {
             let spread = (medians.values.max() ?? 0) - (medians.values.min() ?? 0)
             #expect(spread < 0.010, "median lateness per worker: \(medians)")
             let firsts = firstInBurst.values
-            print("burst: median lateness per worker \(medians.mapValues { Format.fixed($0 * 1000, 2) }) ms; spread "
-                  + "\(Format.fixed(spread * 1000, 2)) ms; first burst request per worker within "
-                  + "\(Format.fixed(((firsts.max() ?? 0) - (firsts.min() ?? 0)) * 1000, 2)) ms")
+            print(
+                "burst: median lateness per worker \(medians.mapValues { Format.fixed($0 * 1000, 2) }) ms; spread "
+                    + "\(Format.fixed(spread * 1000, 2)) ms; first burst request per worker within "
+                    + "\(Format.fixed(((firsts.max() ?? 0) - (firsts.min() ?? 0)) * 1000, 2)) ms")
         }
     }
 }

@@ -9,18 +9,27 @@ import Testing
 @testable import StampedeCoordinator
 
 struct ProtocolTests {
-    static let scenario = Scenario(name: "s", flows: [
-        Flow(name: "buy", steps: [Step(name: "browse", path: Template(literal: "/")), Step(name: "pay", path: Template(literal: "/p"))]),
-    ])
+    static let scenario = Scenario(
+        name: "s",
+        flows: [
+            Flow(
+                name: "buy",
+                steps: [
+                    Step(name: "browse", path: Template(literal: "/")),
+                    Step(name: "pay", path: Template(literal: "/p")),
+                ])
+        ])
 
     @Test func anIntervalSurvivesTheWire() throws {
         let recorder = Recorder(worker: "w1")
         recorder.arrival(slot: 0, started: true, lagMicros: 12)
         recorder.shopperEnded(slot: 0, .failed(.timeout))
         for value in [900, 1_200, 55_000, 3_000_000] as [UInt64] {
-            recorder.request(slot: 0, step: StepID(flow: 0, step: 1), .ok, correctedMicros: value, uncorrectedMicros: value / 2)
+            recorder.request(
+                slot: 0, step: StepID(flow: 0, step: 1), .ok, correctedMicros: value, uncorrectedMicros: value / 2)
         }
-        recorder.request(slot: 0, step: StepID(flow: 0, step: 0), .failed(.status5xx), correctedMicros: 10, uncorrectedMicros: 9)
+        recorder.request(
+            slot: 0, step: StepID(flow: 0, step: 0), .failed(.status5xx), correctedMicros: 10, uncorrectedMicros: 9)
         let interval = recorder.close(second: 3, inFlight: 7)
         let bytes: [UInt8] = try interval.message().serializedBytes()
         let decoded = try IntervalReport(Stampede_V1_Interval(serializedBytes: bytes), worker: "w1")
@@ -53,13 +62,15 @@ struct ProtocolTests {
     @Test func aRunSurvivesTheWire() throws {
         let record = RunRecord(
             id: "wire", startedAt: "2026-11-26T00:00:00Z",
-            profile: Profile(name: "p", shape: .hourly([1, 2, 3]), spikes: [Spike(label: "s", start: 3600, duration: 60, level: 2)]),
+            profile: Profile(
+                name: "p", shape: .hourly([1, 2, 3]), spikes: [Spike(label: "s", start: 3600, duration: 60, level: 2)]),
             scenario: Self.scenario,
             scale: RunScale(peakRate: 800, compression: .duration(90), window: ProfileWindow(start: 3600, end: 7200)),
             target: Origin(url: "https://[::1]:8443")!, seed: 11, arrivals: .uniform, workers: 3, maxShoppers: 500,
             connections: 64,
-            transport: TargetTransport(protocolChoice: .h2, caFile: "/tmp/ca.pem", insecure: true, streamsPerConnection: 50,
-                                       connectionPerShopper: true))
+            transport: TargetTransport(
+                protocolChoice: .h2, caFile: "/tmp/ca.pem", insecure: true, streamsPerConnection: 50,
+                connectionPerShopper: true))
         let bytes: [UInt8] = try Stampede_V1_Run(record).serializedBytes()
         #expect(try RunRecord(Stampede_V1_Run(serializedBytes: bytes)) == record)
         var speed = record
@@ -98,7 +109,8 @@ struct ProtocolTests {
                     // Each worker its own distribution: fast, slow, long-tailed.
                     let value = UInt64(worker) * 700 + random.next() % (worker == 3 ? 2_000_000 : 20_000)
                     union.record(microseconds: value)
-                    recorder.request(slot: 0, step: StepID(flow: 0, step: 0), .ok, correctedMicros: value, uncorrectedMicros: value)
+                    recorder.request(
+                        slot: 0, step: StepID(flow: 0, step: 0), .ok, correctedMicros: value, uncorrectedMicros: value)
                 }
                 let interval = recorder.close(second: second, inFlight: 0)
                 let wire = try interval.message().serializedBytes() as [UInt8]

@@ -14,7 +14,8 @@ import Testing
 struct SecureChannelTests {
     /// The coordinator's side: the test server certificate, and client certificates required from the test CA.
     static func mutualTLS(_ certificates: TestCertificates) -> CoordinatorTLS {
-        CoordinatorTLS(certificate: certificates.serverCertificate, key: certificates.serverKey, clientCA: certificates.ca)
+        CoordinatorTLS(
+            certificate: certificates.serverCertificate, key: certificates.serverKey, clientCA: certificates.ca)
     }
 
     @Test func workersConnectOverTLSAndMutualTLS() async throws {
@@ -24,7 +25,10 @@ struct SecureChannelTests {
             let record = TestSupport.record(seconds: 1, rate: 30, target: url)
             let tls = LocalCluster.TLS(
                 coordinator: Self.mutualTLS(certificates),
-                workers: [WorkerTLS(ca: certificates.ca, certificate: certificates.clientCertificate, key: certificates.clientKey)])
+                workers: [
+                    WorkerTLS(
+                        ca: certificates.ca, certificate: certificates.clientCertificate, key: certificates.clientKey)
+                ])
             let result = try await LocalCluster.run(record: record, .init(workers: 2, tls: tls))
             #expect(result.workers.allSatisfy { (try? $0.get()) != nil })
             #expect(result.coordinator.report.totals.shoppers.started > 0)
@@ -40,12 +44,14 @@ struct SecureChannelTests {
             let tls = LocalCluster.TLS(
                 coordinator: Self.mutualTLS(certificates),
                 workers: [
-                    WorkerTLS(ca: certificates.ca, certificate: certificates.clientCertificate, key: certificates.clientKey),
+                    WorkerTLS(
+                        ca: certificates.ca, certificate: certificates.clientCertificate, key: certificates.clientKey),
                     // No client certificate: mutual TLS refuses it.
                     WorkerTLS(ca: certificates.ca),
                     // Trusts another CA: it refuses the coordinator.
-                    WorkerTLS(ca: certificates.untrustedCA, certificate: certificates.clientCertificate,
-                              key: certificates.clientKey),
+                    WorkerTLS(
+                        ca: certificates.untrustedCA, certificate: certificates.clientCertificate,
+                        key: certificates.clientKey),
                 ])
             let result = try await LocalCluster.run(
                 record: record, .init(workers: 3, settings: CoordinatorSettings(expectedWorkers: 1), tls: tls))
@@ -55,7 +61,8 @@ struct SecureChannelTests {
                     Issue.record("a worker without the right certificates took part")
                     continue
                 }
-                #expect("\(error)".contains("cannot reach the coordinator") || "\(error)".contains("refused"), "\(error)")
+                #expect(
+                    "\(error)".contains("cannot reach the coordinator") || "\(error)".contains("refused"), "\(error)")
             }
             #expect(Set(shop.requests.entries.compactMap(\.worker)) == ["w1"])
         }
@@ -69,7 +76,10 @@ struct SecureChannelTests {
                 guard let metricsURL = context.metricsURL, let origin = Origin(url: metricsURL) else { return }
                 try? await Task.sleep(for: .milliseconds(2_800))
                 let body = try? await withHTTPClient { client in
-                    String(buffer: try await client.execute(HTTPRequest(target: "/metrics"), to: origin, timeout: .seconds(5)).body)
+                    String(
+                        buffer: try await client.execute(
+                            HTTPRequest(target: "/metrics"), to: origin, timeout: .seconds(5)
+                        ).body)
                 }
                 await scraped.set(body ?? "")
             }

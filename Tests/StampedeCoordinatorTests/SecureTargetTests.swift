@@ -23,10 +23,12 @@ struct SecureTargetTests {
         let profile = Profile(name: "steady", shape: .stages([Stage(duration: 3, from: 1, to: 1)]))
         let record = RunRecord(
             id: "tls-\(UUID().uuidString.prefix(6))", startedAt: "", profile: profile, scenario: scenario,
-            scale: RunScale(peakRate: 20, compression: .speed(1)), target: Origin(url: target)!, seed: 3, arrivals: .uniform,
+            scale: RunScale(peakRate: 20, compression: .speed(1)), target: Origin(url: target)!, seed: 3,
+            arrivals: .uniform,
             workers: 1, maxShoppers: 1000, connections: 4, transport: transport)
         let settings = CoordinatorSettings(
-            expectedWorkers: 1, startDelay: LocalCluster.startDelay, maxShoppersPerWorker: 1000, connectionsPerWorker: 4,
+            expectedWorkers: 1, startDelay: LocalCluster.startDelay, maxShoppersPerWorker: 1000,
+            connectionsPerWorker: 4,
             requestTimeout: .seconds(5))
         return try await LocalCluster.run(record: record, .init(workers: 1, settings: settings))
             .coordinator.report

@@ -47,11 +47,15 @@ enum TestSupport {
     static func expectAccounted(_ report: RunReport, sourceLocation: SourceLocation = #_sourceLocation) {
         let shoppers = report.totals.shoppers
         #expect(shoppers.planned == shoppers.started + shoppers.dropped, sourceLocation: sourceLocation)
-        #expect(shoppers.started == shoppers.succeeded + shoppers.failed + shoppers.throttled, sourceLocation: sourceLocation)
+        #expect(
+            shoppers.started == shoppers.succeeded + shoppers.failed + shoppers.throttled,
+            sourceLocation: sourceLocation)
         let requests = report.totals.requests
         #expect(requests.requests == requests.ok + requests.failed + requests.throttled, sourceLocation: sourceLocation)
         for period in report.periods {
-            #expect(period.shoppers.planned == period.shoppers.started + period.shoppers.dropped, sourceLocation: sourceLocation)
+            #expect(
+                period.shoppers.planned == period.shoppers.started + period.shoppers.dropped,
+                sourceLocation: sourceLocation)
         }
     }
 }

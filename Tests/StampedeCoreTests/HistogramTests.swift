@@ -29,8 +29,9 @@ struct HistogramTests {
             _ = reference.record(value)
         }
         for p in [0.0, 1, 25, 50, 75, 90, 99, 99.9, 99.99, 100] {
-            #expect(ours.microseconds(atPercentile: p)
-                == reference.highestEquivalentForValue(reference.valueAtPercentile(p)), "p\(p)")
+            #expect(
+                ours.microseconds(atPercentile: p)
+                    == reference.highestEquivalentForValue(reference.valueAtPercentile(p)), "p\(p)")
         }
         let summary = ours.summary
         #expect(summary.max == Double(reference.max) / 1000)

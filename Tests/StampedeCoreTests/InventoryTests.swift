@@ -20,8 +20,9 @@ struct InventoryVerifierTests {
     static func verdict(
         _ counts: LedgerCounts, before: InventoryBooks?, after: InventoryBooks?, problem: String? = nil
     ) -> InventoryVerdict {
-        InventoryVerifier.verdicts(ledger: ["X": counts], before: before, after: after, problem: problem,
-                                   announced: ["X": 100])[0]
+        InventoryVerifier.verdicts(
+            ledger: ["X": counts], before: before, after: after, problem: problem,
+            announced: ["X": 100])[0]
     }
 
     @Test func anExactSellOutIsOK() {
@@ -45,7 +46,8 @@ struct InventoryVerifierTests {
 
     @Test func confirmationsWithoutBooksArePhantomsAndBooksWithoutConfirmationsUnannounced() {
         let phantom = Self.verdict(
-            Self.ledger(confirmed: 80), before: Self.books(-1, stock: 100, sold: 0), after: Self.books(5, stock: 30, sold: 70))
+            Self.ledger(confirmed: 80), before: Self.books(-1, stock: 100, sold: 0),
+            after: Self.books(5, stock: 30, sold: 70))
         #expect(phantom.phantom == 10)
         let unannounced = Self.verdict(
             Self.ledger(confirmed: 60, failed: 5), before: Self.books(-1, stock: 100, sold: 0),
@@ -61,13 +63,15 @@ struct InventoryVerifierTests {
         #expect(verdict.leaked == 48)
         #expect(verdict.summary == "LEAKED 48")
         let noneTurnedAway = Self.verdict(
-            Self.ledger(confirmed: 50), before: Self.books(-1, stock: 100, sold: 0), after: Self.books(5, stock: 50, sold: 50))
+            Self.ledger(confirmed: 50), before: Self.books(-1, stock: 100, sold: 0),
+            after: Self.books(5, stock: 50, sold: 50))
         #expect(noneTurnedAway.leaked == 0)
     }
 
     @Test func negativeStockIsFlagged() {
         let verdict = Self.verdict(
-            Self.ledger(confirmed: 103), before: Self.books(-1, stock: 100, sold: 0), after: Self.books(5, stock: -3, sold: 103))
+            Self.ledger(confirmed: 103), before: Self.books(-1, stock: 100, sold: 0),
+            after: Self.books(5, stock: -3, sold: 103))
         #expect(verdict.negativeStock)
         #expect(verdict.summary.contains("NEGATIVE STOCK"))
     }
@@ -96,8 +100,11 @@ struct LedgerRuleTests {
         let byBody = LedgerRule(
             sku: try Template(parsing: "{{sku}}"), confirmed: Expectation(status: [200], bodyContains: "\"ok\":true"),
             soldOut: Expectation(status: [200], bodyContains: "sold out"))
-        #expect(byBody.entry(status: 200, body: Array(#"{"ok":false,"reason":"sold out"}"#.utf8), stepAccepted: true) == .soldOut)
-        #expect(byBody.entry(status: 200, body: Array(#"{"ok":true}"#.utf8), stepAccepted: true) == .confirmed(units: 1))
+        #expect(
+            byBody.entry(status: 200, body: Array(#"{"ok":false,"reason":"sold out"}"#.utf8), stepAccepted: true)
+                == .soldOut)
+        #expect(
+            byBody.entry(status: 200, body: Array(#"{"ok":true}"#.utf8), stepAccepted: true) == .confirmed(units: 1))
         #expect(byBody.entry(status: 200, body: Array(#"{"ok":false}"#.utf8), stepAccepted: true) == .failed)
     }
 }
@@ -147,12 +154,14 @@ struct BurstTests {
 }
 
 struct GroundTruthParsingTests {
-    static let json = Array(#"{"skus":[{"sku":"A","stock":3,"sold":"7","reserved":1},{"sku":"B","stock":0,"sold":2}]}"#.utf8)
+    static let json = Array(
+        #"{"skus":[{"sku":"A","stock":3,"sold":"7","reserved":1},{"sku":"B","stock":0,"sold":2}]}"#.utf8)
 
     @Test func booksAreReadByPath() throws {
         let books = try InventoryBooks.parse(
             json: Self.json, items: ValuePath(parsing: "$.skus"), sku: "sku", stock: "stock", sold: "sold",
-            reserved: "reserved", second: 2).get()
+            reserved: "reserved", second: 2
+        ).get()
         #expect(books.items["A"] == BookEntry(stock: 3, sold: 7, reserved: 1))
         #expect(books.items["B"] == BookEntry(stock: 0, sold: 2, reserved: nil))
     }

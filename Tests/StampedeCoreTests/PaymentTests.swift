@@ -26,13 +26,17 @@ struct DrillScheduleTests {
             profile: Profile(name: "day", shape: .hourly(Array(repeating: 1, count: 24))),
             scale: RunScale(peakRate: 10, compression: .duration(240)))
         let drill = PaymentDrill(
-            channels: [.init(name: "alipay", url: "http://127.0.0.1:1"), .init(name: "wechat", url: "http://127.0.0.1:2")],
+            channels: [
+                .init(name: "alipay", url: "http://127.0.0.1:1"), .init(name: "wechat", url: "http://127.0.0.1:2"),
+            ],
             primary: "alipay",
             faults: [PaymentDrill.Fault(channel: "alipay", kind: .slow, at: 7_200, lasting: 2.5, extra: 0.15)])
         #expect(drill.faultWindows(plan: plan) == [FaultWindow(channel: "alipay", kind: .slow, from: 20, until: 22.5)])
         let request = drill.faultsRequest(channel: "alipay", plan: plan, startIn: .milliseconds(1_250))
-        #expect(request == SimulatorAPI.FaultsRequest(
-            faults: [.init(kind: .slow, fromMs: 20_000, forMs: 2_500, extraMs: 150)], startInMs: 1_250))
+        #expect(
+            request
+                == SimulatorAPI.FaultsRequest(
+                    faults: [.init(kind: .slow, fromMs: 20_000, forMs: 2_500, extraMs: 150)], startInMs: 1_250))
         #expect(drill.faultsRequest(channel: "wechat", plan: plan, startIn: .zero).faults.isEmpty)
     }
 }
@@ -40,12 +44,15 @@ struct DrillScheduleTests {
 struct PaymentVerifierTests {
     static let fault = [FaultWindow(channel: "alipay", kind: .timeout, from: 10, until: 20)]
 
-    static func event(_ order: String, _ outcome: PaymentEvent.Outcome, _ channel: String?, at seconds: Double) -> PaymentEvent {
+    static func event(
+        _ order: String, _ outcome: PaymentEvent.Outcome, _ channel: String?, at seconds: Double
+    ) -> PaymentEvent {
         PaymentEvent(order: order, outcome: outcome, channel: channel, at: UInt64(seconds * 1e6))
     }
 
     static func charge(_ order: String, _ channel: String, _ id: Int) -> ChargeRecord {
-        ChargeRecord(id: "\(channel)-\(id)", order: order, amount: 100, idempotencyKey: nil, succeeded: true, channel: channel)
+        ChargeRecord(
+            id: "\(channel)-\(id)", order: order, amount: 100, idempotencyKey: nil, succeeded: true, channel: channel)
     }
 
     @Test func failoverRecoveryDoubleAndOrphanCharges() {
@@ -59,8 +66,10 @@ struct PaymentVerifierTests {
             Self.charge("4", "alipay", 4), Self.charge("4", "wechat", 1), Self.charge("5", "wechat", 2),
         ]
         let orders = [
-            OrderRecord(id: "1", status: "paid", channel: "alipay"), OrderRecord(id: "2", status: "paid", channel: "alipay"),
-            OrderRecord(id: "3", status: "reserved", coupon: "CPN-1"), OrderRecord(id: "4", status: "paid", channel: "wechat"),
+            OrderRecord(id: "1", status: "paid", channel: "alipay"),
+            OrderRecord(id: "2", status: "paid", channel: "alipay"),
+            OrderRecord(id: "3", status: "reserved", coupon: "CPN-1"),
+            OrderRecord(id: "4", status: "paid", channel: "wechat"),
             OrderRecord(id: "5", status: "paid", channel: "wechat"), OrderRecord(id: "6", status: "reserved"),
         ]
         let verdict = PaymentVerifier.verdict(
@@ -87,7 +96,8 @@ struct PaymentVerifierTests {
 
     @Test func missingLedgersAreUnverified() {
         let verdict = PaymentVerifier.verdict(
-            primary: "alipay", faults: Self.fault, events: [], charges: nil, orders: nil, problem: "wechat's ledger: refused")
+            primary: "alipay", faults: Self.fault, events: [], charges: nil, orders: nil,
+            problem: "wechat's ledger: refused")
         #expect(!verdict.verified)
         #expect(verdict.summary.hasPrefix("UNVERIFIED (wechat's ledger: refused)"))
     }

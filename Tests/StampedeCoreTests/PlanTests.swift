@@ -39,7 +39,8 @@ struct PlanTests {
 
     @Test func aWindowKeepsTheShapeAndScalesToItsOwnPeak() throws {
         let window = ProfileWindow(start: 9 * 3600, end: 11 * 3600)
-        let plan = try Plan(profile: Self.day, scale: RunScale(peakRate: 300, compression: .duration(20), window: window))
+        let plan = try Plan(
+            profile: Self.day, scale: RunScale(peakRate: 300, compression: .duration(20), window: window))
         #expect(abs(plan.duration - 20) < 1e-9)
         let hour9 = plan.rate(atReal: 5)
         let hour10 = plan.rate(atReal: 15)
@@ -51,10 +52,14 @@ struct PlanTests {
 
     @Test func aWindowOutsideTheProfileIsRefused() {
         #expect(throws: PlanError.self) {
-            try Plan(profile: Self.day, scale: RunScale(
-                peakRate: 1, compression: .speed(1), window: ProfileWindow(start: 23 * 3600, end: 25 * 3600)))
+            try Plan(
+                profile: Self.day,
+                scale: RunScale(
+                    peakRate: 1, compression: .speed(1), window: ProfileWindow(start: 23 * 3600, end: 25 * 3600)))
         }
-        #expect(throws: PlanError.self) { try Plan(profile: Self.day, scale: RunScale(peakRate: 0, compression: .speed(1))) }
+        #expect(throws: PlanError.self) {
+            try Plan(profile: Self.day, scale: RunScale(peakRate: 0, compression: .speed(1)))
+        }
     }
 
     @Test(arguments: [0.0, 36_000.0, 72_000.0])
@@ -76,7 +81,8 @@ struct PlanTests {
     @Test func slotsPartitionTheWindow() throws {
         var profile = Self.day
         profile.spikes = [
-            Spike(label: "a", start: 0, duration: 300, level: 2), Spike(label: "b", start: 3600 * 9.5, duration: 3600, level: 2),
+            Spike(label: "a", start: 0, duration: 300, level: 2),
+            Spike(label: "b", start: 3600 * 9.5, duration: 3600, level: 2),
         ]
         let plan = try Plan(profile: profile, scale: RunScale(peakRate: 10, compression: .speed(1000)))
         #expect(plan.slots.first?.start == 0)
@@ -90,9 +96,11 @@ struct PlanTests {
     }
 
     @Test func stagesRampLinearly() throws {
-        let profile = Profile(name: "gate", shape: .stages([
-            Stage(duration: 10, from: 0, to: 1), Stage(duration: 20, to: 1), Stage(duration: 10, to: 0),
-        ]))
+        let profile = Profile(
+            name: "gate",
+            shape: .stages([
+                Stage(duration: 10, from: 0, to: 1), Stage(duration: 20, to: 1), Stage(duration: 10, to: 0),
+            ]))
         let plan = try Plan(profile: profile, scale: RunScale(peakRate: 100, compression: .speed(1)))
         #expect(plan.duration == 40)
         #expect(abs(plan.rate(atReal: 5) - 50) < 1e-9)

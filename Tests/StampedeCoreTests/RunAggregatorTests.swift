@@ -5,12 +5,20 @@ import Testing
 
 struct RunAggregatorTests {
     static let profile = Profile(
-        name: "two-hours", shape: .hourly([1, 2]), spikes: [Spike(label: "flash", start: 3600, duration: 600, level: 2)])
+        name: "two-hours", shape: .hourly([1, 2]), spikes: [Spike(label: "flash", start: 3600, duration: 600, level: 2)]
+    )
 
     /// One flow of two steps: browse (step 0) and order (step 1).
-    static let scenario = Scenario(name: "s", flows: [
-        Flow(name: "buy", steps: [Step(name: "browse", path: Template(literal: "/")), Step(name: "order", path: Template(literal: "/o"))]),
-    ])
+    static let scenario = Scenario(
+        name: "s",
+        flows: [
+            Flow(
+                name: "buy",
+                steps: [
+                    Step(name: "browse", path: Template(literal: "/")),
+                    Step(name: "order", path: Template(literal: "/o")),
+                ])
+        ])
     static let browse = StepID(flow: 0, step: 0)
 
     static func plan() throws -> Plan {
@@ -55,13 +63,20 @@ struct RunAggregatorTests {
             for second in 0..<3 {
                 let values = (0..<50).map { UInt64(1_000 * (n + 1) + second * 7 + $0 * 13) }
                 all += values
-                aggregator.add(IntervalReport(
-                    worker: worker, second: second,
-                    slots: [SlotRecord(slot: second % 3, counts: Self.counts(planned: 10, started: 9, succeeded: 8, failed: 1))],
-                    steps: [StepRecord(slot: second % 3, step: Self.browse,
-                                       counts: Self.requests(ok: 48, failed: 1, throttled: 1),
-                                       corrected: Self.histogram(values), uncorrected: Self.histogram(values.map { $0 / 2 }))],
-                    inFlight: 4))
+                aggregator.add(
+                    IntervalReport(
+                        worker: worker, second: second,
+                        slots: [
+                            SlotRecord(
+                                slot: second % 3, counts: Self.counts(planned: 10, started: 9, succeeded: 8, failed: 1))
+                        ],
+                        steps: [
+                            StepRecord(
+                                slot: second % 3, step: Self.browse,
+                                counts: Self.requests(ok: 48, failed: 1, throttled: 1),
+                                corrected: Self.histogram(values), uncorrected: Self.histogram(values.map { $0 / 2 }))
+                        ],
+                        inFlight: 4))
             }
         }
         let report = aggregator.report(info: Self.info())
@@ -94,14 +109,20 @@ struct RunAggregatorTests {
         let reports = (0..<6).map { second in
             IntervalReport(
                 worker: "w\(second % 2)", second: second / 2,
-                slots: [SlotRecord(slot: second % 3, counts: Self.counts(planned: second + 1, started: second, succeeded: second))],
-                steps: [StepRecord(slot: 0, step: Self.browse, counts: Self.requests(ok: 3),
-                                   corrected: Self.histogram([UInt64(second * 100 + 1), 5, 900]), uncorrected: Self.histogram([1]))])
+                slots: [
+                    SlotRecord(
+                        slot: second % 3, counts: Self.counts(planned: second + 1, started: second, succeeded: second))
+                ],
+                steps: [
+                    StepRecord(
+                        slot: 0, step: Self.browse, counts: Self.requests(ok: 3),
+                        corrected: Self.histogram([UInt64(second * 100 + 1), 5, 900]), uncorrected: Self.histogram([1]))
+                ])
         }
         var forward = RunAggregator(plan: plan, scenario: Self.scenario)
         var backward = RunAggregator(plan: plan, scenario: Self.scenario)
-        reports.forEach { forward.add($0) }
-        reports.reversed().forEach { backward.add($0) }
+        for report in reports { forward.add(report) }
+        for report in reports.reversed() { backward.add(report) }
         #expect(forward.report(info: Self.info()) == backward.report(info: Self.info()))
     }
 
@@ -113,8 +134,11 @@ struct RunAggregatorTests {
         let interval = IntervalReport(
             worker: "w\\1", second: 7,
             slots: [SlotRecord(slot: 2, counts: counts), SlotRecord(slot: 3, counts: ArrivalCounts())],
-            steps: [StepRecord(slot: 2, step: StepID(flow: 3, step: 12), counts: requests,
-                               corrected: Self.histogram([5, 900, 77_000]), uncorrected: Self.histogram([]))],
+            steps: [
+                StepRecord(
+                    slot: 2, step: StepID(flow: 3, step: 12), counts: requests,
+                    corrected: Self.histogram([5, 900, 77_000]), uncorrected: Self.histogram([]))
+            ],
             inFlight: 9)
         let decoded = try JSONDecoder().decode(IntervalReport.self, from: Data(interval.jsonLine().utf8))
         #expect(decoded == interval)
@@ -127,7 +151,9 @@ struct RunAggregatorTests {
         #expect(aggregator.problem(with: bad) != nil)
         #expect(aggregator.problem(with: IntervalReport(worker: "w", second: -1)) != nil)
         #expect(aggregator.problem(with: IntervalReport(worker: "w", second: 1)) == nil)
-        #expect(aggregator.problem(with: IntervalReport(worker: "w", second: 10 + RunAggregator.latestSecondAfterPlan + 1)) != nil)
+        #expect(
+            aggregator.problem(with: IntervalReport(worker: "w", second: 10 + RunAggregator.latestSecondAfterPlan + 1))
+                != nil)
         // A step the scenario does not have.
         let stranger = StepRecord(
             slot: 0, step: StepID(flow: 0, step: 2), counts: Self.requests(ok: 1), corrected: Self.histogram([1]),

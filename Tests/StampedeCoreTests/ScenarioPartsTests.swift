@@ -24,7 +24,8 @@ struct TemplateTests {
 }
 
 struct ValuePathTests {
-    static let body = Array(#"{"id":"ord-7","n":12,"price":1.5,"ok":true,"items":[{"sku":"A"},{"sku":"B"}],"none":null}"#.utf8)
+    static let body = Array(
+        #"{"id":"ord-7","n":12,"price":1.5,"ok":true,"items":[{"sku":"A"},{"sku":"B"}],"none":null}"#.utf8)
 
     @Test(arguments: [
         ("$.id", "ord-7"), ("id", "ord-7"), ("n", "12"), ("price", "1.5"), ("ok", "true"), ("$.items[1].sku", "B"),

@@ -7,7 +7,9 @@ import Testing
 /// The HTTP/1.1 response parser, from bytes, in every way a response can be delimited and split.
 struct HTTP1ResponseParserTests {
     /// Feeds `text` in pieces of `step` bytes and collects every outcome that is not `needMore`.
-    static func parse(_ text: String, step: Int = .max, isHEAD: Bool = false, closeAtEnd: Bool = false)
+    static func parse(
+        _ text: String, step: Int = .max, isHEAD: Bool = false, closeAtEnd: Bool = false
+    )
         -> [HTTP1ResponseParser.Outcome]
     {
         var parser = HTTP1ResponseParser()
@@ -41,7 +43,8 @@ struct HTTP1ResponseParserTests {
 
     @Test(arguments: [1, 3, 7, 1000])
     func contentLengthBodiesInAnyPieces(step: Int) {
-        let text = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello"
+        let text =
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello"
             + "HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\nok"
         let outcomes = Self.parse(text, step: step)
         #expect(outcomes.count == 2)
@@ -56,7 +59,8 @@ struct HTTP1ResponseParserTests {
 
     @Test(arguments: [1, 4, 1000])
     func chunkedBodiesWithExtensionsAndTrailers(step: Int) {
-        let text = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let text =
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "5;name=x\r\nflash\r\n1\r\n-\r\n4\r\nsale\r\n0\r\nX-Trailer: 1\r\n\r\n"
         let outcomes = Self.parse(text, step: step)
         #expect(outcomes.count == 1)
@@ -102,7 +106,8 @@ struct HTTP1ResponseParserTests {
     @Test func anEndlessHeadAndAnOversizedBodyAreRefused() {
         let endless = "HTTP/1.1 200 OK\r\n" + String(repeating: "X-Filler: 0123456789\r\n", count: 4000)
         if case .failure = Self.parse(endless).last {} else { Issue.record("endless head accepted") }
-        if case .failure = Self.parse("HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n").last {} else {
+        if case .failure = Self.parse("HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n").last {
+        } else {
             Issue.record("oversized body accepted")
         }
     }

@@ -1,7 +1,7 @@
-import StampedeCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import StampedeCore
 import StampedeTestKit
 import Testing
 
@@ -67,7 +67,8 @@ struct HTTP2ClientTests {
         // Every connection says GOAWAY after 10 requests; streams above its last id are refused and sent again.
         try await Self.withServer(
             .init(goAwayAfter: 10),
-            client: HTTPClientConfiguration(maxConnectionsPerOrigin: 2, connectTimeout: .seconds(2), protocolChoice: .h2c)
+            client: HTTPClientConfiguration(
+                maxConnectionsPerOrigin: 2, connectTimeout: .seconds(2), protocolChoice: .h2c)
         ) { client, server, origin in
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<40 {
@@ -117,7 +118,8 @@ struct HTTP2ClientTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await RawReplyServer.start(group: group, reply: reply)
         var caught: HTTPClientError?
-        _ = try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: 1, protocolChoice: .h2c)) { client in
+        _ = try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: 1, protocolChoice: .h2c)) {
+            client in
             do {
                 _ = try await Self.get(client, Origin(url: server.baseURL)!, "/")
             } catch {
@@ -148,7 +150,8 @@ struct HTTP2ClientTests {
     }
 
     static func tlsClient(_ tls: TLSOptions, _ choice: HTTPProtocolChoice = .h2) -> HTTPClientConfiguration {
-        HTTPClientConfiguration(maxConnectionsPerOrigin: 2, connectTimeout: .seconds(2), protocolChoice: choice, tls: tls)
+        HTTPClientConfiguration(
+            maxConnectionsPerOrigin: 2, connectTimeout: .seconds(2), protocolChoice: choice, tls: tls)
     }
 
     @Test func h2OverTLSWithTheTrustedCA() async throws {
@@ -257,7 +260,10 @@ struct HTTP2ClientTests {
         let block = HeaderBlock(
             method: "POST", scheme: "https", authority: "shop.example", path: "/orders",
             headers: ["Content-Type": "application/json", "Connection": "keep-alive", "Host": "x", "TE": "trailers"])
-        #expect(block.pairs == [":method=POST", ":scheme=https", ":authority=shop.example", ":path=/orders",
-                          "content-type=application/json", "te=trailers"])
+        #expect(
+            block.pairs == [
+                ":method=POST", ":scheme=https", ":authority=shop.example", ":path=/orders",
+                "content-type=application/json", "te=trailers",
+            ])
     }
 }

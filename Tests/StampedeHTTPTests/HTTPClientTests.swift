@@ -1,7 +1,7 @@
-import StampedeCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import StampedeCore
 import StampedeTestKit
 import Testing
 
@@ -16,7 +16,9 @@ struct HTTPClientTests {
     ) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await ScriptedHTTPServer.start(group: group) { script($0.uri) }
-        try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: connections, connectTimeout: .seconds(2))) {
+        try await withHTTPClient(
+            HTTPClientConfiguration(maxConnectionsPerOrigin: connections, connectTimeout: .seconds(2))
+        ) {
             client in
             try await body(client, server, Origin(url: server.baseURL)!)
         }
@@ -25,7 +27,8 @@ struct HTTPClientTests {
     }
 
     @Test func keepAliveReusesConnections() async throws {
-        try await Self.withServer({ _ in .respond(status: 200, body: "hello") }) { client, server, origin in
+        let script: @Sendable (String) -> ScriptedHTTPServer.Behaviour = { _ in .respond(status: 200, body: "hello") }
+        try await Self.withServer(script) { client, server, origin in
             for _ in 0..<20 {
                 let response = try await client.execute(HTTPRequest(target: "/"), to: origin, timeout: .seconds(5))
                 #expect(response.status == 200)
@@ -38,11 +41,16 @@ struct HTTPClientTests {
     }
 
     @Test func theConnectionCapHoldsUnderConcurrency() async throws {
-        try await Self.withServer({ _ in .respond(status: 200, body: "ok", delay: .milliseconds(20)) }, connections: 3) {
+        let script: @Sendable (String) -> ScriptedHTTPServer.Behaviour = { _ in
+            .respond(status: 200, body: "ok", delay: .milliseconds(20))
+        }
+        try await Self.withServer(script, connections: 3) {
             client, server, origin in
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<30 {
-                    group.addTask { try await client.execute(HTTPRequest(target: "/"), to: origin, timeout: .seconds(5)).status }
+                    group.addTask {
+                        try await client.execute(HTTPRequest(target: "/"), to: origin, timeout: .seconds(5)).status
+                    }
                 }
                 for try await status in group { #expect(status == 200) }
             }
@@ -52,7 +60,11 @@ struct HTTPClientTests {
     }
 
     @Test func connectionCloseIsHonoured() async throws {
-        try await Self.withServer({ _ in .respond(status: 200, body: "x", keepAlive: false) }) { client, server, origin in
+        let script: @Sendable (String) -> ScriptedHTTPServer.Behaviour = { _ in
+            .respond(status: 200, body: "x", keepAlive: false)
+        }
+        try await Self.withServer(script) {
+            client, server, origin in
             for _ in 0..<3 { _ = try await client.execute(HTTPRequest(target: "/"), to: origin, timeout: .seconds(5)) }
             #expect(server.connections == 3)
         }
@@ -62,7 +74,10 @@ struct HTTPClientTests {
         _ behaviour: ScriptedHTTPServer.Behaviour, timeout: Duration = .seconds(5)
     ) async throws -> HTTPClientError? {
         var caught: HTTPClientError?
-        try await withServer({ path in path == "/bad" ? behaviour : .respond(status: 200, body: "fine") }) {
+        let script: @Sendable (String) -> ScriptedHTTPServer.Behaviour = { path in
+            path == "/bad" ? behaviour : .respond(status: 200, body: "fine")
+        }
+        try await withServer(script) {
             client, _, origin in
             do {
                 _ = try await client.execute(HTTPRequest(target: "/bad"), to: origin, timeout: timeout)
@@ -103,8 +118,9 @@ struct HTTPClientTests {
         _ = try await withHTTPClient { client in
             await #expect(throws: HTTPClientError.self) {
                 do {
-                    _ = try await client.execute(HTTPRequest(target: "/"), to: Origin(scheme: .http, host: "127.0.0.1", port: port),
-                                                 timeout: .seconds(3))
+                    _ = try await client.execute(
+                        HTTPRequest(target: "/"), to: Origin(scheme: .http, host: "127.0.0.1", port: port),
+                        timeout: .seconds(3))
                 } catch {
                     #expect((error as? HTTPClientError)?.code == .connect)
                     throw error

@@ -1,6 +1,6 @@
-import StampedeCore
 import NIOCore
 import NIOHTTP1
+import StampedeCore
 import StampedeTestKit
 import Testing
 
@@ -42,7 +42,8 @@ struct PeerInteropTests {
 
     static func client(_ choice: HTTPProtocolChoice, ca: String? = nil) -> HTTPClientConfiguration {
         HTTPClientConfiguration(
-            maxConnectionsPerOrigin: 2, connectTimeout: .seconds(2), protocolChoice: choice, tls: TLSOptions(caFile: ca))
+            maxConnectionsPerOrigin: 2, connectTimeout: .seconds(2), protocolChoice: choice, tls: TLSOptions(caFile: ca)
+        )
     }
 
     @Test(.enabled(if: PeerServer.isInstalled("nghttpd"), "nghttpd is not installed (apt-get install nghttp2-server)"))

@@ -9,20 +9,24 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct ChannelSimulatorTests {
-    static func charge(_ client: HTTPClient, _ origin: Origin, order: String, key: String? = nil, timeout: Duration = .seconds(2))
+    static func charge(
+        _ client: HTTPClient, _ origin: Origin, order: String, key: String? = nil, timeout: Duration = .seconds(2)
+    )
         async throws -> HTTPResponse
     {
         var body = #"{"order":"\#(order)","amount":100"#
         if let key { body += #","idempotency_key":"\#(key)""# }
         body += "}"
         return try await client.execute(
-            HTTPRequest(method: .POST, target: "/charge", headers: ["content-type": "application/json"],
-                        body: ByteBuffer(string: body)), to: origin, timeout: timeout)
+            HTTPRequest(
+                method: .POST, target: "/charge", headers: ["content-type": "application/json"],
+                body: ByteBuffer(string: body)), to: origin, timeout: timeout)
     }
 
     static func setFaults(_ client: HTTPClient, _ origin: Origin, _ json: String) async throws {
         let response = try await client.execute(
-            HTTPRequest(method: .POST, target: "/admin/faults", body: ByteBuffer(string: json)), to: origin, timeout: .seconds(2))
+            HTTPRequest(method: .POST, target: "/admin/faults", body: ByteBuffer(string: json)), to: origin,
+            timeout: .seconds(2))
         #expect(response.status == 200)
     }
 
@@ -67,17 +71,20 @@ struct ChannelSimulatorTests {
         try await withHTTPClient { client in
             let origin = Origin(url: simulator.baseURL)!
             // A timeout charges and never answers.
-            try await Self.setFaults(client, origin, #"{"faults":[{"kind":"timeout","from_ms":0,"for_ms":60000}],"start_in_ms":0}"#)
+            try await Self.setFaults(
+                client, origin, #"{"faults":[{"kind":"timeout","from_ms":0,"for_ms":60000}],"start_in_ms":0}"#)
             await #expect(throws: HTTPClientError.self) {
                 _ = try await Self.charge(client, origin, order: "t1", timeout: .milliseconds(300))
             }
             #expect(simulator.charges.contains { $0.order == "t1" && $0.succeeded })
             // An error answers 503 and charges nothing.
-            try await Self.setFaults(client, origin, #"{"faults":[{"kind":"error","from_ms":0,"for_ms":60000}],"start_in_ms":0}"#)
+            try await Self.setFaults(
+                client, origin, #"{"faults":[{"kind":"error","from_ms":0,"for_ms":60000}],"start_in_ms":0}"#)
             #expect(try await Self.charge(client, origin, order: "e1").status == 503)
             #expect(!simulator.charges.contains { $0.order == "e1" })
             // Garbage is not HTTP.
-            try await Self.setFaults(client, origin, #"{"faults":[{"kind":"garbage","from_ms":0,"for_ms":60000}],"start_in_ms":0}"#)
+            try await Self.setFaults(
+                client, origin, #"{"faults":[{"kind":"garbage","from_ms":0,"for_ms":60000}],"start_in_ms":0}"#)
             do {
                 _ = try await Self.charge(client, origin, order: "g1")
                 Issue.record("garbage was accepted as a response")
@@ -86,7 +93,8 @@ struct ChannelSimulatorTests {
                 #expect(code == .protocol || code == .reset)
             }
             // Refusing: nobody listens.
-            try await Self.setFaults(client, origin, #"{"faults":[{"kind":"refuse","from_ms":0,"for_ms":1000}],"start_in_ms":0}"#)
+            try await Self.setFaults(
+                client, origin, #"{"faults":[{"kind":"refuse","from_ms":0,"for_ms":1000}],"start_in_ms":0}"#)
             try await Task.sleep(for: .milliseconds(100))
             do {
                 _ = try await Self.charge(client, origin, order: "r1")

@@ -1,7 +1,7 @@
-import StampedeCore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import StampedeCore
 import StampedeHTTP
 import StampedeTestKit
 import Testing
@@ -10,7 +10,9 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct ReferenceShopTests {
-    static func post(_ client: HTTPClient, _ origin: Origin, _ path: String, _ json: String, cookie: String? = nil) async throws
+    static func post(
+        _ client: HTTPClient, _ origin: Origin, _ path: String, _ json: String, cookie: String? = nil
+    ) async throws
         -> HTTPResponse
     {
         var request = HTTPRequest(method: .POST, target: path, body: ByteBuffer(string: json))
@@ -20,14 +22,18 @@ struct ReferenceShopTests {
     }
 
     /// `crowd` shoppers order one unit of a SKU with `stock` units, all at once.
-    static func burst(mode: InventoryMode, stock: Int, crowd: Int) async throws -> (confirmed: Int, soldOut: Int, books: StockItem) {
+    static func burst(
+        mode: InventoryMode, stock: Int, crowd: Int
+    ) async throws -> (confirmed: Int, soldOut: Int, books: StockItem) {
         let catalog = [Product(sku: "FLASH-1", name: "1-yuan phone", price: 100, stock: stock)]
         return try await withReferenceShop(ShopConfiguration(inventory: mode, catalog: catalog)) { shop, url in
             try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: crowd)) { client in
                 let origin = Origin(url: url)!
                 let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                     for _ in 0..<crowd {
-                        group.addTask { try await post(client, origin, "/orders", #"{"sku":"FLASH-1","qty":1}"#).status }
+                        group.addTask {
+                            try await post(client, origin, "/orders", #"{"sku":"FLASH-1","qty":1}"#).status
+                        }
                     }
                     return try await group.reduce(into: [Int]()) { $0.append($1) }
                 }
@@ -58,12 +64,14 @@ struct ReferenceShopTests {
         try await withReferenceShop { shop, url in
             try await withHTTPClient { client in
                 let origin = Origin(url: url)!
-                let products = try await client.execute(HTTPRequest(target: "/products"), to: origin, timeout: .seconds(5))
+                let products = try await client.execute(
+                    HTTPRequest(target: "/products"), to: origin, timeout: .seconds(5))
                 #expect(products.status == 200)
                 let setCookie = try #require(products.headers["set-cookie"].first)
                 #expect(setCookie.hasPrefix("sid="))
                 let cookie = String(setCookie.split(separator: ";")[0])
-                let cart = try await Self.post(client, origin, "/cart/items", #"{"sku":"SKU-0003","qty":2}"#, cookie: cookie)
+                let cart = try await Self.post(
+                    client, origin, "/cart/items", #"{"sku":"SKU-0003","qty":2}"#, cookie: cookie)
                 #expect(cart.status == 200)
                 #expect(String(buffer: cart.body).contains(#""quantity":2"#))
                 let order = try await Self.post(client, origin, "/orders", #"{"sku":"SKU-0003"}"#, cookie: cookie)
@@ -77,7 +85,8 @@ struct ReferenceShopTests {
                 let item = try #require(truth.skus.first { $0.sku == "SKU-0003" })
                 #expect(item.sold == 1 && item.reserved == 0 && item.stock == item.initial - 1)
                 #expect(truth.orders.paid == 1)
-                let missing = try await client.execute(HTTPRequest(target: "/products/NOPE"), to: origin, timeout: .seconds(5))
+                let missing = try await client.execute(
+                    HTTPRequest(target: "/products/NOPE"), to: origin, timeout: .seconds(5))
                 #expect(missing.status == 404)
             }
         }
@@ -89,9 +98,11 @@ struct ReferenceShopTests {
                 let origin = Origin(url: url)!
                 shop.faults.setDelay(.milliseconds(150), for: .product)
                 let began = ContinuousClock.now
-                _ = try await client.execute(HTTPRequest(target: "/products/SKU-0001"), to: origin, timeout: .seconds(5))
+                _ = try await client.execute(
+                    HTTPRequest(target: "/products/SKU-0001"), to: origin, timeout: .seconds(5))
                 #expect(ContinuousClock.now - began >= .milliseconds(150))
-                let set = try await Self.post(client, origin, "/admin/faults", #"{"stall_ms": 300, "delays": {"product": 0}}"#)
+                let set = try await Self.post(
+                    client, origin, "/admin/faults", #"{"stall_ms": 300, "delays": {"product": 0}}"#)
                 #expect(set.status == 200)
                 let stalled = ContinuousClock.now
                 _ = try await client.execute(HTTPRequest(target: "/products"), to: origin, timeout: .seconds(5))
@@ -107,7 +118,10 @@ struct ReferenceShopTests {
                 let origin = Origin(url: url)!
                 let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                     for _ in 0..<10 {
-                        group.addTask { try await client.execute(HTTPRequest(target: "/products"), to: origin, timeout: .seconds(5)).status }
+                        group.addTask {
+                            try await client.execute(HTTPRequest(target: "/products"), to: origin, timeout: .seconds(5))
+                                .status
+                        }
                     }
                     return try await group.reduce(into: [Int]()) { $0.append($1) }
                 }
@@ -119,7 +133,8 @@ struct ReferenceShopTests {
 
     @Test(arguments: [InventoryMode.atomic, .leaky])
     func unpaidOrdersLapseExceptInLeakyMode(mode: InventoryMode) async throws {
-        try await withReferenceShop(ShopConfiguration(inventory: mode, reservationHold: .milliseconds(200))) { shop, url in
+        try await withReferenceShop(ShopConfiguration(inventory: mode, reservationHold: .milliseconds(200))) {
+            shop, url in
             try await withHTTPClient { client in
                 let origin = Origin(url: url)!
                 let reset = try await Self.post(client, origin, "/admin/reset", #"{"stock":{"FLASH-Z":3}}"#)

@@ -1,5 +1,5 @@
-import NIOHTTP1
 import NIOCore
+import NIOHTTP1
 import StampedeCore
 import StampedeHTTP
 import Testing
@@ -12,8 +12,11 @@ struct RecorderTests {
         recorder.arrival(slot: 0, started: true, lagMicros: 250)
         recorder.arrival(slot: 0, started: false, lagMicros: 0)
         recorder.request(slot: 0, step: StepID(flow: 0, step: 0), .ok, correctedMicros: 1_500, uncorrectedMicros: 1_000)
-        recorder.request(slot: 1, step: StepID(flow: 0, step: 1), .failed(.status5xx), correctedMicros: 9_000, uncorrectedMicros: 8_000)
-        recorder.request(slot: 1, step: StepID(flow: 0, step: 1), .failed(.timeout), correctedMicros: nil, uncorrectedMicros: nil)
+        recorder.request(
+            slot: 1, step: StepID(flow: 0, step: 1), .failed(.status5xx), correctedMicros: 9_000,
+            uncorrectedMicros: 8_000)
+        recorder.request(
+            slot: 1, step: StepID(flow: 0, step: 1), .failed(.timeout), correctedMicros: nil, uncorrectedMicros: nil)
         recorder.shopperEnded(slot: 0, .failed(.timeout))
         let first = recorder.close(second: 0, inFlight: 3)
         #expect(first.worker == "w1")
@@ -30,7 +33,8 @@ struct RecorderTests {
         #expect(first.steps[1].corrected.totalCount == 1)
         let second = recorder.close(second: 1, inFlight: 0)
         #expect(second.slots.isEmpty && second.steps.isEmpty)
-        recorder.request(slot: 0, step: StepID(flow: 0, step: 0), .throttled, correctedMicros: 700, uncorrectedMicros: 600)
+        recorder.request(
+            slot: 0, step: StepID(flow: 0, step: 0), .throttled, correctedMicros: 700, uncorrectedMicros: 600)
         let third = recorder.close(second: 2, inFlight: 0)
         #expect(third.steps.count == 1)
         #expect(third.steps[0].counts.throttled == 1)

@@ -79,7 +79,9 @@ public struct ClusterStateMachine: Sendable {
     }
 
     /// A worker said hello. Returns its id, or why it is refused.
-    public mutating func register(name: String, now: MonotonicInstant) -> (id: String?, refusal: String?, actions: [Action]) {
+    public mutating func register(
+        name: String, now: MonotonicInstant
+    ) -> (id: String?, refusal: String?, actions: [Action]) {
         switch phase {
         case .stopping, .complete:
             return (nil, "the run is over", [])
@@ -108,7 +110,8 @@ public struct ClusterStateMachine: Sendable {
                 workers[index].share = shares[part]
                 actions.append(.reassign(worker: workers[index].id, share: shares[part], fromSecond: from))
             }
-            workers.append(Worker(id: id, status: .active, share: shares[active.count], lastHeard: now, lastSecond: from - 1))
+            workers.append(
+                Worker(id: id, status: .active, share: shares[active.count], lastHeard: now, lastSecond: from - 1))
             guard let start else { return (id, nil, actions) }
             actions.append(.assign(worker: id, share: shares[active.count], fromSecond: from, start: start))
             return (id, nil, actions)
@@ -204,8 +207,9 @@ public struct ClusterStateMachine: Sendable {
         workers[index].status = .lost
         let from = handoverSecond(now)
         var actions: [Action] = [
-            .lost(worker: workers[index].id, share: lostShare, gapFrom: Double(workers[index].lastSecond + 1),
-                  gapTo: Double(from), at: second(at: now))
+            .lost(
+                worker: workers[index].id, share: lostShare, gapFrom: Double(workers[index].lastSecond + 1),
+                gapTo: Double(from), at: second(at: now))
         ]
         let survivors = workers.indices.filter { workers[$0].status == .active }
         guard !survivors.isEmpty, !lostShare.ranges.isEmpty else { return actions }

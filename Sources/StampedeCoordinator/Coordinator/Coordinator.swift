@@ -6,9 +6,9 @@ public import StampedeClock
 public import StampedeCore
 import StampedeHTTP
 import StampedeProtocol
-import SwiftProtobuf
 import StampedeReport
 import StampedeVerify
+import SwiftProtobuf
 import Synchronization
 
 /// A distributed run from the coordinator's side, as a `Service`: prepares the target, serves workers over gRPC
@@ -88,7 +88,8 @@ public final class Coordinator: Service, Sendable {
         // the workers trust, and let ALPN pick the protocol (the books may live on another origin than the shop).
         var ownTransport = record.transport ?? TargetTransport()
         ownTransport.protocolChoice = .auto
-        try await withHTTPClient(HTTPClientConfiguration(ownTransport, maxConnectionsPerOrigin: 4, eventLoopThreads: 1)) {
+        try await withHTTPClient(HTTPClientConfiguration(ownTransport, maxConnectionsPerOrigin: 4, eventLoopThreads: 1))
+        {
             client in
             if let setup = record.scenario.setup, !setup.isEmpty {
                 try await TargetSetup.run(setup, origin: record.target, client: client)
@@ -99,10 +100,12 @@ public final class Coordinator: Service, Sendable {
                 let prepared = DrillConductor(drill: drill, plan: plan, target: record.target, client: client)
                 try await prepared.prepare()
                 conductor = prepared
-                eventSink.yield(.drillPrepared(channels: drill.channels.count, primary: drill.primary, faults: drill.faults.count))
+                eventSink.yield(
+                    .drillPrepared(channels: drill.channels.count, primary: drill.primary, faults: drill.faults.count))
             }
             try await withBooksReader(
-                record.scenario.groundTruth, origin: record.target, client: client, environment: configuration.environment
+                record.scenario.groundTruth, origin: record.target, client: client,
+                environment: configuration.environment
             ) { [conductor] books in
                 try await self.serve(books: books, conductor: conductor, cpuBefore: cpuBefore)
             }
@@ -121,23 +124,31 @@ public final class Coordinator: Service, Sendable {
             services: [CoordinatorService(coordinator: self)])
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
-                do { try await server.serve() } catch where Task.isCancelled {}  // stopped at the end of the run
+                do { try await server.serve() } catch  where Task.isCancelled {}  // stopped at the end of the run
             }
             guard let port = try await server.listeningAddress?.ipv4?.port else {
-                throw CoordinatorError("the coordinator could not listen on \(configuration.host):\(configuration.port)")
+                throw CoordinatorError(
+                    "the coordinator could not listen on \(configuration.host):\(configuration.port)")
             }
             var metricsPort: Int? = nil
             if let asked = configuration.metricsPort {
                 let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
                 let endpoint = MetricsEndpoint(metrics: metrics, host: configuration.host, port: asked)
                 group.addTask {
-                    do { try await endpoint.run { portSink.yield($0); portSink.finish() } } catch where Task.isCancelled {}
+                    do {
+                        try await endpoint.run {
+                            portSink.yield($0)
+                            portSink.finish()
+                        }
+                    } catch  where Task.isCancelled {}
                 }
                 var iterator = ports.makeAsyncIterator()
                 metricsPort = await iterator.next()
             }
-            eventSink.yield(.listening(
-                host: configuration.host, port: port, metricsPort: metricsPort, expectedWorkers: settings.expectedWorkers))
+            eventSink.yield(
+                .listening(
+                    host: configuration.host, port: port, metricsPort: metricsPort,
+                    expectedWorkers: settings.expectedWorkers))
             group.addTask { await self.tick() }
             var loop = RunLoop(directory: directory, metrics: metrics, books: books, conductor: conductor)
             await withGracefulShutdownHandler {
@@ -189,38 +200,47 @@ public final class Coordinator: Service, Sendable {
     ) -> (@Sendable () async -> Void)? {
         switch action {
         case .welcome(let connection, let worker):
-            send(.welcome(.with {
-                $0.workerID = worker
-                $0.leaseMillis = UInt32(settings.lease.wholeMilliseconds)
-                $0.heartbeatMillis = UInt32(settings.heartbeat.wholeMilliseconds)
-            }), to: connection, loop)
+            send(
+                .welcome(
+                    .with {
+                        $0.workerID = worker
+                        $0.leaseMillis = UInt32(settings.lease.wholeMilliseconds)
+                        $0.heartbeatMillis = UInt32(settings.heartbeat.wholeMilliseconds)
+                    }), to: connection, loop)
         case .refuse(let connection, let reason):
             send(.stop(.with { $0.reason = .init(reason) }), to: connection, loop)
             loop.links.removeValue(forKey: connection)?.yield(.refuse(reason.description))
         case .assign(let connection, let share, let fromSecond, let start):
-            send(.assignment(.with {
-                $0.run = .init(record)
-                $0.share = share.keyRanges
-                $0.startCoordinatorNanos = start.nanoseconds
-                $0.maxShoppers = UInt32(settings.maxShoppersPerWorker)
-                $0.connections = UInt32(settings.connectionsPerWorker)
-                $0.requestTimeoutMillis = UInt32(settings.requestTimeout.wholeMilliseconds)
-                $0.fromSecond = Int32(fromSecond)
-            }), to: connection, loop)
+            send(
+                .assignment(
+                    .with {
+                        $0.run = .init(record)
+                        $0.share = share.keyRanges
+                        $0.startCoordinatorNanos = start.nanoseconds
+                        $0.maxShoppers = UInt32(settings.maxShoppersPerWorker)
+                        $0.connections = UInt32(settings.connectionsPerWorker)
+                        $0.requestTimeoutMillis = UInt32(settings.requestTimeout.wholeMilliseconds)
+                        $0.fromSecond = Int32(fromSecond)
+                    }), to: connection, loop)
         case .reassign(let connection, let share, let fromSecond):
-            send(.reassignment(.with {
-                $0.share = share.keyRanges
-                $0.fromSecond = Int32(fromSecond)
-            }), to: connection, loop)
+            send(
+                .reassignment(
+                    .with {
+                        $0.share = share.keyRanges
+                        $0.fromSecond = Int32(fromSecond)
+                    }), to: connection, loop)
         case .stop(let connection, let reason, let drain):
-            send(.stop(.with {
-                $0.reason = .init(reason)
-                $0.drainMillis = UInt32(drain.wholeMilliseconds)
-            }), to: connection, loop)
+            send(
+                .stop(
+                    .with {
+                        $0.reason = .init(reason)
+                        $0.drainMillis = UInt32(drain.wholeMilliseconds)
+                    }), to: connection, loop)
         case .close(let connection):
             loop.links.removeValue(forKey: connection)?.finish()
         case .heartbeat(let connections):
-            let beat = Stampede_V1_CoordinatorMessage.OneOf_Kind.heartbeat(.with { $0.coordinatorNanos = clock.now.nanoseconds })
+            let beat = Stampede_V1_CoordinatorMessage.OneOf_Kind.heartbeat(
+                .with { $0.coordinatorNanos = clock.now.nanoseconds })
             for connection in connections { send(beat, to: connection, loop) }
         case .record(let interval, let progress):
             loop.metrics.record(interval, progress: progress)
@@ -228,8 +248,10 @@ public final class Coordinator: Service, Sendable {
                 try loop.directory?.append(interval)
             } catch {
                 if !loop.writeFailed {
-                    eventSink.yield(.problem(RunProblem(
-                        .runDirectory, "cannot write to the run directory: \(error); the run goes on")))
+                    eventSink.yield(
+                        .problem(
+                            RunProblem(
+                                .runDirectory, "cannot write to the run directory: \(error); the run goes on")))
                 }
                 loop.writeFailed = true
             }
@@ -238,8 +260,10 @@ public final class Coordinator: Service, Sendable {
         case .readBooks(let phase, let second, let delay):
             guard let books = loop.books else {
                 return { [clock] in
-                    self.inputSink.yield(.event(
-                        .booksRead(phase, .failure(GroundTruthError("the scenario names no books"))), at: clock.now))
+                    self.inputSink.yield(
+                        .event(
+                            .booksRead(phase, .failure(GroundTruthError("the scenario names no books"))), at: clock.now)
+                    )
                 }
             }
             return { [clock] in
@@ -280,9 +304,11 @@ public final class Coordinator: Service, Sendable {
         }
         let merged = machine.withLock { $0.mergedIntervals }
         let cpu = ProcessCPU.seconds() - cpuBefore
-        eventSink.yield(.finished(RunOutcome(
-            report: report, directory: loop.directory?.path, mergedIntervals: merged,
-            cpuMicrosPerInterval: merged > 0 ? cpu * 1e6 / Double(merged) : 0)))
+        eventSink.yield(
+            .finished(
+                RunOutcome(
+                    report: report, directory: loop.directory?.path, mergedIntervals: merged,
+                    cpuMicrosPerInterval: merged > 0 ? cpu * 1e6 / Double(merged) : 0)))
     }
 
     /// The clock's ticks, for heartbeats, losses and deadlines, until cancelled.

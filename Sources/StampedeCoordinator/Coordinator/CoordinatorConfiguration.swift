@@ -27,7 +27,8 @@ public struct CoordinatorConfiguration: Sendable {
     public var runsDirectory: String?
 
     public init(
-        host: String = "127.0.0.1", port: Int = 7070, token: String, tls: CoordinatorTLS? = nil, metricsPort: Int? = nil,
+        host: String = "127.0.0.1", port: Int = 7070, token: String, tls: CoordinatorTLS? = nil,
+        metricsPort: Int? = nil,
         environment: [String: String] = [:], runsDirectory: String? = nil
     ) {
         self.host = host

@@ -21,16 +21,23 @@ final class CoordinatorMetrics: Sendable {
     }
 
     init() {
-        intervals = registry.makeCounter(descriptor: Self.named("stampede_intervals_merged_total", "Worker intervals merged"))
-        planned = registry.makeCounter(descriptor: Self.named("stampede_arrivals_planned_total", "Arrivals that came due"))
+        intervals = registry.makeCounter(
+            descriptor: Self.named("stampede_intervals_merged_total", "Worker intervals merged"))
+        planned = registry.makeCounter(
+            descriptor: Self.named("stampede_arrivals_planned_total", "Arrivals that came due"))
         started = registry.makeCounter(descriptor: Self.named("stampede_arrivals_started_total", "Shoppers started"))
-        dropped = registry.makeCounter(descriptor: Self.named("stampede_arrivals_dropped_total", "Arrivals dropped at the cap"))
+        dropped = registry.makeCounter(
+            descriptor: Self.named("stampede_arrivals_dropped_total", "Arrivals dropped at the cap"))
         requests = registry.makeCounter(descriptor: Self.named("stampede_requests_total", "Requests completed"))
         failed = registry.makeCounter(descriptor: Self.named("stampede_requests_failed_total", "Requests failed"))
-        throttled = registry.makeCounter(descriptor: Self.named("stampede_requests_throttled_total", "Requests answered 429"))
-        inFlight = registry.makeGauge(descriptor: Self.named("stampede_shoppers_in_flight", "Shoppers going, last second"))
-        p99 = registry.makeGauge(descriptor: Self.named("stampede_latency_p99_seconds", "Corrected p99 latency, last second"))
-        expectedRate = registry.makeGauge(descriptor: Self.named("stampede_expected_arrivals_per_second", "Planned rate now"))
+        throttled = registry.makeCounter(
+            descriptor: Self.named("stampede_requests_throttled_total", "Requests answered 429"))
+        inFlight = registry.makeGauge(
+            descriptor: Self.named("stampede_shoppers_in_flight", "Shoppers going, last second"))
+        p99 = registry.makeGauge(
+            descriptor: Self.named("stampede_latency_p99_seconds", "Corrected p99 latency, last second"))
+        expectedRate = registry.makeGauge(
+            descriptor: Self.named("stampede_expected_arrivals_per_second", "Planned rate now"))
     }
 
     func record(_ interval: IntervalReport, progress: Progress) {

@@ -56,13 +56,16 @@ struct CoordinatorService: Stampede_V1_Coordinator.StreamingServiceProtocol {
     ) {
         switch message.kind {
         case .clockProbe(let probe):
-            link.yield(.message(.with {
-                $0.kind = .clockReply(.with {
-                    $0.sequence = probe.sequence
-                    $0.workerNanos = probe.workerNanos
-                    $0.coordinatorNanos = coordinator.clock.now.nanoseconds
-                })
-            }))
+            link.yield(
+                .message(
+                    .with {
+                        $0.kind = .clockReply(
+                            .with {
+                                $0.sequence = probe.sequence
+                                $0.workerNanos = probe.workerNanos
+                                $0.coordinatorNanos = coordinator.clock.now.nanoseconds
+                            })
+                    }))
         case .hello(let hello):
             coordinator.receive(.hello(connection, name: hello.name))
         case .interval(let interval):

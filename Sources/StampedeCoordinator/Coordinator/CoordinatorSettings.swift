@@ -23,7 +23,8 @@ public struct CoordinatorSettings: Sendable, Equatable {
         expectedWorkers: Int, lease: Duration = .seconds(3), heartbeat: Duration = .milliseconds(500),
         silenceBeforeLost: Duration = .seconds(2), startDelay: Duration = .seconds(1),
         handoverMargin: Duration = .milliseconds(500), maxShoppersPerWorker: Int = 10_000,
-        connectionsPerWorker: Int = 256, requestTimeout: Duration = .seconds(10), stopDrain: Duration = .milliseconds(500),
+        connectionsPerWorker: Int = 256, requestTimeout: Duration = .seconds(10),
+        stopDrain: Duration = .milliseconds(500),
         stopTimeout: Duration = .seconds(3), tick: Duration = .milliseconds(100)
     ) {
         self.expectedWorkers = expectedWorkers

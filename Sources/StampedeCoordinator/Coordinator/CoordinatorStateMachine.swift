@@ -190,7 +190,8 @@ public struct CoordinatorStateMachine: Sendable {
             shownSecond += 1
             actions.append(.emit(.progress(aggregator.progress(second: shownSecond))))
         }
-        if report.second == shownSecond + 1 && perSecond[report.second, default: 0] >= max(1, settings.expectedWorkers) {
+        if report.second == shownSecond + 1 && perSecond[report.second, default: 0] >= max(1, settings.expectedWorkers)
+        {
             shownSecond += 1
             actions.append(.emit(.progress(aggregator.progress(second: shownSecond))))
         }
@@ -236,7 +237,8 @@ public struct CoordinatorStateMachine: Sendable {
                 let notSent = ArrivalSequence.count(
                     plan: plan, process: record.arrivals, seed: record.seed, share: share, from: gapFrom, to: gapTo)
                 let gap = GapSummary(
-                    worker: worker, lostAt: at, from: gapFrom, to: gapTo, share: share.fraction, plannedNotSent: notSent)
+                    worker: worker, lostAt: at, from: gapFrom, to: gapTo, share: share.fraction, plannedNotSent: notSent
+                )
                 aggregator.markLost(gap)
                 if let connection = connections.removeValue(forKey: worker) {
                     workers[connection] = nil
@@ -280,7 +282,9 @@ public struct CoordinatorStateMachine: Sendable {
         if hasBooks { actions.append(.emit(.verifying(what: "the target's books"))) }
         actions += readLastBooksIfDue(now: now)
         if hasDrill {
-            actions += [.emit(.verifying(what: "the payment channels' ledgers")), .gatherDrill(armProblem: drillArmProblem)]
+            actions += [
+                .emit(.verifying(what: "the payment channels' ledgers")), .gatherDrill(armProblem: drillArmProblem),
+            ]
         }
         return actions + finishIfVerified()
     }

@@ -58,7 +58,9 @@ public final class RunDirectory: Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for step in steps {
             for (kind, histogram) in [("corrected", step.corrected), ("uncorrected", step.uncorrected)] {
-                let name = "\(step.flow).\(step.step).\(kind).hgrm".map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" }
+                let name = "\(step.flow).\(step.step).\(kind).hgrm".map {
+                    $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_"
+                }
                 try write(Data(PercentileDistribution.render(histogram).utf8), to: "histograms/" + String(name))
             }
         }
@@ -94,7 +96,8 @@ public final class RunDirectory: Sendable {
             } catch {
                 let isLast = lines[(number + 1)...].allSatisfy(\.isEmpty)
                 guard isLast else {
-                    throw RunDirectoryError("\(file(Self.intervalsFile)):\(number + 1): not an interval report (\(error))")
+                    throw RunDirectoryError(
+                        "\(file(Self.intervalsFile)):\(number + 1): not an interval report (\(error))")
                 }
                 damaged += 1
             }

@@ -52,8 +52,10 @@ public struct InventoryBooks: Codable, Sendable, Equatable {
 
 extension InventoryBooks {
     /// Reads books from a JSON document by the spec's paths; a message says what is missing.
-    public static func parse(json: [UInt8], items path: ValuePath, sku: String, stock: String, sold: String,
-                             reserved: String?, second: Double) -> Result<InventoryBooks, GroundTruthError> {
+    public static func parse(
+        json: [UInt8], items path: ValuePath, sku: String, stock: String, sold: String,
+        reserved: String?, second: Double
+    ) -> Result<InventoryBooks, GroundTruthError> {
         guard let document = JSONValue(parsing: json) else {
             return .failure(GroundTruthError("the ground truth is not JSON"))
         }
@@ -70,9 +72,11 @@ extension InventoryBooks {
                 return .failure(GroundTruthError("item \(index) of the ground truth has no \"\(sku)\""))
             }
             guard let stockValue = lookup(stock)?.integer, let soldValue = lookup(sold)?.integer else {
-                return .failure(GroundTruthError("\(name) in the ground truth lacks a number \"\(stock)\" or \"\(sold)\""))
+                return .failure(
+                    GroundTruthError("\(name) in the ground truth lacks a number \"\(stock)\" or \"\(sold)\""))
             }
-            items[name] = BookEntry(stock: stockValue, sold: soldValue, reserved: reserved.flatMap { lookup($0)?.integer })
+            items[name] = BookEntry(
+                stock: stockValue, sold: soldValue, reserved: reserved.flatMap { lookup($0)?.integer })
         }
         return .success(InventoryBooks(second: second, items: items))
     }
@@ -106,7 +110,8 @@ extension JSONValue {
     /// A whole number, from a JSON number (or a string holding one).
     public var integer: Int? {
         switch self {
-        case .number(let text), .string(let text): Int(text) ?? Double(text).flatMap { $0 == $0.rounded() ? Int(exactly: $0) : nil }
+        case .number(let text), .string(let text):
+            Int(text) ?? Double(text).flatMap { $0 == $0.rounded() ? Int(exactly: $0) : nil }
         default: nil
         }
     }

@@ -6,7 +6,10 @@ public struct GroundTruthRecord: Sendable, Equatable {
     /// Why the books could not be (fully) read, when they could not.
     public var problem: String?
 
-    public init(before: InventoryBooks? = nil, after: InventoryBooks? = nil, readings: [InventoryBooks] = [], problem: String? = nil) {
+    public init(
+        before: InventoryBooks? = nil, after: InventoryBooks? = nil, readings: [InventoryBooks] = [],
+        problem: String? = nil
+    ) {
         self.before = before
         self.after = after
         self.readings = readings

@@ -40,7 +40,8 @@ public struct InventoryVerdict: Codable, Sendable, Equatable {
         if unannounced > 0 { findings.append("UNANNOUNCED \(unannounced)") }
         if leaked > 0 { findings.append("LEAKED \(leaked)") }
         if !verified {
-            return "UNVERIFIED (\(problem ?? "no books"))" + (findings.isEmpty ? "" : ": " + findings.joined(separator: ", "))
+            return "UNVERIFIED (\(problem ?? "no books"))"
+                + (findings.isEmpty ? "" : ": " + findings.joined(separator: ", "))
         }
         return findings.isEmpty ? "ok" : findings.joined(separator: ", ")
     }
@@ -80,7 +81,8 @@ public enum InventoryVerifier {
                 if counts.soldOut > 0 { verdict.leaked = max(0, start.stock - (end.sold - start.sold)) }
             } else {
                 if verdict.problem == nil {
-                    verdict.problem = before == nil || after == nil
+                    verdict.problem =
+                        before == nil || after == nil
                         ? "the books were not read" : "\(sku) is not in the target's books"
                 }
                 verdict.initialStock = announced[sku]

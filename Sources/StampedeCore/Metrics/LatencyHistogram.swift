@@ -160,7 +160,9 @@ public struct SparseHistogram: Codable, Sendable, Equatable {
             guard value <= HistogramLayout.highestEquivalent(LatencyHistogram.highestMicroseconds) else {
                 return "expected values up to \(LatencyHistogram.highestMicroseconds) µs, found \(value)"
             }
-            if let previous, value <= previous { return "expected values in ascending order, found \(value) after \(previous)" }
+            if let previous, value <= previous {
+                return "expected values in ascending order, found \(value) after \(previous)"
+            }
             guard count > 0 else { return "expected counts above 0, found 0 for value \(value)" }
             let (sum, overflow) = total.addingReportingOverflow(count)
             guard !overflow else { return "the counts overflow" }

@@ -45,7 +45,8 @@ public struct FaultSchedule: Codable, Sendable, Equatable {
     public func behaviour(at time: Double) -> ChannelFault? {
         guard let fault = faults.last(where: { $0.from <= time && time < $0.until }) else { return nil }
         if fault.kind == .flap {
-            return Int((time - fault.from).rounded(.down)) % 2 == 0 ? ChannelFault(kind: .error, from: fault.from, duration: fault.duration) : nil
+            return Int((time - fault.from).rounded(.down)) % 2 == 0
+                ? ChannelFault(kind: .error, from: fault.from, duration: fault.duration) : nil
         }
         return fault
     }

@@ -63,7 +63,8 @@ public enum PaymentVerifier {
     ///   - orders: the target's orders, nil when not read.
     ///   - settle: how long after a fault ends its delayed answers still count as during the fault.
     public static func verdict(
-        primary: String, faults: [FaultWindow], events: [PaymentEvent], charges: [ChargeRecord]?, orders: [OrderRecord]?,
+        primary: String, faults: [FaultWindow], events: [PaymentEvent], charges: [ChargeRecord]?,
+        orders: [OrderRecord]?,
         attempts: [String: [String: Int]]? = nil, problem: String?, settle: Double = 1
     ) -> PaymentVerdict {
         let sorted = events.sorted { $0.at < $1.at }
@@ -89,9 +90,12 @@ public enum PaymentVerifier {
             primary: primary, faults: faults, failoverSeconds: nil, recoverySeconds: nil, successRateBefore: nil,
             paid: sorted.filter { $0.outcome == .paid }.count, failed: sorted.filter { $0.outcome == .failed }.count,
             unknown: sorted.filter { $0.outcome == .unknown }.count, failedDuringFault: 0, unknownDuringFault: 0,
-            doubleCharges: 0, extraCharges: 0, orphanCharges: 0, coupons: orders.map { $0.filter { $0.coupon != nil }.count },
+            doubleCharges: 0, extraCharges: 0, orphanCharges: 0,
+            coupons: orders.map { $0.filter { $0.coupon != nil }.count },
             chargesByChannel: [:],
-            channelShare: seconds.keys.sorted().map { PaymentVerdict.ChannelSecond(second: $0, paid: seconds[$0]!.paid, failed: seconds[$0]!.failed) },
+            channelShare: seconds.keys.sorted().map {
+                PaymentVerdict.ChannelSecond(second: $0, paid: seconds[$0]!.paid, failed: seconds[$0]!.failed)
+            },
             attempts: attempts, verified: problem == nil && charges != nil, problem: problem)
 
         if let faultStart, let faultEnd {

@@ -17,7 +17,10 @@ public enum SimulatorAPI {
             }
 
             enum CodingKeys: String, CodingKey {
-                case kind, fromMs = "from_ms", forMs = "for_ms", extraMs = "extra_ms"
+                case kind
+                case fromMs = "from_ms"
+                case forMs = "for_ms"
+                case extraMs = "extra_ms"
             }
 
             public init(from decoder: any Decoder) throws {
@@ -30,7 +33,8 @@ public enum SimulatorAPI {
 
             public var fault: ChannelFault {
                 ChannelFault(
-                    kind: kind, from: Double(fromMs) / 1000, duration: Double(forMs) / 1000, extra: Double(extraMs) / 1000)
+                    kind: kind, from: Double(fromMs) / 1000, duration: Double(forMs) / 1000,
+                    extra: Double(extraMs) / 1000)
             }
         }
 
@@ -43,7 +47,8 @@ public enum SimulatorAPI {
         }
 
         enum CodingKeys: String, CodingKey {
-            case faults, startInMs = "start_in_ms"
+            case faults
+            case startInMs = "start_in_ms"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -63,7 +68,9 @@ public enum SimulatorAPI {
             public var succeeded: Bool
 
             enum CodingKeys: String, CodingKey {
-                case id, order, amount, idempotencyKey = "idempotency_key", succeeded
+                case id, order, amount
+                case idempotencyKey = "idempotency_key"
+                case succeeded
             }
         }
 
@@ -73,7 +80,9 @@ public enum SimulatorAPI {
         public init(channel: String, charges: [ChargeRecord]) {
             self.channel = channel
             self.charges = charges.map {
-                Charge(id: $0.id, order: $0.order, amount: $0.amount, idempotencyKey: $0.idempotencyKey, succeeded: $0.succeeded)
+                Charge(
+                    id: $0.id, order: $0.order, amount: $0.amount, idempotencyKey: $0.idempotencyKey,
+                    succeeded: $0.succeeded)
             }
         }
 
@@ -81,7 +90,8 @@ public enum SimulatorAPI {
         public func records(channel name: String) -> [ChargeRecord] {
             charges.map {
                 ChargeRecord(
-                    id: $0.id, order: $0.order, amount: $0.amount, idempotencyKey: $0.idempotencyKey, succeeded: $0.succeeded,
+                    id: $0.id, order: $0.order, amount: $0.amount, idempotencyKey: $0.idempotencyKey,
+                    succeeded: $0.succeeded,
                     channel: name)
             }
         }
@@ -106,7 +116,8 @@ extension PaymentDrill {
     public func faultsRequest(channel: String, plan: Plan, startIn: Duration) -> SimulatorAPI.FaultsRequest {
         let requests = faults.filter { $0.channel == channel }.map { fault in
             SimulatorAPI.FaultsRequest.Fault(
-                kind: fault.kind, fromMs: Int(plan.realTime(atProfile: fault.at) * 1000), forMs: Int(fault.lasting * 1000),
+                kind: fault.kind, fromMs: Int(plan.realTime(atProfile: fault.at) * 1000),
+                forMs: Int(fault.lasting * 1000),
                 extraMs: Int(fault.extra * 1000))
         }
         return SimulatorAPI.FaultsRequest(faults: requests, startInMs: max(0, Int(startIn.wholeMilliseconds)))

@@ -74,8 +74,9 @@ public struct ArrivalSequence: Sequence, IteratorProtocol, Sendable {
             let start = plan.realTime(ofBurst: index)
             for shopper in 0..<burst.crowd {
                 let offset = burst.within * (Double(shopper) + 0.5) / Double(burst.crowd)
-                crowd.append(Arrival(
-                    index: Arrival.burstIndex(burst: index, shopper: shopper), time: start + offset, burst: index))
+                crowd.append(
+                    Arrival(
+                        index: Arrival.burstIndex(burst: index, shopper: shopper), time: start + offset, burst: index))
             }
         }
         return crowd.sorted { ($0.time, $0.index) < ($1.time, $1.index) }

@@ -55,7 +55,8 @@ public struct Plan: Sendable {
         self.integralAtWindowStart = curve.integral(upTo: window.start)
         let partition = Slot.partition(window: window, periods: profile.periods, spikes: profile.spikes)
         self.timeSlotCount = partition.count
-        self.slots = partition
+        self.slots =
+            partition
             + Slot.bursts(profile.bursts, window: window, periods: profile.periods, after: partition.count)
     }
 

@@ -28,7 +28,8 @@ public struct Slot: Codable, Sendable, Equatable {
             for (position, cut) in cuts.enumerated() {
                 let end = position + 1 < cuts.count ? cuts[position + 1].0 : hi
                 guard end > cut.0 else { continue }
-                slots.append(Slot(index: slots.count, start: cut.0, end: end, period: period.index, spike: cut.1, burst: nil))
+                slots.append(
+                    Slot(index: slots.count, start: cut.0, end: end, period: period.index, spike: cut.1, burst: nil))
             }
         }
         return slots
@@ -39,8 +40,10 @@ public struct Slot: Codable, Sendable, Equatable {
         var slots: [Slot] = []
         for (index, burst) in bursts.enumerated() where burst.at >= window.start && burst.at < window.end {
             let period = periods.last { $0.start <= burst.at }?.index ?? 0
-            slots.append(Slot(
-                index: count + slots.count, start: burst.at, end: burst.at, period: period, spike: nil, burst: index))
+            slots.append(
+                Slot(
+                    index: count + slots.count, start: burst.at, end: burst.at, period: period, spike: nil, burst: index
+                ))
         }
         return slots
     }

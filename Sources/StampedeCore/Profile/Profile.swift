@@ -67,15 +67,17 @@ public struct Profile: Codable, Sendable, Equatable {
         switch shape {
         case .hourly(let weights):
             return weights.indices.map { hour in
-                Period(index: hour, label: ProfileClock.label(hour * 3600), start: Double(hour) * 3600,
-                       end: Double(hour + 1) * 3600)
+                Period(
+                    index: hour, label: ProfileClock.label(hour * 3600), start: Double(hour) * 3600,
+                    end: Double(hour + 1) * 3600)
             }
         case .stages(let stages):
             var start = 0.0
             return stages.enumerated().map { index, stage in
                 defer { start += stage.duration }
-                return Period(index: index, label: stage.label ?? "stage \(index + 1)", start: start,
-                              end: start + stage.duration)
+                return Period(
+                    index: index, label: stage.label ?? "stage \(index + 1)", start: start,
+                    end: start + stage.duration)
             }
         }
     }

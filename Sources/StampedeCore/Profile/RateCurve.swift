@@ -152,15 +152,19 @@ extension RateCurve {
                     continue
                 }
                 if segment.start < spike.start {
-                    next.append(Segment(start: segment.start, end: spike.start, from: segment.from,
-                                        to: segment.level(at: spike.start)))
+                    next.append(
+                        Segment(
+                            start: segment.start, end: spike.start, from: segment.from,
+                            to: segment.level(at: spike.start)))
                 }
                 let lo = max(segment.start, spike.start)
                 let hi = min(segment.end, spike.end)
                 next.append(Segment(start: lo, end: hi, from: spike.level, to: spike.level))
                 if segment.end > spike.end {
-                    next.append(Segment(start: spike.end, end: segment.end, from: segment.level(at: spike.end),
-                                        to: segment.to))
+                    next.append(
+                        Segment(
+                            start: spike.end, end: segment.end, from: segment.level(at: spike.end),
+                            to: segment.to))
                 }
             }
             segments = next

@@ -10,7 +10,8 @@ extension IntervalReport {
             Self.appendString(sku, to: &out)
             out += ":{\"confirmations\":\(counts.confirmations),\"confirmedAt\":["
             out += counts.confirmedAt.map(String.init).joined(separator: ",")
-            out += "],\"confirmedUnits\":\(counts.confirmedUnits),\"failed\":\(counts.failed),\"soldOut\":\(counts.soldOut)}"
+            out +=
+                "],\"confirmedUnits\":\(counts.confirmedUnits),\"failed\":\(counts.failed),\"soldOut\":\(counts.soldOut)}"
         }
         out += "},\"payments\":["
         for (index, event) in payments.enumerated() {

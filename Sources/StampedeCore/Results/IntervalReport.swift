@@ -88,10 +88,13 @@ extension IntervalReport {
             return "expected slots 0..<\(slotCount), found \(record.slot)"
         }
         for record in steps {
-            guard (0..<slotCount).contains(record.slot) else { return "expected slots 0..<\(slotCount), found \(record.slot)" }
+            guard (0..<slotCount).contains(record.slot) else {
+                return "expected slots 0..<\(slotCount), found \(record.slot)"
+            }
             guard scenario.contains(record.id) else { return "step \(record.id) is not in the scenario" }
-            guard record.counts.requests >= 0, record.counts.requests == record.counts.ok + record.counts.failed
-                + record.counts.throttled
+            guard record.counts.requests >= 0,
+                record.counts.requests == record.counts.ok + record.counts.failed
+                    + record.counts.throttled
             else { return "step \(record.id): requests do not add up to ok + failed + throttled" }
         }
         return nil

@@ -133,7 +133,8 @@ public struct RunAggregator: Sendable {
     private func paymentVerdict() -> PaymentVerdict? {
         guard let drill else { return nil }
         return PaymentVerifier.verdict(
-            primary: drill.primary, faults: drill.faults, events: payments, charges: drill.charges, orders: drill.orders,
+            primary: drill.primary, faults: drill.faults, events: payments, charges: drill.charges,
+            orders: drill.orders,
             attempts: drill.attempts, problem: drill.problem)
     }
 
@@ -162,7 +163,8 @@ public struct RunAggregator: Sendable {
             return BurstSummary(
                 label: burst.label, at: ProfileClock.label(burst.at), sku: burst.sku, crowd: burst.crowd, stock: stock,
                 shoppers: bucket.shoppers, requests: bucket.requests, confirmations: counts.confirmations,
-                soldOutTold: counts.soldOut, timeToSellOut: soldOut.map { max(0, $0) }, corrected: bucket.corrected.summary)
+                soldOutTold: counts.soldOut, timeToSellOut: soldOut.map { max(0, $0) },
+                corrected: bucket.corrected.summary)
         }
     }
 
@@ -189,7 +191,8 @@ public struct RunAggregator: Sendable {
             var shoppers = ArrivalCounts()
             for counts in (workerSlots[name] ?? [:]).values { shoppers.add(counts) }
             return WorkerSummary(
-                name: name, status: statuses[name] ?? .active, intervals: workerIntervals[name] ?? 0, shoppers: shoppers)
+                name: name, status: statuses[name] ?? .active, intervals: workerIntervals[name] ?? 0, shoppers: shoppers
+            )
         }
     }
 
@@ -217,7 +220,9 @@ public struct RunAggregator: Sendable {
     }
 
     /// Each step's whole-run histograms, in scenario order (for the percentile distribution files).
-    public func stepHistograms() -> [(flow: String, step: String, corrected: SparseHistogram, uncorrected: SparseHistogram)] {
+    public func stepHistograms() -> [(
+        flow: String, step: String, corrected: SparseHistogram, uncorrected: SparseHistogram
+    )] {
         orderedStepIDs().compactMap { id in
             guard let bucket = steps[id] else { return nil }
             let names = scenario.names(of: id)

@@ -223,7 +223,8 @@ public struct BurstSummary: Codable, Sendable, Equatable {
     public var corrected: LatencySummary
 
     public init(
-        label: String, at: String, sku: String, crowd: Int, stock: Int, shoppers: ArrivalCounts, requests: RequestCounts,
+        label: String, at: String, sku: String, crowd: Int, stock: Int, shoppers: ArrivalCounts,
+        requests: RequestCounts,
         confirmations: Int, soldOutTold: Int, timeToSellOut: Double?, corrected: LatencySummary
     ) {
         self.label = label

@@ -41,9 +41,12 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public func info(plan: Plan, actualSeconds: Double, interrupted: Bool, startNanos: Int64? = nil) -> RunInfo {
         RunInfo(
             id: id, profile: profile.name, profileTitle: profile.title, timeZone: profile.timeZone,
-            scenario: scenario.name, target: target.description, seed: seed, arrivals: arrivals, peakRate: scale.peakRate,
-            speed: plan.speed, window: "\(ProfileClock.label(plan.window.start))-\(ProfileClock.endLabel(plan.window.end))",
+            scenario: scenario.name, target: target.description, seed: seed, arrivals: arrivals,
+            peakRate: scale.peakRate,
+            speed: plan.speed,
+            window: "\(ProfileClock.label(plan.window.start))-\(ProfileClock.endLabel(plan.window.end))",
             plannedSeconds: plan.duration, actualSeconds: actualSeconds, startedAt: startedAt, workers: workers,
-            maxShoppers: maxShoppers, connections: connections, interrupted: interrupted, startMonotonicNanos: startNanos)
+            maxShoppers: maxShoppers, connections: connections, interrupted: interrupted,
+            startMonotonicNanos: startNanos)
     }
 }

@@ -86,7 +86,8 @@ public struct Template: Codable, Sendable, Equatable, CustomStringConvertible {
                     UInt8(ascii: "~"):
                     text.unicodeScalars.append(Unicode.Scalar(byte))
                 default:
-                    text += "%" + String(byte >> 4, radix: 16, uppercase: true)
+                    text +=
+                        "%" + String(byte >> 4, radix: 16, uppercase: true)
                         + String(byte & 0xF, radix: 16, uppercase: true)
                 }
             }

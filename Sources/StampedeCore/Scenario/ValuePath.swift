@@ -42,7 +42,9 @@ public struct ValuePath: Codable, Sendable, Equatable, CustomStringConvertible {
             index = text.index(after: index)
         }
         if !key.isEmpty { components.append(.key(key)) }
-        guard !components.isEmpty else { throw TemplateError(message: "expected a path such as $.id, found \"\(source)\"") }
+        guard !components.isEmpty else {
+            throw TemplateError(message: "expected a path such as $.id, found \"\(source)\"")
+        }
         self.components = components
         self.source = source
     }

@@ -22,7 +22,8 @@ public struct TargetTransport: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case protocolChoice = "protocol", caFile, insecure, streamsPerConnection, connectionPerShopper
+        case protocolChoice = "protocol"
+        case caFile, insecure, streamsPerConnection, connectionPerShopper
     }
 
     /// Records written before transports had every field decode with the defaults.

@@ -1,6 +1,6 @@
 public import NIOCore
-public import StampedeCore
 import NIOHTTP1
+public import StampedeCore
 
 /// What `stampede bench-http` asks for: one fixed request, as fast as the target answers (a closed loop, like
 /// h2load and wrk), on `connections` connections with `streams` requests in flight on each (HTTP/2; HTTP/1.1
@@ -13,8 +13,10 @@ public struct BenchSettings: Sendable {
     public var duration: Duration
     public var client: HTTPClientConfiguration
 
-    public init(origin: Origin, request: HTTPRequest, connections: Int, streams: Int, duration: Duration,
-                client: HTTPClientConfiguration) {
+    public init(
+        origin: Origin, request: HTTPRequest, connections: Int, streams: Int, duration: Duration,
+        client: HTTPClientConfiguration
+    ) {
         self.origin = origin
         self.request = request
         self.connections = connections
@@ -75,8 +77,9 @@ public func runClosedLoopBench(_ settings: BenchSettings, group: any EventLoopGr
     let start = ContinuousClock.now
     let end = NIODeadline.now() + TimeAmount(settings.duration)
     let drivers = connections.map {
-        ConnectionDriver(connection: $0, factory: factory, origin: settings.origin, request: settings.request,
-                         streams: settings.streams, end: end)
+        ConnectionDriver(
+            connection: $0, factory: factory, origin: settings.origin, request: settings.request,
+            streams: settings.streams, end: end)
     }
     // All connections start together; then their tallies are gathered.
     for driver in drivers { driver.start() }
@@ -109,8 +112,10 @@ private final class ConnectionDriver: @unchecked Sendable {
     var inFlight = 0
     var stopped = false
 
-    init(connection: any PooledConnection, factory: ConnectionFactory, origin: Origin, request: HTTPRequest,
-         streams: Int, end: NIODeadline) {
+    init(
+        connection: any PooledConnection, factory: ConnectionFactory, origin: Origin, request: HTTPRequest,
+        streams: Int, end: NIODeadline
+    ) {
         self.connection = connection
         self.factory = factory
         self.request = request
@@ -143,17 +148,19 @@ private final class ConnectionDriver: @unchecked Sendable {
         guard usable, connection.channel.isActive else { return reconnect() }
         inFlight += 1
         if let http2 = connection as? HTTP2Connection {
-            http2.submit(HTTP2Exchange(headers: headers, body: request.body, timeout: nil, keepsBody: false) {
-                [self] outcome in finished(outcome, reusable: true)
-            })
+            http2.submit(
+                HTTP2Exchange(headers: headers, body: request.body, timeout: nil, keepsBody: false) {
+                    [self] outcome in finished(outcome, reusable: true)
+                })
         } else if let http1 = connection as? HTTP1Connection {
-            http1.submit(HTTP1Exchange(request: http1Request, isHEAD: request.method == .HEAD, keepsBody: false, timeout: nil) {
-                [self] outcome in
-                switch outcome {
-                case .success(let exchanged): finished(.success(exchanged.response), reusable: exchanged.reusable)
-                case .failure(let error): finished(.failure(error), reusable: false)
-                }
-            })
+            http1.submit(
+                HTTP1Exchange(request: http1Request, isHEAD: request.method == .HEAD, keepsBody: false, timeout: nil) {
+                    [self] outcome in
+                    switch outcome {
+                    case .success(let exchanged): finished(.success(exchanged.response), reusable: exchanged.reusable)
+                    case .failure(let error): finished(.failure(error), reusable: false)
+                    }
+                })
         }
     }
 

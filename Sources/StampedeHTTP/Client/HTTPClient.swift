@@ -1,6 +1,6 @@
-public import StampedeCore
 public import NIOCore
 import NIOPosix
+public import StampedeCore
 import Synchronization
 
 /// Settings of the client engine.
@@ -50,7 +50,9 @@ public final class HTTPClient: Sendable {
 
     /// Sends a request and waits for its whole response, at most `timeout` (waiting for a free connection
     /// included). Throws an ``HTTPClientError`` whose code says what went wrong.
-    public func execute(_ request: HTTPRequest, to origin: Origin, timeout: Duration) async throws(HTTPClientError)
+    public func execute(
+        _ request: HTTPRequest, to origin: Origin, timeout: Duration
+    ) async throws(HTTPClientError)
         -> HTTPResponse
     {
         let deadline = NIODeadline.now() + TimeAmount(timeout)

@@ -1,7 +1,7 @@
-import StampedeCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import StampedeCore
 
 /// Opens connections to one origin, ready to carry requests: TCP, then TLS when the scheme is https (the
 /// handshake done and ALPN read), then the protocol's handler: HTTP/1.1 or an nghttp2 session.
@@ -20,7 +20,8 @@ final class ConnectionFactory: Sendable {
         self.streamsPerConnection = configuration.streamsPerConnection
         self.group = group
         self.connectTimeout = TimeAmount(configuration.connectTimeout)
-        self.tls = origin.scheme == .https
+        self.tls =
+            origin.scheme == .https
             ? try TLSContext(options: configuration.tls, alpn: configuration.protocolChoice.alpnOffer) : nil
     }
 
@@ -50,11 +51,13 @@ final class ConnectionFactory: Sendable {
                         return
                     }
                     let handshake = channel.eventLoop.makePromise(of: String?.self)
-                    try pipeline.addHandler(TLSClientHandler(
-                        context: tls, host: self.origin.host, port: self.origin.port, handshake: handshake))
+                    try pipeline.addHandler(
+                        TLSClientHandler(
+                            context: tls, host: self.origin.host, port: self.origin.port, handshake: handshake))
                     handshake.futureResult.assumeIsolated().whenComplete { outcome in
                         switch outcome {
-                        case .success(let alpn): self.install(on: channel, alpn: alpn, events: events).cascade(to: result)
+                        case .success(let alpn):
+                            self.install(on: channel, alpn: alpn, events: events).cascade(to: result)
                         case .failure(let error): result.fail(error)
                         }
                     }
@@ -114,7 +117,9 @@ final class ConnectionFactory: Sendable {
             let handler = HTTP2ClientHandler(streamLimit: streamsPerConnection, ready: ready, events: events)
             try pipeline.addHandler(handler)
             let timeout = channel.eventLoop.scheduleTask(in: connectTimeout) {
-                ready.fail(HTTPClientError(.timeout, "\(self.origin) sent no HTTP/2 SETTINGS within \(self.connectTimeout.seconds)"))
+                ready.fail(
+                    HTTPClientError(
+                        .timeout, "\(self.origin) sent no HTTP/2 SETTINGS within \(self.connectTimeout.seconds)"))
             }
             let origin = self.origin
             let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
@@ -130,7 +135,8 @@ final class ConnectionFactory: Sendable {
         }
         let handler = HTTP1ClientHandler()
         try pipeline.addHandler(handler)
-        return channel.eventLoop.makeSucceededFuture(HTTP1Connection(channel: channel, origin: origin, handler: handler))
+        return channel.eventLoop.makeSucceededFuture(
+            HTTP1Connection(channel: channel, origin: origin, handler: handler))
     }
 }
 

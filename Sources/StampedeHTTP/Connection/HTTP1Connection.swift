@@ -1,6 +1,6 @@
-import StampedeCore
 import NIOCore
 import NIOHTTP1
+import StampedeCore
 
 /// An HTTP/1.1 connection (plain or over TLS): one request at a time, keep-alive when the server allows.
 final class HTTP1Connection: PooledConnection {
@@ -20,9 +20,10 @@ final class HTTP1Connection: PooledConnection {
         let promise = channel.eventLoop.makePromise(of: ExchangeResult.self)
         let encoded = HTTP1RequestEncoder.encode(
             Self.head(for: request, origin: origin), body: request.body, allocator: channel.allocator)
-        submit(HTTP1Exchange(request: encoded, isHEAD: request.method == .HEAD, timeout: timeout) { result in
-            promise.completeWith(result.mapError { $0 })
-        })
+        submit(
+            HTTP1Exchange(request: encoded, isHEAD: request.method == .HEAD, timeout: timeout) { result in
+                promise.completeWith(result.mapError { $0 })
+            })
         return promise.futureResult
     }
 

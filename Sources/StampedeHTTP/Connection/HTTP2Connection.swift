@@ -1,6 +1,6 @@
-import StampedeCore
 import NIOCore
 import NIOHTTP1
+import StampedeCore
 
 /// An HTTP/2 connection (h2c or h2 over TLS): many streams at once over one nghttp2 session.
 final class HTTP2Connection: PooledConnection {
@@ -21,12 +21,13 @@ final class HTTP2Connection: PooledConnection {
         let headers = HeaderBlock(
             method: request.method.rawValue, scheme: origin.scheme.rawValue, authority: origin.hostHeader,
             path: request.target, headers: request.headers)
-        submit(HTTP2Exchange(headers: headers, body: request.body, timeout: timeout) { result in
-            switch result {
-            case .success(let response): promise.succeed(ExchangeResult(response: response, reusable: true))
-            case .failure(let error): promise.fail(error)
-            }
-        })
+        submit(
+            HTTP2Exchange(headers: headers, body: request.body, timeout: timeout) { result in
+                switch result {
+                case .success(let response): promise.succeed(ExchangeResult(response: response, reusable: true))
+                case .failure(let error): promise.fail(error)
+                }
+            })
         return promise.futureResult
     }
 

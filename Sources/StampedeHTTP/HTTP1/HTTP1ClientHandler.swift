@@ -48,7 +48,8 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
         guard case .waiting = state else {
             if case .closed = state { return }
             // Bytes while nothing was asked: the server is not speaking HTTP/1.1 request-response.
-            return fail(HTTPClientError(.protocol, "the server sent a response that was not asked for"), context: context)
+            return fail(
+                HTTPClientError(.protocol, "the server sent a response that was not asked for"), context: context)
         }
         parser.feed(unwrapInboundIn(data))
         deliver(parser.next(), context: context)
@@ -87,8 +88,9 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
             let keepAlive = parsed.keepAlive
             if keepAlive && parser.hasUnparsedBytes {
                 // More bytes than the one response asked for: nothing can be trusted on this connection.
-                return fail(HTTPClientError(.protocol, "the server sent a response that was not asked for"),
-                            context: context)
+                return fail(
+                    HTTPClientError(.protocol, "the server sent a response that was not asked for"),
+                    context: context)
             }
             state = keepAlive ? .idle : .closed
             let response = HTTPResponse(

@@ -13,8 +13,10 @@ final class HTTP1Exchange: Sendable {
     let timeout: TimeAmount?
     let completion: @Sendable (Result<ExchangeResult, HTTPClientError>) -> Void
 
-    init(request: ByteBuffer, isHEAD: Bool, keepsBody: Bool = true, timeout: TimeAmount?,
-         completion: @escaping @Sendable (Result<ExchangeResult, HTTPClientError>) -> Void) {
+    init(
+        request: ByteBuffer, isHEAD: Bool, keepsBody: Bool = true, timeout: TimeAmount?,
+        completion: @escaping @Sendable (Result<ExchangeResult, HTTPClientError>) -> Void
+    ) {
         self.request = request
         self.isHEAD = isHEAD
         self.keepsBody = keepsBody

@@ -143,7 +143,7 @@ struct HTTP1ResponseParser {
         let minor = statusLine[statusLine.startIndex + 7]
         let codeStart = statusLine.startIndex + 9
         guard statusLine[statusLine.startIndex + 8] == 32,
-              let status = Self.number(statusLine[codeStart..<codeStart + 3]), (100...999).contains(status)
+            let status = Self.number(statusLine[codeStart..<codeStart + 3]), (100...999).contains(status)
         else {
             return "the response's status line is not valid"
         }

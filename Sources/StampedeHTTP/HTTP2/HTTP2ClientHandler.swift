@@ -62,8 +62,10 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
     private var readyCapacity: Int?
 
     /// `streamLimit`: the most streams we open at once (the server's limit may be lower).
-    init(streamLimit: Int, ready: EventLoopPromise<Int>, pingInterval: TimeAmount = .seconds(10),
-         events: @escaping @Sendable (HTTP2ConnectionEvent) -> Void) {
+    init(
+        streamLimit: Int, ready: EventLoopPromise<Int>, pingInterval: TimeAmount = .seconds(10),
+        events: @escaping @Sendable (HTTP2ConnectionEvent) -> Void
+    ) {
         self.streamLimit = max(1, streamLimit)
         self.ready = ready
         self.pingInterval = pingInterval
@@ -139,9 +141,11 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
     func submit(_ exchange: HTTP2Exchange) {
         guard let session, let context, !goingAway else {
             // Closed: the reason it closed (as HTTP/1.1 does). Going away: refused, safe to send elsewhere.
-            exchange.completion(.failure(
-                goingAway ? HTTPClientError(.refused, "the connection takes no new streams (GOAWAY)")
-                    : closedError ?? HTTPClientError(.reset, "the connection is closed")))
+            exchange.completion(
+                .failure(
+                    goingAway
+                        ? HTTPClientError(.refused, "the connection takes no new streams (GOAWAY)")
+                        : closedError ?? HTTPClientError(.reset, "the connection is closed")))
             return
         }
         let fields = exchange.headers.fields
@@ -154,8 +158,10 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
             id = nghttp2_submit_request(session, nil, fields.baseAddress, fields.count, nil, nil)
         }
         guard id > 0 else {
-            exchange.completion(.failure(HTTPClientError(
-                .refused, "no new stream on this connection: \(String(cString: nghttp2_strerror(id)))")))
+            exchange.completion(
+                .failure(
+                    HTTPClientError(
+                        .refused, "no new stream on this connection: \(String(cString: nghttp2_strerror(id)))")))
             return
         }
         let stream = Stream(exchange: exchange, sentAt: .now)
@@ -171,7 +177,8 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
     private func timedOut(_ id: Int32, after timeout: TimeAmount) {
         guard let session, let context, let stream = streams.removeValue(forKey: id) else { return }
         nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, NGHTTP2_CANCEL.rawValue)
-        stream.exchange.completion(.failure(HTTPClientError(.timeout, "no complete response within \(timeout.seconds)")))
+        stream.exchange.completion(
+            .failure(HTTPClientError(.timeout, "no complete response within \(timeout.seconds)")))
         sendPending(context: context)
     }
 
@@ -195,8 +202,10 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
             var chunk: UnsafePointer<UInt8>?
             let count = nghttp2_session_mem_send(session, &chunk)
             if count < 0 {
-                fail(HTTPClientError(.protocol, "HTTP/2 send failed: \(String(cString: nghttp2_strerror(Int32(count))))"),
-                     context: context)
+                fail(
+                    HTTPClientError(
+                        .protocol, "HTTP/2 send failed: \(String(cString: nghttp2_strerror(Int32(count))))"),
+                    context: context)
                 return
             }
             guard count > 0, let chunk else { break }
@@ -227,8 +236,9 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
         let codecDone = nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0
         if codecDone {
             let reason = lastCodecError.map { "the server broke HTTP/2: \($0)" }
-            fail(HTTPClientError(reason == nil ? .reset : .protocol, reason ?? "the HTTP/2 session ended"),
-                 context: context)
+            fail(
+                HTTPClientError(reason == nil ? .reset : .protocol, reason ?? "the HTTP/2 session ended"),
+                context: context)
         } else if goingAway && streams.isEmpty {
             closedError = HTTPClientError(.reset, "the server sent GOAWAY")
             context.close(promise: nil)
@@ -286,8 +296,9 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
         session = created
         var settings = [
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0),
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue),
-                                   value: UInt32(Self.localWindow)),
+            nghttp2_settings_entry(
+                settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue),
+                value: UInt32(Self.localWindow)),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: 100),
         ]
         nghttp2_submit_settings(created, UInt8(NGHTTP2_FLAG_NONE.rawValue), &settings, settings.count)
@@ -313,8 +324,10 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
             return
         }
         if pingOutstanding {
-            fail(HTTPClientError(.timeout, "the server stopped answering (no PING reply within \(pingInterval.seconds))"),
-                 context: context)
+            fail(
+                HTTPClientError(
+                    .timeout, "the server stopped answering (no PING reply within \(pingInterval.seconds))"),
+                context: context)
             return
         }
         pingOutstanding = true
@@ -329,7 +342,8 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
         if name.count == 7, name.elementsEqual(":status".utf8) {
             stream.status = Self.parseStatus(value)
         } else if stream.exchange.keepsBody {
-            stream.headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+            stream.headers.add(
+                name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
         }
     }
 
@@ -343,8 +357,13 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
             }
             streams[streamID] = nil
             stream.timer?.cancel()
-            finished.append((stream.exchange, .failure(HTTPClientError(
-                .protocol, "the response body is larger than \(HTTP1ClientHandler.maxBodyBytes >> 20) MiB"))))
+            finished.append(
+                (
+                    stream.exchange,
+                    .failure(
+                        HTTPClientError(
+                            .protocol, "the response body is larger than \(HTTP1ClientHandler.maxBodyBytes >> 20) MiB"))
+                ))
             return
         }
         if stream.body == nil, let context {
@@ -388,9 +407,10 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
         let result: Result<HTTPResponse, HTTPClientError>
         if errorCode == NGHTTP2_NO_ERROR.rawValue && stream.status > 0 {
             let body = stream.body ?? context?.channel.allocator.buffer(capacity: 0) ?? ByteBuffer()
-            result = .success(HTTPResponse(
-                status: stream.status, headers: stream.headers, body: body, sentAt: stream.sentAt,
-                completedAt: .now))
+            result = .success(
+                HTTPResponse(
+                    status: stream.status, headers: stream.headers, body: body, sentAt: stream.sentAt,
+                    completedAt: .now))
         } else if errorCode == NGHTTP2_REFUSED_STREAM.rawValue {
             // The server did not process it (GOAWAY below its id, or REFUSED_STREAM): safe to send again.
             result = .failure(HTTPClientError(.refused, "the server refused the stream before processing it"))
@@ -405,10 +425,17 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
     }
 
     fileprivate func notSent(streamID: Int32, type: UInt8, error: Int32) {
-        guard UInt32(type) == NGHTTP2_HEADERS.rawValue, let stream = streams.removeValue(forKey: streamID) else { return }
+        guard UInt32(type) == NGHTTP2_HEADERS.rawValue, let stream = streams.removeValue(forKey: streamID) else {
+            return
+        }
         stream.timer?.cancel()
-        finished.append((stream.exchange, .failure(HTTPClientError(
-            .refused, "the request was not sent: \(String(cString: nghttp2_strerror(error)))"))))
+        finished.append(
+            (
+                stream.exchange,
+                .failure(
+                    HTTPClientError(
+                        .refused, "the request was not sent: \(String(cString: nghttp2_strerror(error)))"))
+            ))
     }
 
     fileprivate func codecError(_ message: String) {
@@ -416,8 +443,10 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
     }
 
     /// Copies the next part of a stream's request body into nghttp2's buffer.
-    fileprivate func readBody(streamID: Int32, into buffer: UnsafeMutablePointer<UInt8>, length: Int,
-                              flags: UnsafeMutablePointer<UInt32>) -> Int {
+    fileprivate func readBody(
+        streamID: Int32, into buffer: UnsafeMutablePointer<UInt8>, length: Int,
+        flags: UnsafeMutablePointer<UInt32>
+    ) -> Int {
         guard let stream = streams[streamID], var pending = stream.pendingBody else {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
@@ -467,7 +496,8 @@ private let onData: nghttp2_on_data_chunk_recv_callback = { _, _, streamID, byte
 
 private let onFrame: nghttp2_on_frame_recv_callback = { _, frame, user in
     guard let frame else { return 0 }
-    handler(user).frameReceived(type: frame.pointee.hd.type, flags: frame.pointee.hd.flags, streamID: frame.pointee.hd.stream_id)
+    handler(user).frameReceived(
+        type: frame.pointee.hd.type, flags: frame.pointee.hd.flags, streamID: frame.pointee.hd.stream_id)
     return 0
 }
 

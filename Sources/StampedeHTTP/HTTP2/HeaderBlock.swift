@@ -15,8 +15,10 @@ final class HeaderBlock: @unchecked Sendable {
     ]
 
     init(method: String, scheme: String, authority: String, path: String, headers: HTTPHeaders) {
-        var pairs: [(String, String)] = [(":method", method), (":scheme", scheme), (":authority", authority),
-                                         (":path", path.isEmpty ? "/" : path)]
+        var pairs: [(String, String)] = [
+            (":method", method), (":scheme", scheme), (":authority", authority),
+            (":path", path.isEmpty ? "/" : path),
+        ]
         for (name, value) in headers {
             let lower = name.lowercased()
             guard !Self.connectionSpecific.contains(lower) else { continue }

@@ -1,7 +1,7 @@
-import StampedeCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import StampedeCore
 import Synchronization
 
 /// The connections to one origin: at most `maxConnections`, each carrying as many requests at once as its
@@ -45,13 +45,15 @@ final class ConnectionPool: Sendable {
         while true {
             do {
                 return try await executeOnce(request, deadline: deadline)
-            } catch where error.code == .refused && attempt < Self.refusedRetries && NIODeadline.now() < deadline {
+            } catch  where error.code == .refused && attempt < Self.refusedRetries && NIODeadline.now() < deadline {
                 attempt += 1
             }
         }
     }
 
-    private func executeOnce(_ request: HTTPRequest, deadline: NIODeadline) async throws(HTTPClientError) -> HTTPResponse {
+    private func executeOnce(
+        _ request: HTTPRequest, deadline: NIODeadline
+    ) async throws(HTTPClientError) -> HTTPResponse {
         let (id, connection) = try await lease(deadline: deadline)
         let remaining = max(deadline - .now(), .nanoseconds(1))
         let future = connection.send(request, timeout: remaining)
@@ -124,7 +126,8 @@ final class ConnectionPool: Sendable {
                     }
                 }
             } onCancel: {
-                giveUp(waiterID, HTTPClientError(.cancelled, "the request was cancelled while waiting for a connection"))
+                giveUp(
+                    waiterID, HTTPClientError(.cancelled, "the request was cancelled while waiting for a connection"))
             }
         } catch let error as HTTPClientError {
             throw error

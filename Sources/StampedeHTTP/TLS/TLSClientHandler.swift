@@ -140,7 +140,8 @@ final class TLSClientHandler: ChannelDuplexHandler {
             let reason = String(cString: X509_verify_cert_error_string(verify))
             return HTTPClientError(
                 .certificate,
-                "the certificate of \(host):\(port) is not trusted: \(reason) (trust its CA with --ca FILE, or use --insecure for a staging certificate)")
+                "the certificate of \(host):\(port) is not trusted: \(reason) (trust its CA with --ca FILE, or use --insecure for a staging certificate)"
+            )
         }
         return HTTPClientError(.tls, "the TLS handshake with \(host):\(port) failed: \(TLSContext.drainErrors())")
     }

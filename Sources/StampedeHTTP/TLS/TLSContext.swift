@@ -106,7 +106,8 @@ final class TLSContext: @unchecked Sendable {
     }
 
     static func isIPAddress(_ host: String) -> Bool {
-        host.contains(":") || (host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { UInt8($0) != nil })
+        host.contains(":")
+            || (host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { UInt8($0) != nil })
     }
 
     /// OpenSSL's error queue as one line (and emptied, so the next failure starts clean).
@@ -124,7 +125,7 @@ final class TLSContext: @unchecked Sendable {
 /// OpenSSL hands every new client session here; returning 1 keeps the reference for the context's cache.
 private let onNewSession: @convention(c) (OpaquePointer?, OpaquePointer?) -> Int32 = { ssl, session in
     guard let ssl, let session, let context = SSL_get_SSL_CTX(ssl),
-          let owner = stampede_SSL_CTX_get_app_data(context)
+        let owner = stampede_SSL_CTX_get_app_data(context)
     else { return 0 }
     Unmanaged<TLSContext>.fromOpaque(owner).takeUnretainedValue().store(session)
     return 1

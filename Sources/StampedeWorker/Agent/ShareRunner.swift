@@ -35,7 +35,8 @@ public struct LoadRunner: ShareRunner {
             name: worker, seed: record.seed, arrivals: record.arrivals, maxShoppers: assignment.maxShoppers,
             requestTimeout: assignment.requestTimeout, connectionPerShopper: transport.connectionPerShopper)
         let run = WorkerRun(
-            plan: plan, runtime: ScenarioRuntime(scenario: record.scenario, origin: record.target, bursts: plan.profile.bursts),
+            plan: plan,
+            runtime: ScenarioRuntime(scenario: record.scenario, origin: record.target, bursts: plan.profile.bursts),
             schedule: ShareSchedule(assignment.share, from: Double(assignment.fromSecond)), settings: settings,
             logger: logger)
         let configuration = HTTPClientConfiguration(

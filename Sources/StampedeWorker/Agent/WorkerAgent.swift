@@ -69,10 +69,12 @@ public final class WorkerAgent: Service, Sendable {
         }
         if let failure = machine.withLock({ $0.failure }) {
             switch failure {
-            case .refused(let message): throw WorkerAgentError(.refused, "the coordinator refused this worker: \(message)")
+            case .refused(let message):
+                throw WorkerAgentError(.refused, "the coordinator refused this worker: \(message)")
             case .broken(let message):
                 throw WorkerAgentError(
-                    .unreachable, "cannot reach the coordinator at \(configuration.host):\(configuration.port): \(message)")
+                    .unreachable,
+                    "cannot reach the coordinator at \(configuration.host):\(configuration.port): \(message)")
             }
         }
     }
@@ -130,19 +132,23 @@ public final class WorkerAgent: Service, Sendable {
                 for action in actions {
                     switch action {
                     case .sendProbe(let sequence):
-                        out.yield(.with {
-                            $0.kind = .clockProbe(.with {
-                                $0.sequence = UInt64(sequence)
-                                $0.workerNanos = clock.now.nanoseconds
+                        out.yield(
+                            .with {
+                                $0.kind = .clockProbe(
+                                    .with {
+                                        $0.sequence = UInt64(sequence)
+                                        $0.workerNanos = clock.now.nanoseconds
+                                    })
                             })
-                        })
                     case .sendHello:
-                        out.yield(.with {
-                            $0.kind = .hello(.with {
-                                $0.name = configuration.name
-                                $0.version = StampedeVersion.current
+                        out.yield(
+                            .with {
+                                $0.kind = .hello(
+                                    .with {
+                                        $0.name = configuration.name
+                                        $0.version = StampedeVersion.current
+                                    })
                             })
-                        })
                     case .startRun(let assignment, let start):
                         let worker = machine.withLock { $0.id } ?? configuration.name
                         logStart(assignment, worker: worker, start: start)
@@ -167,7 +173,9 @@ public final class WorkerAgent: Service, Sendable {
         }
     }
 
-    private func play(_ assignment: WorkerAssignment, start: MonotonicInstant, worker: String, control: RunControl) async {
+    private func play(
+        _ assignment: WorkerAssignment, start: MonotonicInstant, worker: String, control: RunControl
+    ) async {
         do {
             let plan = try assignment.run.plan()
             await runner.run(assignment, plan: plan, start: start, worker: worker, control: control) { report in
@@ -205,17 +213,20 @@ public final class WorkerAgent: Service, Sendable {
                 coordinator: MonotonicInstant(nanoseconds: reply.coordinatorNanos))
         case .assignment(let assignment):
             do {
-                return .assignment(WorkerAssignment(
-                    run: try RunRecord(assignment.run), share: try Share(keyRanges: assignment.share),
-                    fromSecond: Int(assignment.fromSecond),
-                    coordinatorStart: MonotonicInstant(nanoseconds: assignment.startCoordinatorNanos),
-                    maxShoppers: Int(assignment.maxShoppers), connections: Int(assignment.connections),
-                    requestTimeout: .milliseconds(Int64(assignment.requestTimeoutMillis))))
+                return .assignment(
+                    WorkerAssignment(
+                        run: try RunRecord(assignment.run), share: try Share(keyRanges: assignment.share),
+                        fromSecond: Int(assignment.fromSecond),
+                        coordinatorStart: MonotonicInstant(nanoseconds: assignment.startCoordinatorNanos),
+                        maxShoppers: Int(assignment.maxShoppers), connections: Int(assignment.connections),
+                        requestTimeout: .milliseconds(Int64(assignment.requestTimeoutMillis))))
             } catch {
                 return .unreadable("the assignment cannot be read: \(error)")
             }
         case .reassignment(let change):
-            guard let share = try? Share(keyRanges: change.share) else { return .unreadable("a share change is malformed") }
+            guard let share = try? Share(keyRanges: change.share) else {
+                return .unreadable("a share change is malformed")
+            }
             return .reassignment(share, from: Double(change.fromSecond))
         case .heartbeat:
             return .heartbeat

@@ -165,7 +165,8 @@ public struct WorkerStateMachine: Sendable {
             heard(now)
             guard state == .registered || state == .probingClock else { return [] }
             guard let start = offset.local(assignment.coordinatorStart.nanoseconds) else {
-                return finish(.refused("no clock reply from the coordinator: the start instant cannot be placed"), now: now)
+                return finish(
+                    .refused("no clock reply from the coordinator: the start instant cannot be placed"), now: now)
             }
             state = .running(assignment.share)
             var actions: [Action] = [.startRun(assignment, start: MonotonicInstant(nanoseconds: start))]

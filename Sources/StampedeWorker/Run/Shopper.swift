@@ -92,10 +92,11 @@ struct Shopper {
             var verdict = step.expect.verdict(status: response.status, body: body)
             if let rule = step.payment, let paymentOrder {
                 let paid = rule.paid.map { $0.matches(status: response.status, body: body) } ?? (verdict == .ok)
-                recorder.payment(PaymentEvent(
-                    order: paymentOrder, outcome: paid ? .paid : .failed,
-                    channel: paid ? rule.channel.flatMap { $0.extract(fromJSON: body) } : nil,
-                    at: (response.completedAt - runStart).microseconds))
+                recorder.payment(
+                    PaymentEvent(
+                        order: paymentOrder, outcome: paid ? .paid : .failed,
+                        channel: paid ? rule.channel.flatMap { $0.extract(fromJSON: body) } : nil,
+                        at: (response.completedAt - runStart).microseconds))
             }
             if let rule = step.ledger, let ledgerSKU {
                 let entry = rule.entry(status: response.status, body: body, stepAccepted: verdict == .ok)

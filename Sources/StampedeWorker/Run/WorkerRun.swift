@@ -112,14 +112,16 @@ public struct WorkerRun: Sendable {
                 }
                 let now = ContinuousClock.now
                 for arrival in arrivals.take(dueBy: (now - start).seconds) {
-                    let slot = arrival.burst.flatMap { plan.slotIndex(ofBurst: $0) } ?? plan.slotIndex(atReal: arrival.time)
+                    let slot =
+                        arrival.burst.flatMap { plan.slotIndex(ofBurst: $0) } ?? plan.slotIndex(atReal: arrival.time)
                     guard progress.inFlight.load(ordering: .relaxed) < maxShoppers else {
                         recorder.arrival(slot: slot, started: false, lagMicros: 0)
                         continue
                     }
                     progress.inFlight.add(1, ordering: .relaxed)
                     recorder.arrival(
-                        slot: slot, started: true, lagMicros: (now - (start + .seconds(double: arrival.time))).microseconds)
+                        slot: slot, started: true,
+                        lagMicros: (now - (start + .seconds(double: arrival.time))).microseconds)
                     shoppers.addTask {
                         await shopper.run(arrival, slot: slot)
                         if progress.inFlight.subtract(1, ordering: .relaxed).newValue == 0 { progress.idle.post() }
@@ -139,10 +141,13 @@ public struct WorkerRun: Sendable {
         let began = ContinuousClock.now
         while progress.inFlight.load(ordering: .relaxed) > 0 {
             var limit = began + settings.drainTimeout
-            if let stop = control.stopRequest { limit = min(limit, stop.at + min(stop.drain, settings.stopDrainTimeout)) }
+            if let stop = control.stopRequest {
+                limit = min(limit, stop.at + min(stop.drain, settings.stopDrainTimeout))
+            }
             if ContinuousClock.now >= limit || Task.isCancelled {
                 logger.info(
-                    "cancelling shoppers still going", metadata: ["count": "\(progress.inFlight.load(ordering: .relaxed))"])
+                    "cancelling shoppers still going",
+                    metadata: ["count": "\(progress.inFlight.load(ordering: .relaxed))"])
                 cancel()
                 return
             }
