@@ -225,6 +225,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "StampedeReportTests", dependencies: ["StampedeReport", "StampedeCore"], swiftSettings: swiftSettings),
+        .testTarget(
             name: "StampedeShopTests",
             dependencies: [
                 "StampedeShop", "StampedeTestKit", "StampedeHTTP", "StampedePayments", "StampedeCore",

@@ -31,6 +31,10 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
+        try await failing("stampede bench-http") { try await work() }
+    }
+
+    private func work() async throws {
         guard let origin = Origin(url: url) else {
             throw ValidationError("expected a URL such as http://127.0.0.1:8080/, found \"\(url)\"")
         }
@@ -71,7 +75,7 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
         let result: BenchResult
         switch outcome {
         case .success(let value): result = value
-        case .failure(let error as HTTPClientError): throw ValidationError("\(url): \(error)")
+        case .failure(let error as HTTPClientError): throw CommandFailure(.incomplete, "\(url): \(error)")
         case .failure(let error): throw error
         }
         print(Self.render(result, url: url, connections: c, streams: m))

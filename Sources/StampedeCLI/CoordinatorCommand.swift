@@ -25,6 +25,10 @@ public struct CoordinatorCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
+        try await failing("stampede coordinator") { try await work() }
+    }
+
+    private func work() async throws {
         guard workers > 0 else { throw ValidationError("--workers must be at least 1") }
         let (record, plan) = try self.plan.run(workers: workers)
         let token = try Token.read(file: tokenFile)

@@ -40,19 +40,18 @@ enum CoordinatorRunner {
             }
             try await tasks.waitForAll()
             if let failure { throw failure }
-            guard let outcome else { throw RunError("the run ended without a report") }
+            guard let outcome else { throw CommandFailure(.internalError, "the run ended without a report") }
             if !quiet { print("") }
             print(ConsoleReport.render(outcome.report), terminator: "")
             if let directory = outcome.directory { print("\nRun directory: \(directory)") }
             print(
                 "coordinator: \(outcome.mergedIntervals) intervals merged, "
                     + "\(Int(outcome.cpuMicrosPerInterval.rounded())) µs of coordinator CPU per interval")
+            if outcome.report.run.interrupted {
+                throw CommandFailure(
+                    .incomplete, "the run did not complete: \(outcome.report.run.stopReason ?? "it was stopped")")
+            }
             return outcome
         }
     }
-}
-
-struct RunError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

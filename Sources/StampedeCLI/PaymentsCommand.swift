@@ -24,6 +24,10 @@ public struct PaymentsCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
+        try await failing("stampede payments") { try await work() }
+    }
+
+    private func work() async throws {
         guard let latency = Units.seconds(latency) else {
             throw ValidationError("--latency: expected such as 20ms, found \"\(self.latency)\"")
         }

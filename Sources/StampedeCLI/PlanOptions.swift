@@ -31,20 +31,32 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "Name of this run's directory (default: time and profile).") var id: String?
     @Flag(help: "Allow a target that is not on loopback (127.0.0.0/8, ::1).") var allowRemote = false
     @Flag(help: "No live progress line.") var quiet = false
+    @Option(help: "Give up when not every worker has joined within this long.") var registrationTimeout = "60s"
 
     /// The run and its plan (built once, here), checked; every mistake named by its option.
     func run(workers: Int) throws -> (record: RunRecord, plan: Plan) {
         let profile: Profile
         let scenario: Scenario
+        let addresses: [ConfigAddress]
         do {
             profile = try ProfileLoader.load(path: self.profile)
-            scenario = try ScenarioLoader.load(path: self.scenario)
+            (scenario, addresses) = try ScenarioLoader.loadWithAddresses(path: self.scenario)
         } catch {
-            throw ValidationError("\n" + error.description)
+            throw CommandFailure(.usage, "the configuration has problems:\n" + error.description)
         }
         let mismatches = RunConsistency.problems(
             profile: profile, profilePath: self.profile, scenario: scenario, scenarioPath: self.scenario)
-        guard mismatches.isEmpty else { throw ValidationError("\n" + mismatches.joined(separator: "\n")) }
+        guard mismatches.isEmpty else {
+            throw CommandFailure(.usage, "the configuration has problems:\n" + mismatches.joined(separator: "\n"))
+        }
+        let elsewhere = AddressGuard.problems(
+            addresses, allowRemote: allowRemote, environment: ProcessInfo.processInfo.environment)
+        guard elsewhere.isEmpty else {
+            throw CommandFailure(
+                .usage,
+                "the scenario sends requests off loopback:\n"
+                    + elsewhere.map(\.description).joined(separator: "\n"))
+        }
         guard let peakRate = Units.ratePerSecond(self.peakRate) else {
             throw ValidationError("--peak-rate: expected a rate such as 800/s, found \"\(self.peakRate)\"")
         }
@@ -98,7 +110,7 @@ struct PlanOptions: ParsableArguments {
         do {
             plan = try Plan(profile: profile, scale: scale)
         } catch {
-            throw ValidationError(error.message)
+            throw CommandFailure(.usage, error.message)
         }
         let started = Date()
         let record = RunRecord(
@@ -119,9 +131,13 @@ struct PlanOptions: ParsableArguments {
         guard let lease = Units.seconds(lease), lease >= 1 else {
             throw ValidationError("--lease: expected at least 1s, found \"\(lease)\"")
         }
+        guard let registration = Units.seconds(registrationTimeout), registration > 0 else {
+            throw ValidationError("--registration-timeout: expected such as 60s, found \"\(registrationTimeout)\"")
+        }
         return CoordinatorSettings(
             expectedWorkers: workers, lease: .seconds(double: lease), maxShoppersPerWorker: maxShoppers,
-            connectionsPerWorker: connections, requestTimeout: .seconds(double: timeout))
+            connectionsPerWorker: connections, requestTimeout: .seconds(double: timeout),
+            registrationTimeout: .seconds(double: registration))
     }
 
     static func runID(_ date: Date, profile: String) -> String {

@@ -1,7 +1,7 @@
 public import ArgumentParser
 import StampedeCoordinator
 
-public struct ReportCommand: ParsableCommand {
+public struct ReportCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Rebuild a run's report from its run directory.")
 
@@ -9,12 +9,19 @@ public struct ReportCommand: ParsableCommand {
 
     public init() {}
 
-    public func run() throws {
-        let rebuilt = try ReportRebuilder.rebuild(RunDirectory.open(directory))
-        if rebuilt.damagedLines > 0 {
-            print("note: skipped \(rebuilt.damagedLines) interval line cut short at the end of intervals.jsonl")
+    public func run() async throws {
+        try await failing("stampede report") {
+            let rebuilt: ReportRebuilder.Rebuilt
+            do {
+                rebuilt = try ReportRebuilder.rebuild(RunDirectory.open(directory))
+            } catch let error as RunDirectoryError {
+                throw CommandFailure(.usage, error.message)
+            }
+            if rebuilt.damagedLines > 0 {
+                print("note: skipped \(rebuilt.damagedLines) line(s) cut short at the end of the run's logs")
+            }
+            print(rebuilt.consoleReport, terminator: "")
+            print("\nWrote \(RunDirectory.open(directory).file(RunDirectory.reportFile))")
         }
-        print(rebuilt.consoleReport, terminator: "")
-        print("\nWrote \(RunDirectory.open(directory).file(RunDirectory.reportFile))")
     }
 }

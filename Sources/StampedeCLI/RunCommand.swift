@@ -17,6 +17,10 @@ public struct RunCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
+        try await failing("stampede run") { try await work() }
+    }
+
+    private func work() async throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1 to 64") }
         let (record, plan) = try self.plan.run(workers: workers)
         let token = Token.random()

@@ -46,6 +46,10 @@ public struct ShopCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
+        try await failing("stampede shop") { try await work() }
+    }
+
+    private func work() async throws {
         var catalog = Product.defaultCatalog(count: skus, stock: stock)
         for item in flash {
             let parts = item.split(separator: ":")
@@ -128,7 +132,9 @@ struct RequestLogWriter: Service {
 
     func run() async throws {
         _ = FileManager.default.createFile(atPath: path, contents: nil)
-        guard let file = FileHandle(forWritingAtPath: path) else { throw RunError("cannot write \(path)") }
+        guard let file = FileHandle(forWritingAtPath: path) else {
+            throw CommandFailure(.usage, "--request-log: cannot write \(path)")
+        }
         defer { try? file.close() }
         let written = Mutex(0)
         @Sendable func flush() throws {

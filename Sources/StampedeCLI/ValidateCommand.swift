@@ -19,7 +19,7 @@ public struct ValidateCommand: ParsableCommand {
         }
         if problems > 0 {
             print("\(problems) problem\(problems == 1 ? "" : "s") found")
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.usage.rawValue)
         }
     }
 }

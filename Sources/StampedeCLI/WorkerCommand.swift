@@ -25,6 +25,10 @@ public struct WorkerCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
+        try await failing("stampede worker") { try await work() }
+    }
+
+    private func work() async throws {
         let token = try Token.read(file: tokenFile)
         let tls: WorkerTLS? = (ca != nil || tlsCert != nil) ? WorkerTLS(ca: ca, certificate: tlsCert, key: tlsKey) : nil
         let logger = Logger(label: "stampede.worker")
@@ -40,10 +44,11 @@ public struct WorkerCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            print("stampede-worker: \(error)")
-            throw ExitCode(1)
+            throw CommandFailure(.incomplete, "\(error)")
         }
-        guard let outcome = agent.outcome else { throw ExitCode(1) }
+        guard let outcome = agent.outcome else {
+            throw CommandFailure(.internalError, "the worker ended without an outcome")
+        }
         let offset =
             outcome.clockOffset.map {
                 " (clock offset \(Double($0) / 1e6) ms over a \(Double(outcome.roundTrip ?? 0) / 1e6) ms round trip)"
@@ -52,8 +57,7 @@ public struct WorkerCommand: AsyncParsableCommand {
             "worker \(outcome.id ?? "?"): \(outcome.reason)\(outcome.stoppedByCoordinator ? " (the coordinator's word)" : ""); "
                 + "\(outcome.intervalsSent) intervals sent\(offset)")
         if outcome.reason.isLossOfControl {
-            print("stampede-worker: stopped without the coordinator: \(outcome.reason)")
-            throw ExitCode(1)
+            throw CommandFailure(.incomplete, "stopped without the coordinator: \(outcome.reason)")
         }
     }
 }

@@ -33,9 +33,16 @@ enum ConfigDocument {
 
     /// Reads a file and turns it into a value with `read`, or throws every problem found.
     static func load<Value>(path: String, what: String, read: (YAMLCursor) -> Value?) throws(ConfigError) -> Value {
+        try loadWithAddresses(path: path, what: what, read: read).value
+    }
+
+    /// The same, with the addresses the document names.
+    static func loadWithAddresses<Value>(
+        path: String, what: String, read: (YAMLCursor) -> Value?
+    ) throws(ConfigError) -> (value: Value, addresses: [ConfigAddress]) {
         let (text, problem) = Self.read(path: path)
         guard let text else { throw ConfigError(problems: [problem!]) }
-        return try parse(text, file: path, what: what, read: read)
+        return try parseWithAddresses(text, file: path, what: what, read: read)
     }
 
     static func parse<Value>(
@@ -43,6 +50,12 @@ enum ConfigDocument {
     )
         throws(ConfigError) -> Value
     {
+        try parseWithAddresses(text, file: file, what: what, read: read).value
+    }
+
+    static func parseWithAddresses<Value>(
+        _ text: String, file: String, what: String, read: (YAMLCursor) -> Value?
+    ) throws(ConfigError) -> (value: Value, addresses: [ConfigAddress]) {
         let log = ProblemLog(file: file)
         let root = compose(text, log: log)
         let value = log.problems.isEmpty ? read(.document(root, log: log)) : nil
@@ -53,7 +66,7 @@ enum ConfigDocument {
                         ConfigProblem(file: file, line: 1, column: 1, path: "", message: "expected \(what)")
                     ] : log.problems)
         }
-        return value
+        return (value, log.addresses)
     }
 
     /// Composes the document; parse errors are logged with their position.

@@ -12,6 +12,18 @@ public enum ScenarioLoader {
         try ConfigDocument.parse(text, file: file, what: "a scenario", read: read)
     }
 
+    /// The scenario, and every place in it that says where requests go (for ``AddressGuard``).
+    public static func loadWithAddresses(path: String) throws(ConfigError) -> (Scenario, [ConfigAddress]) {
+        try ConfigDocument.loadWithAddresses(path: path, what: "a scenario", read: read)
+    }
+
+    /// The same from text.
+    public static func parseWithAddresses(
+        _ text: String, file: String
+    ) throws(ConfigError) -> (Scenario, [ConfigAddress]) {
+        try ConfigDocument.parseWithAddresses(text, file: file, what: "a scenario", read: read)
+    }
+
     static let methods = ["get", "post", "put", "patch", "delete", "head", "options"]
     static let stepFields =
         [
@@ -270,6 +282,7 @@ public enum ScenarioLoader {
                     value.report("expected a URL starting with http://, found \"\(url)\"")
                     complete = false
                 }
+                value.address(.url(url))
                 channels.append(PaymentDrill.Channel(name: name, url: url))
             }
         } else {
@@ -321,6 +334,8 @@ public enum ScenarioLoader {
         }
         let orders = fields["orders"].string()
         let attempts = fields["attempts"].string()
+        if let orders { fields["orders"].address(.url(orders)) }
+        if let attempts { fields["attempts"].address(.url(attempts)) }
         guard complete, let primary else { return nil }
         return PaymentDrill(channels: channels, primary: primary, faults: faults, orders: orders, attempts: attempts)
     }
@@ -353,14 +368,17 @@ public enum ScenarioLoader {
 
     /// `ground_truth: {http: {url, items, sku, stock, sold, reserved}, every: 2s, settle: 0s}` or `{sql: {url_env, query}}`.
     static func readGroundTruth(_ cursor: YAMLCursor) -> GroundTruthSpec? {
-        guard let fields = cursor.mapping(keys: ["http", "sql", "every", "settle"]) else { return nil }
+        guard let fields = cursor.mapping(keys: ["http", "sql", "every", "settle", "hold"]) else { return nil }
         let every = fields["every"].isPresent ? fields["every"].duration(allowZero: true) : 2
         let settle = fields["settle"].isPresent ? fields["settle"].duration(allowZero: true) : 0
+        let hold = fields["hold"].isPresent ? fields["hold"].duration() : nil
         var source: GroundTruthSpec.Source? = nil
         switch (fields["http"].isPresent, fields["sql"].isPresent) {
         case (true, false):
-            if let http = fields["http"].mapping(keys: ["url", "items", "sku", "stock", "sold", "reserved"]) {
+            if let http = fields["http"].mapping(keys: ["url", "items", "sku", "stock", "sold", "reserved", "released"])
+            {
                 let url = http.require("url", expectation: "a URL or a path on the target")?.string()
+                if let url { http["url"].address(.url(url)) }
                 var items: ValuePath? = nil
                 if let text = http.require("items", expectation: "the path to the array of SKUs, such as $.skus")?
                     .string()
@@ -371,16 +389,23 @@ public enum ScenarioLoader {
                 let stock = http["stock"].isPresent ? http["stock"].string() : "stock"
                 let sold = http["sold"].isPresent ? http["sold"].string() : "sold"
                 let reserved = http["reserved"].string()
-                if let url, let items, let sku, let stock, let sold, !http["reserved"].isPresent || reserved != nil {
-                    source = .http(url: url, items: items, sku: sku, stock: stock, sold: sold, reserved: reserved)
+                let released = http["released"].string()
+                if let url, let items, let sku, let stock, let sold, !http["reserved"].isPresent || reserved != nil,
+                    !http["released"].isPresent || released != nil
+                {
+                    source = .http(
+                        url: url, items: items, sku: sku, stock: stock, sold: sold, reserved: reserved,
+                        released: released)
                 }
             }
         case (false, true):
             if let sql = fields["sql"].mapping(keys: ["url_env", "query"]) {
                 let variable = sql.require("url_env", expectation: "the environment variable holding the database URL")?
                     .string()
-                let query = sql.require("query", expectation: "a query returning sku, stock, sold[, reserved]")?
+                let query = sql.require(
+                    "query", expectation: "a query returning sku, stock, sold[, reserved[, released]]")?
                     .string()
+                if let variable { sql["url_env"].address(.environment(variable)) }
                 if let variable, let query { source = .sql(urlEnvironment: variable, query: query) }
             }
         case (true, true):
@@ -388,8 +413,8 @@ public enum ScenarioLoader {
         case (false, false):
             cursor.report("ground truth needs http (an endpoint) or sql (a query)")
         }
-        guard let source, let every, let settle else { return nil }
-        return GroundTruthSpec(source: source, every: every, settle: settle)
+        guard let source, let every, let settle, !fields["hold"].isPresent || hold != nil else { return nil }
+        return GroundTruthSpec(source: source, every: every, settle: settle, hold: hold)
     }
 
     static func readExpectation(_ cursor: YAMLCursor) -> Expectation? {

@@ -5,6 +5,8 @@ import Yams
 final class ProblemLog {
     let file: String
     private var found: [ConfigProblem] = []
+    /// Where the document says requests go, for the address guard.
+    var addresses: [ConfigAddress] = []
     /// In document order.
     var problems: [ConfigProblem] { found.sorted { ($0.line, $0.column) < ($1.line, $1.column) } }
     /// Nodes visited; aliases can make a small document enormous, so reading stops past a limit.
@@ -48,6 +50,12 @@ struct YAMLCursor {
 
     func report(_ message: String) {
         log.report(message, at: mark, path: path)
+    }
+
+    /// Notes that this node says where requests go.
+    func address(_ value: ConfigAddress.Value) {
+        log.addresses.append(
+            ConfigAddress(value: value, file: log.file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: path))
     }
 
     func child(_ node: Node?, key: String, mark fallback: Mark?) -> YAMLCursor {

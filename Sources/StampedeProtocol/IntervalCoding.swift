@@ -70,6 +70,15 @@ extension IntervalReport {
             entry.atMicros = event.at
             return entry
         }
+        message.samples = samples.map { sample in
+            var entry = Stampede_V1_ErrorSample()
+            entry.flow = Int32(clamping: sample.flow)
+            entry.step = Int32(clamping: sample.step)
+            entry.label = sample.label.rawValue
+            entry.detail = sample.detail
+            entry.atMicros = sample.at
+            return entry
+        }
         return message
     }
 
@@ -145,11 +154,24 @@ extension IntervalReport {
                     order: entry.order, outcome: outcome, channel: entry.channel.isEmpty ? nil : entry.channel,
                     at: entry.atMicros))
         }
+        var samples: [ErrorSample] = []
+        for entry in message.samples.prefix(Self.maxSamples) {
+            guard entry.flow >= 0, entry.step >= 0 else { throw ProtocolError("a sample's step is negative") }
+            samples.append(
+                ErrorSample(
+                    step: StepID(flow: Int(entry.flow), step: Int(entry.step)),
+                    label: ErrorLabel(rawValue: entry.label),
+                    detail: String(entry.detail.prefix(500)), at: entry.atMicros))
+        }
         self.init(
             worker: worker, second: Int(message.second), slots: slots, steps: steps,
-            inFlight: Int(max(0, message.inFlight)),
-            ledger: ledger, payments: payments)
+            inFlight: Int(max(0, message.inFlight)), ledger: ledger, payments: payments, samples: samples)
     }
+}
+
+extension IntervalReport {
+    /// At most this many samples of an interval are kept (a worker sends one per step and kind).
+    static let maxSamples = 256
 }
 
 extension Stampede_V1_Histogram {

@@ -13,6 +13,7 @@ extension Stampede_V1_StopReason {
             case .leaseExpired: .leaseExpired
             case .coordinatorGone: .coordinatorGone
             case .refused: .refused
+            case .registrationDeadline: .registrationDeadline
             }
         detail = reason.detail
     }
@@ -28,6 +29,7 @@ extension StopReason {
             case .declaredLost: .declaredLost
             case .leaseExpired: .leaseExpired
             case .coordinatorGone: .coordinatorGone
+            case .registrationDeadline: .registrationDeadline
             case .refused, .UNRECOGNIZED: .refused
             }
         self.init(code: code, detail: message.detail)

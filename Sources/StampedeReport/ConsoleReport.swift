@@ -5,8 +5,8 @@ public enum ConsoleReport {
     public static func render(_ report: RunReport) -> String {
         var out = ""
         let run = report.run
-        out +=
-            "Stampede rehearsal \(run.id)\(run.interrupted ? "  (INTERRUPTED: stopped before the end of the plan)" : "")\n"
+        let why = run.stopReason.map { ": \($0)" } ?? ": stopped before the end of the plan"
+        out += "Stampede rehearsal \(run.id)\(run.interrupted ? "  (INTERRUPTED\(why))" : "")\n"
         out += "  profile   \(run.profile): \(run.profileTitle)\n"
         out +=
             "  played    \(run.window) (\(run.timeZone)) in \(Format.seconds(run.plannedSeconds)) at "
@@ -29,11 +29,16 @@ public enum ConsoleReport {
         out +=
             "Requests  \(Format.count(requests.requests))  ok \(Format.count(requests.ok))  "
             + "failed \(Format.count(requests.failed))  throttled (429) \(Format.count(requests.throttled))\n"
-        out += "Errors    \(Format.errors(requests.errors))\n\n"
+        out += "Errors    \(Format.errors(requests.errors))\n"
+        for sample in report.errorSamples ?? [] {
+            out +=
+                "          first \(sample.label) at \(sample.flow)/\(sample.step) (\(Format.seconds(sample.at))): \(sample.detail)\n"
+        }
+        out += "\n"
 
         out +=
-            "Latency per step, ms. Corrected: from the intended start (includes queueing and stalls). "
-            + "Uncorrected: from the actual send.\n"
+            "Latency per step, ms. Corrected: from the intended start to the end, whatever the outcome (includes "
+            + "queueing, stalls and timeouts). Uncorrected: responses only, from the actual send.\n"
         var steps = TextTable(
             [
                 "step", "requests", "p50", "p90", "p99", "p99.9", "max", "| unc p50", "unc p99", "unc max", "errors",
@@ -42,11 +47,13 @@ public enum ConsoleReport {
         for step in report.steps {
             let c = step.corrected
             let u = step.uncorrected
+            // A step nobody reached has no latency: "-", not 0.
+            let cms = { (value: Double) in c.count > 0 ? Format.milliseconds(value) : "-" }
+            let ums = { (value: Double) in u.count > 0 ? Format.milliseconds(value) : "-" }
             steps.add([
-                "\(step.flow)/\(step.step)", Format.count(step.requests.requests), Format.milliseconds(c.p50),
-                Format.milliseconds(c.p90), Format.milliseconds(c.p99), Format.milliseconds(c.p999),
-                Format.milliseconds(c.max), "| " + Format.milliseconds(u.p50), Format.milliseconds(u.p99),
-                Format.milliseconds(u.max), Format.count(step.requests.failed), Format.count(step.requests.throttled),
+                "\(step.flow)/\(step.step)", Format.count(step.requests.requests), cms(c.p50), cms(c.p90), cms(c.p99),
+                cms(c.p999), cms(c.max), "| " + ums(u.p50), ums(u.p99), ums(u.max), Format.count(step.requests.failed),
+                Format.count(step.requests.throttled),
             ])
         }
         let t = report.totals
@@ -125,13 +132,14 @@ public enum ConsoleReport {
             out += "\nInventory: what shoppers were told against the target's books (\(report.books.count) readings)\n"
             var table = TextTable(
                 [
-                    "sku", "stock at start", "confirmed", "booked", "sold out", "stock at end", "reserved", "oversold",
-                    "first oversold at", "verdict",
+                    "sku", "stock at start", "confirmed", "booked", "released", "sold out", "stock at end", "reserved",
+                    "oversold", "first oversold at", "verdict",
                 ])
             for verdict in report.inventory {
                 table.add([
                     verdict.sku, verdict.initialStock.map(Format.count) ?? "?", Format.count(verdict.confirmedUnits),
-                    verdict.bookedByTarget.map(Format.count) ?? "?", Format.count(verdict.soldOutTold),
+                    verdict.bookedByTarget.map(Format.count) ?? "?", verdict.released.map(Format.count) ?? "-",
+                    Format.count(verdict.soldOutTold),
                     verdict.finalStock.map(Format.count) ?? "?", verdict.reservedAtEnd.map(Format.count) ?? "-",
                     Format.count(verdict.oversold), verdict.firstOversoldAt.map { Format.seconds($0) } ?? "-",
                     verdict.summary,
@@ -191,6 +199,10 @@ public enum ConsoleReport {
                 ])
             }
             out += spikes.render()
+        }
+        if let unknowns = report.unknowns, !unknowns.isEmpty {
+            out += "\nWhat this report could not know\n"
+            for unknown in unknowns { out += "  - \(unknown)\n" }
         }
         return out
     }

@@ -30,12 +30,15 @@ public struct StockItem: Codable, Sendable, Equatable {
     public var reserved: Int
     /// Units paid for.
     public var sold: Int
+    /// Units given back so far by orders that lapsed unpaid (they went back on sale).
+    public var released: Int
 
-    public init(sku: String, initial: Int, stock: Int, reserved: Int, sold: Int) {
+    public init(sku: String, initial: Int, stock: Int, reserved: Int, sold: Int, released: Int = 0) {
         self.sku = sku
         self.initial = initial
         self.stock = stock
         self.reserved = reserved
         self.sold = sold
+        self.released = released
     }
 }

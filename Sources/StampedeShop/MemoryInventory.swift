@@ -58,6 +58,7 @@ public final class MemoryInventory: InventoryStore {
         items.withLock { items in
             items[sku]?.reserved -= quantity
             items[sku]?.stock += quantity
+            items[sku]?.released += quantity
         }
     }
 

@@ -31,8 +31,11 @@ public final class PostgresInventory: InventoryStore, Service {
             """
             CREATE TABLE IF NOT EXISTS stampede_inventory (
                 sku text PRIMARY KEY, initial integer NOT NULL, stock integer NOT NULL,
-                reserved integer NOT NULL DEFAULT 0, sold integer NOT NULL DEFAULT 0)
+                reserved integer NOT NULL DEFAULT 0, sold integer NOT NULL DEFAULT 0,
+                released integer NOT NULL DEFAULT 0)
             """)
+        try await client.query(
+            "ALTER TABLE stampede_inventory ADD COLUMN IF NOT EXISTS released integer NOT NULL DEFAULT 0")
     }
 
     public func reserve(sku: String, quantity: Int) async throws -> ReserveResult {
@@ -72,7 +75,9 @@ public final class PostgresInventory: InventoryStore, Service {
         guard mode != .phantom else { return }
         try await client.query(
             """
-            UPDATE stampede_inventory SET reserved = reserved - \(quantity), stock = stock + \(quantity) WHERE sku = \(sku)
+            UPDATE stampede_inventory
+            SET reserved = reserved - \(quantity), stock = stock + \(quantity), released = released + \(quantity)
+            WHERE sku = \(sku)
             """)
     }
 
@@ -84,10 +89,13 @@ public final class PostgresInventory: InventoryStore, Service {
 
     public func snapshot() async throws -> [StockItem] {
         let rows = try await client.query(
-            "SELECT sku, initial, stock, reserved, sold FROM stampede_inventory ORDER BY sku")
+            "SELECT sku, initial, stock, reserved, sold, released FROM stampede_inventory ORDER BY sku")
         var items: [StockItem] = []
-        for try await (sku, initial, stock, reserved, sold) in rows.decode((String, Int, Int, Int, Int).self) {
-            items.append(StockItem(sku: sku, initial: initial, stock: stock, reserved: reserved, sold: sold))
+        for try await (sku, initial, stock, reserved, sold, released)
+            in rows.decode((String, Int, Int, Int, Int, Int).self)
+        {
+            items.append(
+                StockItem(sku: sku, initial: initial, stock: stock, reserved: reserved, sold: sold, released: released))
         }
         return items
     }

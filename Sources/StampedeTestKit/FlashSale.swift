@@ -4,15 +4,17 @@ public import StampedeCore
 public enum FlashSale {
     public static let sku = "FLASH-T"
 
-    /// The shop's books over HTTP.
-    public static let books = GroundTruthSpec(
-        source: .http(
-            url: "/admin/inventory", items: try! ValuePath(parsing: "$.skus"), sku: "sku", stock: "stock",
-            sold: "sold", reserved: "reserved"),
-        every: 1, settle: 0.3)
+    /// The shop's books over HTTP; `hold` is the shop's reservation hold, when the verdict may claim leaks.
+    public static func books(hold: Double? = nil) -> GroundTruthSpec {
+        GroundTruthSpec(
+            source: .http(
+                url: "/admin/inventory", items: try! ValuePath(parsing: "$.skus"), sku: "sku", stock: "stock",
+                sold: "sold", reserved: "reserved", released: "released"),
+            every: 1, settle: 0.3, hold: hold)
+    }
 
     /// Product page, order (the ledger: 201 confirms, 409 is sold out), then pay with probability `paying`.
-    public static func scenario(stock: Int, paying: Double = 1, groundTruth: GroundTruthSpec? = books) -> Scenario {
+    public static func scenario(stock: Int, paying: Double = 1, groundTruth: GroundTruthSpec? = books()) -> Scenario {
         Scenario(
             name: "flash-test",
             flows: [
@@ -45,7 +47,7 @@ public enum FlashSale {
     /// Three seconds of a trickle, and at one second a crowd arriving within `within` seconds.
     public static func record(
         target: String, crowd: Int = 2_000, stock: Int = 100, within: Double = 1, paying: Double = 1, workers: Int = 1,
-        groundTruth: GroundTruthSpec? = books
+        groundTruth: GroundTruthSpec? = books()
     ) -> RunRecord {
         let profile = Profile(
             name: "flash-test", shape: .stages([Stage(duration: 3, from: 1, to: 1)]),

@@ -41,7 +41,7 @@ public struct ScriptedRunner: ShareRunner {
             if control.stopRequest != nil { stoppedAt = now }
             for arrival in arrivals.take(dueBy: now) {
                 let slot = arrival.burst.flatMap { plan.slotIndex(ofBurst: $0) } ?? plan.slotIndex(atReal: arrival.time)
-                recorder.arrival(slot: slot, started: true, lagMicros: 0)
+                recorder.arrival(slot: slot, started: true, lagMicros: 0, dueSecond: Int(arrival.time))
                 recorder.request(
                     slot: slot, step: StepID(flow: 0, step: 0), .ok, correctedMicros: 1_000, uncorrectedMicros: 1_000)
                 recorder.shopperEnded(slot: slot, .succeeded)
@@ -52,7 +52,7 @@ public struct ScriptedRunner: ShareRunner {
                 second += 1
             }
         }
-        emit(recorder.close(second: second, inFlight: 0))
+        emit(recorder.close(second: second, inFlight: 0, last: true))
     }
 }
 

@@ -28,10 +28,12 @@ public struct BooksReader: Sendable {
     /// One reading of the books, labelled with the run second it stands for.
     public func read(second: Double) async -> Result<InventoryBooks, GroundTruthError> {
         switch spec.source {
-        case .http(let url, let items, let sku, let stock, let sold, let reserved):
+        case .http(let url, let items, let sku, let stock, let sold, let reserved, let released):
             await readHTTP(url: url, second: second) { body in
                 InventoryBooks.parse(
-                    json: body, items: items, sku: sku, stock: stock, sold: sold, reserved: reserved, second: second)
+                    json: body, items: items, sku: sku, stock: stock, sold: sold, reserved: reserved,
+                    released: released,
+                    second: second)
             }
         case .sql(_, let query):
             await readSQL(query: query, second: second)
@@ -78,21 +80,40 @@ public struct BooksReader: Sendable {
             for row in rows {
                 let columns = row.makeRandomAccess()
                 guard columns.count >= 3 else {
-                    return .failure(GroundTruthError("the books query must return sku, stock, sold[, reserved]"))
+                    return .failure(
+                        GroundTruthError("the books query must return sku, stock, sold[, reserved[, released]]"))
                 }
                 let sku = try columns[0].decode(String.self)
                 let stock = try columns[1].decode(Int.self)
                 let sold = try columns[2].decode(Int.self)
                 let reserved = columns.count > 3 ? try columns[3].decode(Int?.self) : nil
-                items[sku] = BookEntry(stock: stock, sold: sold, reserved: reserved)
+                let released = columns.count > 4 ? try columns[4].decode(Int?.self) : nil
+                items[sku] = BookEntry(stock: stock, sold: sold, reserved: reserved, released: released)
             }
             return .success(InventoryBooks(second: second, items: items))
         } catch let error as GroundTruthError {
             return .failure(error)
+        } catch let error as PSQLError {
+            return .failure(GroundTruthError("the books query failed: \(Self.describe(error))"))
         } catch {
-            // The database's own message, never the URL (it may hold a password).
-            return .failure(GroundTruthError("the books query failed: \(String(reflecting: error).prefix(300))"))
+            // Never the URL (it may hold a password).
+            return .failure(GroundTruthError("the books query failed: \(String(describing: error).prefix(300))"))
         }
+    }
+
+    /// PostgreSQL's own message, its SQLSTATE code and where in the query, or what went wrong on the way to it.
+    static func describe(_ error: PSQLError) -> String {
+        guard let info = error.serverInfo, let message = info[.message] else {
+            return "\(error.code) (the database could not be reached, or the connection broke)"
+        }
+        var text = message
+        var facts: [String] = []
+        if let state = info[.sqlState] { facts.append("SQLSTATE \(state)") }
+        if let position = info[.position] { facts.append("at character \(position) of the query") }
+        if !facts.isEmpty { text += " (" + facts.joined(separator: ", ") + ")" }
+        if let detail = info[.detail] { text += "; \(detail)" }
+        if let hint = info[.hint] { text += "; hint: \(hint)" }
+        return text
     }
 }
 

@@ -105,12 +105,13 @@ struct FlashSaleConfigTests {
         #expect(order.ledger?.soldOut.status == [409])
         #expect(order.ledger?.sku.variables == ["sku"])
         #expect(scenario.setup?.count == 1)
-        guard case .http(let url, _, _, _, _, let reserved)? = scenario.groundTruth?.source else {
+        guard case .http(let url, _, _, _, _, let reserved, let released)? = scenario.groundTruth?.source else {
             Issue.record("no http ground truth")
             return
         }
-        #expect(url == "/admin/inventory" && reserved == "reserved")
+        #expect(url == "/admin/inventory" && reserved == "reserved" && released == "released")
         #expect(scenario.groundTruth?.every == 1)
+        #expect(scenario.groundTruth?.hold == 61)
     }
 
     @Test func burstsLedgersAndGroundTruthAreChecked() {
@@ -195,5 +196,59 @@ struct DrillConfigTests {
                 "drill.faults[0].at",
                 "drill.faults[0].lasting", "flows[0].steps[0].payment.order", "flows[0].steps[0].payment.channel",
             ]), "\(problems)")
+    }
+}
+
+/// Every address a scenario sends to is guarded like the target: off loopback only with --allow-remote, and the
+/// problem names the file, line, column and field.
+struct AddressGuardTests {
+    static let yaml = """
+        name: s
+        flows:
+          - name: f
+            steps:
+              - {name: a, get: /x}
+        ground_truth:
+          http: {url: "http://10.1.2.3:8080/books", items: $.skus}
+        drill:
+          primary: alipay
+          channels:
+            alipay: http://127.0.0.1:9001
+            wechat: http://payments.example.com:9002
+          orders: /admin/orders
+          attempts: http://[::1]:8080/admin/payments
+        """
+
+    @Test func addressesOffLoopbackAreNamedWithTheirPlace() throws {
+        let (_, addresses) = try ScenarioLoader.parseWithAddresses(Self.yaml, file: "s.yaml")
+        #expect(addresses.count == 5)
+        let problems = AddressGuard.problems(addresses, allowRemote: false, environment: [:])
+        #expect(problems.map(\.path) == ["ground_truth.http.url", "drill.channels.wechat"])
+        #expect(problems[0].description.hasPrefix("s.yaml:7:"), "\(problems[0])")
+        #expect(problems[0].message.contains("10.1.2.3 is not on loopback"))
+        #expect(problems[1].message.contains("payments.example.com"))
+        #expect(AddressGuard.problems(addresses, allowRemote: true, environment: [:]).isEmpty)
+    }
+
+    @Test func theBooksDatabaseIsGuardedToo() throws {
+        let yaml = """
+            name: s
+            flows:
+              - name: f
+                steps:
+                  - {name: a, get: /x}
+            ground_truth:
+              sql: {url_env: BOOKS_URL, query: "select sku, stock, sold from stock"}
+            """
+        let (_, addresses) = try ScenarioLoader.parseWithAddresses(yaml, file: "s.yaml")
+        let remote = AddressGuard.problems(
+            addresses, allowRemote: false, environment: ["BOOKS_URL": "postgres://u:secret@db.internal:5432/shop"])
+        #expect(remote.count == 1)
+        #expect(remote.first?.path == "ground_truth.sql.url_env")
+        #expect(remote.first?.message.contains("db.internal") == true)
+        #expect(remote.first?.message.contains("secret") == false)
+        let local = AddressGuard.problems(
+            addresses, allowRemote: false, environment: ["BOOKS_URL": "postgres://u@127.0.0.1:5432/shop"])
+        #expect(local.isEmpty)
     }
 }

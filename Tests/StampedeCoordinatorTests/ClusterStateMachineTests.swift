@@ -116,6 +116,19 @@ struct ClusterStateMachineTests {
         #expect(timedOut == [.complete(interrupted: true)])
     }
 
+    @Test func withoutEveryWorkerByTheDeadlineTheRunEndsUnstarted() {
+        var machine = ClusterStateMachine(
+            settings: .init(expectedWorkers: 2, planSeconds: 60, registrationTimeout: .seconds(60)))
+        _ = machine.register(name: "w1", now: Self.t(0))
+        let early = machine.tick(now: Self.t(59 * Self.second))
+        #expect(early.isEmpty)
+        let late = machine.tick(now: Self.t(60 * Self.second))
+        #expect(
+            late == [.stopWorkers(.registrationDeadline(joined: ["w1"], expected: 2)), .complete(interrupted: true)])
+        #expect(machine.phase == .complete)
+        #expect(machine.start == nil)
+    }
+
     @Test func nobodyJoinsAfterTheRun() {
         var machine = Self.started(1)
         _ = machine.finished("w1", now: Self.t(5))

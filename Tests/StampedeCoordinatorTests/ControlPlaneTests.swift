@@ -122,6 +122,27 @@ struct ControlPlaneTests {
         #expect(report.totals.shoppers.started == (try Self.planned(record)).count)
     }
 
+    /// Three workers expected, two come: at the registration deadline the run ends without starting, naming who
+    /// joined, and the two that came are told why.
+    @Test func aRunWhoseWorkersDoNotAllComeEndsAtTheRegistrationDeadline() async throws {
+        let record = TestSupport.record(seconds: 5, rate: 30, target: Self.target, workers: 3)
+        let settings = CoordinatorSettings(expectedWorkers: 3, registrationTimeout: .seconds(10))
+        let result = try await LocalCluster.run(
+            record: record, .init(workers: 2, settings: settings, clock: ManualClock()))
+        let report = result.coordinator.report
+        let deadline = StopReason.registrationDeadline(joined: ["w1", "w2"], expected: 3)
+        #expect(report.run.interrupted)
+        #expect(report.run.stopReason == deadline.description)
+        #expect(deadline.description.contains("2 of 3") && deadline.description.contains("w1, w2"))
+        #expect(report.totals.shoppers.planned == 0)
+        #expect(result.arrivals.isEmpty)
+        for outcome in result.workers {
+            let worker = try outcome.get()
+            #expect(worker.reason == deadline && worker.stoppedByCoordinator)
+        }
+        #expect(result.events.contains { if case .stopping(deadline) = $0 { true } else { false } })
+    }
+
     @Test func theCoordinatorTellsWhatHappensInOrder() async throws {
         let record = TestSupport.record(seconds: 3, rate: 30, target: Self.target, workers: 2)
         let result = try await LocalCluster.run(record: record, .init(workers: 2, clock: ManualClock()))

@@ -2,6 +2,7 @@ import Foundation
 import StampedeClock
 import StampedeCore
 import StampedeHTTP
+import StampedeReport
 import StampedeShop
 import StampedeTestKit
 import StampedeWorker
@@ -56,6 +57,59 @@ struct EndToEndTests {
             #expect(uncorrected.p99 < 100, "uncorrected p99 \(uncorrected.p99)")
             #expect(uncorrected.p90 < 50)
             #expect(report.totals.shoppers.failed == 0)
+        }
+    }
+
+    /// The shop stops answering for 2 s with a 0.5 s request timeout: requests that time out count in the
+    /// corrected latency at the timeout, so a stall longer than the timeout cannot hide behind a calm p99.
+    @Test func aStallLongerThanTheTimeoutShowsInTheCorrectedLatency() async throws {
+        try await withReferenceShop { shop, url in
+            let report = try await TestSupport.rehearse(
+                seconds: 3, rate: 100, scenario: TestPlans.gets(["/products"]), target: url, connections: 64,
+                timeout: .milliseconds(500)
+            ) { context in
+                let start = await context.runStart()
+                try? await context.clock.sleep(until: start.advanced(by: .milliseconds(500)))
+                shop.faults.stall(for: .seconds(2))
+            }
+            TestSupport.expectAccounted(report)
+            let timeouts = report.totals.requests.errors[.timeout, default: 0]
+            #expect(timeouts > 50, "\(report.totals.requests.errors)")
+            #expect(report.totals.corrected.count == UInt64(report.totals.requests.requests))
+            #expect(report.totals.corrected.p99 >= 500, "corrected p99 \(report.totals.corrected.p99) ms")
+            // The responses that did come are the second view, from their actual send.
+            #expect(report.totals.uncorrected.count == UInt64(report.totals.requests.ok))
+            let sample = try #require(report.errorSamples?.first { $0.label == .timeout })
+            #expect(sample.detail.contains("GET /products"), "\(sample.detail)")
+        }
+    }
+
+    /// A value that is not in the response: the report names the step and the path, and shows the body's start.
+    @Test func anExtractionThatFindsNothingSaysWhereAndWhat() async throws {
+        let scenario = Scenario(
+            name: "extract",
+            flows: [
+                Flow(
+                    name: "buy",
+                    steps: [
+                        Step(
+                            name: "browse", path: Template(literal: "/products/SKU-0001"),
+                            extract: [Extraction(variable: "cart", path: try ValuePath(parsing: "$.cart_id"))]),
+                        Step(name: "cart", path: try Template(parsing: "/cart/{{cart}}")),
+                    ])
+            ])
+        try await withReferenceShop { _, url in
+            let report = try await TestSupport.rehearse(seconds: 1, rate: 20, scenario: scenario, target: url)
+            #expect(report.totals.shoppers.failures[.extract, default: 0] == report.totals.shoppers.started)
+            let sample = try #require(report.errorSamples?.first)
+            #expect(sample.flow == "buy" && sample.step == "browse" && sample.label == .extract)
+            #expect(sample.detail.contains("$.cart_id"), "\(sample.detail)")
+            #expect(sample.detail.contains("SKU-0001"), "the body's start: \(sample.detail)")
+            #expect(report.errorSamples?.count == 1)
+            // The second step was never reached: no latency, "-" in the console.
+            let cart = try #require(report.steps.first { $0.step == "cart" })
+            #expect(cart.requests.requests == 0)
+            #expect(ConsoleReport.render(report).contains("buy/cart"))
         }
     }
 

@@ -11,10 +11,12 @@ import Testing
 struct FlashSaleTests {
     static func sale(
         _ mode: InventoryMode, store: ShopConfiguration.Store = .memory, workers: Int = 1, paying: Double = 1,
-        groundTruth: GroundTruthSpec? = FlashSale.books
+        hold: Double = 120, groundTruth: GroundTruthSpec?? = nil
     ) async throws -> (report: RunReport, books: StockItem?) {
-        try await withReferenceShop(ShopConfiguration(inventory: mode, reservationHold: .seconds(120), store: store)) {
-            shop, url in
+        // The verdict's hold is the shop's plus its sweep (four times a second).
+        let groundTruth = groundTruth ?? FlashSale.books(hold: hold + 0.5)
+        let shop = ShopConfiguration(inventory: mode, reservationHold: .seconds(double: hold), store: store)
+        return try await withReferenceShop(shop) { shop, url in
             let record = FlashSale.record(target: url, paying: paying, workers: workers, groundTruth: groundTruth)
             let result = try await LocalCluster.run(record: record, .init(workers: workers))
             let books = try await shop.inventory.snapshot().first { $0.sku == FlashSale.sku }
@@ -57,8 +59,10 @@ struct FlashSaleTests {
         #expect(report.totals.requests.failed == 0)
     }
 
+    /// The shop holds unpaid orders' units for 0.5 s and, leaky, never gives them back: at the final reading (0.3 s
+    /// after the run), every unpaid order is older than the hold.
     @Test func aLeakyShopIsCaughtKeepingUnpaidUnits() async throws {
-        let (report, books) = try await Self.sale(.leaky, paying: 0.5)
+        let (report, books) = try await Self.sale(.leaky, paying: 0.5, hold: 0.5)
         let verdict = try Self.verdict(report)
         let shop = try #require(books)
         #expect(verdict.verified)
@@ -66,7 +70,46 @@ struct FlashSaleTests {
         #expect(verdict.leaked == shop.reserved, "books: \(shop)")
         #expect(verdict.leaked == 100 - shop.sold)
         #expect(verdict.oversold == 0)
+        #expect(verdict.phantom == 0)
         #expect(verdict.summary.contains("LEAKED \(shop.reserved)"))
+    }
+
+    /// Unpaid orders lapse after the shop's 0.5 s hold and their units go back on sale: the books say so, and the
+    /// confirmations of lapsed orders are not phantoms.
+    @Test func lapsedOrdersAreReleasedNotPhantoms() async throws {
+        let (report, books) = try await Self.sale(.atomic, paying: 0.5, hold: 0.5)
+        let verdict = try Self.verdict(report)
+        let shop = try #require(books)
+        #expect(shop.released > 0, "books: \(shop)")
+        #expect(verdict.released == shop.released)
+        #expect(verdict.phantom == 0)
+        #expect(verdict.oversold == 0)
+        #expect(verdict.leaked == 0)
+        #expect(verdict.summary == "ok", "\(verdict.summary)")
+    }
+
+    /// Unpaid orders of a racy shop are still within the shop's hold: reserved, not leaked.
+    @Test func reservedUnitsWithinTheHoldAreNotLeaked() async throws {
+        let (report, books) = try await Self.sale(.racy, paying: 0.5)
+        let verdict = try Self.verdict(report)
+        let shop = try #require(books)
+        #expect(shop.reserved > 0)
+        #expect(verdict.oversold > 0)
+        #expect(verdict.leaked == 0, "\(verdict.summary)")
+        #expect(!verdict.summary.contains("LEAKED"))
+    }
+
+    /// A crowd that arrives all at once at the start of second 1 is counted in second 1 of the timeline, never
+    /// in second 0 (whose close may come a little after the crowd).
+    @Test func aCrowdIsCountedInTheSecondItArrives() async throws {
+        try await withReferenceShop(ShopConfiguration(inventory: .atomic)) { _, url in
+            let record = FlashSale.record(target: url, crowd: 500, stock: 50, within: 0)
+            let report = try await LocalCluster.run(record: record, .init(workers: 1)).coordinator.report
+            let first = try #require(report.timeline.first { $0.second == 0 })
+            let second = try #require(report.timeline.first { $0.second == 1 })
+            #expect(first.shoppers.started < 10, "second 0: \(first.shoppers.started) started")
+            #expect(second.shoppers.started >= 500, "second 1: \(second.shoppers.started) started")
+        }
     }
 
     @Test func confirmationsTheBooksNeverSawArePhantoms() async throws {

@@ -51,7 +51,10 @@ struct ProcessTests {
         }
 
         /// Starts a coordinator (waiting for `workers`) and the workers; returns when they are all connected.
-        func start(profile: String, target: String, rate: String, workers: Int, id: String) async throws {
+        func start(
+            profile: String, target: String, rate: String, workers: Int, id: String, startWorkers: Int? = nil,
+            coordinatorArguments: [String] = []
+        ) async throws {
             let scenario = try write(
                 "scenario.yaml",
                 """
@@ -69,7 +72,7 @@ struct ProcessTests {
                     "--profile", profilePath, "--scenario", scenario, "--target", target, "--peak-rate", rate,
                     "--arrivals", "uniform", "--seed", "7", "--workers", String(workers), "--listen", "127.0.0.1:0",
                     "--port-file", portFile, "--runs", runs.path, "--id", id, "--quiet",
-                ], log: "coordinator.log")
+                ] + coordinatorArguments, log: "coordinator.log")
             var port: String?
             for _ in 0..<200 {
                 if let text = try? String(contentsOfFile: portFile, encoding: .utf8), !text.isEmpty {
@@ -79,7 +82,7 @@ struct ProcessTests {
                 try await Task.sleep(for: .milliseconds(50))
             }
             guard let port else { throw FixtureError("the coordinator did not listen: \(log("coordinator.log"))") }
-            for index in 1...workers {
+            for index in 1...(startWorkers ?? workers) {
                 self.workers.append(
                     try spawn(
                         "stampede-worker", ["--coordinator", "127.0.0.1:\(port)", "--name", "w\(index)"],
@@ -145,6 +148,11 @@ struct ProcessTests {
                     "second \(point.second): started \(point.shoppers.started), expected \(point.expected)")
             }
             let expectedSent = report.totals.expected - Double(gap.plannedNotSent)
+            // The survivors ended normally, and said nothing about a coordinator gone.
+            for survivor in ["w1.log", "w3.log"] {
+                #expect(!cluster.log(survivor).contains("the coordinator is gone"), "\(cluster.log(survivor))")
+                #expect(cluster.log(survivor).contains("the plan is over"), "\(cluster.log(survivor))")
+            }
             #expect(
                 abs(Double(report.totals.shoppers.started) - expectedSent) <= 0.02 * expectedSent,
                 "started \(report.totals.shoppers.started), plan minus gap \(expectedSent)")
@@ -228,5 +236,43 @@ struct ProcessTests {
                     + "\(Format.fixed(spread * 1000, 2)) ms; first burst request per worker within "
                     + "\(Format.fixed(((firsts.max() ?? 0) - (firsts.min() ?? 0)) * 1000, 2)) ms")
         }
+    }
+
+    /// Two workers expected, one comes: the coordinator gives up at the registration deadline, names who joined,
+    /// and exits non-zero; the worker that came is told why.
+    @Test func aCoordinatorWhoseWorkersDoNotComeGivesUp() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await withReferenceShop { shop, url in
+            try await cluster.start(
+                profile: Self.steady(seconds: 5), target: url, rate: "10/s", workers: 2, id: "unattended",
+                startWorkers: 1, coordinatorArguments: ["--registration-timeout", "2s"])
+            #expect(await cluster.wait(cluster.coordinator!, limit: .seconds(20)), "\(cluster.log("coordinator.log"))")
+            #expect(cluster.coordinator!.terminationStatus == 4)
+            let log = cluster.log("coordinator.log")
+            #expect(log.contains("1 of 2 workers (joined: w1); 1 did not join"), "\(log)")
+            #expect(!log.contains("Usage:"))
+            #expect(await cluster.wait(cluster.workers[0], limit: .seconds(10)))
+            #expect(cluster.log("w1.log").contains("registration deadline"), "\(cluster.log("w1.log"))")
+            #expect(shop.requests.entries.isEmpty)
+        }
+    }
+
+    /// A runtime failure is one line and its exit code, never the usage; argument mistakes still show the usage.
+    @Test func runtimeErrorsAreOneLineUsageErrorsShowTheUsage() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        let closed = try cluster.spawn(
+            "stampede", ["bench-http", "http://127.0.0.1:9/", "--duration", "1s"], log: "closed.log")
+        #expect(await cluster.wait(closed, limit: .seconds(20)))
+        #expect(closed.terminationStatus == 4, "\(cluster.log("closed.log"))")
+        let output = cluster.log("closed.log")
+        #expect(output.hasPrefix("stampede bench-http: http://127.0.0.1:9/"), "\(output)")
+        #expect(!output.contains("Usage"), "\(output)")
+        #expect(output.split(separator: "\n").count == 1, "\(output)")
+        let usage = try cluster.spawn("stampede", ["bench-http", "not-a-url"], log: "usage.log")
+        #expect(await cluster.wait(usage, limit: .seconds(20)))
+        #expect(usage.terminationStatus == 64)
+        #expect(cluster.log("usage.log").contains("Usage"))
     }
 }

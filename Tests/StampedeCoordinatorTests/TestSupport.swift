@@ -23,7 +23,8 @@ enum TestSupport {
     static func rehearse(
         seconds: Double, rate: Double, scenario: Scenario, target: String, arrivals: ArrivalProcess = .uniform,
         maxShoppers: Int = 10_000, connections: Int = 64, seed: UInt64 = 1, stopAfter: Duration? = nil,
-        runs: String? = nil, during: (@Sendable (LocalCluster.Context) async -> Void)? = nil
+        runs: String? = nil, timeout: Duration = .seconds(5),
+        during: (@Sendable (LocalCluster.Context) async -> Void)? = nil
     ) async throws -> RunReport {
         let profile = Profile(name: "steady", shape: .stages([Stage(duration: seconds, from: 1, to: 1)]))
         let record = RunRecord(
@@ -32,7 +33,7 @@ enum TestSupport {
             seed: seed, arrivals: arrivals, workers: 1, maxShoppers: maxShoppers, connections: connections)
         let settings = CoordinatorSettings(
             expectedWorkers: 1, startDelay: LocalCluster.startDelay, maxShoppersPerWorker: maxShoppers,
-            connectionsPerWorker: connections, requestTimeout: .seconds(5))
+            connectionsPerWorker: connections, requestTimeout: timeout)
         let result = try await LocalCluster.run(record: record, .init(workers: 1, settings: settings, runs: runs)) {
             context in
             await during?(context)

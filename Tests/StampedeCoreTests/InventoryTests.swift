@@ -13,16 +13,20 @@ struct InventoryVerifierTests {
         return counts
     }
 
-    static func books(_ second: Double, stock: Int, sold: Int, reserved: Int? = 0) -> InventoryBooks {
-        InventoryBooks(second: second, items: ["X": BookEntry(stock: stock, sold: sold, reserved: reserved)])
+    static func books(
+        _ second: Double, stock: Int, sold: Int, reserved: Int? = 0, released: Int? = nil
+    ) -> InventoryBooks {
+        InventoryBooks(
+            second: second, items: ["X": BookEntry(stock: stock, sold: sold, reserved: reserved, released: released)])
     }
 
     static func verdict(
-        _ counts: LedgerCounts, before: InventoryBooks?, after: InventoryBooks?, problem: String? = nil
+        _ counts: LedgerCounts, before: InventoryBooks?, after: InventoryBooks?, problem: String? = nil,
+        hold: Double? = nil
     ) -> InventoryVerdict {
         InventoryVerifier.verdicts(
             ledger: ["X": counts], before: before, after: after, problem: problem,
-            announced: ["X": 100])[0]
+            announced: ["X": 100], hold: hold)[0]
     }
 
     @Test func anExactSellOutIsOK() {
@@ -56,16 +60,69 @@ struct InventoryVerifierTests {
         #expect(unannounced.summary == "UNANNOUNCED 5")
     }
 
+    /// Confirmations came at 1.0–1.1 s; at the reading (5 s) every unpaid order is older than a 2 s hold.
     @Test func unitsLeftUnsoldAfterSayingSoldOutLeak() {
         let verdict = Self.verdict(
             Self.ledger(confirmed: 100, soldOut: 500), before: Self.books(-1, stock: 100, sold: 0),
-            after: Self.books(5, stock: 0, sold: 52, reserved: 48))
+            after: Self.books(5, stock: 0, sold: 52, reserved: 48), hold: 2)
         #expect(verdict.leaked == 48)
         #expect(verdict.summary == "LEAKED 48")
+        // Within the hold (or without knowing it), reserved units are held for their orders, not leaked.
+        let withinHold = Self.verdict(
+            Self.ledger(confirmed: 100, soldOut: 500), before: Self.books(-1, stock: 100, sold: 0),
+            after: Self.books(5, stock: 0, sold: 52, reserved: 48), hold: 60)
+        #expect(withinHold.leaked == 0)
+        #expect(withinHold.summary == "ok")
+        let unknownHold = Self.verdict(
+            Self.ledger(confirmed: 100, soldOut: 500), before: Self.books(-1, stock: 100, sold: 0),
+            after: Self.books(5, stock: 0, sold: 52, reserved: 48))
+        #expect(unknownHold.leaked == 0)
         let noneTurnedAway = Self.verdict(
             Self.ledger(confirmed: 50), before: Self.books(-1, stock: 100, sold: 0),
             after: Self.books(5, stock: 50, sold: 50))
         #expect(noneTurnedAway.leaked == 0)
+    }
+
+    /// A racy shop confirmed 150 of 100 and half are unpaid (reserved, within the hold): oversold and negative,
+    /// never "leaked".
+    @Test func unpaidUnitsOfAnOversoldShopAreNotLeaked() {
+        let verdict = Self.verdict(
+            Self.ledger(confirmed: 150, soldOut: 300), before: Self.books(-1, stock: 100, sold: 0),
+            after: Self.books(5, stock: -50, sold: 100, reserved: 50), hold: 120)
+        #expect(verdict.oversold == 50)
+        #expect(verdict.negativeStock)
+        #expect(verdict.leaked == 0)
+        #expect(verdict.summary == "OVERSOLD by 50, NEGATIVE STOCK")
+    }
+
+    /// 120 confirmed of 100: 30 orders lapsed unpaid and their units went back on sale, 10 of them were sold again.
+    /// The books know every confirmation (sold, reserved or released): no phantom, no oversell.
+    @Test func lapsedOrdersAreReleasedNotPhantoms() {
+        let verdict = Self.verdict(
+            Self.ledger(confirmed: 120, soldOut: 40), before: Self.books(-1, stock: 100, sold: 0, released: 0),
+            after: Self.books(95, stock: 10, sold: 80, reserved: 10, released: 30))
+        #expect(verdict.released == 30)
+        #expect(verdict.bookedByTarget == 120)
+        #expect(verdict.phantom == 0)
+        #expect(verdict.oversold == 0)
+        #expect(verdict.summary == "ok")
+        // Without the books saying what was released, the same figures look like phantoms.
+        let blind = Self.verdict(
+            Self.ledger(confirmed: 120, soldOut: 40), before: Self.books(-1, stock: 100, sold: 0),
+            after: Self.books(95, stock: 10, sold: 80, reserved: 10))
+        #expect(blind.phantom == 30)
+    }
+
+    @Test func aSKUNobodyTriedToOrderIsNotOK() {
+        let verdict = Self.verdict(
+            LedgerCounts(), before: Self.books(-1, stock: 100, sold: 0), after: Self.books(5, stock: 100, sold: 0))
+        #expect(verdict.verified)
+        #expect(verdict.attempts == 0)
+        #expect(verdict.summary == "no orders attempted")
+        let failedOnly = Self.verdict(
+            Self.ledger(confirmed: 0, failed: 3), before: Self.books(-1, stock: 100, sold: 0),
+            after: Self.books(5, stock: 100, sold: 0))
+        #expect(failedOnly.summary == "ok")
     }
 
     @Test func negativeStockIsFlagged() {

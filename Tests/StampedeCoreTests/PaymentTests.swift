@@ -101,4 +101,17 @@ struct PaymentVerifierTests {
         #expect(!verdict.verified)
         #expect(verdict.summary.hasPrefix("UNVERIFIED (wechat's ledger: refused)"))
     }
+
+    /// With no payment attempted there is no evidence: never "no double charges".
+    @Test func aDrillWithNoPaymentSaysSo() {
+        let verdict = PaymentVerifier.verdict(
+            primary: "alipay", faults: Self.fault, events: [], charges: [], orders: [], problem: nil)
+        #expect(verdict.verified)
+        #expect(verdict.summary == "no payments attempted")
+        // Charges with nobody told anything are still findings.
+        let orphan = PaymentVerifier.verdict(
+            primary: "alipay", faults: Self.fault, events: [], charges: [Self.charge("9", "alipay", 1)],
+            orders: [OrderRecord(id: "9", status: "reserved")], problem: nil)
+        #expect(orphan.summary.contains("ORPHAN CHARGES 1"))
+    }
 }

@@ -79,7 +79,7 @@ struct RunAggregatorTests {
                         inFlight: 4))
             }
         }
-        let report = aggregator.report(info: Self.info())
+        let report = aggregator.report(record: Self.record())
         #expect(report.totals.shoppers.planned == 90)
         #expect(report.totals.shoppers.started == 81)
         #expect(report.totals.shoppers.dropped == 9)
@@ -123,7 +123,7 @@ struct RunAggregatorTests {
         var backward = RunAggregator(plan: plan, scenario: Self.scenario)
         for report in reports { forward.add(report) }
         for report in reports.reversed() { backward.add(report) }
-        #expect(forward.report(info: Self.info()) == backward.report(info: Self.info()))
+        #expect(forward.report(record: Self.record()) == backward.report(record: Self.record()))
     }
 
     @Test func theJSONLineReadsBackAsTheSameInterval() throws {
@@ -161,10 +161,46 @@ struct RunAggregatorTests {
         #expect(aggregator.problem(with: IntervalReport(worker: "w", second: 1, steps: [stranger])) != nil)
     }
 
-    static func info() -> RunInfo {
-        RunInfo(
-            id: "t", profile: "p", profileTitle: "", timeZone: "UTC", scenario: "s", target: "http://127.0.0.1:1",
-            seed: 1, arrivals: .poisson, peakRate: 100, speed: 1, window: "", plannedSeconds: 10, actualSeconds: 10,
-            startedAt: "", workers: 1, maxShoppers: 1, connections: 1, interrupted: false)
+    static func record() -> RunRecord {
+        RunRecord(
+            id: "t", startedAt: "", profile: profile, scenario: scenario,
+            scale: RunScale(peakRate: 100, compression: .duration(10)), target: Origin(url: "http://127.0.0.1:1")!,
+            seed: 1, arrivals: .poisson, workers: 1, maxShoppers: 1, connections: 1)
     }
+
+    /// A profile shorter than a minute, played in real time: the clock shows seconds, not "00:00" on every line.
+    @Test func theProfileClockShowsSecondsWhenItMovesLessThanAMinuteASecond() throws {
+        let plan = try Plan(
+            profile: Profile(name: "short", shape: .stages([Stage(duration: 30, from: 1, to: 1)])),
+            scale: RunScale(peakRate: 10, compression: .speed(1)))
+        let aggregator = RunAggregator(plan: plan, scenario: Self.scenario)
+        #expect(aggregator.progress(second: 5).point.clock == "00:00:05")
+        #expect(aggregator.progress(second: 29).point.clock == "00:00:29")
+        let day = try Self.plan()
+        #expect(RunAggregator(plan: day, scenario: Self.scenario).progress(second: 5).point.clock == "01:00")
+    }
+
+    /// A run directory whose coordinator stopped before the end: the report says so, and what it could not know.
+    @Test func aReportWithoutAnEndSaysWhatItCouldNotKnow() throws {
+        var record = Self.record()
+        record.scenario.groundTruth = GroundTruthSpec(
+            source: .http(
+                url: "/books", items: try ValuePath(parsing: "$.skus"), sku: "sku", stock: "stock", sold: "sold",
+                reserved: nil))
+        var aggregator = RunAggregator(plan: try Self.plan(), scenario: record.scenario)
+        aggregator.apply(.started(startNanos: 5))
+        aggregator.apply(.books(.before, InventoryBooks(second: -1, items: ["X": BookEntry(stock: 10, sold: 0)])))
+        aggregator.add(IntervalReport(worker: "w", second: 0))
+        let report = aggregator.report(record: record)
+        #expect(report.run.interrupted)
+        #expect(report.run.startMonotonicNanos == 5)
+        #expect(report.unknowns?.contains { $0.contains("books were not read after the run") } == true)
+        aggregator.apply(.books(.after, InventoryBooks(second: 9, items: ["X": BookEntry(stock: 10, sold: 0)])))
+        aggregator.apply(.ended(actualSeconds: 9.5, interrupted: false, reason: nil))
+        let finished = aggregator.report(record: record)
+        #expect(!finished.run.interrupted)
+        #expect(finished.run.actualSeconds == 9.5)
+        #expect(finished.unknowns == nil)
+    }
+
 }

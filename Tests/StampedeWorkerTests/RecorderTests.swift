@@ -59,3 +59,32 @@ struct RecorderTests {
         #expect(Shopper.request(for: step, variables: ["shopper": "7", "sku": "x"], cookies: cookies) == nil)
     }
 }
+
+struct RecorderSecondsTests {
+    /// The close of second 0 is a little late and an arrival due in second 1 comes first: it counts in second 1.
+    @Test func anArrivalCountsInTheSecondItWasDueIn() {
+        let recorder = Recorder(worker: "w1")
+        recorder.arrival(slot: 0, started: true, lagMicros: 10, dueSecond: 0)
+        recorder.arrival(slot: 0, started: true, lagMicros: 10, dueSecond: 1)
+        let first = recorder.close(second: 0, inFlight: 0)
+        #expect(first.slots.map(\.counts.started) == [1])
+        let second = recorder.close(second: 1, inFlight: 0)
+        #expect(second.slots.map(\.counts.started) == [1])
+        // The last interval takes whatever was counted ahead.
+        recorder.arrival(slot: 2, started: false, lagMicros: 0, dueSecond: 3)
+        let last = recorder.close(second: 2, inFlight: 0, last: true)
+        #expect(last.slots.map(\.counts.dropped) == [1])
+    }
+
+    @Test func theFirstFailureOfEachKindPerStepIsKept() {
+        let recorder = Recorder(worker: "w1")
+        let step = StepID(flow: 0, step: 1)
+        recorder.sample(ErrorSample(step: step, label: .extract, detail: "first", at: 10))
+        recorder.sample(ErrorSample(step: step, label: .extract, detail: "second", at: 20))
+        recorder.sample(ErrorSample(step: step, label: .timeout, detail: "other", at: 30))
+        let interval = recorder.close(second: 0, inFlight: 0)
+        #expect(interval.samples.map(\.detail) == ["first", "other"])
+        #expect(recorder.close(second: 1, inFlight: 0).samples.isEmpty)
+        #expect(ErrorSample.excerpt(Array("{\"a\":\n1}".utf8)) == "\"{\"a\": 1}\"")
+    }
+}

@@ -8,7 +8,8 @@ public import StampedeCore
 /// silent for `silenceBeforeLost` (or disconnected) is lost: its share is split among the survivors from the
 /// next whole second at least `handoverMargin` away, and the arrivals of its share due until then are its gap.
 /// A worker that joins late gets an equal share from such a second, taken from everyone. The run is complete when
-/// every worker has finished or been lost, or when a stop or the finish deadline runs out.
+/// every worker has finished or been lost, or when a stop or the finish deadline runs out; a run whose workers do
+/// not all say hello within the registration timeout is complete (interrupted) without starting.
 public struct ClusterStateMachine: Sendable {
     public struct Settings: Sendable, Equatable {
         public var expectedWorkers: Int
@@ -20,12 +21,16 @@ public struct ClusterStateMachine: Sendable {
         public var finishTimeout: Duration
         /// After a stop, how long to wait for the workers' last intervals.
         public var stopTimeout: Duration
+        /// How long to wait for every expected worker before giving up; nil waits for ever.
+        public var registrationTimeout: Duration?
 
         public init(
             expectedWorkers: Int, planSeconds: Double, startDelay: Duration = .seconds(1),
             silenceBeforeLost: Duration = .seconds(2), handoverMargin: Duration = .milliseconds(500),
-            finishTimeout: Duration = .seconds(30), stopTimeout: Duration = .seconds(3)
+            finishTimeout: Duration = .seconds(30), stopTimeout: Duration = .seconds(3),
+            registrationTimeout: Duration? = .seconds(60)
         ) {
+            self.registrationTimeout = registrationTimeout
             self.expectedWorkers = expectedWorkers
             self.planSeconds = planSeconds
             self.startDelay = startDelay
@@ -73,6 +78,8 @@ public struct ClusterStateMachine: Sendable {
     /// The shared start instant, once known.
     public private(set) var start: MonotonicInstant?
     public private(set) var workers: [Worker] = []
+    /// When registration began (the first tick or hello), for its deadline.
+    private var registeringSince: MonotonicInstant?
 
     public init(settings: Settings) {
         self.settings = settings
@@ -86,6 +93,7 @@ public struct ClusterStateMachine: Sendable {
         case .stopping, .complete:
             return (nil, "the run is over", [])
         case .registering:
+            registeringSince = registeringSince ?? now
             let id = uniqueID(name)
             workers.append(Worker(id: id, status: .waiting, share: .empty, lastHeard: now, lastSecond: -1))
             guard workers.count >= settings.expectedWorkers else { return (id, nil, []) }
@@ -157,8 +165,16 @@ public struct ClusterStateMachine: Sendable {
     /// Time passes: silent workers are lost, deadlines run out.
     public mutating func tick(now: MonotonicInstant) -> [Action] {
         switch phase {
-        case .registering, .complete:
+        case .complete:
             return []
+        case .registering:
+            let since = registeringSince ?? now
+            registeringSince = since
+            guard let timeout = settings.registrationTimeout, since.duration(to: now) >= timeout else { return [] }
+            phase = .complete
+            let reason = StopReason.registrationDeadline(
+                joined: workers.map(\.id).sorted(), expected: settings.expectedWorkers)
+            return [.stopWorkers(reason), .complete(interrupted: true)]
         case .stopping(let since):
             if since.duration(to: now) >= settings.stopTimeout {
                 phase = .complete

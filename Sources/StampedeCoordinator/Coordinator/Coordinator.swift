@@ -123,7 +123,9 @@ public final class Coordinator: Service, Sendable {
                 config: .defaults { $0.rpc.maxRequestPayloadSize = 16 << 20 }),
             services: [CoordinatorService(coordinator: self)])
         try await withThrowingDiscardingTaskGroup { group in
+            let (served, servedSink) = AsyncStream.makeStream(of: Void.self)
             group.addTask {
+                defer { servedSink.finish() }
                 do { try await server.serve() } catch  where Task.isCancelled {}  // stopped at the end of the run
             }
             guard let port = try await server.listeningAddress?.ipv4?.port else {
@@ -170,7 +172,15 @@ public final class Coordinator: Service, Sendable {
             } onGracefulShutdown: {
                 self.stop(.interrupted)
             }
+            // Every worker's stream is closed: let the last messages (a stop, a refusal) reach them before the
+            // server goes, for at most two seconds.
             server.beginGracefulShutdown()
+            await withTaskGroup(of: Void.self) { wait in
+                wait.addTask { for await _ in served {} }
+                wait.addTask { try? await Task.sleep(for: .seconds(2)) }
+                await wait.next()
+                wait.cancelAll()
+            }
             group.cancelAll()
         }
     }
@@ -244,17 +254,9 @@ public final class Coordinator: Service, Sendable {
             for connection in connections { send(beat, to: connection, loop) }
         case .record(let interval, let progress):
             loop.metrics.record(interval, progress: progress)
-            do {
-                try loop.directory?.append(interval)
-            } catch {
-                if !loop.writeFailed {
-                    eventSink.yield(
-                        .problem(
-                            RunProblem(
-                                .runDirectory, "cannot write to the run directory: \(error); the run goes on")))
-                }
-                loop.writeFailed = true
-            }
+            writeDown(&loop) { try $0.append(interval) }
+        case .fact(let fact):
+            writeDown(&loop) { try $0.append(fact) }
         case .emit(let event):
             eventSink.yield(event)
         case .readBooks(let phase, let second, let delay):
@@ -287,6 +289,20 @@ public final class Coordinator: Service, Sendable {
             loop.outcome = report
         }
         return nil
+    }
+
+    /// Appends to the run directory; the first failure is told, and the run goes on.
+    private func writeDown(_ loop: inout RunLoop, _ write: (RunDirectory) throws -> Void) {
+        guard let directory = loop.directory else { return }
+        do {
+            try write(directory)
+        } catch {
+            if !loop.writeFailed {
+                eventSink.yield(
+                    .problem(RunProblem(.runDirectory, "cannot write to the run directory: \(error); the run goes on")))
+            }
+            loop.writeFailed = true
+        }
     }
 
     private func send(_ kind: Stampede_V1_CoordinatorMessage.OneOf_Kind, to connection: ConnectionID, _ loop: RunLoop) {

@@ -18,6 +18,8 @@ public struct CoordinatorSettings: Sendable, Equatable {
     public var stopTimeout: Duration
     /// How often the coordinator looks at the time: heartbeats, losses and deadlines are checked on this tick.
     public var tick: Duration
+    /// How long to wait for every expected worker; then the run ends without starting. Nil waits for ever.
+    public var registrationTimeout: Duration?
 
     public init(
         expectedWorkers: Int, lease: Duration = .seconds(3), heartbeat: Duration = .milliseconds(500),
@@ -25,8 +27,10 @@ public struct CoordinatorSettings: Sendable, Equatable {
         handoverMargin: Duration = .milliseconds(500), maxShoppersPerWorker: Int = 10_000,
         connectionsPerWorker: Int = 256, requestTimeout: Duration = .seconds(10),
         stopDrain: Duration = .milliseconds(500),
-        stopTimeout: Duration = .seconds(3), tick: Duration = .milliseconds(100)
+        stopTimeout: Duration = .seconds(3), tick: Duration = .milliseconds(100),
+        registrationTimeout: Duration? = .seconds(60)
     ) {
+        self.registrationTimeout = registrationTimeout
         self.expectedWorkers = expectedWorkers
         self.lease = lease
         self.heartbeat = heartbeat

@@ -55,6 +55,8 @@ public struct CoordinatorStateMachine: Sendable {
         case heartbeat([ConnectionID])
         /// An interval was merged: write it to the run directory, count it in the metrics.
         case record(IntervalReport, Progress)
+        /// Something learned besides the intervals (already folded in): write it to the run directory.
+        case fact(RunFact)
         case emit(RunEvent)
         case readBooks(BooksPhase, second: Double, after: Duration)
         case armDrill(startIn: Duration)
@@ -78,6 +80,8 @@ public struct CoordinatorStateMachine: Sendable {
     public private(set) var aggregator: RunAggregator
     public private(set) var phase = Phase.registering
     public private(set) var mergedIntervals = 0
+    /// Why the run stopped before the end of its plan, when it did.
+    public private(set) var stopReason: StopReason?
     private var workers: [ConnectionID: String] = [:]
     private var connections: [String: ConnectionID] = [:]
     private var lastHeartbeat: MonotonicInstant?
@@ -85,7 +89,6 @@ public struct CoordinatorStateMachine: Sendable {
     /// expected worker has reported it (a lost worker never does: a later second shows the earlier ones).
     private var perSecond: [Int: Int] = [:]
     private var shownSecond = -1
-    private var books = GroundTruthRecord()
     private var nextBooksReading: MonotonicInstant?
     private var booksInFlight = false
     private var drillArmProblem: String?
@@ -108,7 +111,8 @@ public struct CoordinatorStateMachine: Sendable {
             settings: .init(
                 expectedWorkers: settings.expectedWorkers, planSeconds: plan.duration, startDelay: settings.startDelay,
                 silenceBeforeLost: settings.silenceBeforeLost, handoverMargin: settings.handoverMargin,
-                finishTimeout: settings.finishTimeout, stopTimeout: settings.stopTimeout))
+                finishTimeout: settings.finishTimeout, stopTimeout: settings.stopTimeout,
+                registrationTimeout: settings.registrationTimeout))
         self.aggregator = RunAggregator(plan: plan, scenario: record.scenario)
     }
 
@@ -125,8 +129,8 @@ public struct CoordinatorStateMachine: Sendable {
         case .finished(let connection, _):
             guard let id = workers[connection] else { return [.close(connection)] }
             cluster.heard(id, now: now)
-            aggregator.setStatus(.finished, of: id)
-            return [.close(connection)] + clusterActions(cluster.finished(id, now: now), now: now)
+            return [.close(connection), fact(.workerFinished(id))]
+                + clusterActions(cluster.finished(id, now: now), now: now)
         case .disconnected(let connection):
             guard let id = workers.removeValue(forKey: connection) else { return [.close(connection)] }
             connections[id] = nil
@@ -134,24 +138,28 @@ public struct CoordinatorStateMachine: Sendable {
         case .tick: return tick(now: now)
         case .stop(let reason):
             guard phase == .registering || phase == .running else { return [] }
+            stopReason = stopReason ?? reason
             return clusterActions(cluster.stop(reason, now: now), now: now)
         case .booksRead(let readPhase, let reading):
             booksInFlight = false
-            books.add(reading, phase: readPhase)
+            let recorded: Action
+            switch reading {
+            case .success(let books): recorded = fact(.books(readPhase, books))
+            case .failure(let error): recorded = fact(.booksProblem(readPhase, error.message))
+            }
             if readPhase == .after { verification?.booksPending = false }
-            return readLastBooksIfDue(now: now) + finishIfVerified()
+            return [recorded] + readLastBooksIfDue(now: now) + finishIfVerified(now: now)
         case .drillArmed(let problem):
             drillArmProblem = drillArmProblem ?? problem
             return []
         case .drillGathered(let drill):
-            aggregator.setDrill(drill)
-            if let problem = drill.problem {
-                verification?.drillPending = false
-                return [.emit(.problem(RunProblem(.unverified, "the payment verdict is unverified: \(problem)")))]
-                    + finishIfVerified()
-            }
             verification?.drillPending = false
-            return finishIfVerified()
+            var actions = [fact(.drill(drill))]
+            if let problem = drill.problem {
+                actions.append(
+                    .emit(.problem(RunProblem(.unverified, "the payment verdict is unverified: \(problem)"))))
+            }
+            return actions + finishIfVerified(now: now)
         }
     }
 
@@ -239,7 +247,7 @@ public struct CoordinatorStateMachine: Sendable {
                 let gap = GapSummary(
                     worker: worker, lostAt: at, from: gapFrom, to: gapTo, share: share.fraction, plannedNotSent: notSent
                 )
-                aggregator.markLost(gap)
+                actions.append(fact(.workerLost(gap)))
                 if let connection = connections.removeValue(forKey: worker) {
                     workers[connection] = nil
                     // If it can still hear, it must stop: its arrivals now belong to others.
@@ -248,6 +256,7 @@ public struct CoordinatorStateMachine: Sendable {
                 actions.append(.emit(.lost(gap)))
             case .stopWorkers(let reason):
                 phase = .stopping
+                stopReason = stopReason ?? reason
                 actions.append(.emit(.stopping(reason)))
                 for connection in workers.keys.sorted(by: { $0.value < $1.value }) {
                     actions.append(.stop(connection, reason, drain: settings.stopDrain))
@@ -264,7 +273,10 @@ public struct CoordinatorStateMachine: Sendable {
     private mutating func started(start: MonotonicInstant, now: MonotonicInstant) -> [Action] {
         phase = .running
         let startsIn = now.duration(to: start)
-        var actions: [Action] = [.emit(.starting(workers: cluster.workers.count, startsIn: startsIn))]
+        var actions: [Action] = [
+            fact(.started(startNanos: start.nanoseconds)),
+            .emit(.starting(workers: cluster.workers.count, startsIn: startsIn)),
+        ]
         if hasDrill { actions.append(.armDrill(startIn: startsIn)) }
         if let spec = record.scenario.groundTruth {
             booksInFlight = true
@@ -279,6 +291,12 @@ public struct CoordinatorStateMachine: Sendable {
         verification = Verification(
             interrupted: interrupted, completedAt: now, booksPending: hasBooks, drillPending: hasDrill)
         var actions: [Action] = []
+        // A run that never started has nothing to verify.
+        guard cluster.start != nil else {
+            self.verification?.booksPending = false
+            self.verification?.drillPending = false
+            return finishIfVerified(now: now)
+        }
         if hasBooks { actions.append(.emit(.verifying(what: "the target's books"))) }
         actions += readLastBooksIfDue(now: now)
         if hasDrill {
@@ -286,7 +304,7 @@ public struct CoordinatorStateMachine: Sendable {
                 .emit(.verifying(what: "the payment channels' ledgers")), .gatherDrill(armProblem: drillArmProblem),
             ]
         }
-        return actions + finishIfVerified()
+        return actions + finishIfVerified(now: now)
     }
 
     /// The final reading of the books, once no other reading is in flight, after the settle time.
@@ -300,23 +318,27 @@ public struct CoordinatorStateMachine: Sendable {
         return [.readBooks(.after, second: second, after: .seconds(double: spec.settle))]
     }
 
-    private mutating func finishIfVerified() -> [Action] {
+    private mutating func finishIfVerified(now: MonotonicInstant) -> [Action] {
         guard phase == .verifying, let verification, !verification.booksPending, !verification.drillPending else {
             return []
         }
         phase = .finished
-        aggregator.setGroundTruth(books)
         var actions: [Action] = []
-        if hasBooks, let problem = books.problem {
+        if hasBooks, let problem = aggregator.truth.problem {
             actions.append(.emit(.problem(RunProblem(.unverified, "the oversell verdict is unverified: \(problem)"))))
         }
         let seconds = cluster.start.map { max(0, $0.duration(to: verification.completedAt).seconds) } ?? 0
-        let report = aggregator.report(
-            info: record.info(
-                plan: plan, actualSeconds: seconds, interrupted: verification.interrupted,
-                startNanos: cluster.start?.nanoseconds))
-        actions.append(.finish(report))
+        actions.append(
+            fact(.ended(actualSeconds: seconds, interrupted: verification.interrupted, reason: stopReason?.description))
+        )
+        actions.append(.finish(aggregator.report(record: record)))
         for connection in workers.keys.sorted(by: { $0.value < $1.value }) { actions.append(.close(connection)) }
         return actions
+    }
+
+    /// Folds what was learned into the merge, and says to write it down.
+    private mutating func fact(_ fact: RunFact) -> Action {
+        aggregator.apply(fact)
+        return .fact(fact)
     }
 }

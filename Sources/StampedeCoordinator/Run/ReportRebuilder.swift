@@ -11,16 +11,14 @@ public enum ReportRebuilder {
     }
 
     public static func rebuild(_ directory: RunDirectory) throws -> Rebuilt {
-        let (record, intervals, damaged) = try directory.load()
-        let plan = try record.plan()
-        var aggregator = RunAggregator(plan: plan, scenario: record.scenario)
-        for interval in intervals where aggregator.problem(with: interval) == nil { aggregator.add(interval) }
-        let seconds = Double(aggregator.lastSecond + 1)
-        // A run whose intervals stop well before the plan's end did not finish (stopped, or its coordinator died).
-        let interrupted = seconds + 1 < plan.duration
-        let report = aggregator.report(info: record.info(plan: plan, actualSeconds: seconds, interrupted: interrupted))
+        let contents = try directory.load()
+        let plan = try contents.record.plan()
+        var aggregator = RunAggregator(plan: plan, scenario: contents.record.scenario)
+        for interval in contents.intervals where aggregator.problem(with: interval) == nil { aggregator.add(interval) }
+        for fact in contents.facts { aggregator.apply(fact) }
+        let report = aggregator.report(record: contents.record)
         let text = ConsoleReport.render(report)
         try directory.writeReport(try JSONReport.encode(report), text: text)
-        return Rebuilt(report: report, consoleReport: text, damagedLines: damaged)
+        return Rebuilt(report: report, consoleReport: text, damagedLines: contents.damaged)
     }
 }

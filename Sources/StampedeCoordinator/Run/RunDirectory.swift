@@ -3,14 +3,16 @@ public import StampedeCore
 import StampedeReport
 import Synchronization
 
-/// A run's directory: `plan.json` first, `intervals.jsonl` appended as intervals arrive (so a crash loses at
-/// most the interval in flight), `report.json` and `report.txt` at the end.
+/// A run's directory: `plan.json` first, `intervals.jsonl` and `facts.jsonl` appended as intervals arrive and as
+/// the coordinator learns things (so a crash loses at most what was in flight), `report.json` and `report.txt`
+/// at the end.
 public final class RunDirectory: Sendable {
     public let path: String
-    private let intervals = Mutex<FileHandle?>(nil)
+    private let logs = Mutex<(intervals: FileHandle?, facts: FileHandle?)>((nil, nil))
 
     public static let planFile = "plan.json"
     public static let intervalsFile = "intervals.jsonl"
+    public static let factsFile = "facts.jsonl"
     public static let reportFile = "report.json"
     public static let textReportFile = "report.txt"
 
@@ -25,11 +27,17 @@ public final class RunDirectory: Sendable {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
         let directory = RunDirectory(path: path)
         try directory.write(encode(record, pretty: true), to: planFile)
-        guard FileManager.default.createFile(atPath: directory.file(intervalsFile), contents: nil),
-            let handle = FileHandle(forWritingAtPath: directory.file(intervalsFile))
-        else { throw RunDirectoryError("cannot create \(directory.file(intervalsFile))") }
-        directory.intervals.withLock { $0 = handle }
+        let intervals = try directory.createLog(intervalsFile)
+        let facts = try directory.createLog(factsFile)
+        directory.logs.withLock { $0 = (intervals, facts) }
         return directory
+    }
+
+    private func createLog(_ name: String) throws -> FileHandle {
+        guard FileManager.default.createFile(atPath: file(name), contents: nil),
+            let handle = FileHandle(forWritingAtPath: file(name))
+        else { throw RunDirectoryError("cannot create \(file(name))") }
+        return handle
     }
 
     /// Opens an existing run directory for reading.
@@ -42,7 +50,14 @@ public final class RunDirectory: Sendable {
     public func append(_ interval: IntervalReport) throws {
         var line = Data(interval.jsonLine().utf8)
         line.append(0x0A)
-        try intervals.withLock { handle in try handle?.write(contentsOf: line) }
+        try logs.withLock { handles in try handles.intervals?.write(contentsOf: line) }
+    }
+
+    /// Appends one fact as a line, as intervals are.
+    public func append(_ fact: RunFact) throws {
+        var line = try Self.encode(fact, pretty: false)
+        line.append(0x0A)
+        try logs.withLock { handles in try handles.facts?.write(contentsOf: line) }
     }
 
     public func writeReport(_ json: Data, text: String) throws {
@@ -67,15 +82,27 @@ public final class RunDirectory: Sendable {
     }
 
     public func close() {
-        intervals.withLock { handle in
-            try? handle?.close()
-            handle = nil
+        logs.withLock { handles in
+            try? handles.intervals?.close()
+            try? handles.facts?.close()
+            handles = (nil, nil)
         }
     }
 
     /// Reads the plan and every complete interval. A last line cut short by a crash is skipped and reported in
     /// `damaged`; any other bad line is an error.
-    public func load() throws(RunDirectoryError) -> (record: RunRecord, intervals: [IntervalReport], damaged: Int) {
+    /// What a run directory holds, read back.
+    public struct Contents: Sendable {
+        public var record: RunRecord
+        public var intervals: [IntervalReport]
+        public var facts: [RunFact]
+        /// Lines cut short by a crash (the last of a log), skipped.
+        public var damaged: Int
+    }
+
+    /// Reads the plan, every complete interval and every fact. A last line cut short by a crash is skipped and
+    /// counted in `damaged`; any other bad line is an error.
+    public func load() throws(RunDirectoryError) -> Contents {
         guard let planData = FileManager.default.contents(atPath: file(Self.planFile)) else {
             throw RunDirectoryError("\(file(Self.planFile)): no such file; is \(path) a run directory?")
         }
@@ -85,24 +112,31 @@ public final class RunDirectory: Sendable {
         } catch {
             throw RunDirectoryError("\(file(Self.planFile)): not a run plan (\(error))")
         }
-        let data = FileManager.default.contents(atPath: file(Self.intervalsFile)) ?? Data()
-        var intervals: [IntervalReport] = []
+        let (intervals, damagedIntervals) = try lines(
+            of: Self.intervalsFile, as: IntervalReport.self, "an interval report")
+        let (facts, damagedFacts) = try lines(of: Self.factsFile, as: RunFact.self, "a fact of the run")
+        return Contents(record: record, intervals: intervals, facts: facts, damaged: damagedIntervals + damagedFacts)
+    }
+
+    private func lines<Value: Decodable>(
+        of name: String, as type: Value.Type, _ what: String
+    ) throws(RunDirectoryError) -> ([Value], damaged: Int) {
+        let data = FileManager.default.contents(atPath: file(name)) ?? Data()
+        var values: [Value] = []
         var damaged = 0
         let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
         let decoder = JSONDecoder()
         for (number, line) in lines.enumerated() where !line.isEmpty {
             do {
-                intervals.append(try decoder.decode(IntervalReport.self, from: Data(line)))
+                values.append(try decoder.decode(Value.self, from: Data(line)))
             } catch {
-                let isLast = lines[(number + 1)...].allSatisfy(\.isEmpty)
-                guard isLast else {
-                    throw RunDirectoryError(
-                        "\(file(Self.intervalsFile)):\(number + 1): not an interval report (\(error))")
+                guard lines[(number + 1)...].allSatisfy(\.isEmpty) else {
+                    throw RunDirectoryError("\(file(name)):\(number + 1): not \(what) (\(error))")
                 }
                 damaged += 1
             }
         }
-        return (record, intervals, damaged)
+        return (values, damaged)
     }
 
     private func write(_ data: Data, to name: String) throws {

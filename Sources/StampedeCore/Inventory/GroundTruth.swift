@@ -3,9 +3,11 @@ public struct GroundTruthSpec: Codable, Sendable, Equatable {
     public enum Source: Codable, Sendable, Equatable {
         /// A JSON endpoint: `url` (absolute, or a path on the target), `items` the path to the array of SKUs,
         /// and the names of each item's fields.
-        case http(url: String, items: ValuePath, sku: String, stock: String, sold: String, reserved: String?)
-        /// A PostgreSQL query returning rows of (sku, stock, sold) or (sku, stock, sold, reserved); the database
-        /// URL comes from the named environment variable and is never printed.
+        case http(
+            url: String, items: ValuePath, sku: String, stock: String, sold: String, reserved: String?,
+            released: String? = nil)
+        /// A PostgreSQL query returning rows of (sku, stock, sold[, reserved[, released]]); the database URL comes
+        /// from the named environment variable and is never printed.
         case sql(urlEnvironment: String, query: String)
     }
 
@@ -14,11 +16,15 @@ public struct GroundTruthSpec: Codable, Sendable, Equatable {
     public var every: Double
     /// Seconds to wait after the run before the final reading (let the target settle).
     public var settle: Double
+    /// Seconds the target holds the units of an unpaid order before it gives them back, when it says: units
+    /// still reserved by orders older than this, after shoppers were told "sold out", are leaked.
+    public var hold: Double?
 
-    public init(source: Source, every: Double = 2, settle: Double = 0) {
+    public init(source: Source, every: Double = 2, settle: Double = 0, hold: Double? = nil) {
         self.source = source
         self.every = every
         self.settle = settle
+        self.hold = hold
     }
 }
 
@@ -30,11 +36,15 @@ public struct BookEntry: Codable, Sendable, Equatable {
     public var sold: Int
     /// Units held by unpaid orders, when the books say.
     public var reserved: Int?
+    /// Units given back (so far) by orders that lapsed unpaid or were cancelled, when the books say: an order
+    /// confirmed and then released is in the books, not a phantom.
+    public var released: Int?
 
-    public init(stock: Int, sold: Int, reserved: Int? = nil) {
+    public init(stock: Int, sold: Int, reserved: Int? = nil, released: Int? = nil) {
         self.stock = stock
         self.sold = sold
         self.reserved = reserved
+        self.released = released
     }
 }
 
@@ -53,8 +63,8 @@ public struct InventoryBooks: Codable, Sendable, Equatable {
 extension InventoryBooks {
     /// Reads books from a JSON document by the spec's paths; a message says what is missing.
     public static func parse(
-        json: [UInt8], items path: ValuePath, sku: String, stock: String, sold: String,
-        reserved: String?, second: Double
+        json: [UInt8], items path: ValuePath, sku: String, stock: String, sold: String, reserved: String?,
+        released: String? = nil, second: Double
     ) -> Result<InventoryBooks, GroundTruthError> {
         guard let document = JSONValue(parsing: json) else {
             return .failure(GroundTruthError("the ground truth is not JSON"))
@@ -76,7 +86,8 @@ extension InventoryBooks {
                     GroundTruthError("\(name) in the ground truth lacks a number \"\(stock)\" or \"\(sold)\""))
             }
             items[name] = BookEntry(
-                stock: stockValue, sold: soldValue, reserved: reserved.flatMap { lookup($0)?.integer })
+                stock: stockValue, sold: soldValue, reserved: reserved.flatMap { lookup($0)?.integer },
+                released: released.flatMap { lookup($0)?.integer })
         }
         return .success(InventoryBooks(second: second, items: items))
     }

@@ -18,7 +18,7 @@ public struct GroundTruthRecord: Sendable, Equatable {
 }
 
 /// When the books are read: before the first arrival, along the way, after the last.
-public enum BooksPhase: String, Sendable, Equatable {
+public enum BooksPhase: String, Codable, Sendable, Equatable {
     case before
     case during
     case after

@@ -14,24 +14,31 @@ public struct InventoryVerdict: Codable, Sendable, Equatable {
     /// Shoppers told "sold out".
     public var soldOutTold: Int
     public var failedAttempts: Int
-    /// Units the books moved to sold or reserved during the run.
+    /// Units the books moved to sold, reserved or released (an order that lapsed or was cancelled) during the run.
     public var bookedByTarget: Int?
+    /// Units the books gave back during the run (orders that lapsed unpaid or were cancelled), when they say.
+    public var released: Int?
     public var finalStock: Int?
     public var reservedAtEnd: Int?
-    /// Units sold or confirmed beyond the initial stock.
+    /// Units held (sold or reserved) beyond the initial stock: by the books, or by what shoppers still hold
+    /// (confirmed minus released).
     public var oversold: Int
     public var negativeStock: Bool
-    /// Confirmations the books have no record of.
+    /// Confirmations the books have no record of in any state (sold, reserved or released).
     public var phantom: Int
     /// Sales in the books the shoppers were never told of.
     public var unannounced: Int
-    /// Units still unsold at the end although shoppers were told "sold out" (unpaid reservations never released).
+    /// Units still held for unpaid orders older than the target's hold although shoppers were told "sold out"
+    /// (reservations never given back). Claimed only when the target's hold is known.
     public var leaked: Int
     /// Run seconds of the confirmation that exhausted the initial stock, and of the first beyond it.
     public var soldOutAt: Double?
     public var firstOversoldAt: Double?
 
-    /// One line: "OVERSOLD by 37", "ok", "UNVERIFIED: …".
+    /// Order attempts of shoppers for this SKU, whatever came of them. With none there is no evidence either way.
+    public var attempts: Int { confirmations + soldOutTold + failedAttempts }
+
+    /// One line: "OVERSOLD by 37", "ok", "no orders attempted", "UNVERIFIED: …".
     public var summary: String {
         var findings: [String] = []
         if oversold > 0 { findings.append("OVERSOLD by \(oversold)") }
@@ -43,7 +50,13 @@ public struct InventoryVerdict: Codable, Sendable, Equatable {
             return "UNVERIFIED (\(problem ?? "no books"))"
                 + (findings.isEmpty ? "" : ": " + findings.joined(separator: ", "))
         }
-        return findings.isEmpty ? "ok" : findings.joined(separator: ", ")
+        if findings.isEmpty { return attempts == 0 ? "no orders attempted" : "ok" }
+        return findings.joined(separator: ", ")
+    }
+
+    /// True when the verdict finds something wrong (it does not when it could not look: see ``verified``).
+    public var failed: Bool {
+        oversold > 0 || negativeStock || phantom > 0 || unannounced > 0 || leaked > 0
     }
 }
 
@@ -52,9 +65,10 @@ public enum InventoryVerifier {
     /// - Parameters:
     ///   - announced: stock announced per SKU (bursts), used only when the books are missing.
     ///   - problem: why the books could not be read, if they could not.
+    ///   - hold: how long the target holds an unpaid order's units, when known (leaks are claimed only then).
     public static func verdicts(
         ledger: [String: LedgerCounts], before: InventoryBooks?, after: InventoryBooks?, problem: String?,
-        announced: [String: Int]
+        announced: [String: Int], hold: Double? = nil
     ) -> [InventoryVerdict] {
         let skus = Set(ledger.keys).union(announced.keys).sorted()
         return skus.map { sku in
@@ -65,20 +79,28 @@ public enum InventoryVerifier {
             var verdict = InventoryVerdict(
                 sku: sku, verified: false, problem: problem, initialStock: nil, confirmedUnits: counts.confirmedUnits,
                 confirmations: counts.confirmations, soldOutTold: counts.soldOut, failedAttempts: counts.failed,
-                bookedByTarget: nil, finalStock: nil, reservedAtEnd: nil, oversold: 0, negativeStock: false, phantom: 0,
-                unannounced: 0, leaked: 0, soldOutAt: nil, firstOversoldAt: nil)
-            if let start, let end, problem == nil {
+                bookedByTarget: nil, released: nil, finalStock: nil, reservedAtEnd: nil, oversold: 0,
+                negativeStock: false, phantom: 0, unannounced: 0, leaked: 0, soldOutAt: nil, firstOversoldAt: nil)
+            if let start, let end, let after, problem == nil {
                 verdict.verified = true
                 verdict.initialStock = start.stock
-                let booked = (end.sold + (end.reserved ?? 0)) - (start.sold + (start.reserved ?? 0))
+                let held = (end.sold + (end.reserved ?? 0)) - (start.sold + (start.reserved ?? 0))
+                let released = end.released.map { $0 - (start.released ?? 0) }
+                let booked = held + (released ?? 0)
                 verdict.bookedByTarget = booked
+                verdict.released = released
                 verdict.finalStock = end.stock
                 verdict.reservedAtEnd = end.reserved
-                verdict.oversold = max(0, max(counts.confirmedUnits, booked) - start.stock)
+                verdict.oversold = max(0, max(counts.confirmedUnits - (released ?? 0), held) - start.stock)
                 verdict.negativeStock = end.stock < 0
                 verdict.phantom = max(0, counts.confirmedUnits - booked)
                 verdict.unannounced = max(0, booked - counts.confirmedUnits)
-                if counts.soldOut > 0 { verdict.leaked = max(0, start.stock - (end.sold - start.sold)) }
+                if counts.soldOut > 0, let hold, let reserved = end.reserved {
+                    // Units reserved at the end by orders younger than the hold are legitimately held.
+                    let cutoff = (after.second - hold) * 1e6
+                    let recent = times.filter { Double($0) > cutoff }.count * max(1, counts.unitsPerConfirmation)
+                    verdict.leaked = max(0, reserved - (start.reserved ?? 0) - recent)
+                }
             } else {
                 if verdict.problem == nil {
                     verdict.problem =
@@ -90,9 +112,14 @@ public enum InventoryVerifier {
             }
             if let stock = verdict.initialStock, stock > 0 {
                 if times.count >= stock { verdict.soldOutAt = Double(times[stock - 1]) / 1e6 }
-                if times.count > stock { verdict.firstOversoldAt = Double(times[stock]) / 1e6 }
+                if times.count > stock, verdict.oversold > 0 { verdict.firstOversoldAt = Double(times[stock]) / 1e6 }
             }
             return verdict
         }
     }
+}
+
+extension LedgerCounts {
+    /// Units per confirmed order (1 when there were none).
+    var unitsPerConfirmation: Int { confirmations > 0 ? confirmedUnits / confirmations : 1 }
 }

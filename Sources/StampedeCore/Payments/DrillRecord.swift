@@ -1,5 +1,5 @@
 /// What the coordinator gathered for a payment drill.
-public struct DrillRecord: Sendable, Equatable {
+public struct DrillRecord: Codable, Sendable, Equatable {
     public var primary: String
     public var faults: [FaultWindow]
     /// Every channel's charges; nil when a ledger could not be read.

@@ -38,7 +38,17 @@ public struct PaymentVerdict: Codable, Sendable, Equatable {
         public var failed: Int
     }
 
+    /// Payments shoppers attempted, whatever came of them. With none there is no evidence either way.
+    public var attempted: Int { paid + failed + unknown }
+
+    /// True when the verdict finds double or orphan charges (it does not when it could not look: see ``verified``).
+    public var failedVerdict: Bool { doubleCharges > 0 || orphanCharges > 0 }
+
     public var summary: String {
+        guard attempted > 0 || failedVerdict else {
+            return verified
+                ? "no payments attempted" : "UNVERIFIED (\(problem ?? "ledgers missing")): no payments attempted"
+        }
         var parts: [String] = []
         parts.append("failover " + (failoverSeconds.map { "after \(Self.seconds($0))" } ?? "never"))
         parts.append("recovered " + (recoverySeconds.map { "after \(Self.seconds($0))" } ?? "never"))

@@ -14,6 +14,13 @@ public enum ProfileClock {
         label(Int(seconds.rounded(.down)))
     }
 
+    /// "HH:MM:SS" ("d2 HH:MM:SS" after the first day): for clocks that move less than a minute a line.
+    public static func labelWithSeconds(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded(.down))
+        let second = whole % 60
+        return label(whole) + ":" + (second < 10 ? "0" : "") + String(second)
+    }
+
     /// The label of an instant that ends a range: midnight at the end of a day reads "24:00" ("d2 24:00").
     public static func endLabel(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded(.down))

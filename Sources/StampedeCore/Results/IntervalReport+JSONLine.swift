@@ -26,6 +26,15 @@ extension IntervalReport {
             Self.appendString(event.order, to: &out)
             out += ",\"outcome\":\"\(event.outcome.rawValue)\"}"
         }
+        out += "],\"samples\":["
+        for (index, sample) in samples.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"at\":\(sample.at),\"detail\":"
+            Self.appendString(sample.detail, to: &out)
+            out += ",\"flow\":\(sample.flow),\"label\":"
+            Self.appendString(sample.label.rawValue, to: &out)
+            out += ",\"step\":\(sample.step)}"
+        }
         out += "],\"second\":\(second),\"slots\":["
         for (index, record) in slots.enumerated() {
             if index > 0 { out += "," }

@@ -11,11 +11,14 @@ public struct IntervalReport: Codable, Sendable, Equatable {
     public var ledger: [String: LedgerCounts]
     /// What shoppers were told about their payments during the interval.
     public var payments: [PaymentEvent]
+    /// The first failure of each kind per step in the interval, with what it was about.
+    public var samples: [ErrorSample]
 
     public init(
         worker: String, second: Int, slots: [SlotRecord] = [], steps: [StepRecord] = [], inFlight: Int = 0,
-        ledger: [String: LedgerCounts] = [:], payments: [PaymentEvent] = []
+        ledger: [String: LedgerCounts] = [:], payments: [PaymentEvent] = [], samples: [ErrorSample] = []
     ) {
+        self.samples = samples
         self.worker = worker
         self.second = second
         self.slots = slots
@@ -26,7 +29,7 @@ public struct IntervalReport: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case worker, second, slots, steps, inFlight, ledger, payments
+        case worker, second, slots, steps, inFlight, ledger, payments, samples
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,6 +41,7 @@ public struct IntervalReport: Codable, Sendable, Equatable {
         inFlight = try container.decode(Int.self, forKey: .inFlight)
         ledger = try container.decodeIfPresent([String: LedgerCounts].self, forKey: .ledger) ?? [:]
         payments = try container.decodeIfPresent([PaymentEvent].self, forKey: .payments) ?? []
+        samples = try container.decodeIfPresent([ErrorSample].self, forKey: .samples) ?? []
     }
 }
 

@@ -13,10 +13,17 @@ public struct RunAggregator: Sendable {
     private var statuses: [String: WorkerSummary.Status] = [:]
     private var gaps: [GapSummary] = []
     private var ledger: [String: LedgerCounts] = [:]
-    private var truth = GroundTruthRecord()
+    public private(set) var truth = GroundTruthRecord()
     private var payments: [PaymentEvent] = []
-    private var drill: DrillRecord?
+    public private(set) var drill: DrillRecord?
+    /// The first sample of each failure per step and label (the earliest, whichever worker saw it).
+    private var samples: [SampleKey: ErrorSample] = [:]
     public private(set) var intervalsMerged = 0
+
+    struct SampleKey: Hashable {
+        var step: StepID
+        var label: ErrorLabel
+    }
     public private(set) var lastSecond = -1
 
     /// The report lists the scenario's steps in its order, by their names.
@@ -70,6 +77,11 @@ public struct RunAggregator: Sendable {
             second.shoppers.add(record.counts)
         }
         for (sku, counts) in report.ledger { ledger[sku, default: LedgerCounts()].add(counts) }
+        for sample in report.samples {
+            let key = SampleKey(step: sample.id, label: sample.label)
+            if let kept = samples[key], (kept.at, kept.detail) <= (sample.at, sample.detail) { continue }
+            samples[key] = sample
+        }
         payments += report.payments
         for record in report.steps {
             slots[record.slot, default: Bucket()].add(record)
@@ -79,26 +91,25 @@ public struct RunAggregator: Sendable {
         seconds[report.second] = second
     }
 
-    /// The drill's ledgers and the target's orders, as the coordinator read them.
-    public mutating func setDrill(_ record: DrillRecord) {
-        drill = record
+    /// Takes what the coordinator learned (live, or read back from `facts.jsonl`).
+    public mutating func apply(_ fact: RunFact) {
+        switch fact {
+        case .started(let nanos): startNanos = nanos
+        case .books(let phase, let books): truth.add(.success(books), phase: phase)
+        case .booksProblem(let phase, let message): truth.add(.failure(GroundTruthError(message)), phase: phase)
+        case .workerFinished(let worker): statuses[worker] = .finished
+        case .workerLost(let gap):
+            statuses[gap.worker] = .lost
+            gaps.append(gap)
+        case .drill(let record): drill = record
+        case .ended(let seconds, let interrupted, let reason): end = (seconds, interrupted, reason)
+        }
     }
 
-    /// The target's books, as the coordinator read them.
-    public mutating func setGroundTruth(_ record: GroundTruthRecord) {
-        truth = record
-    }
-
-    public mutating func setStatus(_ status: WorkerSummary.Status, of worker: String) {
-        statuses[worker] = status
-    }
-
-    /// A worker was lost: its shoppers that never reported an end count as failed (worker_lost), and the gap in
-    /// its arrivals is reported.
-    public mutating func markLost(_ gap: GapSummary) {
-        statuses[gap.worker] = .lost
-        gaps.append(gap)
-    }
+    /// The shared start instant, once known.
+    public private(set) var startNanos: Int64?
+    /// How long the run ran and whether (and why) it was stopped early, once it ended.
+    public private(set) var end: (actualSeconds: Double, interrupted: Bool, reason: String?)?
 
     /// The figures of one second, for the live progress line.
     public func progress(second: Int) -> Progress {
@@ -109,7 +120,35 @@ public struct RunAggregator: Sendable {
             expectedTotal: plan.expectedTotal, plannedSeconds: plan.duration)
     }
 
-    public func report(info: RunInfo) -> RunReport {
+    /// The report of everything folded in so far. A run without an end (its coordinator stopped before it could
+    /// say so) is reported as interrupted, and the report says what it could not know.
+    public func report(record: RunRecord) -> RunReport {
+        var truth = self.truth
+        var drill = self.drill
+        var unknowns: [String] = []
+        if end == nil {
+            unknowns.append(
+                "the run did not end normally (its coordinator stopped first): the workers' last intervals may be missing"
+            )
+            if scenario.groundTruth != nil, truth.after == nil {
+                truth.problem = truth.problem ?? "the books were not read after the run"
+                unknowns.append("the target's books were not read after the run: the oversell verdict is unverified")
+            }
+            if let spec = scenario.drill, drill == nil {
+                drill = DrillRecord(
+                    primary: spec.primary, faults: spec.faultWindows(plan: plan), charges: nil, orders: nil,
+                    problem: "the drill's ledgers were not gathered")
+                unknowns.append("the payment channels' ledgers were not gathered: the payment verdict is unverified")
+            }
+        }
+        let (seconds, interrupted, reason) = end ?? (Double(lastSecond + 1), true, "the run did not end normally")
+        var info = record.info(plan: plan, actualSeconds: seconds, interrupted: interrupted, startNanos: startNanos)
+        info.stopReason = reason
+        return report(info: info, truth: truth, drill: drill, unknowns: unknowns)
+    }
+
+    private func report(info: RunInfo, truth: GroundTruthRecord, drill: DrillRecord?, unknowns: [String]) -> RunReport {
+        let inventory = verdicts(truth)
         let (slots, settledGaps) = settled()
         var all = Bucket()
         for slot in slots.values { all.add(slot) }
@@ -126,11 +165,12 @@ public struct RunAggregator: Sendable {
                 expected: plan.expectedTotal, shoppers: all.shoppers, requests: all.requests,
                 corrected: all.corrected.summary, uncorrected: all.uncorrected.summary),
             steps: stepSummaries, periods: periodSummaries(slots), spikes: spikeSummaries(slots), timeline: timeline(),
-            workers: workerSummaries(), gaps: settledGaps, inventory: verdicts(), bursts: burstSummaries(slots),
-            books: truth.readings, payments: paymentVerdict())
+            workers: workerSummaries(), gaps: settledGaps, inventory: inventory,
+            bursts: burstSummaries(slots, verdicts: inventory), books: truth.readings, payments: paymentVerdict(drill),
+            unknowns: unknowns.isEmpty ? nil : unknowns, errorSamples: errorSamples())
     }
 
-    private func paymentVerdict() -> PaymentVerdict? {
+    private func paymentVerdict(_ drill: DrillRecord?) -> PaymentVerdict? {
         guard let drill else { return nil }
         return PaymentVerifier.verdict(
             primary: drill.primary, faults: drill.faults, events: payments, charges: drill.charges,
@@ -138,7 +178,7 @@ public struct RunAggregator: Sendable {
             attempts: drill.attempts, problem: drill.problem)
     }
 
-    private func verdicts() -> [InventoryVerdict] {
+    private func verdicts(_ truth: GroundTruthRecord) -> [InventoryVerdict] {
         var announced: [String: Int] = [:]
         for slot in plan.slots[plan.timeSlotCount...] {
             let burst = plan.profile.bursts[slot.burst!]
@@ -146,11 +186,12 @@ public struct RunAggregator: Sendable {
         }
         guard !ledger.isEmpty || !announced.isEmpty else { return [] }
         return InventoryVerifier.verdicts(
-            ledger: ledger, before: truth.before, after: truth.after, problem: truth.problem, announced: announced)
+            ledger: ledger, before: truth.before, after: truth.after, problem: truth.problem, announced: announced,
+            hold: scenario.groundTruth?.hold)
     }
 
-    private func burstSummaries(_ slots: [Int: Bucket]) -> [BurstSummary] {
-        let verdicts = Dictionary(self.verdicts().map { ($0.sku, $0) }, uniquingKeysWith: { a, _ in a })
+    private func burstSummaries(_ slots: [Int: Bucket], verdicts: [InventoryVerdict]) -> [BurstSummary] {
+        let verdicts = Dictionary(verdicts.map { ($0.sku, $0) }, uniquingKeysWith: { a, _ in a })
         return plan.slots[plan.timeSlotCount...].map { slot in
             let index = slot.burst!
             let burst = plan.profile.bursts[index]
@@ -213,10 +254,15 @@ public struct RunAggregator: Sendable {
         return expected
     }
 
-    /// The profile clock at the start of a second (the window's end once the plan is over).
+    /// The profile clock at the start of a second (the window's end once the plan is over), with seconds when a
+    /// real second is less than a profile minute (a short profile, or one played slowly).
     private func clock(atSecond second: Int) -> String {
         let p = plan.profileTime(atReal: Double(second))
-        return p >= plan.window.end ? ProfileClock.endLabel(plan.window.end) : ProfileClock.label(p)
+        let withSeconds = plan.speed < 60
+        if p >= plan.window.end {
+            return withSeconds ? ProfileClock.labelWithSeconds(plan.window.end) : ProfileClock.endLabel(plan.window.end)
+        }
+        return withSeconds ? ProfileClock.labelWithSeconds(p) : ProfileClock.label(p)
     }
 
     /// Each step's whole-run histograms, in scenario order (for the percentile distribution files).
@@ -227,6 +273,16 @@ public struct RunAggregator: Sendable {
             guard let bucket = steps[id] else { return nil }
             let names = scenario.names(of: id)
             return (names.flow, names.step, bucket.corrected.sparse, bucket.uncorrected.sparse)
+        }
+    }
+
+    private func errorSamples() -> [ErrorSampleSummary]? {
+        guard !samples.isEmpty else { return nil }
+        return samples.values.sorted { ($0.id, $0.label) < ($1.id, $1.label) }.map { sample in
+            let names = scenario.names(of: sample.id)
+            return ErrorSampleSummary(
+                flow: names.flow, step: names.step, label: sample.label, detail: sample.detail,
+                at: Double(sample.at) / 1e6)
         }
     }
 

@@ -18,13 +18,19 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var books: [InventoryBooks]
     /// The payment-failover drill's verdict, when the run was a drill.
     public var payments: PaymentVerdict?
+    /// What this report could not know (a run rebuilt from a directory whose coordinator stopped early).
+    public var unknowns: [String]?
+    /// The first failure of each kind per step, with what it was about.
+    public var errorSamples: [ErrorSampleSummary]?
 
     public init(
         run: RunInfo, totals: Totals, steps: [StepSummary], periods: [PeriodSummary], spikes: [SpikeSummary],
         timeline: [TimelinePoint], workers: [WorkerSummary] = [], gaps: [GapSummary] = [],
         inventory: [InventoryVerdict] = [], bursts: [BurstSummary] = [], books: [InventoryBooks] = [],
-        payments: PaymentVerdict? = nil
+        payments: PaymentVerdict? = nil, unknowns: [String]? = nil, errorSamples: [ErrorSampleSummary]? = nil
     ) {
+        self.unknowns = unknowns
+        self.errorSamples = errorSamples
         self.run = run
         self.totals = totals
         self.steps = steps
@@ -63,6 +69,8 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var connections: Int
     /// True when the run was stopped before the end of its plan.
     public var interrupted: Bool
+    /// Why it was stopped, when it was.
+    public var stopReason: String?
     /// The shared start instant on the coordinator machine's monotonic clock (nanoseconds), to line the run up with
     /// other logs from that machine.
     public var startMonotonicNanos: Int64?

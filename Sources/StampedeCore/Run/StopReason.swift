@@ -12,6 +12,8 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
     case coordinatorGone
     /// The coordinator would not take the worker.
     case refused(String)
+    /// Not every expected worker said hello before the registration deadline: the run never started.
+    case registrationDeadline(joined: [String], expected: Int)
 
     /// A stable name for the reason, on the wire and in logs.
     public enum Code: String, Sendable, CaseIterable {
@@ -21,6 +23,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         case leaseExpired = "lease_expired"
         case coordinatorGone = "coordinator_gone"
         case refused
+        case registrationDeadline = "registration_deadline"
     }
 
     public var code: Code {
@@ -31,6 +34,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         case .leaseExpired: .leaseExpired
         case .coordinatorGone: .coordinatorGone
         case .refused: .refused
+        case .registrationDeadline: .registrationDeadline
         }
     }
 
@@ -43,6 +47,11 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         case .leaseExpired: self = .leaseExpired(after: .milliseconds(Int64(detail) ?? 0))
         case .coordinatorGone: self = .coordinatorGone
         case .refused: self = .refused(detail)
+        case .registrationDeadline:
+            let parts = detail.split(separator: "/", maxSplits: 1).map(String.init)
+            self = .registrationDeadline(
+                joined: parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : [],
+                expected: Int(parts.first ?? "") ?? 0)
         }
     }
 
@@ -51,6 +60,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .leaseExpired(let after): String(after.wholeMilliseconds)
         case .refused(let message): message
+        case .registrationDeadline(let joined, let expected): "\(expected)/" + joined.joined(separator: ",")
         default: ""
         }
     }
@@ -72,6 +82,10 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         case .leaseExpired(let after): "lease expired: no word from the coordinator for \(after.wholeMilliseconds) ms"
         case .coordinatorGone: "the coordinator is gone"
         case .refused(let message): "refused by the coordinator: \(message)"
+        case .registrationDeadline(let joined, let expected):
+            "the registration deadline passed with \(joined.count) of \(expected) worker\(expected == 1 ? "" : "s") "
+                + (joined.isEmpty ? "(none joined)" : "(joined: \(joined.joined(separator: ", ")))")
+                + "; \(expected - joined.count) did not join"
         }
     }
 }

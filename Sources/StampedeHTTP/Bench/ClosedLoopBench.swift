@@ -111,6 +111,8 @@ private final class ConnectionDriver: @unchecked Sendable {
     var result = BenchResult()
     var inFlight = 0
     var stopped = false
+    /// Failures since the last response: a server that resets every connection is not hammered with new ones.
+    var failuresInARow = 0
 
     init(
         connection: any PooledConnection, factory: ConnectionFactory, origin: Origin, request: HTTPRequest,
@@ -169,6 +171,7 @@ private final class ConnectionDriver: @unchecked Sendable {
         if !reusable { usable = false }
         switch outcome {
         case .success(let response):
+            failuresInARow = 0
             result.responses += 1
             result.statuses[response.status, default: 0] += 1
             result.bodyBytes += UInt64(response.body.readableBytes)
@@ -181,17 +184,36 @@ private final class ConnectionDriver: @unchecked Sendable {
             loop.execute { [self] in fire() }
         case .failure(let error):
             result.errors[error.code.label, default: 0] += 1
+            failuresInARow += 1
             usable = false
             // Never loop on a failure in the same call stack: a connection that fails at once would recurse.
             loop.execute { [self] in fire() }
         }
     }
 
-    /// Opens a new connection once the old one has nothing in flight; a failure to connect ends this driver.
+    /// Opens a new connection once the old one has nothing in flight; a failure to connect ends this driver. After
+    /// failures with no response between them it waits first, 1 ms doubling up to 1 s.
     private func reconnect() {
         guard !reconnecting, inFlight == 0 else { return }
         reconnecting = true
         connection.channel.close(promise: nil)
+        let backoff = ConnectionDriverBackoff.afterFailures(failuresInARow)
+        guard backoff == .zero else {
+            guard NIODeadline.now() + backoff < end else {
+                reconnecting = false
+                return finish()
+            }
+            loop.scheduleTask(in: backoff) { [self] in
+                reconnecting = false
+                connectAgain()
+            }
+            return
+        }
+        connectAgain()
+    }
+
+    private func connectAgain() {
+        reconnecting = true
         factory.connect(on: loop, events: { _ in }).whenComplete { [self] outcome in
             reconnecting = false
             switch outcome {
@@ -211,5 +233,13 @@ private final class ConnectionDriver: @unchecked Sendable {
     private func finish() {
         stopped = true
         if inFlight == 0 && !reconnecting { done.succeed(result) }
+    }
+}
+
+/// How long a bench connection waits before opening again after failures with no response between them.
+enum ConnectionDriverBackoff {
+    static func afterFailures(_ failures: Int) -> TimeAmount {
+        guard failures > 0 else { return .zero }
+        return .milliseconds(Int64(min(1_000, 1 << min(failures - 1, 10))))
     }
 }

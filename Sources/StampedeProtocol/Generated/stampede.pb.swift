@@ -144,7 +144,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
 
   public var code: Stampede_V1_StopReason.Code = .planOver
 
-  /// The lease in milliseconds, or a refusal's words.
+  /// The lease in milliseconds, a refusal's words, or "expected/joined,names" for a registration deadline.
   public var detail: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -157,6 +157,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
     case leaseExpired // = 3
     case coordinatorGone // = 4
     case refused // = 5
+    case registrationDeadline // = 6
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -171,6 +172,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
       case 3: self = .leaseExpired
       case 4: self = .coordinatorGone
       case 5: self = .refused
+      case 6: self = .registrationDeadline
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -183,6 +185,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
       case .leaseExpired: return 3
       case .coordinatorGone: return 4
       case .refused: return 5
+      case .registrationDeadline: return 6
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -195,6 +198,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
       .leaseExpired,
       .coordinatorGone,
       .refused,
+      .registrationDeadline,
     ]
 
   }
@@ -726,6 +730,29 @@ public nonisolated struct Stampede_V1_Interval: Sendable {
   /// What shoppers were told about their payments (for the payment drill).
   public var payments: [Stampede_V1_PaymentEvent] = []
 
+  /// The first failure of each kind per step, with what it was about.
+  public var samples: [Stampede_V1_ErrorSample] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Stampede_V1_ErrorSample: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var flow: Int32 = 0
+
+  public var step: Int32 = 0
+
+  public var label: String = String()
+
+  public var detail: String = String()
+
+  public var atMicros: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1146,7 +1173,7 @@ nonisolated extension Stampede_V1_StopReason: SwiftProtobuf.Message, SwiftProtob
 }
 
 nonisolated extension Stampede_V1_StopReason.Code: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PLAN_OVER\0\u{1}INTERRUPTED\0\u{1}DECLARED_LOST\0\u{1}LEASE_EXPIRED\0\u{1}COORDINATOR_GONE\0\u{1}REFUSED\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PLAN_OVER\0\u{1}INTERRUPTED\0\u{1}DECLARED_LOST\0\u{1}LEASE_EXPIRED\0\u{1}COORDINATOR_GONE\0\u{1}REFUSED\0\u{1}REGISTRATION_DEADLINE\0")
 }
 
 nonisolated extension Stampede_V1_CoordinatorMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1920,7 +1947,7 @@ nonisolated extension Stampede_V1_Stop: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Interval"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}second\0\u{3}in_flight\0\u{1}slots\0\u{1}steps\0\u{1}ledger\0\u{1}payments\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}second\0\u{3}in_flight\0\u{1}slots\0\u{1}steps\0\u{1}ledger\0\u{1}payments\0\u{1}samples\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1934,6 +1961,7 @@ nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.steps) }()
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.ledger) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.payments) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.samples) }()
       default: break
       }
     }
@@ -1958,6 +1986,9 @@ nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf
     if !self.payments.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.payments, fieldNumber: 6)
     }
+    if !self.samples.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.samples, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1968,6 +1999,57 @@ nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.steps != rhs.steps {return false}
     if lhs.ledger != rhs.ledger {return false}
     if lhs.payments != rhs.payments {return false}
+    if lhs.samples != rhs.samples {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Stampede_V1_ErrorSample: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ErrorSample"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}flow\0\u{1}step\0\u{1}label\0\u{1}detail\0\u{3}at_micros\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.flow) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.step) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.label) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.detail) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.atMicros) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.flow != 0 {
+      try visitor.visitSingularInt32Field(value: self.flow, fieldNumber: 1)
+    }
+    if self.step != 0 {
+      try visitor.visitSingularInt32Field(value: self.step, fieldNumber: 2)
+    }
+    if !self.label.isEmpty {
+      try visitor.visitSingularStringField(value: self.label, fieldNumber: 3)
+    }
+    if !self.detail.isEmpty {
+      try visitor.visitSingularStringField(value: self.detail, fieldNumber: 4)
+    }
+    if self.atMicros != 0 {
+      try visitor.visitSingularUInt64Field(value: self.atMicros, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Stampede_V1_ErrorSample, rhs: Stampede_V1_ErrorSample) -> Bool {
+    if lhs.flow != rhs.flow {return false}
+    if lhs.step != rhs.step {return false}
+    if lhs.label != rhs.label {return false}
+    if lhs.detail != rhs.detail {return false}
+    if lhs.atMicros != rhs.atMicros {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -27,8 +27,19 @@ public final class Recorder: Sendable {
         var slots: [Int: ArrivalCounts] = [:]
         var ledger: [String: LedgerCounts] = [:]
         var payments: [PaymentEvent] = []
+        var samples: [SampleKey: ErrorSample] = [:]
         /// Reset accumulators of earlier intervals, ready for reuse.
         var spares: [StepAccumulator] = []
+        /// The second of the interval in progress.
+        var openSecond = 0
+        /// Arrivals due in a second after the one in progress (the interval's close is a little late): they count
+        /// in their own second.
+        var ahead: [Int: [Int: ArrivalCounts]] = [:]
+    }
+
+    struct SampleKey: Hashable {
+        var step: StepID
+        var label: ErrorLabel
     }
 
     public init(worker: String) {
@@ -36,18 +47,24 @@ public final class Recorder: Sendable {
         self.state = Mutex(State())
     }
 
-    /// An arrival came due: it either started (after `lagMicros` of scheduler lag) or was dropped.
-    public func arrival(slot: Int, started: Bool, lagMicros: UInt64) {
+    /// An arrival came due in run second `dueSecond`: it either started (after `lagMicros` of scheduler lag) or was
+    /// dropped. It counts in the interval of the second it was due in, even when that interval is not open yet.
+    public func arrival(slot: Int, started: Bool, lagMicros: UInt64, dueSecond: Int = 0) {
         state.withLock { state in
-            var counts = state.slots[slot] ?? ArrivalCounts()
-            counts.planned += 1
-            if started {
-                counts.started += 1
-                counts.maxStartLagMicros = max(counts.maxStartLagMicros, lagMicros)
-            } else {
-                counts.dropped += 1
+            func count(_ counts: inout ArrivalCounts) {
+                counts.planned += 1
+                if started {
+                    counts.started += 1
+                    counts.maxStartLagMicros = max(counts.maxStartLagMicros, lagMicros)
+                } else {
+                    counts.dropped += 1
+                }
             }
-            state.slots[slot] = counts
+            if dueSecond > state.openSecond {
+                count(&state.ahead[dueSecond, default: [:]][slot, default: ArrivalCounts()])
+            } else {
+                count(&state.slots[slot, default: ArrivalCounts()])
+            }
         }
     }
 
@@ -77,7 +94,8 @@ public final class Recorder: Sendable {
         case failed(ErrorLabel)
     }
 
-    /// One request of a step. Latencies are nil when no response came (transport errors are counted, not timed).
+    /// One request of a step. The corrected latency is there for every request that was due, whatever its outcome
+    /// (a timeout counts at the time it gave up); the uncorrected one only for a response.
     public func request(
         slot: Int, step: StepID, _ outcome: RequestOutcome, correctedMicros: UInt64?, uncorrectedMicros: UInt64?
     ) {
@@ -113,24 +131,42 @@ public final class Recorder: Sendable {
         }
     }
 
+    /// A failure with what it was about; the first of each kind per step in an interval is kept.
+    public func sample(_ sample: ErrorSample) {
+        state.withLock { state in
+            let key = SampleKey(step: sample.id, label: sample.label)
+            if state.samples[key] == nil { state.samples[key] = sample }
+        }
+    }
+
     /// What a shopper was told about a payment.
     public func payment(_ event: PaymentEvent) {
         state.withLock { $0.payments.append(event) }
     }
 
-    /// Closes the interval in progress and starts the next.
-    public func close(second: Int, inFlight: Int) -> IntervalReport {
-        let (steps, slots, ledger, payments) = state.withLock { state in
+    /// Closes the interval in progress and starts the next. The `last` interval also takes every arrival counted
+    /// ahead (nothing recorded is left behind).
+    public func close(second: Int, inFlight: Int, last: Bool = false) -> IntervalReport {
+        let (steps, slots, ledger, payments, samples) = state.withLock { state in
+            if last {
+                for (_, slots) in state.ahead {
+                    for (slot, counts) in slots { state.slots[slot, default: ArrivalCounts()].add(counts) }
+                }
+                state.ahead.removeAll()
+            }
             defer {
                 state.steps.removeAll(keepingCapacity: true)
-                state.slots.removeAll(keepingCapacity: true)
                 state.ledger.removeAll(keepingCapacity: true)
                 state.payments.removeAll(keepingCapacity: true)
+                state.samples.removeAll()
+                state.openSecond = second + 1
+                state.slots = state.ahead.removeValue(forKey: second + 1) ?? [:]
             }
-            return (state.steps, state.slots, state.ledger, state.payments)
+            return (state.steps, state.slots, state.ledger, state.payments, state.samples)
         }
         var report = IntervalReport(
-            worker: worker, second: second, inFlight: inFlight, ledger: ledger, payments: payments)
+            worker: worker, second: second, inFlight: inFlight, ledger: ledger, payments: payments,
+            samples: samples.values.sorted { ($0.id, $0.label) < ($1.id, $1.label) })
         report.slots = slots.keys.sorted().map { SlotRecord(slot: $0, counts: slots[$0]!) }
         var spares: [StepAccumulator] = []
         for key in steps.keys.sorted(by: { ($0.slot, $0.step) < ($1.slot, $1.step) }) {

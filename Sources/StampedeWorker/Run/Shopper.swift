@@ -58,15 +58,26 @@ struct Shopper {
             if Task.isCancelled { return recorder.shopperEnded(slot: slot, .failed(.cancelled)) }
             // A crowd's requests count in its burst's slot; everyone else's in the slot of their intended start.
             let requestSlot = arrival.burst == nil ? plan.slotIndex(atReal: (intended - runStart).seconds) : slot
+            let stepID = StepID(flow: flowIndex, step: stepIndex)
+            // Every request that was due counts in the corrected latency, at the time it ended whatever its outcome;
+            // the uncorrected one is the response's own, from the actual send.
             let record = { (outcome: Recorder.RequestOutcome, response: HTTPResponse?) in
                 recorder.request(
-                    slot: requestSlot, step: StepID(flow: flowIndex, step: stepIndex), outcome,
-                    correctedMicros: response.map { ($0.completedAt - intended).microseconds },
+                    slot: requestSlot, step: stepID, outcome,
+                    correctedMicros: ((response?.completedAt ?? ContinuousClock.now) - intended).microseconds,
                     uncorrectedMicros: response.map { ($0.completedAt - $0.sentAt).microseconds })
+            }
+            let sample = { (label: ErrorLabel, detail: String) in
+                recorder.sample(
+                    ErrorSample(
+                        step: stepID, label: label, detail: detail,
+                        at: (ContinuousClock.now - runStart).microseconds))
             }
 
             guard var request = Self.request(for: step, variables: variables, cookies: cookies) else {
                 record(.failed(.request), nil)
+                let missing = Self.missingVariable(in: step, variables: variables) ?? "?"
+                sample(.request, "the variable \(missing) has no value (no step before set it)")
                 return recorder.shopperEnded(slot: slot, .failed(.request))
             }
             request.headers.add(name: "x-stampede-worker", value: worker)
@@ -83,6 +94,7 @@ struct Shopper {
             } catch {
                 let label = ErrorLabel(rawValue: error.code.label)
                 record(.failed(label), nil)
+                sample(label, "\(step.method) \(request.target): \(error.message)")
                 let now = (ContinuousClock.now - runStart).microseconds
                 if let ledgerSKU { recorder.ledger(sku: ledgerSKU, .failed, atMicros: now) }
                 if let paymentOrder { recorder.payment(PaymentEvent(order: paymentOrder, outcome: .unknown, at: now)) }
@@ -114,6 +126,7 @@ struct Shopper {
                 return recorder.shopperEnded(slot: slot, .throttled)
             case .failed(let label):
                 record(.failed(label), response)
+                sample(label, Self.unexpected(response, step: step, target: request.target))
                 return recorder.shopperEnded(slot: slot, .failed(label))
             case .ok:
                 break
@@ -121,6 +134,11 @@ struct Shopper {
             for extraction in step.extract {
                 guard let value = extraction.path.extract(fromJSON: body) else {
                     record(.failed(.extract), response)
+                    sample(
+                        .extract,
+                        "no value at \(extraction.path.source) for \(extraction.variable) in the answer to "
+                            + "\(step.method) \(request.target) (status \(response.status)): \(ErrorSample.excerpt(body))"
+                    )
                     return recorder.shopperEnded(slot: slot, .failed(.extract))
                 }
                 variables[extraction.variable] = value
@@ -135,6 +153,28 @@ struct Shopper {
             let think = step.think.lowerBound + random.nextUnit() * (step.think.upperBound - step.think.lowerBound)
             intended = response.completedAt + .seconds(double: think)
         }
+    }
+
+    /// What a response that failed its step's checks was, for a sample.
+    static func unexpected(_ response: HTTPResponse, step: Step, target: String) -> String {
+        let expected =
+            step.expect.status.isEmpty ? "2xx or 3xx" : step.expect.status.map(String.init).joined(separator: " or ")
+        var text = "\(step.method) \(target) answered \(response.status)"
+        if step.expect.accepts(status: response.status), let needle = step.expect.bodyContains {
+            text += " without \"\(needle)\" in its body"
+        } else {
+            text += " (expected \(expected))"
+        }
+        return text + ": " + ErrorSample.excerpt(response.body.readableBytesView)
+    }
+
+    /// The first variable a step needs that has no value.
+    static func missingVariable(in step: Step, variables: [String: String]) -> String? {
+        let templates = [step.path] + step.headers.map(\.value) + (step.body.map { [$0] } ?? [])
+        for template in templates {
+            if let missing = template.render({ variables[$0] }).missing { return missing }
+        }
+        return nil
     }
 
     /// Renders a step into a request; nil when a variable has no value.

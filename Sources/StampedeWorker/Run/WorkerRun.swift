@@ -71,7 +71,7 @@ public struct WorkerRun: Sendable {
             // Every shopper has ended: the interval in progress is the last.
             group.cancelAll()
             let second = await group.next() ?? 0
-            emit(recorder.close(second: second, inFlight: progress.inFlight.load(ordering: .relaxed)))
+            emit(recorder.close(second: second, inFlight: progress.inFlight.load(ordering: .relaxed), last: true))
         }
     }
 
@@ -114,14 +114,15 @@ public struct WorkerRun: Sendable {
                 for arrival in arrivals.take(dueBy: (now - start).seconds) {
                     let slot =
                         arrival.burst.flatMap { plan.slotIndex(ofBurst: $0) } ?? plan.slotIndex(atReal: arrival.time)
+                    let dueSecond = Int(arrival.time)
                     guard progress.inFlight.load(ordering: .relaxed) < maxShoppers else {
-                        recorder.arrival(slot: slot, started: false, lagMicros: 0)
+                        recorder.arrival(slot: slot, started: false, lagMicros: 0, dueSecond: dueSecond)
                         continue
                     }
                     progress.inFlight.add(1, ordering: .relaxed)
                     recorder.arrival(
                         slot: slot, started: true,
-                        lagMicros: (now - (start + .seconds(double: arrival.time))).microseconds)
+                        lagMicros: (now - (start + .seconds(double: arrival.time))).microseconds, dueSecond: dueSecond)
                     shoppers.addTask {
                         await shopper.run(arrival, slot: slot)
                         if progress.inFlight.subtract(1, ordering: .relaxed).newValue == 0 { progress.idle.post() }

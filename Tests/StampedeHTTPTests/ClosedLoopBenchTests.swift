@@ -1,0 +1,38 @@
+import NIOCore
+import NIOPosix
+import StampedeCore
+import StampedeTestKit
+import Testing
+
+@testable import StampedeHTTP
+
+@Suite(.timeLimit(.minutes(1)))
+struct ClosedLoopBenchTests {
+    /// A server that answers nothing and closes every connection: the bench reconnects with a growing pause
+    /// (1 ms doubling up to 1 s) instead of tens of thousands of times a second.
+    @Test func aServerThatClosesEveryConnectionIsNotHammered() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await RawReplyServer.start(group: group, reply: [])
+        let result = try await runClosedLoopBench(
+            BenchSettings(
+                origin: Origin(url: server.baseURL)!, request: HTTPRequest(target: "/"), connections: 2, streams: 1,
+                duration: .seconds(2), client: HTTPClientConfiguration(protocolChoice: .http1)),
+            group: group)
+        await server.close()
+        try await group.shutdownGracefully()
+        #expect(result.responses == 0)
+        // Two connections, each waiting 1 + 2 + 4 + … ms: about ten attempts each in 2 s.
+        #expect(result.reconnects < 40, "\(result.reconnects) reconnects in 2 s")
+        #expect(result.errors.values.reduce(0, +) > 0)
+    }
+
+    @Test func theBackoffDoublesUpToASecond() {
+        let waits = (0...14).map { ConnectionDriverBackoff.afterFailures($0) }
+        #expect(waits[0] == .zero)
+        #expect(waits[1] == .milliseconds(1))
+        #expect(waits[2] == .milliseconds(2))
+        #expect(waits[5] == .milliseconds(16))
+        #expect(waits[11] == .milliseconds(1_000))
+        #expect(waits[14] == .milliseconds(1_000))
+    }
+}
