@@ -225,7 +225,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "StampedeReportTests", dependencies: ["StampedeReport", "StampedeCore"], swiftSettings: swiftSettings),
+            name: "StampedeReportTests", dependencies: ["StampedeReport", "StampedeCore"], exclude: ["Schemas"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "StampedeShopTests",
             dependencies: [

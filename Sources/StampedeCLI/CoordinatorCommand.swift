@@ -8,7 +8,8 @@ public struct CoordinatorCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "coordinator",
         abstract: "Coordinate a rehearsal across workers on other machines.",
-        discussion: "The token comes from --token-file or STAMPEDE_TOKEN, never from the command line.")
+        discussion: "The token comes from --token-file or STAMPEDE_TOKEN, never from the command line.\n\n"
+            + ExitStatus.table)
 
     @OptionGroup var plan: PlanOptions
     @Option(help: "How many workers to wait for before starting.") var workers = 1

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -47,10 +48,9 @@ enum CoordinatorRunner {
             print(
                 "coordinator: \(outcome.mergedIntervals) intervals merged, "
                     + "\(Int(outcome.cpuMicrosPerInterval.rounded())) µs of coordinator CPU per interval")
-            if outcome.report.run.interrupted {
-                throw CommandFailure(
-                    .incomplete, "the run did not complete: \(outcome.report.run.stopReason ?? "it was stopped")")
-            }
+            let judgement = RunJudgement.of(outcome.report, gate: coordinator.record.gate ?? GateSettings())
+            Verdict.print(judgement)
+            if judgement.status != .ok { throw ExitCode(judgement.status.rawValue) }
             return outcome
         }
     }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import StampedeCoordinator
+import StampedeCore
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -17,11 +19,11 @@ enum ExitStatus: Int32, CaseIterable {
     /// A verdict a threshold needs could not be checked (unverified).
     case verdictUnverified = 3
     /// The run did not complete: interrupted, the registration deadline passed, workers lost beyond the limit, the
-    /// target could not be reached at all.
+    /// target could not be set up or answered no request.
     case incomplete = 4
     /// The command line or a configuration file is wrong.
     case usage = 64
-    /// Stampede itself failed.
+    /// Stampede itself failed: an internal error, or its run directory cannot be written.
     case internalError = 70
 
     var meaning: String {
@@ -30,14 +32,13 @@ enum ExitStatus: Int32, CaseIterable {
         case .thresholdFailed: "a threshold failed"
         case .verdictFailed: "a verdict failed (oversold, phantom, leaked, double or orphan charges)"
         case .verdictUnverified: "a verdict could not be checked (UNVERIFIED) while a threshold needs it"
-        case .incomplete:
-            "the run did not complete (interrupted, registration deadline, lost workers, target unreachable)"
+        case .incomplete: "the run did not complete: interrupted, workers missing/lost, target down"
         case .usage: "usage or configuration error"
-        case .internalError: "internal error"
+        case .internalError: "internal error (or the run directory cannot be written)"
         }
     }
 
-    /// The table, for `--help`.
+    /// The table, for `--help` (each line short enough not to be wrapped).
     static var table: String {
         "Exit codes:\n"
             + allCases.map { status in
@@ -71,6 +72,9 @@ func failing<Result>(
     } catch let failure as CommandFailure {
         printError("\(command): \(failure.message)")
         throw ExitCode(failure.status.rawValue)
+    } catch let notStarted as RunNotStarted {
+        printError("\(command): the run did not start: \(notStarted.message)")
+        throw ExitCode(ExitStatus.incomplete.rawValue)
     } catch let error where !(error is ValidationError || error is ExitCode || error is CleanExit) {
         printError("\(command): \(error)")
         throw ExitCode(ExitStatus.internalError.rawValue)
@@ -80,4 +84,14 @@ func failing<Result>(
 /// A line on standard error.
 func printError(_ line: String) {
     fputs(line + "\n", stderr)
+}
+
+/// How a run was judged, for the console: one line per finding on standard error, then what the exit code means.
+enum Verdict {
+    static func print(_ judgement: RunJudgement) {
+        guard judgement.status != .ok else { return }
+        for reason in judgement.reasons { printError("  - \(reason)") }
+        let status = ExitStatus(rawValue: judgement.status.rawValue) ?? .internalError
+        printError("exit \(status.rawValue): \(status.meaning)")
+    }
 }

@@ -32,11 +32,19 @@ struct PlanOptions: ParsableArguments {
     @Flag(help: "Allow a target that is not on loopback (127.0.0.0/8, ::1).") var allowRemote = false
     @Flag(help: "No live progress line.") var quiet = false
     @Option(help: "Give up when not every worker has joined within this long.") var registrationTimeout = "60s"
+    @Option(
+        help: ArgumentHelp(
+            "A threshold the run must meet, such as \"p99(buyer/order) < 300ms\" (repeatable; added to the scenario's).",
+            valueName: "threshold"))
+    var threshold: [String] = []
+    @Flag(help: "Report failed verdicts (oversold, phantom, leaked, double or orphan charges) without failing the run.")
+    var noFailOnVerdict = false
+    @Option(help: "Workers that may be lost before the run counts as not completed.") var maxLostWorkers = 0
 
     /// The run and its plan (built once, here), checked; every mistake named by its option.
     func run(workers: Int) throws -> (record: RunRecord, plan: Plan) {
         let profile: Profile
-        let scenario: Scenario
+        var scenario: Scenario
         let addresses: [ConfigAddress]
         do {
             profile = try ProfileLoader.load(path: self.profile)
@@ -48,6 +56,28 @@ struct PlanOptions: ParsableArguments {
             profile: profile, profilePath: self.profile, scenario: scenario, scenarioPath: self.scenario)
         guard mismatches.isEmpty else {
             throw CommandFailure(.usage, "the configuration has problems:\n" + mismatches.joined(separator: "\n"))
+        }
+        if !threshold.isEmpty {
+            var extra: [Threshold] = []
+            for text in threshold {
+                do {
+                    let parsed = try ThresholdParser.parse(text)
+                    if let problem = ScenarioLoader.unknownName(in: parsed, flows: scenario.flows) {
+                        throw CommandFailure(.usage, "--threshold \"\(text)\": \(problem)")
+                    }
+                    extra.append(parsed)
+                } catch let problem as ThresholdParser.Problem {
+                    throw CommandFailure(
+                        .usage, "--threshold \"\(text)\": \(problem.message) (at character \(problem.offset + 1))")
+                }
+            }
+            scenario.thresholds = (scenario.thresholds ?? []) + extra
+        }
+        let scopes = RunConsistency.thresholdProblems(
+            scenario.thresholds ?? [], profile: profile, profilePath: self.profile)
+        guard scopes.isEmpty else {
+            throw CommandFailure(
+                .usage, "the thresholds name what the profile does not have:\n" + scopes.joined(separator: "\n"))
         }
         let elsewhere = AddressGuard.problems(
             addresses, allowRemote: allowRemote, environment: ProcessInfo.processInfo.environment)
@@ -120,7 +150,8 @@ struct PlanOptions: ParsableArguments {
             arrivals: arrivals, workers: workers, maxShoppers: maxShoppers, connections: connections,
             transport: TargetTransport(
                 protocolChoice: `protocol`, caFile: ca.map { URL(fileURLWithPath: $0).path }, insecure: insecure,
-                streamsPerConnection: streams, connectionPerShopper: connectionPerShopper))
+                streamsPerConnection: streams, connectionPerShopper: connectionPerShopper),
+            gate: GateSettings(failOnVerdict: !noFailOnVerdict, maxLostWorkers: maxLostWorkers))
         return (record, plan)
     }
 

@@ -1,9 +1,12 @@
 public import ArgumentParser
 import StampedeCoordinator
+import StampedeCore
 
 public struct ReportCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Rebuild a run's report from its run directory.")
+        commandName: "report",
+        abstract: "Rebuild a run's report from its run directory, and judge it as the run was (the same exit codes).",
+        discussion: ExitStatus.table)
 
     @Argument(help: "A run directory (runs/…).") var directory: String
 
@@ -21,7 +24,9 @@ public struct ReportCommand: AsyncParsableCommand {
                 print("note: skipped \(rebuilt.damagedLines) line(s) cut short at the end of the run's logs")
             }
             print(rebuilt.consoleReport, terminator: "")
-            print("\nWrote \(RunDirectory.open(directory).file(RunDirectory.reportFile))")
+            print("\nWrote report.json, report.txt, junit.xml and summary.md in \(directory)")
+            Verdict.print(rebuilt.judgement)
+            if rebuilt.judgement.status != .ok { throw ExitCode(rebuilt.judgement.status.rawValue) }
         }
     }
 }

@@ -7,7 +7,8 @@ import StampedeCore
 /// one: a coordinator in this process and `--workers` worker processes over loopback.
 public struct RunCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Play a profile against a target with the shoppers of a scenario.")
+        commandName: "run", abstract: "Play a profile against a target with the shoppers of a scenario.",
+        discussion: ExitStatus.table)
 
     @OptionGroup var plan: PlanOptions
     @Option(help: "Worker processes to start on this machine.") var workers = 1
@@ -32,8 +33,14 @@ public struct RunCommand: AsyncParsableCommand {
         let processes = LocalWorkers()
         let count = workers
         let logs = (self.plan.runs as NSString).appendingPathComponent("\(record.id)/workers")
-        _ = try await CoordinatorRunner.run(coordinator, quiet: self.plan.quiet) { port in
-            try processes.start(count: count, port: port, token: token, logDirectory: logs)
+        do {
+            _ = try await CoordinatorRunner.run(coordinator, quiet: self.plan.quiet) { port in
+                try processes.start(count: count, port: port, token: token, logDirectory: logs)
+            }
+        } catch {
+            // A judged run (exit 1-4) or a failure: the worker processes end first either way.
+            await processes.finish(grace: .seconds(5))
+            throw error
         }
         await processes.finish(grace: .seconds(5))
     }

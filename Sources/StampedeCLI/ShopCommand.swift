@@ -42,6 +42,12 @@ public struct ShopCommand: AsyncParsableCommand {
     @Option(help: "The PEM private key of --tls-certificate.") var tlsKey: String?
     @Option(help: "On exit, write every request received (monotonic ns, worker, shopper, method, path) to this file.")
     var requestLog: String?
+    @Option(
+        help: ArgumentHelp(
+            "Delay every request to a route: ROUTE:DURATION such as product:20ms (repeatable; routes products, product, cart, order, pay)."
+        ))
+    var delay: [String] = []
+    @Option(help: "Fail every request (500) from this long after the shop starts, such as 30s.") var failAfter: String?
 
     public init() {}
 
@@ -91,10 +97,27 @@ public struct ShopCommand: AsyncParsableCommand {
         case (nil, nil): break
         default: throw ValidationError("--tls-certificate and --tls-key go together")
         }
-        let shop = try ReferenceShop(
-            configuration: ShopConfiguration(
-                host: host, port: port, inventory: inventory, catalog: catalog, maxInFlight: maxInFlight,
-                reservationHold: .seconds(double: hold), store: storage, payments: payments, tls: tls))
+        var faults = ShopFaults.Settings()
+        for entry in delay {
+            let parts = entry.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let route = ShopFaults.Route(rawValue: String(parts[0])),
+                let seconds = Units.seconds(String(parts[1])), seconds >= 0
+            else {
+                throw ValidationError("--delay: expected ROUTE:DURATION such as product:20ms, found \"\(entry)\"")
+            }
+            faults.delays[route] = .seconds(double: seconds)
+        }
+        if let failAfter {
+            guard let seconds = Units.seconds(failAfter), seconds >= 0 else {
+                throw ValidationError("--fail-after: expected such as 30s, found \"\(failAfter)\"")
+            }
+            faults.failAfter = .seconds(double: seconds)
+        }
+        var shopConfiguration = ShopConfiguration(
+            host: host, port: port, inventory: inventory, catalog: catalog, maxInFlight: maxInFlight,
+            reservationHold: .seconds(double: hold), store: storage, payments: payments, tls: tls)
+        shopConfiguration.faults = faults
+        let shop = try ReferenceShop(configuration: shopConfiguration)
         let usesDatabase = storage != .memory
         var logger = Logger(label: "stampede.shop")
         logger.logLevel = .warning

@@ -5,9 +5,10 @@ public struct StampedeCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "stampede",
         abstract: "Flash-sale load rehearsals: open-model shoppers, honest latency, oversell and payment checks.",
+        discussion: ExitStatus.table,
         subcommands: [
             RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ValidateCommand.self, ShopCommand.self,
-            PaymentsCommand.self, ReportCommand.self, BenchHTTPCommand.self,
+            PaymentsCommand.self, ReportCommand.self, CompareCommand.self, BenchHTTPCommand.self,
         ])
 
     public init() {}

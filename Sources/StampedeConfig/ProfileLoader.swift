@@ -186,7 +186,7 @@ public enum ProfileLoader {
             }
             bursts.append(
                 Burst(
-                    label: label ?? "flash sale at \(ProfileClock.label(at))", at: at, crowd: crowd, within: within,
+                    label: label ?? "flash sale at \(ProfileClock.instant(at))", at: at, crowd: crowd, within: within,
                     flow: flow,
                     sku: sku, stock: stock))
         }
@@ -230,7 +230,7 @@ public enum ProfileLoader {
             spikes.append(
                 (
                     Spike(
-                        label: label ?? "spike at \(ProfileClock.label(start))", start: start,
+                        label: label ?? "spike at \(ProfileClock.instant(start))", start: start,
                         duration: lasting, level: level), entry
                 ))
         }

@@ -6,11 +6,43 @@ public enum RunConsistency {
         profile: Profile, profilePath: String, scenario: Scenario, scenarioPath: String
     ) -> [String] {
         let flows = scenario.flows.map(\.name)
-        return profile.bursts.enumerated().compactMap { index, burst in
+        let bursts = profile.bursts.enumerated().compactMap { index, burst in
             flows.contains(burst.flow)
                 ? nil
                 : "\(profilePath): bursts[\(index)].flow: no flow \"\(burst.flow)\" in \(scenarioPath) (its flows: "
                     + flows.joined(separator: ", ") + ")"
+        }
+        return bursts
+            + thresholdProblems(scenario.thresholds ?? [], profile: profile, profilePath: profilePath)
+            .map { "\(scenarioPath): thresholds: \($0)" }
+    }
+
+    /// Periods and bursts the thresholds name that the profile does not have (flows and steps are checked with the
+    /// scenario, where they are).
+    public static func thresholdProblems(_ thresholds: [Threshold], profile: Profile, profilePath: String) -> [String] {
+        let periods = profile.periods.map(\.label)
+        let bursts = profile.bursts.map(\.label)
+        return thresholds.compactMap { threshold in
+            let scope: Threshold.Scope
+            switch threshold.metric {
+            case .latency(_, _, _, let chosen), .errorRate(_, let chosen), .rate(_, _, let chosen),
+                .dropped(let chosen):
+                scope = chosen
+            default: return nil
+            }
+            switch scope {
+            case .run: return nil
+            case .period(let label):
+                return periods.contains(label)
+                    ? nil
+                    : "\(threshold.source): \(profilePath) has no hour or stage \"\(label)\" (periods: "
+                        + periods.prefix(30).joined(separator: ", ") + ")"
+            case .burst(let label):
+                return bursts.contains(label)
+                    ? nil
+                    : "\(threshold.source): \(profilePath) has no burst \"\(label)\" (bursts: "
+                        + (bursts.isEmpty ? "none" : bursts.joined(separator: ", ")) + ")"
+            }
         }
     }
 }

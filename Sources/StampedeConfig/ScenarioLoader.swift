@@ -38,7 +38,9 @@ public enum ScenarioLoader {
         }
         guard
             let fields = root.mapping(
-                keys: ["name", "description", "target", "data", "flows", "setup", "ground_truth", "drill"])
+                keys: [
+                    "name", "description", "target", "data", "flows", "setup", "ground_truth", "drill", "thresholds",
+                ])
         else { return nil }
         let name = fields.require("name", expectation: "a short name")?.string()
         _ = fields["description"].string()
@@ -87,9 +89,80 @@ public enum ScenarioLoader {
             drill = readDrill(fields["drill"])
             if drill == nil { complete = false }
         }
+        var thresholds: [Threshold]? = nil
+        if fields["thresholds"].isPresent {
+            thresholds = readThresholds(fields["thresholds"], flows: flows)
+            if thresholds == nil { complete = false }
+        }
         guard let name, let data, complete else { return nil }
         return Scenario(
-            name: name, target: target, data: data, flows: flows, setup: setup, groundTruth: groundTruth, drill: drill)
+            name: name, target: target, data: data, flows: flows, setup: setup, groundTruth: groundTruth, drill: drill,
+            thresholds: thresholds)
+    }
+
+    /// `thresholds: ["p99(buyer/order) < 300ms", {check: "error_rate(all) < 1%", abort_on_fail: true, delay: 10s}]`
+    static func readThresholds(_ cursor: YAMLCursor, flows: [Flow]) -> [Threshold]? {
+        guard let entries = cursor.list() else { return nil }
+        var thresholds: [Threshold] = []
+        for entry in entries {
+            var text = entry
+            var abort: Bool? = nil
+            var delay: Double? = nil
+            if entry.node?.scalar == nil {
+                guard let fields = entry.mapping(keys: ["check", "abort_on_fail", "delay"]),
+                    let check = fields.require("check", expectation: "the threshold, such as \"p99(all) < 300ms\"")
+                else { continue }
+                text = check
+                if fields["abort_on_fail"].isPresent {
+                    guard let flag = fields["abort_on_fail"].boolean() else { continue }
+                    abort = flag
+                }
+                if fields["delay"].isPresent {
+                    guard let seconds = fields["delay"].duration(allowZero: true) else { continue }
+                    delay = seconds
+                }
+            }
+            guard let source = text.string() else { continue }
+            do {
+                var threshold = try ThresholdParser.parse(source)
+                if let abort { threshold.abortOnFail = abort }
+                if let delay { threshold.delay = delay }
+                if threshold.abortOnFail, threshold.metric.needsVerdict {
+                    text.report("this figure is known only after the run; it cannot stop one (no abort_on_fail)")
+                    continue
+                }
+                if let problem = Self.unknownName(in: threshold, flows: flows) {
+                    text.report(problem)
+                    continue
+                }
+                thresholds.append(threshold)
+            } catch {
+                text.report(error.message, offset: error.offset)
+            }
+        }
+        return thresholds.count == entries.count ? thresholds : nil
+    }
+
+    /// A flow or step a threshold names that the scenario does not have.
+    public static func unknownName(in threshold: Threshold, flows: [Flow]) -> String? {
+        let selector: Threshold.Selector
+        switch threshold.metric {
+        case .latency(_, _, let chosen, _), .errorRate(let chosen, _), .rate(_, let chosen, _): selector = chosen
+        default: return nil
+        }
+        switch selector {
+        case .all: return nil
+        case .flow(let name):
+            return flows.contains { $0.name == name }
+                ? nil : "the scenario has no flow \"\(name)\" (flows: \(flows.map(\.name).joined(separator: ", ")))"
+        case .step(let flowName, let stepName):
+            guard let flow = flows.first(where: { $0.name == flowName }) else {
+                return "the scenario has no flow \"\(flowName)\" (flows: \(flows.map(\.name).joined(separator: ", ")))"
+            }
+            return flow.steps.contains { $0.name == stepName }
+                ? nil
+                : "the flow \(flowName) has no step \"\(stepName)\" (steps: \(flow.steps.map(\.name).joined(separator: ", ")))"
+        }
     }
 
     static func readData(_ cursor: YAMLCursor) -> [DataList]? {

@@ -4,7 +4,7 @@ import Yams
 /// Collects problems while a document is read, so that all of them are reported at once.
 final class ProblemLog {
     let file: String
-    private var found: [ConfigProblem] = []
+    var found: [ConfigProblem] = []
     /// Where the document says requests go, for the address guard.
     var addresses: [ConfigAddress] = []
     /// In document order.
@@ -50,6 +50,16 @@ struct YAMLCursor {
 
     func report(_ message: String) {
         log.report(message, at: mark, path: path)
+    }
+
+    /// A problem `offset` characters into this node's text (after an opening quote).
+    func report(_ message: String, offset: Int) {
+        var quoted = false
+        if case .scalar(let scalar)? = node { quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted }
+        log.found.append(
+            ConfigProblem(
+                file: log.file, line: mark?.line ?? 1, column: (mark?.column ?? 1) + offset + (quoted ? 1 : 0),
+                path: path, message: message))
     }
 
     /// Notes that this node says where requests go.
@@ -175,6 +185,17 @@ struct YAMLCursor {
             return nil
         }
         return value
+    }
+
+    func boolean() -> Bool? {
+        guard isPresent else { return nil }
+        switch scalarText() {
+        case "true", "True", "TRUE", "yes": return true
+        case "false", "False", "FALSE", "no": return false
+        default:
+            report("expected true or false, found \(describe(node!))")
+            return nil
+        }
     }
 
     func integer(_ range: ClosedRange<Int>, expectation: String) -> Int? {

@@ -14,6 +14,7 @@ extension Stampede_V1_StopReason {
             case .coordinatorGone: .coordinatorGone
             case .refused: .refused
             case .registrationDeadline: .registrationDeadline
+            case .thresholdBroken: .thresholdBroken
             }
         detail = reason.detail
     }
@@ -30,6 +31,7 @@ extension StopReason {
             case .leaseExpired: .leaseExpired
             case .coordinatorGone: .coordinatorGone
             case .registrationDeadline: .registrationDeadline
+            case .thresholdBroken: .thresholdBroken
             case .refused, .UNRECOGNIZED: .refused
             }
         self.init(code: code, detail: message.detail)

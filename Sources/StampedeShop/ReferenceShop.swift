@@ -42,7 +42,7 @@ public struct ReferenceShop: Sendable {
         self.payments = configuration.payments.map(PaymentRouter.init)
         self.orders = OrderBook()
         self.carts = Carts()
-        self.faults = ShopFaults()
+        self.faults = ShopFaults(configuration.faults)
         self.catalog = CatalogBook(configuration.catalog)
     }
 
@@ -112,7 +112,7 @@ public struct ReferenceShop: Sendable {
         if let limit = configuration.maxInFlight { router.add(middleware: InFlightLimit(limit: limit)) }
         router.get("/health") { _, _ in "ok" }
         router.get("/products") { request, _ in
-            await faults.apply(.products)
+            try await faults.apply(.products)
             let views = try await inventory.snapshot().map { item in
                 let product = catalog.product(item.sku)
                 return ProductView(
@@ -122,7 +122,7 @@ public struct ReferenceShop: Sendable {
             return withSession(request, EditedResponse(response: views))
         }
         router.get("/products/{sku}") { request, context in
-            await faults.apply(.product)
+            try await faults.apply(.product)
             let sku = try context.parameters.require("sku")
             guard let product = catalog.product(sku), let available = try await inventory.available(sku: sku) else {
                 throw HTTPError(.notFound, message: "no such product")
@@ -131,7 +131,7 @@ public struct ReferenceShop: Sendable {
             return withSession(request, EditedResponse(response: view))
         }
         router.post("/cart/items") { request, context in
-            await faults.apply(.cart)
+            try await faults.apply(.cart)
             let item = try await request.decode(as: CartItemRequest.self, context: context)
             guard catalog.product(item.sku) != nil else { throw HTTPError(.notFound, message: "no such product") }
             let quantity = item.qty ?? 1
@@ -148,7 +148,7 @@ public struct ReferenceShop: Sendable {
             return CartView(session: session, items: carts.lines(session: session))
         }
         router.post("/orders") { request, context in
-            await faults.apply(.order)
+            try await faults.apply(.order)
             let body = try await request.decode(as: OrderRequest.self, context: context)
             let quantity = body.qty ?? 1
             guard (1...100).contains(quantity) else { throw HTTPError(.badRequest, message: "qty must be 1 to 100") }
@@ -163,7 +163,7 @@ public struct ReferenceShop: Sendable {
             }
         }
         router.post("/orders/{id}/pay") { request, context in
-            await faults.apply(.pay)
+            try await faults.apply(.pay)
             let id = try context.parameters.require("id")
             var channel: String? = nil
             var charge: String? = nil
@@ -220,6 +220,7 @@ public struct ReferenceShop: Sendable {
                 faults.setDelay(milliseconds > 0 ? .milliseconds(milliseconds) : nil, for: route)
             }
             if let stall = body.stall_ms, stall > 0 { faults.stall(for: .milliseconds(stall)) }
+            if body.fail == true { faults.fail() }
             return Message(message: "faults set")
         }
         return router

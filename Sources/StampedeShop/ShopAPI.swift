@@ -80,6 +80,8 @@ struct FaultsRequest: Decodable {
     var delays: [String: Int]?
     /// Stall every request for this many milliseconds from now.
     var stall_ms: Int?
+    /// Fail every request (500) from now on.
+    var fail: Bool?
     var clear: Bool?
 }
 

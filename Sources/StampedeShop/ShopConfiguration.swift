@@ -19,6 +19,9 @@ public struct ShopConfiguration: Sendable {
     public var payments: PaymentSettings?
     /// Serve HTTPS with HTTP/2 (ALPN h2, falling back to http/1.1) from this certificate and key; nil: plain HTTP/1.1.
     public var tls: TLSFiles?
+    /// Faults the shop starts with (`stampede shop --delay`, `--fail-after`): a reset or a cleared fault comes back
+    /// to these, not to none.
+    public var faults: ShopFaults.Settings = ShopFaults.Settings()
 
     /// A PEM certificate chain and its private key.
     public struct TLSFiles: Sendable, Equatable {

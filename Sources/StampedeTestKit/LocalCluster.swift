@@ -27,12 +27,15 @@ public enum LocalCluster {
         public var runs: String?
         /// A manual clock: workers play scripted shares on it (see ``ScriptedRunner``).
         public var clock: ManualClock?
+        /// With a manual clock, each arrival's latency in microseconds.
+        public var latency: @Sendable (Arrival) -> UInt64 = { _ in 1_000 }
 
         public init(
             workers: Int, settings: CoordinatorSettings? = nil, workerTokens: [String]? = nil,
             lateJoinAfter: [Duration] = [], tls: TLS? = nil, metrics: Bool = false, runs: String? = nil,
-            clock: ManualClock? = nil
+            clock: ManualClock? = nil, latency: @escaping @Sendable (Arrival) -> UInt64 = { _ in 1_000 }
         ) {
+            self.latency = latency
             self.workers = workers
             self.settings = settings
             self.workerTokens = workerTokens
@@ -145,7 +148,9 @@ public enum LocalCluster {
                         host: "127.0.0.1", port: port, name: "w\(index + 1)",
                         token: options.workerTokens?[index] ?? options.token,
                         tls: options.tls.map { $0.workers[min(index, $0.workers.count - 1)] }),
-                    logger: logger, runner: options.clock.map { ScriptedRunner(clock: $0, log: log) }, clock: clock)
+                    logger: logger,
+                    runner: options.clock.map { ScriptedRunner(clock: $0, log: log, latency: options.latency) },
+                    clock: clock)
                 let handle = handles[index]
                 handle.agent.withLock { $0 = agent }
                 group.addTask {

@@ -10,10 +10,17 @@ import Synchronization
 public struct ScriptedRunner: ShareRunner {
     public let clock: ManualClock
     public let log: ArrivalLog
+    /// Each arrival's request latency in microseconds (the same arrival always takes the same time, whichever
+    /// worker plays it).
+    public let latency: @Sendable (Arrival) -> UInt64
 
-    public init(clock: ManualClock, log: ArrivalLog = ArrivalLog()) {
+    public init(
+        clock: ManualClock, log: ArrivalLog = ArrivalLog(),
+        latency: @escaping @Sendable (Arrival) -> UInt64 = { _ in 1_000 }
+    ) {
         self.clock = clock
         self.log = log
+        self.latency = latency
     }
 
     public func run(
@@ -42,8 +49,9 @@ public struct ScriptedRunner: ShareRunner {
             for arrival in arrivals.take(dueBy: now) {
                 let slot = arrival.burst.flatMap { plan.slotIndex(ofBurst: $0) } ?? plan.slotIndex(atReal: arrival.time)
                 recorder.arrival(slot: slot, started: true, lagMicros: 0, dueSecond: Int(arrival.time))
+                let micros = latency(arrival)
                 recorder.request(
-                    slot: slot, step: StepID(flow: 0, step: 0), .ok, correctedMicros: 1_000, uncorrectedMicros: 1_000)
+                    slot: slot, step: StepID(flow: 0, step: 0), .ok, correctedMicros: micros, uncorrectedMicros: micros)
                 recorder.shopperEnded(slot: slot, .succeeded)
                 log.add(worker: worker, arrival: arrival, sentAt: clock.now)
             }

@@ -252,3 +252,52 @@ struct AddressGuardTests {
         #expect(local.isEmpty)
     }
 }
+
+struct ThresholdLoaderTests {
+    @Test func thresholdsLoadInBothForms() throws {
+        let yaml = """
+            name: s
+            flows:
+              - name: buyer
+                steps:
+                  - {name: order, post: /orders}
+            thresholds:
+              - "p99(buyer/order) < 300ms"
+              - {check: "error_rate(all) < 1%", abort_on_fail: true, delay: 10s}
+              - oversold == 0
+            """
+        let scenario = try ScenarioLoader.parse(yaml, file: "s.yaml")
+        let thresholds = try #require(scenario.thresholds)
+        #expect(thresholds.map(\.source) == ["p99(buyer/order) < 300ms", "error_rate(all) < 1%", "oversold == 0"])
+        #expect(thresholds[1].abortOnFail && thresholds[1].delay == 10)
+        #expect(!thresholds[0].abortOnFail)
+    }
+
+    /// A mistake inside a threshold's text is located at its character (the opening quote counted), a name the
+    /// scenario lacks at the threshold.
+    @Test func mistakesAreLocatedInTheText() {
+        let yaml = """
+            name: s
+            flows:
+              - name: buyer
+                steps:
+                  - {name: order, post: /orders}
+            thresholds:
+              - "p99(buyer/order) < 300"
+              - p99(buyer/pay) < 1s
+              - {check: "oversold == 0", abort_on_fail: true}
+            """
+        do {
+            _ = try ScenarioLoader.parse(yaml, file: "s.yaml")
+            Issue.record("accepted")
+        } catch {
+            let problems = error.problems.map(\.description)
+            #expect(problems.count == 3, "\(problems)")
+            #expect(problems[0].hasPrefix("s.yaml:7:25: thresholds[0]: expected a duration"), "\(problems[0])")
+            #expect(problems[1].contains("s.yaml:8:5") && problems[1].contains("no step \"pay\""), "\(problems[1])")
+            #expect(
+                problems[2].contains("s.yaml:9:13") && problems[2].contains("known only after the run"),
+                "\(problems[2])")
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import StampedeCore
 import Testing
 
@@ -62,5 +63,72 @@ struct ConsoleReportTests {
         #expect(
             RunEventLine.render(.listening(host: "127.0.0.1", port: 7070, metricsPort: nil, expectedWorkers: 1))
                 == "coordinator listening on 127.0.0.1:7070; waiting for 1 worker")
+    }
+}
+
+struct CIReportTests {
+    static let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Schemas/junit.xsd").path
+
+    static let xmllint: String? = ["/usr/bin/xmllint", "/bin/xmllint"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    static func report() throws -> RunReport {
+        var report = try ConsoleReportTests.report(
+            [], facts: [.ended(actualSeconds: 3, interrupted: false, reason: nil)])
+        report.thresholds = [
+            ThresholdResult(
+                threshold: "p99(buyer/order) < 300ms", outcome: .failed, observed: 312, observedText: "312 ms",
+                boundText: "< 300 ms"),
+            ThresholdResult(
+                threshold: "error_rate(all) < 1%", outcome: .passed, observed: 0, observedText: "0.0%",
+                boundText: "< 1%"),
+            ThresholdResult(
+                threshold: "oversold == 0", outcome: .unverified, observed: nil, observedText: "?", boundText: "== 0",
+                reason: "the books were not read <after> & \"gone\""),
+        ]
+        return report
+    }
+
+    @Test func junitHasACasePerThresholdWithTheObservedValueAndTheBound() throws {
+        let report = try Self.report()
+        let xml = JUnitReport.render(report, judgement: RunJudgement.of(report))
+        #expect(xml.contains("name=\"p99(buyer/order) &lt; 300ms\""))
+        #expect(xml.contains("<failure type=\"thresholds\" message=\"observed 312 ms, bound &lt; 300 ms\""))
+        #expect(xml.contains("<error type=\"unverified\""))
+        #expect(xml.contains("&lt;after&gt; &amp; &quot;gone&quot;"))
+        #expect(xml.contains("<testsuites name=\"stampede r\" tests=\"4\" failures=\"1\" errors=\"1\""))
+    }
+
+    @Test(.enabled(if: xmllint != nil, "xmllint is not installed (apt-get install libxml2-utils)"))
+    func junitIsValidForTheReadersOfJenkinsAndGitLab() throws {
+        let report = try Self.report()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("stampede-junit-\(UUID()).xml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try JUnitReport.render(report, judgement: RunJudgement.of(report)).write(
+            to: file, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.xmllint!)
+        process.arguments = ["--noout", "--schema", Self.schema, file.path]
+        let output = Pipe()
+        process.standardError = output
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("validates"), "\(text)")
+    }
+
+    @Test func theMarkdownSummaryFitsAPullRequest() throws {
+        let report = try Self.report()
+        let markdown = MarkdownSummary.render(report, judgement: RunJudgement.of(report), directory: "runs/r")
+        #expect(markdown.hasPrefix("## Stampede: a threshold failed ✗"))
+        #expect(markdown.contains("| ✗ | `p99(buyer/order) < 300ms` | 312 ms | < 300 ms |"))
+        #expect(markdown.contains("| ✓ | `error_rate(all) < 1%` | 0.0% | < 1% |"))
+        #expect(markdown.contains("| ? | `oversold == 0` |"))
+        #expect(markdown.contains("| buy/pay | 0 | - |"))
+        #expect(markdown.contains("Run directory: `runs/r`"))
     }
 }

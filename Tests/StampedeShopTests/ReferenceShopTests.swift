@@ -111,6 +111,32 @@ struct ReferenceShopTests {
         }
     }
 
+    /// `stampede shop --delay product:100ms --fail-after 0.4s`: what the shop was started with survives the reset a
+    /// scenario's setup sends; faults set later do not.
+    @Test func theFaultsAShopStartsWithSurviveAReset() async throws {
+        var configuration = ShopConfiguration()
+        configuration.faults = ShopFaults.Settings(
+            delays: [.product: .milliseconds(100)], failAfter: .milliseconds(400))
+        try await withReferenceShop(configuration) { shop, url in
+            try await withHTTPClient { client in
+                let origin = Origin(url: url)!
+                shop.faults.setDelay(.milliseconds(100), for: .products)
+                #expect(try await Self.post(client, origin, "/admin/reset", "{}").status == 200)
+                let began = ContinuousClock.now
+                _ = try await client.execute(
+                    HTTPRequest(target: "/products/SKU-0001"), to: origin, timeout: .seconds(5))
+                #expect(ContinuousClock.now - began >= .milliseconds(100))
+                let listed = ContinuousClock.now
+                _ = try await client.execute(HTTPRequest(target: "/products"), to: origin, timeout: .seconds(5))
+                #expect(ContinuousClock.now - listed < .milliseconds(100))
+                try await Task.sleep(for: .milliseconds(400))
+                let failing = try await client.execute(
+                    HTTPRequest(target: "/products"), to: origin, timeout: .seconds(5))
+                #expect(failing.status == 500)
+            }
+        }
+    }
+
     @Test func beyondTheInFlightLimitTheShopAnswers429() async throws {
         try await withReferenceShop(ShopConfiguration(maxInFlight: 2)) { shop, url in
             shop.faults.setDelay(.milliseconds(200), for: .products)

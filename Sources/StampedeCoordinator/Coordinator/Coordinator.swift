@@ -84,6 +84,9 @@ public final class Coordinator: Service, Sendable {
     public func run() async throws {
         defer { eventSink.finish() }
         let cpuBefore = ProcessCPU.seconds()
+        // The run directory first: a run whose results cannot be kept sends nothing to the target.
+        let directory = try configuration.runsDirectory.map { try RunDirectory.create(under: $0, record: record) }
+        defer { directory?.close() }
         // The coordinator's own requests to the target: setup before the run, the books around it. They trust what
         // the workers trust, and let ALPN pick the protocol (the books may live on another origin than the shop).
         var ownTransport = record.transport ?? TargetTransport()
@@ -92,13 +95,21 @@ public final class Coordinator: Service, Sendable {
         {
             client in
             if let setup = record.scenario.setup, !setup.isEmpty {
-                try await TargetSetup.run(setup, origin: record.target, client: client)
+                do {
+                    try await TargetSetup.run(setup, origin: record.target, client: client)
+                } catch {
+                    throw RunNotStarted("\(error)")
+                }
                 eventSink.yield(.targetSetUp(requests: setup.count))
             }
             var conductor: DrillConductor? = nil
             if let drill = record.scenario.drill {
                 let prepared = DrillConductor(drill: drill, plan: plan, target: record.target, client: client)
-                try await prepared.prepare()
+                do {
+                    try await prepared.prepare()
+                } catch {
+                    throw RunNotStarted("the payment drill could not be prepared: \(error)")
+                }
                 conductor = prepared
                 eventSink.yield(
                     .drillPrepared(channels: drill.channels.count, primary: drill.primary, faults: drill.faults.count))
@@ -107,14 +118,14 @@ public final class Coordinator: Service, Sendable {
                 record.scenario.groundTruth, origin: record.target, client: client,
                 environment: configuration.environment
             ) { [conductor] books in
-                try await self.serve(books: books, conductor: conductor, cpuBefore: cpuBefore)
+                try await self.serve(directory: directory, books: books, conductor: conductor, cpuBefore: cpuBefore)
             }
         }
     }
 
-    private func serve(books: BooksReader?, conductor: DrillConductor?, cpuBefore: Double) async throws {
-        let directory = try configuration.runsDirectory.map { try RunDirectory.create(under: $0, record: record) }
-        defer { directory?.close() }
+    private func serve(
+        directory: RunDirectory?, books: BooksReader?, conductor: DrillConductor?, cpuBefore: Double
+    ) async throws {
         let metrics = CoordinatorMetrics()
         let server = GRPCServer(
             transport: .http2NIOPosix(
@@ -313,7 +324,8 @@ public final class Coordinator: Service, Sendable {
     private func finish(_ report: RunReport, loop: RunLoop, cpuBefore: Double) {
         for link in loop.links.values { link.finish() }
         do {
-            try loop.directory?.writeReport(try JSONReport.encode(report), text: ConsoleReport.render(report))
+            try loop.directory?.writeReports(
+                report, judgement: RunJudgement.of(report, gate: record.gate ?? GateSettings()))
             try loop.directory?.writeDistributions(machine.withLock { $0.aggregator.stepHistograms() })
         } catch {
             eventSink.yield(.problem(RunProblem(.runDirectory, "cannot write the report: \(error)")))

@@ -47,3 +47,11 @@ public struct CoordinatorError: Error, Sendable, CustomStringConvertible {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+/// The run could not start because the target could not be prepared: a setup request or the drill's preparation
+/// failed. No load was sent.
+public struct RunNotStarted: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -93,6 +93,13 @@ public struct CoordinatorStateMachine: Sendable {
     private var booksInFlight = false
     private var drillArmProblem: String?
     private var verification: Verification?
+    /// The thresholds that stop the run when they break, when they last were looked at, and since when each is
+    /// broken.
+    private let abortable: [Threshold]
+    /// Intervals merged when the thresholds were last looked at (they are looked at again only on new figures).
+    private var evaluatedUpTo: Int?
+    /// Since when (run seconds) each `abort` threshold is broken.
+    private var brokenSince: [String: Double] = [:]
 
     /// What the last readings wait for.
     private struct Verification: Sendable {
@@ -114,6 +121,7 @@ public struct CoordinatorStateMachine: Sendable {
                 finishTimeout: settings.finishTimeout, stopTimeout: settings.stopTimeout,
                 registrationTimeout: settings.registrationTimeout))
         self.aggregator = RunAggregator(plan: plan, scenario: record.scenario)
+        self.abortable = (record.scenario.thresholds ?? []).filter(\.abortOnFail)
     }
 
     private var hasBooks: Bool { record.scenario.groundTruth != nil }
@@ -215,6 +223,7 @@ public struct CoordinatorStateMachine: Sendable {
             if !workers.isEmpty { actions.append(.heartbeat(workers.keys.sorted { $0.value < $1.value })) }
         }
         actions += clusterActions(cluster.tick(now: now), now: now)
+        actions += checkThresholds(now: now)
         if phase == .running, let spec = record.scenario.groundTruth, spec.every > 0, !booksInFlight,
             let due = nextBooksReading, due <= now
         {
@@ -223,6 +232,32 @@ public struct CoordinatorStateMachine: Sendable {
             actions.append(.readBooks(.during, second: cluster.second(at: now), after: .zero))
         }
         return actions
+    }
+
+    /// On every tick with new figures, the `abort` thresholds on everything merged so far: one that stays broken
+    /// for its delay stops the run. A figure with no data yet (no requests) is not broken.
+    private mutating func checkThresholds(now: MonotonicInstant) -> [Action] {
+        guard phase == .running, !abortable.isEmpty, aggregator.lastSecond >= 0,
+            evaluatedUpTo.map({ $0 < aggregator.intervalsMerged }) ?? true
+        else { return [] }
+        evaluatedUpTo = aggregator.intervalsMerged
+        let second = cluster.second(at: now)
+        for threshold in abortable {
+            let result = aggregator.evaluate(threshold, verdicts: nil)
+            guard result.outcome == .failed, result.observed != nil else {
+                brokenSince[threshold.check] = nil
+                continue
+            }
+            // Broken since the second of the newest figures that show it (the figures arrive a second late).
+            let since = brokenSince[threshold.check] ?? Double(aggregator.lastSecond)
+            brokenSince[threshold.check] = since
+            guard second - since >= threshold.delay else { continue }
+            let reason = StopReason.thresholdBroken(threshold.check)
+            stopReason = stopReason ?? reason
+            return [fact(.thresholdBroken(threshold.check, atSecond: second, observed: result.observedText))]
+                + clusterActions(cluster.stop(reason, now: now), now: now)
+        }
+        return []
     }
 
     /// Carries the cluster's decisions over to connections, the merge and the events.

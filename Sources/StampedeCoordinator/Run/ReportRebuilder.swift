@@ -1,24 +1,29 @@
 public import StampedeCore
 import StampedeReport
 
-/// Rebuilds a run's report from its directory alone (`stampede report RUN_DIR`).
+/// Rebuilds a run's report from its directory alone (`stampede report RUN_DIR`): the same intervals and facts
+/// folded the same way as during the run, judged the same way.
 public enum ReportRebuilder {
     public struct Rebuilt: Sendable {
         public var report: RunReport
+        public var judgement: RunJudgement
         public var consoleReport: String
-        /// Interval lines cut short (a crash mid-write), skipped.
+        /// Lines cut short (a crash mid-write), skipped.
         public var damagedLines: Int
     }
 
-    public static func rebuild(_ directory: RunDirectory) throws -> Rebuilt {
+    /// `write` puts the rebuilt reports into the directory (`stampede report`); a comparison only reads.
+    public static func rebuild(_ directory: RunDirectory, write: Bool = true) throws -> Rebuilt {
         let contents = try directory.load()
         let plan = try contents.record.plan()
         var aggregator = RunAggregator(plan: plan, scenario: contents.record.scenario)
         for interval in contents.intervals where aggregator.problem(with: interval) == nil { aggregator.add(interval) }
         for fact in contents.facts { aggregator.apply(fact) }
         let report = aggregator.report(record: contents.record)
-        let text = ConsoleReport.render(report)
-        try directory.writeReport(try JSONReport.encode(report), text: text)
-        return Rebuilt(report: report, consoleReport: text, damagedLines: contents.damaged)
+        let judgement = RunJudgement.of(report, gate: contents.record.gate ?? GateSettings())
+        if write { try directory.writeReports(report, judgement: judgement) }
+        return Rebuilt(
+            report: report, judgement: judgement, consoleReport: ConsoleReport.render(report),
+            damagedLines: contents.damaged)
     }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import StampedeCore
 import StampedeReport
 import Synchronization
@@ -15,6 +15,8 @@ public final class RunDirectory: Sendable {
     public static let factsFile = "facts.jsonl"
     public static let reportFile = "report.json"
     public static let textReportFile = "report.txt"
+    public static let junitFile = "junit.xml"
+    public static let summaryFile = "summary.md"
 
     private init(path: String) {
         self.path = path
@@ -23,8 +25,12 @@ public final class RunDirectory: Sendable {
     /// Makes `runs/<id>` (failing if it exists) and writes the plan into it.
     public static func create(under parent: String, record: RunRecord) throws -> RunDirectory {
         let path = (parent as NSString).appendingPathComponent(record.id)
-        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        } catch {
+            throw RunDirectoryError("cannot create the run directory \(path): \(error.localizedDescription)")
+        }
         let directory = RunDirectory(path: path)
         try directory.write(encode(record, pretty: true), to: planFile)
         let intervals = try directory.createLog(intervalsFile)
@@ -60,9 +66,13 @@ public final class RunDirectory: Sendable {
         try logs.withLock { handles in try handles.facts?.write(contentsOf: line) }
     }
 
-    public func writeReport(_ json: Data, text: String) throws {
-        try write(json, to: Self.reportFile)
-        try write(Data(text.utf8), to: Self.textReportFile)
+    /// Every report of a run, from the one report: `report.json`, `report.txt`, `junit.xml`, `summary.md`.
+    public func writeReports(_ report: RunReport, judgement: RunJudgement) throws {
+        try write(JSONReport.encode(report), to: Self.reportFile)
+        try write(Data(ConsoleReport.render(report).utf8), to: Self.textReportFile)
+        try write(Data(JUnitReport.render(report, judgement: judgement).utf8), to: Self.junitFile)
+        try write(
+            Data(MarkdownSummary.render(report, judgement: judgement, directory: path).utf8), to: Self.summaryFile)
     }
 
     /// Each step's HdrHistogram percentile distributions, for HdrHistogram's plotting tools.

@@ -21,6 +21,11 @@ public enum ProfileClock {
         return label(whole) + ":" + (second < 10 ? "0" : "") + String(second)
     }
 
+    /// An instant: "HH:MM" on a whole minute, "HH:MM:SS" otherwise (a flash sale at 00:00:30).
+    public static func instant(_ seconds: Double) -> String {
+        Int(seconds.rounded(.down)) % 60 == 0 ? label(seconds) : labelWithSeconds(seconds)
+    }
+
     /// The label of an instant that ends a range: midnight at the end of a day reads "24:00" ("d2 24:00").
     public static func endLabel(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded(.down))

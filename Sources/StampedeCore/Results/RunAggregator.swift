@@ -4,7 +4,8 @@
 public struct RunAggregator: Sendable {
     public let plan: Plan
     public let scenario: Scenario
-    private var steps: [StepID: Bucket] = [:]
+    /// Each step's requests by the slot of their intended start.
+    private var stepSlots: [StepID: [Int: Bucket]] = [:]
     private var slots: [Int: Bucket] = [:]
     private var seconds: [Int: Bucket] = [:]
     /// Shoppers by worker and slot, to settle the shoppers of a lost worker.
@@ -41,6 +42,20 @@ public struct RunAggregator: Sendable {
     public func problem(with interval: IntervalReport) -> String? {
         interval.problem(
             slotCount: plan.slots.count, maxSecond: Int(plan.duration) + Self.latestSecondAfterPlan, scenario: scenario)
+    }
+
+    /// A step's whole run.
+    func stepBucket(_ id: StepID, slots selected: Set<Int>? = nil) -> Bucket {
+        var bucket = Bucket()
+        for (slot, part) in stepSlots[id] ?? [:] where selected?.contains(slot) ?? true { bucket.add(part) }
+        return bucket
+    }
+
+    /// Every slot's bucket (requests of all steps, and shoppers), for the slots selected (all by default).
+    func slotsBucket(_ selected: Set<Int>? = nil) -> Bucket {
+        var bucket = Bucket()
+        for (slot, part) in slots where selected?.contains(slot) ?? true { bucket.add(part) }
+        return bucket
     }
 
     /// Counts and latencies of one slice of the run (a step, a slot, or a second).
@@ -85,7 +100,7 @@ public struct RunAggregator: Sendable {
         payments += report.payments
         for record in report.steps {
             slots[record.slot, default: Bucket()].add(record)
-            steps[record.id, default: Bucket()].add(record)
+            stepSlots[record.id, default: [:]][record.slot, default: Bucket()].add(record)
             second.add(record)
         }
         seconds[report.second] = second
@@ -102,12 +117,15 @@ public struct RunAggregator: Sendable {
             statuses[gap.worker] = .lost
             gaps.append(gap)
         case .drill(let record): drill = record
+        case .thresholdBroken(let threshold, let second, _): aborts[threshold] = aborts[threshold] ?? second
         case .ended(let seconds, let interrupted, let reason): end = (seconds, interrupted, reason)
         }
     }
 
     /// The shared start instant, once known.
     public private(set) var startNanos: Int64?
+    /// When each `abort` threshold stopped the run (run seconds).
+    public private(set) var aborts: [String: Double] = [:]
     /// How long the run ran and whether (and why) it was stopped early, once it ended.
     public private(set) var end: (actualSeconds: Double, interrupted: Bool, reason: String?)?
 
@@ -149,11 +167,12 @@ public struct RunAggregator: Sendable {
 
     private func report(info: RunInfo, truth: GroundTruthRecord, drill: DrillRecord?, unknowns: [String]) -> RunReport {
         let inventory = verdicts(truth)
+        let payments = paymentVerdict(drill)
         let (slots, settledGaps) = settled()
         var all = Bucket()
         for slot in slots.values { all.add(slot) }
         let stepSummaries = orderedStepIDs().map { id in
-            let bucket = steps[id] ?? Bucket()
+            let bucket = stepBucket(id)
             let names = scenario.names(of: id)
             return StepSummary(
                 flow: names.flow, step: names.step, requests: bucket.requests, corrected: bucket.corrected.summary,
@@ -166,8 +185,23 @@ public struct RunAggregator: Sendable {
                 corrected: all.corrected.summary, uncorrected: all.uncorrected.summary),
             steps: stepSummaries, periods: periodSummaries(slots), spikes: spikeSummaries(slots), timeline: timeline(),
             workers: workerSummaries(), gaps: settledGaps, inventory: inventory,
-            bursts: burstSummaries(slots, verdicts: inventory), books: truth.readings, payments: paymentVerdict(drill),
-            unknowns: unknowns.isEmpty ? nil : unknowns, errorSamples: errorSamples())
+            bursts: burstSummaries(slots, verdicts: inventory), books: truth.readings, payments: payments,
+            unknowns: unknowns.isEmpty ? nil : unknowns, errorSamples: errorSamples(),
+            thresholds: thresholdResults(verdicts: Verdicts(inventory: inventory, payments: payments)))
+    }
+
+    private func thresholdResults(verdicts: Verdicts) -> [ThresholdResult]? {
+        guard let thresholds = scenario.thresholds, !thresholds.isEmpty else { return nil }
+        return thresholds.map { threshold in
+            var result = evaluate(threshold, verdicts: verdicts)
+            if let second = aborts[threshold.check] {
+                // It stopped the run: it failed, whatever the figures say once the workers stopped.
+                result.abortedAt = second
+                result.outcome = .failed
+                result.reason = "stopped the run at \(Self.decimal(second, 1)) s"
+            }
+            return result
+        }
     }
 
     private func paymentVerdict(_ drill: DrillRecord?) -> PaymentVerdict? {
@@ -202,7 +236,8 @@ public struct RunAggregator: Sendable {
             let start = plan.realTime(ofBurst: index)
             let soldOut = stock > 0 && times.count >= stock ? Double(times[stock - 1]) / 1e6 - start : nil
             return BurstSummary(
-                label: burst.label, at: ProfileClock.label(burst.at), sku: burst.sku, crowd: burst.crowd, stock: stock,
+                label: burst.label, at: ProfileClock.instant(burst.at), sku: burst.sku, crowd: burst.crowd,
+                stock: stock,
                 shoppers: bucket.shoppers, requests: bucket.requests, confirmations: counts.confirmations,
                 soldOutTold: counts.soldOut, timeToSellOut: soldOut.map { max(0, $0) },
                 corrected: bucket.corrected.summary)
@@ -270,7 +305,8 @@ public struct RunAggregator: Sendable {
         flow: String, step: String, corrected: SparseHistogram, uncorrected: SparseHistogram
     )] {
         orderedStepIDs().compactMap { id in
-            guard let bucket = steps[id] else { return nil }
+            guard stepSlots[id] != nil else { return nil }
+            let bucket = stepBucket(id)
             let names = scenario.names(of: id)
             return (names.flow, names.step, bucket.corrected.sparse, bucket.uncorrected.sparse)
         }
@@ -289,7 +325,7 @@ public struct RunAggregator: Sendable {
     /// The scenario's steps in order, then any step the scenario lacks (only from a hand-edited run directory).
     private func orderedStepIDs() -> [StepID] {
         let order = scenario.stepIDs
-        return order + steps.keys.filter { !scenario.contains($0) }.sorted()
+        return order + stepSlots.keys.filter { !scenario.contains($0) }.sorted()
     }
 
     private func expected(_ slot: Slot) -> Double {
@@ -336,7 +372,7 @@ public struct RunAggregator: Sendable {
                 baseSeconds += (slot.end - slot.start) / plan.speed
             }
             return SpikeSummary(
-                label: spike.label, at: ProfileClock.label(spike.start), realSeconds: spikeSeconds,
+                label: spike.label, at: ProfileClock.instant(spike.start), realSeconds: spikeSeconds,
                 expected: spikeExpected, shoppers: spikeBucket.shoppers,
                 achievedRate: spikeSeconds > 0 ? Double(spikeBucket.shoppers.started) / spikeSeconds : 0,
                 baseRate: baseSeconds > 0 ? Double(baseStarted) / baseSeconds : 0,

@@ -22,13 +22,17 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var unknowns: [String]?
     /// The first failure of each kind per step, with what it was about.
     public var errorSamples: [ErrorSampleSummary]?
+    /// How each threshold came out.
+    public var thresholds: [ThresholdResult]?
 
     public init(
         run: RunInfo, totals: Totals, steps: [StepSummary], periods: [PeriodSummary], spikes: [SpikeSummary],
         timeline: [TimelinePoint], workers: [WorkerSummary] = [], gaps: [GapSummary] = [],
         inventory: [InventoryVerdict] = [], bursts: [BurstSummary] = [], books: [InventoryBooks] = [],
-        payments: PaymentVerdict? = nil, unknowns: [String]? = nil, errorSamples: [ErrorSampleSummary]? = nil
+        payments: PaymentVerdict? = nil, unknowns: [String]? = nil, errorSamples: [ErrorSampleSummary]? = nil,
+        thresholds: [ThresholdResult]? = nil
     ) {
+        self.thresholds = thresholds
         self.unknowns = unknowns
         self.errorSamples = errorSamples
         self.run = run

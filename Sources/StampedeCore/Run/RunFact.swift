@@ -13,6 +13,8 @@ public enum RunFact: Codable, Sendable, Equatable {
     case workerLost(GapSummary)
     /// The drill's ledgers, the target's orders and attempts, as gathered after the run.
     case drill(DrillRecord)
+    /// An `abort` threshold stayed broken for its delay and stopped the run, at this run second.
+    case thresholdBroken(String, atSecond: Double, observed: String)
     /// The run is over: how long it ran, and whether (and why) it was stopped before the end of its plan.
     case ended(actualSeconds: Double, interrupted: Bool, reason: String?)
 }

@@ -15,12 +15,15 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var connections: Int
     /// How workers connect to the target (absent in records older than HTTP/2 support: the defaults).
     public var transport: TargetTransport?
+    /// How the run is judged (its exit code), so that a rebuilt report is judged the same way.
+    public var gate: GateSettings?
 
     public init(
         id: String, startedAt: String, profile: Profile, scenario: Scenario, scale: RunScale, target: Origin,
         seed: UInt64, arrivals: ArrivalProcess, workers: Int, maxShoppers: Int, connections: Int,
-        transport: TargetTransport? = nil
+        transport: TargetTransport? = nil, gate: GateSettings? = nil
     ) {
+        self.gate = gate
         self.transport = transport
         self.id = id
         self.startedAt = startedAt
@@ -44,9 +47,24 @@ public struct RunRecord: Codable, Sendable, Equatable {
             scenario: scenario.name, target: target.description, seed: seed, arrivals: arrivals,
             peakRate: scale.peakRate,
             speed: plan.speed,
-            window: "\(ProfileClock.label(plan.window.start))-\(ProfileClock.endLabel(plan.window.end))",
+            window: plan.speed < 60
+                ? "\(ProfileClock.labelWithSeconds(plan.window.start))-\(ProfileClock.labelWithSeconds(plan.window.end))"
+                : "\(ProfileClock.label(plan.window.start))-\(ProfileClock.endLabel(plan.window.end))",
             plannedSeconds: plan.duration, actualSeconds: actualSeconds, startedAt: startedAt, workers: workers,
             maxShoppers: maxShoppers, connections: connections, interrupted: interrupted,
             startMonotonicNanos: startNanos)
+    }
+}
+
+/// How a run's outcome becomes a pass or a failure.
+public struct GateSettings: Codable, Sendable, Equatable {
+    /// A failed verdict (oversold, phantom, leaked, double or orphan charges) fails the run.
+    public var failOnVerdict: Bool
+    /// Workers that may be lost before the run counts as not completed.
+    public var maxLostWorkers: Int
+
+    public init(failOnVerdict: Bool = true, maxLostWorkers: Int = 0) {
+        self.failOnVerdict = failOnVerdict
+        self.maxLostWorkers = maxLostWorkers
     }
 }

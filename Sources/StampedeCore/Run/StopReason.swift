@@ -14,6 +14,8 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
     case refused(String)
     /// Not every expected worker said hello before the registration deadline: the run never started.
     case registrationDeadline(joined: [String], expected: Int)
+    /// An `abort` threshold stayed broken: the run was stopped as a safety valve.
+    case thresholdBroken(String)
 
     /// A stable name for the reason, on the wire and in logs.
     public enum Code: String, Sendable, CaseIterable {
@@ -24,6 +26,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         case coordinatorGone = "coordinator_gone"
         case refused
         case registrationDeadline = "registration_deadline"
+        case thresholdBroken = "threshold_broken"
     }
 
     public var code: Code {
@@ -35,6 +38,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         case .coordinatorGone: .coordinatorGone
         case .refused: .refused
         case .registrationDeadline: .registrationDeadline
+        case .thresholdBroken: .thresholdBroken
         }
     }
 
@@ -52,6 +56,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
             self = .registrationDeadline(
                 joined: parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : [],
                 expected: Int(parts.first ?? "") ?? 0)
+        case .thresholdBroken: self = .thresholdBroken(detail)
         }
     }
 
@@ -61,6 +66,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         case .leaseExpired(let after): String(after.wholeMilliseconds)
         case .refused(let message): message
         case .registrationDeadline(let joined, let expected): "\(expected)/" + joined.joined(separator: ",")
+        case .thresholdBroken(let threshold): threshold
         default: ""
         }
     }
@@ -86,6 +92,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
             "the registration deadline passed with \(joined.count) of \(expected) worker\(expected == 1 ? "" : "s") "
                 + (joined.isEmpty ? "(none joined)" : "(joined: \(joined.joined(separator: ", ")))")
                 + "; \(expected - joined.count) did not join"
+        case .thresholdBroken(let threshold): "the threshold \(threshold) broke (abort)"
         }
     }
 }

@@ -12,11 +12,14 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var groundTruth: GroundTruthSpec?
     /// A payment-failover drill: the channel simulators, the primary, the faults.
     public var drill: PaymentDrill?
+    /// What the run must meet to pass (the CI gate), from the scenario and the command line.
+    public var thresholds: [Threshold]?
 
     public init(
         name: String, target: String? = nil, data: [DataList] = [], flows: [Flow], setup: [Step]? = nil,
-        groundTruth: GroundTruthSpec? = nil, drill: PaymentDrill? = nil
+        groundTruth: GroundTruthSpec? = nil, drill: PaymentDrill? = nil, thresholds: [Threshold]? = nil
     ) {
+        self.thresholds = thresholds
         self.name = name
         self.target = target
         self.data = data

@@ -1,5 +1,10 @@
 public import NIOCore
 public import NIOHTTP1
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A request to send.
 public struct HTTPRequest: Sendable {
@@ -73,4 +78,26 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code.label): \(message)" }
+
+    /// A failed connection attempt to `origin`, with the reason a person needs ("connection refused"), not the
+    /// event loop's error dump.
+    static func connect(to origin: some CustomStringConvertible, _ error: any Error) -> HTTPClientError {
+        if let error = error as? HTTPClientError { return error }
+        return HTTPClientError(.connect, "cannot connect to \(origin): \(reason(error))")
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if let connection = error as? NIOConnectionError {
+            if connection.connectionErrors.isEmpty {
+                return "cannot resolve \(connection.host)"
+            }
+            var reasons: [String] = []
+            for failure in connection.connectionErrors where !reasons.contains(reason(failure.error)) {
+                reasons.append(reason(failure.error))
+            }
+            return reasons.joined(separator: "; ")
+        }
+        return "\(error)"
+    }
 }

@@ -73,11 +73,11 @@ final class ConnectionFactory: Sendable {
                 }
                 installed.byChannel.removeAll()
             case .failure(let error):
-                result.fail(HTTPClientError(.connect, "cannot connect to \(origin): \(error)"))
+                result.fail(HTTPClientError.connect(to: origin, error))
             }
         }
         return result.futureResult.flatMapErrorThrowing { error in
-            throw error as? HTTPClientError ?? HTTPClientError(.connect, "cannot connect to \(origin): \(error)")
+            throw HTTPClientError.connect(to: origin, error)
         }
     }
 

@@ -181,8 +181,7 @@ final class ConnectionPool: Sendable {
                 if let failed {
                     failed.timer?.cancel()
                     failed.continuation.resume(
-                        throwing: error as? HTTPClientError
-                            ?? HTTPClientError(.connect, "cannot connect to \(origin): \(error)"))
+                        throwing: HTTPClientError.connect(to: origin, error))
                 }
                 perform(next)
             }

@@ -158,6 +158,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
     case coordinatorGone // = 4
     case refused // = 5
     case registrationDeadline // = 6
+    case thresholdBroken // = 7
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -173,6 +174,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
       case 4: self = .coordinatorGone
       case 5: self = .refused
       case 6: self = .registrationDeadline
+      case 7: self = .thresholdBroken
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -186,6 +188,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
       case .coordinatorGone: return 4
       case .refused: return 5
       case .registrationDeadline: return 6
+      case .thresholdBroken: return 7
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -199,6 +202,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
       .coordinatorGone,
       .refused,
       .registrationDeadline,
+      .thresholdBroken,
     ]
 
   }
@@ -1173,7 +1177,7 @@ nonisolated extension Stampede_V1_StopReason: SwiftProtobuf.Message, SwiftProtob
 }
 
 nonisolated extension Stampede_V1_StopReason.Code: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PLAN_OVER\0\u{1}INTERRUPTED\0\u{1}DECLARED_LOST\0\u{1}LEASE_EXPIRED\0\u{1}COORDINATOR_GONE\0\u{1}REFUSED\0\u{1}REGISTRATION_DEADLINE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PLAN_OVER\0\u{1}INTERRUPTED\0\u{1}DECLARED_LOST\0\u{1}LEASE_EXPIRED\0\u{1}COORDINATOR_GONE\0\u{1}REFUSED\0\u{1}REGISTRATION_DEADLINE\0\u{1}THRESHOLD_BROKEN\0")
 }
 
 nonisolated extension Stampede_V1_CoordinatorMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -1,0 +1,63 @@
+import Foundation
+import StampedeCore
+import StampedeShop
+import StampedeTestKit
+import Testing
+
+@testable import StampedeCoordinator
+
+/// `stampede compare` on real runs of the built executable against the reference shop.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct CompareTests {
+    static let scenario = """
+        name: funnel
+        flows:
+          - name: shop
+            steps:
+              - {name: browse, get: /products, expect: 200}
+              - {name: product, get: /products/SKU-0001, expect: 200}
+              - {name: cart, post: /cart/items, json: {sku: SKU-0001, qty: 1}, expect: 200}
+        """
+    static let profile = "name: steady\nstages:\n  - {duration: 12s, from: 1, to: 1}\n"
+
+    static func play(_ url: String) async throws -> URL {
+        let (status, output, runs) = try await ExitCodeTests.run(
+            profile: profile, scenario: scenario, target: url, rate: "60/s")
+        #expect(status == 0, "\(output)")
+        return runs.appendingPathComponent("run")
+    }
+
+    /// `stampede compare BASE NEW --json`: its exit status and the comparison it wrote.
+    static func compare(_ base: URL, _ new: URL) async throws -> (status: Int32, comparison: RunComparison) {
+        let cluster = try ProcessTests.Cluster()
+        defer { cluster.cleanUp() }
+        let json = cluster.directory.appendingPathComponent("compare.json")
+        let process = try cluster.spawn(
+            "stampede", ["compare", base.path, new.path, "--json", json.path], log: "compare.log")
+        #expect(await cluster.wait(process, limit: .seconds(30)))
+        let comparison = try JSONDecoder().decode(RunComparison.self, from: Data(contentsOf: json))
+        return (process.terminationStatus, comparison)
+    }
+
+    @Test func aRerunPassesAndASlowerStepFailsOnThatStepOnly() async throws {
+        try await withReferenceShop { shop, url in
+            let base = try await Self.play(url)
+            let rerun = try await Self.play(url)
+            shop.faults.setDelay(.milliseconds(20), for: .product)
+            let slower = try await Self.play(url)
+            defer {
+                for run in [base, rerun, slower] {
+                    try? FileManager.default.removeItem(at: run.deletingLastPathComponent())
+                }
+            }
+            let same = try await Self.compare(base, rerun)
+            #expect(same.status == 0, "\(same.comparison.regressions)")
+            #expect(same.comparison.regressions.isEmpty)
+            let slow = try await Self.compare(base, slower)
+            #expect(slow.status == 1)
+            #expect(
+                Set(slow.comparison.regressions.map(\.subject)) == ["shop/product"], "\(slow.comparison.regressions)")
+            #expect(slow.comparison.regressions.contains { $0.figure == "p50 ms" })
+        }
+    }
+}
