@@ -133,8 +133,10 @@ struct ExitCodeTests {
     }
 
     @Test func aSlowShopFailsItsLatencyThresholdWithExit1() async throws {
-        try await withReferenceShop(ShopConfiguration(inventory: .atomic)) { shop, url in
-            shop.faults.setDelay(.milliseconds(80), for: .products)
+        // Started slow (as `stampede shop --delay products:80ms`): the scenario's reset keeps it so.
+        var slow = ShopConfiguration(inventory: .atomic)
+        slow.faults = ShopFaults.Settings(delays: [.products: .milliseconds(80)])
+        try await withReferenceShop(slow) { _, url in
             let (status, output, runs) = try await Self.run(
                 scenario: Self.scenario(thresholds: Self.passing), target: url,
                 arguments: ["--threshold", "p99(browser/browse) < 40ms"])
