@@ -127,6 +127,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Scenario drafts from browser recordings (HAR): steps, think times, correlated values.
+        .target(name: "StampedeRecorder", dependencies: ["StampedeCore"], swiftSettings: swiftSettings),
         // Console and JSON renderers of the result model.
         .target(
             name: "StampedeReport",
@@ -184,7 +186,7 @@ let package = Package(
             name: "StampedeCLI",
             dependencies: [
                 "StampedeCore", "StampedeConfig", "StampedeCoordinator", "StampedeWorker", "StampedeReport",
-                "StampedeShop", "StampedeHTTP", "StampedePayments",
+                "StampedeShop", "StampedeHTTP", "StampedePayments", "StampedeRecorder",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -225,6 +227,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "StampedeRecorderTests", dependencies: ["StampedeRecorder", "StampedeCore", "StampedeConfig"],
+            exclude: ["Recordings"], swiftSettings: swiftSettings),
+        .testTarget(
             name: "StampedeReportTests", dependencies: ["StampedeReport", "StampedeCore"], exclude: ["Schemas"],
             swiftSettings: swiftSettings),
         .testTarget(
@@ -246,9 +251,12 @@ let package = Package(
             dependencies: [
                 "StampedeCoordinator", "StampedeReport", "StampedeCore", "StampedeTestKit", "StampedeShop",
                 "StampedeWorker", "StampedeHTTP", "StampedeProtocol", "StampedeClock", "StampedePayments",
-                "StampedeConfig",
+                "StampedeConfig", "StampedeVerify", "StampedeRecorder",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),

@@ -142,6 +142,16 @@ struct PlanOptions: ParsableArguments {
         } catch {
             throw CommandFailure(.usage, error.message)
         }
+        // A unique feeder needs a row for every shopper the plan brings: counted before anything is sent.
+        if scenario.feeders.contains(where: { $0.pick == .unique }) {
+            var shoppers = 0
+            var sequence = ArrivalSequence(plan: plan, process: arrivals, seed: seed)
+            while sequence.next() != nil { shoppers += 1 }
+            let shortages = scenario.feeders.compactMap { $0.shortage(shoppers: shoppers) }
+            guard shortages.isEmpty else {
+                throw CommandFailure(.usage, "\(self.scenario): " + shortages.joined(separator: "; "))
+            }
+        }
         let started = Date()
         let record = RunRecord(
             id: id ?? Self.runID(started, profile: profile.name),

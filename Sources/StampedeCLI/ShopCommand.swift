@@ -48,8 +48,37 @@ public struct ShopCommand: AsyncParsableCommand {
         ))
     var delay: [String] = []
     @Option(help: "Fail every request (500) from this long after the shop starts, such as 30s.") var failAfter: String?
+    @Flag(
+        help:
+            "Also serve the storefront: HTML pages with a CSRF-protected login, and its REST API (docs/scenarios.md).")
+    var storefront = false
+    @Option(
+        help:
+            "The storefront's accounts: a CSV with email and password columns (default: shopper<N>@storefront.test / secret-<N>, N up to 100000)."
+    )
+    var accounts: String?
 
     public init() {}
+
+    /// A CSV of accounts: a header naming `email` (or `username`) and `password` columns.
+    static func readAccounts(_ path: String) throws -> StorefrontState.Accounts {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(.usage, "--accounts: cannot read \(path)")
+        }
+        let columns: [String]
+        let rows: [[String]]
+        do {
+            (columns, rows) = try FeederFile.csv(String(decoding: data, as: UTF8.self))
+        } catch {
+            throw CommandFailure(.usage, "--accounts: \(path), \(error.description)")
+        }
+        guard let email = columns.firstIndex(of: "email") ?? columns.firstIndex(of: "username"),
+            let password = columns.firstIndex(of: "password")
+        else {
+            throw CommandFailure(.usage, "--accounts: \(path) needs email and password columns, found \(columns)")
+        }
+        return .list(Dictionary(rows.map { ($0[email], $0[password]) }, uniquingKeysWith: { _, last in last }))
+    }
 
     public func run() async throws {
         try await failing("stampede shop") { try await work() }
@@ -117,6 +146,9 @@ public struct ShopCommand: AsyncParsableCommand {
             host: host, port: port, inventory: inventory, catalog: catalog, maxInFlight: maxInFlight,
             reservationHold: .seconds(double: hold), store: storage, payments: payments, tls: tls)
         shopConfiguration.faults = faults
+        if storefront || accounts != nil {
+            shopConfiguration.storefront = try accounts.map(Self.readAccounts) ?? .generated(count: 100_000)
+        }
         let shop = try ReferenceShop(configuration: shopConfiguration)
         let usesDatabase = storage != .memory
         var logger = Logger(label: "stampede.shop")

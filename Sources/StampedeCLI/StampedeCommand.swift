@@ -8,7 +8,8 @@ public struct StampedeCommand: AsyncParsableCommand {
         discussion: ExitStatus.table,
         subcommands: [
             RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ValidateCommand.self, ShopCommand.self,
-            PaymentsCommand.self, ReportCommand.self, CompareCommand.self, BenchHTTPCommand.self,
+            PaymentsCommand.self, ReportCommand.self, CompareCommand.self, ScenarioCommand.self,
+            BenchHTTPCommand.self,
         ])
 
     public init() {}

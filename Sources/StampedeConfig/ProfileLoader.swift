@@ -49,6 +49,16 @@ public enum ProfileLoader {
         let spikes = readSpikes(fields["spikes"], length: length)
         let bursts = readBursts(fields["bursts"], length: length)
         guard let name, let shape, let spikes, let bursts else { return nil }
+        let levels: [Double]
+        switch shape {
+        case .hourly(let weights): levels = weights
+        case .stages(let stages): levels = stages.flatMap { [$0.from ?? 0, $0.to] }
+        }
+        if !levels.contains(where: { $0 > 0 }) && bursts.isEmpty {
+            fields[fields["hours"].isPresent ? "hours" : "stages"].report(
+                "every level is 0 and there are no bursts: nobody would come (a burst-only profile needs bursts)")
+            return nil
+        }
         return Profile(
             name: name, title: title, source: source, timeZone: timeZone, shape: shape, spikes: spikes, bursts: bursts)
     }
@@ -93,12 +103,7 @@ public enum ProfileLoader {
                     + missing.prefix(8).map(String.init).joined(separator: ", "))
             return nil
         }
-        let result = (0..<count).map { weights[$0]! }
-        guard result.contains(where: { $0 > 0 }) else {
-            cursor.report("expected at least one hour with a weight above 0, found none")
-            return nil
-        }
-        return result
+        return (0..<count).map { weights[$0]! }
     }
 
     /// An hour as a number (0–167) or as a clock time on the hour ("10:00", "d2 10:00").
@@ -135,10 +140,6 @@ public enum ProfileLoader {
             stages.append(Stage(label: label, duration: duration, from: from, to: to))
         }
         guard complete else { return nil }
-        guard stages.contains(where: { $0.to > 0 || ($0.from ?? 0) > 0 }) else {
-            cursor.report("expected at least one stage with a level above 0, found none")
-            return nil
-        }
         return stages
     }
 

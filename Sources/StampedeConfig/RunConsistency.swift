@@ -12,7 +12,21 @@ public enum RunConsistency {
                 : "\(profilePath): bursts[\(index)].flow: no flow \"\(burst.flow)\" in \(scenarioPath) (its flows: "
                     + flows.joined(separator: ", ") + ")"
         }
-        return bursts
+        var weights: [String] = []
+        if !scenario.flows.contains(where: { $0.weight > 0 }) {
+            let levels: [Double]
+            switch profile.shape {
+            case .hourly(let hours): levels = hours
+            case .stages(let stages): levels = stages.flatMap { [$0.from ?? 0, $0.to] }
+            }
+            if levels.contains(where: { $0 > 0 }) {
+                weights.append(
+                    "\(scenarioPath): flows: every flow has weight 0 (only bursts play them), but \(profilePath) "
+                        + "brings shoppers between its bursts too: give a flow a weight, or make the profile "
+                        + "burst-only (every level 0)")
+            }
+        }
+        return bursts + weights
             + thresholdProblems(scenario.thresholds ?? [], profile: profile, profilePath: profilePath)
             .map { "\(scenarioPath): thresholds: \($0)" }
     }

@@ -24,13 +24,6 @@ public enum ScenarioLoader {
         try ConfigDocument.parseWithAddresses(text, file: file, what: "a scenario", read: read)
     }
 
-    static let methods = ["get", "post", "put", "patch", "delete", "head", "options"]
-    static let stepFields =
-        [
-            "name", "headers", "json", "body", "content_type", "extract", "expect", "think", "proceed", "ledger",
-            "payment",
-        ] + methods
-
     static func read(_ root: YAMLCursor) -> Scenario? {
         guard root.isPresent else {
             root.report("expected a scenario (a mapping with name and flows), found an empty file")
@@ -39,7 +32,8 @@ public enum ScenarioLoader {
         guard
             let fields = root.mapping(
                 keys: [
-                    "name", "description", "target", "data", "flows", "setup", "ground_truth", "drill", "thresholds",
+                    "name", "description", "target", "origins", "data", "feeders", "flows", "setup", "ground_truth",
+                    "drill", "thresholds",
                 ])
         else { return nil }
         let name = fields.require("name", expectation: "a short name")?.string()
@@ -49,40 +43,48 @@ public enum ScenarioLoader {
             fields["target"].report("expected a URL starting with http:// or https://, found \"\(target)\"")
         }
         let data = readData(fields["data"])
-        let known =
-            Scenario.builtinVariables + Scenario.burstVariables
-            + (data ?? []).map(\.name).filter { !Scenario.burstVariables.contains($0) }
+        let origins = readOrigins(fields["origins"], target: target)
+        let feeders = readFeeders(fields["feeders"], data: data ?? [])
+        var complete = data != nil && feeders != nil
+        let partial = Scenario(name: "", data: data ?? [], feeders: feeders ?? [], flows: [])
+        let context = StepContext(variables: partial.startingVariables, origins: origins)
         var flows: [Flow] = []
-        var complete = data != nil
         if let entries = fields.require("flows", expectation: "a list of flows")?.list(nonEmpty: true) {
             for entry in entries {
-                if let flow = readFlow(entry, known: known) { flows.append(flow) } else { complete = false }
+                if let flow = readFlow(entry, context: context) { flows.append(flow) } else { complete = false }
             }
             let names = flows.map(\.name)
             for (index, flowName) in names.enumerated() where names[..<index].contains(flowName) {
                 entries[index].report("the flow name \"\(flowName)\" is used twice")
                 complete = false
             }
-            if complete, !flows.contains(where: { $0.weight > 0 }) {
-                fields["flows"].report("expected at least one flow with a weight above 0")
-                complete = false
-            }
         } else {
             complete = false
-        }
-        var setup: [Step]? = nil
-        if fields["setup"].isPresent {
-            if let entries = fields["setup"].list() {
-                let steps = entries.compactMap { readStep($0, variables: Scenario.builtinVariables) }
-                if steps.count == entries.count { setup = steps } else { complete = false }
-            } else {
-                complete = false
-            }
         }
         var groundTruth: GroundTruthSpec? = nil
         if fields["ground_truth"].isPresent {
             groundTruth = readGroundTruth(fields["ground_truth"])
             if groundTruth == nil { complete = false }
+        }
+        var setup: [Step]? = nil
+        if fields["setup"].isPresent {
+            if let entries = fields["setup"].list() {
+                var setupContext = context
+                setupContext.variables = Scenario.builtinVariables
+                setupContext.setup = true
+                let steps = entries.compactMap { readStep($0, context: setupContext) }
+                if steps.count == entries.count { setup = steps } else { complete = false }
+                if let sqlAt = steps.firstIndex(where: { $0.sql != nil }) {
+                    if case .sql? = groundTruth?.source {
+                    } else {
+                        entries[sqlAt].report(
+                            "sql in setup runs against the books' database: give ground_truth an sql source (url_env)")
+                        complete = false
+                    }
+                }
+            } else {
+                complete = false
+            }
         }
         var drill: PaymentDrill? = nil
         if fields["drill"].isPresent {
@@ -96,8 +98,8 @@ public enum ScenarioLoader {
         }
         guard let name, let data, complete else { return nil }
         return Scenario(
-            name: name, target: target, data: data, flows: flows, setup: setup, groundTruth: groundTruth, drill: drill,
-            thresholds: thresholds)
+            name: name, target: target, origins: origins.map(\.description), data: data, feeders: feeders ?? [],
+            flows: flows, setup: setup, groundTruth: groundTruth, drill: drill, thresholds: thresholds)
     }
 
     /// `thresholds: ["p99(buyer/order) < 300ms", {check: "error_rate(all) < 1%", abort_on_fail: true, delay: 10s}]`
@@ -189,22 +191,22 @@ public enum ScenarioLoader {
         return complete ? lists : nil
     }
 
-    static func readFlow(_ cursor: YAMLCursor, known: [String]) -> Flow? {
+    static func readFlow(_ cursor: YAMLCursor, context: StepContext) -> Flow? {
         guard let fields = cursor.mapping(keys: ["name", "weight", "steps"]) else { return nil }
         let name = fields.require("name", expectation: "a short name")?.string()
         let weight =
             fields["weight"].isPresent
-            ? fields["weight"].number(0...1e12, expectation: "a weight ≥ 0") : 1
-        var variables = known
+            ? fields["weight"].number(0...1e12, expectation: "a weight ≥ 0 (0: only bursts play the flow)") : 1
+        var context = context
         var steps: [Step] = []
         var complete = true
         if let entries = fields.require("steps", expectation: "a list of steps")?.list(nonEmpty: true) {
             for entry in entries {
-                guard let step = readStep(entry, variables: variables) else {
+                guard let step = readStep(entry, context: context) else {
                     complete = false
                     continue
                 }
-                variables += step.extract.map(\.variable)
+                context.variables += step.extract.map(\.variable)
                 steps.append(step)
             }
             let names = steps.map(\.name)
@@ -217,108 +219,6 @@ public enum ScenarioLoader {
         }
         guard let name, let weight, complete else { return nil }
         return Flow(name: name, weight: weight, steps: steps)
-    }
-
-    static func readStep(_ cursor: YAMLCursor, variables: [String]) -> Step? {
-        guard let fields = cursor.mapping(keys: stepFields) else { return nil }
-        var complete = true
-        let name = fields.require("name", expectation: "a short name")?.string()
-        let given = methods.filter { fields[$0].isPresent }
-        var method = "GET"
-        var path: Template? = nil
-        switch given.count {
-        case 1:
-            method = given[0].uppercased()
-            let field = fields[given[0]]
-            if let text = field.string() {
-                if !text.hasPrefix("/") {
-                    field.report("expected a path starting with /, found \"\(text)\"")
-                    complete = false
-                }
-                path = template(text, at: field, variables: variables)
-            }
-        case 0:
-            cursor.report("a step needs a request: one of \(methods.joined(separator: ", ")) with a path")
-        default:
-            fields[given[1]].report("expected one request per step, found \(given.joined(separator: " and "))")
-        }
-        var headers: [Header] = []
-        if let entries = fields["headers"].namedEntries() {
-            for (header, value) in entries {
-                if let text = value.string(nonEmpty: false),
-                    let parsed = template(text, at: value, variables: variables)
-                {
-                    headers.append(Header(name: header, value: parsed))
-                } else {
-                    complete = false
-                }
-            }
-        }
-        var body: Template? = nil
-        var contentType = fields["content_type"].string()
-        switch (fields["json"].isPresent, fields["body"].isPresent) {
-        case (true, true):
-            fields["body"].report("expected either json or body, found both")
-            complete = false
-        case (true, false):
-            if let json = JSONText.render(fields["json"]) {
-                body = template(json, at: fields["json"], variables: variables)
-                contentType = contentType ?? "application/json"
-            } else {
-                complete = false
-            }
-        case (false, true):
-            if let text = fields["body"].string(nonEmpty: false) {
-                body = template(text, at: fields["body"], variables: variables)
-            }
-        case (false, false):
-            break
-        }
-        var extract: [Extraction] = []
-        if let entries = fields["extract"].namedEntries() {
-            for (variable, value) in entries {
-                guard let text = value.string() else {
-                    complete = false
-                    continue
-                }
-                do {
-                    extract.append(Extraction(variable: variable, path: try ValuePath(parsing: text)))
-                } catch {
-                    value.report(error.message)
-                    complete = false
-                }
-            }
-        }
-        let expect = readExpectation(fields["expect"])
-        var think: ClosedRange<Double> = 0...0
-        if fields["think"].isPresent {
-            if let text = fields["think"].scalarText(), let range = Units.secondsRange(text) {
-                think = range
-            } else {
-                fields["think"].report("expected a think time such as 2s or 0.5s..3s")
-                complete = false
-            }
-        }
-        let proceed =
-            fields["proceed"].isPresent
-            ? fields["proceed"].number(0...1, expectation: "a probability from 0 to 1") : 1
-        var ledger: LedgerRule? = nil
-        if fields["ledger"].isPresent {
-            ledger = readLedger(fields["ledger"], variables: variables)
-            if ledger == nil { complete = false }
-        }
-        var payment: PaymentRule? = nil
-        if fields["payment"].isPresent {
-            payment = readPayment(fields["payment"], variables: variables)
-            if payment == nil { complete = false }
-        }
-        guard complete, let name, let path, let expect, let proceed,
-            !fields["json"].isPresent || body != nil, !fields["body"].isPresent || body != nil,
-            headers.count == (fields["headers"].namedEntries()?.count ?? 0)
-        else { return nil }
-        return Step(
-            name: name, method: method, path: path, headers: headers, body: body, contentType: contentType,
-            extract: extract, expect: expect, think: think, proceed: proceed, ledger: ledger, payment: payment)
     }
 
     /// `payment: {order: "{{order_id}}", channel: $.channel, paid: {status: 200}}`
@@ -413,16 +313,23 @@ public enum ScenarioLoader {
         return PaymentDrill(channels: channels, primary: primary, faults: faults, orders: orders, attempts: attempts)
     }
 
-    /// `ledger: {confirms: order, sku: "{{sku}}", quantity: 1, confirmed: {status: 201}, sold_out: {status: 409}}`
+    /// `ledger: {confirms: order, sku: "{{sku}}", quantity: 1, confirmed: {status: 201}, sold_out: {status: 409}}`;
+    /// a step that only watches for "sold out" (an add-to-basket step) leaves out `confirms`.
     static func readLedger(_ cursor: YAMLCursor, variables: [String]) -> LedgerRule? {
         guard let fields = cursor.mapping(keys: ["confirms", "sku", "quantity", "confirmed", "sold_out"]) else {
             return nil
         }
         var complete = true
-        if let kind = fields.require("confirms", expectation: "what a success confirms: order")?.string(),
-            kind != "order"
-        {
+        if let kind = fields["confirms"].isPresent ? fields["confirms"].string() : nil, kind != "order" {
             fields["confirms"].report("expected order, found \"\(kind)\"")
+            complete = false
+        }
+        if !fields["confirms"].isPresent && !fields["sold_out"].isPresent {
+            cursor.report("expected confirms: order, sold_out: {…}, or both")
+            complete = false
+        }
+        if fields["confirmed"].isPresent && !fields["confirms"].isPresent {
+            fields["confirmed"].report("confirmed goes with confirms: order")
             complete = false
         }
         let sku = fields.require("sku", expectation: "the SKU ordered, such as \"{{sku}}\"")?.string()
@@ -431,12 +338,15 @@ public enum ScenarioLoader {
             fields["quantity"].isPresent
             ? fields["quantity"].integer(1...1_000_000, expectation: "a quantity from 1") : 1
         let confirmed = fields["confirmed"].isPresent ? readExpectation(fields["confirmed"]) : nil
-        let soldOut = fields.require("sold_out", expectation: "what sold out looks like, such as {status: 409}")
-            .flatMap { readExpectation($0) }
-        guard complete, let sku, let quantity, let soldOut, !fields["confirmed"].isPresent || confirmed != nil else {
+        let soldOut = fields["sold_out"].isPresent ? readExpectation(fields["sold_out"]) : nil
+        guard complete, let sku, let quantity, !fields["confirmed"].isPresent || confirmed != nil,
+            !fields["sold_out"].isPresent || soldOut != nil
+        else {
             return nil
         }
-        return LedgerRule(sku: sku, quantity: quantity, confirmed: confirmed, soldOut: soldOut)
+        return LedgerRule(
+            sku: sku, quantity: quantity, confirms: fields["confirms"].isPresent, confirmed: confirmed, soldOut: soldOut
+        )
     }
 
     /// `ground_truth: {http: {url, items, sku, stock, sold, reserved}, every: 2s, settle: 0s}` or `{sql: {url_env, query}}`.
@@ -527,68 +437,5 @@ public enum ScenarioLoader {
             cursor.report(error.message)
             return nil
         }
-    }
-}
-
-/// A YAML value written out as JSON text (templates stay inside the strings).
-enum JSONText {
-    static func render(_ cursor: YAMLCursor) -> String? {
-        guard let node = cursor.node else { return nil }
-        var output = ""
-        var ok = true
-        func write(_ node: Node, depth: Int) {
-            guard ok else { return }
-            guard depth < 32 else {
-                cursor.report("the JSON body nests deeper than 32 levels")
-                ok = false
-                return
-            }
-            switch node {
-            case .scalar(let scalar):
-                let text = scalar.string
-                if scalar.style == .plain || scalar.style == .any {
-                    if YAMLCursor.isNull(scalar) {
-                        output += "null"
-                        return
-                    }
-                    if ["true", "false"].contains(text)
-                        || (Double(text) != nil && JSONValue(parsing: Array(text.utf8)) != nil)
-                    {
-                        output += text
-                        return
-                    }
-                }
-                output += "\""
-                Template.append(text, escaping: .json, to: &output)
-                output += "\""
-            case .sequence(let sequence):
-                output += "["
-                for (index, element) in sequence.enumerated() {
-                    if index > 0 { output += "," }
-                    write(element, depth: depth + 1)
-                }
-                output += "]"
-            case .mapping(let mapping):
-                output += "{"
-                for (index, pair) in mapping.enumerated() {
-                    if index > 0 { output += "," }
-                    guard case .scalar(let key) = pair.key else {
-                        cursor.report("expected text keys in the JSON body")
-                        ok = false
-                        return
-                    }
-                    output += "\""
-                    Template.append(key.string, escaping: .json, to: &output)
-                    output += "\":"
-                    write(pair.value, depth: depth + 1)
-                }
-                output += "}"
-            case .alias:
-                cursor.report("aliases are not supported in a JSON body")
-                ok = false
-            }
-        }
-        write(node, depth: 0)
-        return ok ? output : nil
     }
 }

@@ -225,8 +225,13 @@ final class ChannelRequestHandler: ChannelInboundHandler {
         }
     }
 
+    /// Answers after `delay`, unless the connection is gone by then (a `refuse` fault began and closed it, or the
+    /// client gave up): a gateway charges only for a request it still has a connection to answer.
     private func later(_ delay: TimeAmount, context: ChannelHandlerContext, _ body: @escaping () -> Void) {
-        context.eventLoop.assumeIsolated().scheduleTask(in: delay) { body() }
+        context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            guard context.channel.isActive else { return }
+            body()
+        }
     }
 
     private func respond(_ status: Int, encoded value: some Encodable, context: ChannelHandlerContext) {

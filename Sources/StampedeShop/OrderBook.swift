@@ -85,6 +85,15 @@ public final class OrderBook: Sendable {
         }
     }
 
+    /// Cancels an unpaid order (its units are to be released by the caller): it counts as lapsed.
+    public func cancel(_ id: String) {
+        state.withLock { state in
+            guard var order = state.orders[id], order.status == .reserved else { return }
+            order.status = .lapsed
+            state.orders[id] = order
+        }
+    }
+
     /// Every order, by id.
     public var all: [Order] { state.withLock { $0.orders.values.sorted { $0.id < $1.id } } }
 

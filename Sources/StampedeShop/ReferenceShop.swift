@@ -21,6 +21,8 @@ public struct ReferenceShop: Sendable {
     public let carts: Carts
     public let faults: ShopFaults
     public let requests = RequestLog()
+    /// The storefront's sessions, accounts and baskets, when the shop serves one (`--storefront`).
+    public let storefront: StorefrontState?
     let catalog: CatalogBook
     /// Charges orders when payment channels are configured.
     public let payments: PaymentRouter?
@@ -43,6 +45,7 @@ public struct ReferenceShop: Sendable {
         self.orders = OrderBook()
         self.carts = Carts()
         self.faults = ShopFaults(configuration.faults)
+        self.storefront = configuration.storefront.map(StorefrontState.init(accounts:))
         self.catalog = CatalogBook(configuration.catalog)
     }
 
@@ -62,6 +65,7 @@ public struct ReferenceShop: Sendable {
         carts.reset()
         faults.clear()
         requests.reset()
+        storefront?.reset()
     }
 
     /// Gives back the units of orders unpaid for longer than the reservation hold (never in `leaky` mode).
@@ -111,6 +115,7 @@ public struct ReferenceShop: Sendable {
         router.add(middleware: RequestLogging(log: requests))
         if let limit = configuration.maxInFlight { router.add(middleware: InFlightLimit(limit: limit)) }
         router.get("/health") { _, _ in "ok" }
+        if let storefront { addStorefront(to: router, state: storefront) }
         router.get("/products") { request, _ in
             try await faults.apply(.products)
             let views = try await inventory.snapshot().map { item in
@@ -164,33 +169,15 @@ public struct ReferenceShop: Sendable {
         }
         router.post("/orders/{id}/pay") { request, context in
             try await faults.apply(.pay)
-            let id = try context.parameters.require("id")
-            var channel: String? = nil
-            var charge: String? = nil
-            if let payments {
-                guard let order = orders.order(id) else { throw HTTPError(.notFound, message: "no such order") }
-                guard order.status == .reserved else {
-                    throw HTTPError(
-                        .conflict, message: order.status == .paid ? "already paid" : "the order lapsed unpaid")
-                }
-                switch await payments.pay(order: id, amount: order.amount) {
-                case .paid(let name, let id):
-                    (channel, charge) = (name, id)
-                case .failed(let reason):
-                    let coupon = orders.compensate(id)
-                    return try EditedResponse(
-                        status: .badGateway,
-                        response: PaymentFailure(error: "payment failed: \(reason)", coupon: coupon)
-                    )
-                    .response(from: request, context: context)
-                }
-            }
-            switch orders.markPaid(id, channel: channel, charge: charge) {
+            switch try await pay(try context.parameters.require("id")) {
             case .unknown: throw HTTPError(.notFound, message: "no such order")
-            case .alreadyPaid: throw HTTPError(.conflict, message: "already paid")
-            case .lapsed: throw HTTPError(.conflict, message: "the order lapsed unpaid")
+            case .refused(let reason): throw HTTPError(.conflict, message: reason)
+            case .failed(let reason, let coupon):
+                return try EditedResponse(
+                    status: .badGateway, response: PaymentFailure(error: "payment failed: \(reason)", coupon: coupon)
+                )
+                .response(from: request, context: context)
             case .paid(let order):
-                try await inventory.sell(sku: order.sku, quantity: order.quantity)
                 return try OrderView(order).response(from: request, context: context)
             }
         }
@@ -224,6 +211,41 @@ public struct ReferenceShop: Sendable {
             return Message(message: "faults set")
         }
         return router
+    }
+
+    enum Payment {
+        case paid(OrderBook.Order)
+        case unknown
+        /// Already paid, or lapsed unpaid.
+        case refused(String)
+        /// The channels failed; the shopper got a coupon.
+        case failed(String, coupon: String)
+    }
+
+    /// Pays an order: through the payment channels when configured, then marks it paid and sells its units.
+    func pay(_ id: String) async throws -> Payment {
+        var channel: String? = nil
+        var charge: String? = nil
+        if let payments {
+            guard let order = orders.order(id) else { return .unknown }
+            guard order.status == .reserved else {
+                return .refused(order.status == .paid ? "already paid" : "the order lapsed unpaid")
+            }
+            switch await payments.pay(order: id, amount: order.amount) {
+            case .paid(let name, let id):
+                (channel, charge) = (name, id)
+            case .failed(let reason):
+                return .failed(reason, coupon: orders.compensate(id))
+            }
+        }
+        switch orders.markPaid(id, channel: channel, charge: charge) {
+        case .unknown: return .unknown
+        case .alreadyPaid: return .refused("already paid")
+        case .lapsed: return .refused("the order lapsed unpaid")
+        case .paid(let order):
+            try await inventory.sell(sku: order.sku, quantity: order.quantity)
+            return .paid(order)
+        }
     }
 
     private func sessionID(_ request: Request) -> (String, isNew: Bool) {
@@ -276,12 +298,25 @@ struct LapseSweeper: Service {
 /// The products on sale (names and prices), which a reset may change.
 final class CatalogBook: Sendable {
     private let products: Mutex<[String: Product]>
+    /// In catalog order: a product's storefront id is its position here, from 1 (new SKUs come last, so ids stay).
+    private let order: Mutex<[Product]>
 
     init(_ catalog: [Product]) {
         products = Mutex(Dictionary(catalog.map { ($0.sku, $0) }, uniquingKeysWith: { a, _ in a }))
+        order = Mutex(catalog)
     }
 
     func product(_ sku: String) -> Product? { products.withLock { $0[sku] } }
+
+    var ordered: [Product] { order.withLock { $0 } }
+
+    func product(id: Int) -> Product? {
+        order.withLock { $0.indices.contains(id - 1) ? $0[id - 1] : nil }
+    }
+
+    func id(of sku: String) -> Int? {
+        order.withLock { products in products.firstIndex { $0.sku == sku }.map { $0 + 1 } }
+    }
 
     /// The configured catalog with `stock` applied; unknown SKUs become 1-yuan flash-sale items.
     func reset(_ catalog: [Product], stock: [String: Int]) -> [Product] {
@@ -294,6 +329,7 @@ final class CatalogBook: Sendable {
             }
         }
         products.withLock { $0 = Dictionary(result.map { ($0.sku, $0) }, uniquingKeysWith: { a, _ in a }) }
+        order.withLock { $0 = result }
         return result
     }
 }

@@ -22,6 +22,8 @@ public struct ShopConfiguration: Sendable {
     /// Faults the shop starts with (`stampede shop --delay`, `--fail-after`): a reset or a cleared fault comes back
     /// to these, not to none.
     public var faults: ShopFaults.Settings = ShopFaults.Settings()
+    /// Serve the storefront (HTML pages with a CSRF-protected login, and its REST API) with these accounts.
+    public var storefront: StorefrontState.Accounts? = nil
 
     /// A PEM certificate chain and its private key.
     public struct TLSFiles: Sendable, Equatable {

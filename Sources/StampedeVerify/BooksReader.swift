@@ -101,6 +101,30 @@ public struct BooksReader: Sendable {
         }
     }
 
+    /// Runs a setup statement against the books' database (a stock reset), within 10 s.
+    public func execute(sql: String) async throws(VerifyError) {
+        guard let postgres else { throw VerifyError(databaseProblem ?? "the scenario's books are not in a database") }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await _ in try await postgres.query(PostgresQuery(unsafeSQL: sql)) {}
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(10))
+                    throw VerifyError("the statement did not finish within 10 s")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch let error as VerifyError {
+            throw error
+        } catch let error as PSQLError {
+            throw VerifyError(Self.describe(error))
+        } catch {
+            throw VerifyError(String(describing: error).prefix(300).description)
+        }
+    }
+
     /// PostgreSQL's own message, its SQLSTATE code and where in the query, or what went wrong on the way to it.
     static func describe(_ error: PSQLError) -> String {
         guard let info = error.serverInfo, let message = info[.message] else {

@@ -3,34 +3,51 @@ import NIOHTTP1
 public import StampedeCore
 public import StampedeHTTP
 
-/// Sends the scenario's `setup` requests once, before the run (for example a stock reset). A failed setup stops
-/// the run before any load.
+/// Sends the scenario's `setup` requests (or runs its SQL statements against the books' database) once, before the
+/// run: a stock reset, test accounts. A failed setup stops the run before any load.
 public enum TargetSetup {
-    public static func run(_ steps: [Step], origin: Origin, client: HTTPClient) async throws(VerifyError) {
+    public static func run(
+        _ steps: [Step], origin: Origin, client: HTTPClient, books: BooksReader?
+    ) async throws(VerifyError) {
+        let variables: Variables = ["shopper": .text("setup"), "flow": .text("setup")]
+        let lookup: (String) -> VariableValue? = { variables[$0] }
         for step in steps {
-            let variables = ["shopper": "setup", "flow": "setup"]
-            let (target, missing) = step.path.render(escaping: .url) { variables[$0] }
-            if let missing { throw VerifyError("setup step \(step.name): unknown variable \(missing)") }
+            if let sql = step.sql {
+                guard let books else { throw VerifyError("setup step \(step.name): sql needs the books' database") }
+                do {
+                    try await books.execute(sql: sql)
+                } catch {
+                    throw VerifyError("setup step \(step.name) (sql) failed: \(error.message)")
+                }
+                continue
+            }
+            let (rendered, problem) = step.path.render(escaping: .segment, leading: .path, lookup)
+            if let problem { throw VerifyError("setup step \(step.name): \(problem)") }
+            let url =
+                rendered.hasPrefix("/") ? RequestURL(origin: origin, target: rendered) : RequestURL(absolute: rendered)
+            guard let url else { throw VerifyError("setup step \(step.name): \"\(rendered)\" is not a path or URL") }
             var headers = HTTPHeaders()
             for header in step.headers {
-                headers.add(name: header.name, value: header.value.render { variables[$0] }.text)
+                headers.add(name: header.name, value: header.value.render(lookup).text)
             }
             var body: ByteBuffer? = nil
-            if let template = step.body {
-                body = ByteBuffer(string: template.render { variables[$0] }.text)
-                if let contentType = step.contentType { headers.replaceOrAdd(name: "content-type", value: contentType) }
+            if let requestBody = step.body {
+                body = ByteBuffer(string: requestBody.render(lookup).text)
+                if let contentType = step.contentType ?? requestBody.contentType {
+                    headers.replaceOrAdd(name: "content-type", value: contentType)
+                }
             }
             let response: HTTPResponse
             do {
                 response = try await client.execute(
                     HTTPRequest(
-                        method: HTTPMethod(rawValue: step.method), target: target, headers: headers, body: body),
-                    to: origin, timeout: .seconds(10))
+                        method: HTTPMethod(rawValue: step.method), target: url.target, headers: headers, body: body),
+                    to: url.origin, timeout: .seconds(10))
             } catch {
-                throw VerifyError("setup step \(step.name) (\(step.method) \(target)) failed: \(error)")
+                throw VerifyError("setup step \(step.name) (\(step.method) \(url)) failed: \(error)")
             }
             guard step.expect.verdict(status: response.status, body: response.body.readableBytesView) == .ok else {
-                throw VerifyError("setup step \(step.name) (\(step.method) \(target)) answered \(response.status)")
+                throw VerifyError("setup step \(step.name) (\(step.method) \(url)) answered \(response.status)")
             }
         }
     }

@@ -1,7 +1,9 @@
 import Foundation
 import StampedeCore
+import StampedeHTTP
 import StampedeShop
 import StampedeTestKit
+import StampedeVerify
 import Testing
 
 @testable import StampedeCoordinator
@@ -186,6 +188,33 @@ struct PostgresFlashSaleTests {
         let atomicVerdict = try FlashSaleTests.verdict(atomic.report)
         #expect(atomicVerdict.oversold == 0)
         #expect(atomicVerdict.confirmedUnits == 100)
+    }
+
+    /// `setup: [{sql: …}]` runs against the books' database before the run: here it makes a table of books that
+    /// the books' own query then reads.
+    @Test(.enabled(if: url != nil, "PostgreSQL tests skipped: STAMPEDE_TEST_POSTGRES_URL is not set"))
+    func setupRunsSQLAgainstTheBooksDatabase() async throws {
+        let environment = ["STAMPEDE_TEST_BOOKS_DB": ProcessInfo.processInfo.environment["STAMPEDE_TEST_POSTGRES_URL"]!]
+        let spec = GroundTruthSpec(
+            source: .sql(
+                urlEnvironment: "STAMPEDE_TEST_BOOKS_DB", query: "SELECT sku, stock, sold FROM stampede_setup_probe"),
+            every: 1, settle: 0)
+        let steps = [
+            "DROP TABLE IF EXISTS stampede_setup_probe",
+            "CREATE TABLE stampede_setup_probe (sku text, stock int, sold int)",
+            "INSERT INTO stampede_setup_probe VALUES ('PROBE', 7, 3)",
+        ].enumerated().map { Step(name: "sql-\($0.offset)", path: Template(literal: "/"), sql: $0.element) }
+        let books = try await withHTTPClient { client in
+            try await withBooksReader(
+                spec, origin: Origin(url: "http://127.0.0.1:9")!, client: client, environment: environment
+            ) { books in
+                try await TargetSetup.run(
+                    steps, origin: Origin(url: "http://127.0.0.1:9")!, client: client, books: books)
+                return try await books!.read(second: 0).get()
+            }
+        }
+        #expect(books.items["PROBE"]?.stock == 7)
+        #expect(books.items["PROBE"]?.sold == 3)
     }
 
     @Test(.enabled(if: url != nil, "PostgreSQL tests skipped: STAMPEDE_TEST_POSTGRES_URL is not set"))

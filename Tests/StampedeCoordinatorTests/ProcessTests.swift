@@ -259,6 +259,24 @@ struct ProcessTests {
         }
     }
 
+    /// `stampede scenario from-har` writes a draft that `stampede validate` accepts, and lists its guesses.
+    @Test func theRecordingBecomesAScenarioFileThatValidates() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let har = repository.appendingPathComponent("Tests/StampedeRecorderTests/Recordings/storefront.har").path
+        let draft = cluster.directory.appendingPathComponent("draft.yaml").path
+        let convert = try cluster.spawn("stampede", ["scenario", "from-har", har, "--output", draft], log: "har.log")
+        #expect(await cluster.wait(convert, limit: .seconds(20)))
+        #expect(convert.terminationStatus == 0, "\(cluster.log("har.log"))")
+        #expect(cluster.log("har.log").contains("wrote \(draft): 7 steps from 11 requests"))
+        #expect(cluster.log("har.log").contains("guess: post-accounts-login: login-username was typed"))
+        let validate = try cluster.spawn("stampede", ["validate", draft], log: "validate.log")
+        #expect(await cluster.wait(validate, limit: .seconds(20)))
+        #expect(validate.terminationStatus == 0, "\(cluster.log("validate.log"))")
+    }
+
     /// A runtime failure is one line and its exit code, never the usage; argument mistakes still show the usage.
     @Test func runtimeErrorsAreOneLineUsageErrorsShowTheUsage() async throws {
         let cluster = try Cluster()

@@ -7,19 +7,49 @@ struct TemplateTests {
         let template = try Template(parsing: "/orders/{{ id }}/pay?x={{sku}}")
         #expect(template.variables == ["id", "sku"])
         let values = ["id": "a b/c", "sku": "SKU-1"]
-        #expect(template.render(escaping: .url) { values[$0] }.text == "/orders/a%20b%2Fc/pay?x=SKU-1")
+        #expect(template.render(escaping: .segment, text: { values[$0] }).text == "/orders/a%20b%2Fc/pay?x=SKU-1")
         let json = try Template(parsing: #"{"note":"{{n}}"}"#)
-        #expect(json.render(escaping: .json) { _ in "say \"hi\"\n" }.text == #"{"note":"say \"hi\"\n"}"#)
+        #expect(json.render(escaping: .json, text: { _ in "say \"hi\"\n" }).text == #"{"note":"say \"hi\"\n"}"#)
     }
 
     @Test func reportsTheFirstMissingVariable() throws {
-        let rendered = try Template(parsing: "{{a}}-{{b}}").render { $0 == "a" ? "1" : nil }
-        #expect(rendered.missing == "b")
+        let rendered = try Template(parsing: "{{a}}-{{b}}").render(text: { $0 == "a" ? "1" : nil })
+        #expect(rendered.problem == .missing("b"))
     }
 
-    @Test(arguments: ["{{", "x {{ y", "{{}}", "{{a b}}"])
+    @Test(arguments: ["{{", "x {{ y", "{{}}", "{{a b}}", "{{a|nope}}"])
     func refusesBrokenPlaceholders(source: String) {
         #expect(throws: TemplateError.self) { try Template(parsing: source) }
+    }
+
+    /// A URL handed out by a response keeps its slashes where it leads; values inside stay segments unless
+    /// `|path` or `|raw` says otherwise.
+    @Test func aLeadingPlaceholderIsAURLAndFiltersChooseTheEscaping() throws {
+        let values: Variables = [
+            "payment_url": .text("/api/payment/61/"), "next": .text("a/b c"), "q": .text("x&y"),
+        ]
+        let url = try Template(parsing: "{{payment_url}}?page={{q}}")
+        #expect(url.render(escaping: .segment, leading: .path) { values[$0] }.text == "/api/payment/61/?page=x%26y")
+        let filtered = try Template(parsing: "/go/{{next|path}}/{{next}}/{{q|raw}}")
+        #expect(
+            filtered.render(escaping: .segment, leading: .path) { values[$0] }.text == "/go/a/b%20c/a%2Fb%20c/x&y")
+    }
+
+    @Test func filtersConvertValues() throws {
+        let values: Variables = [
+            "qty": .text("3"), "price": .text("1.50"), "flag": .text("yes"), "items": .list([.text("a"), .text("b")]),
+            "word": .text("abc"),
+        ]
+        func render(_ text: String) throws -> String {
+            try Template(parsing: text).render { values[$0] }.text
+        }
+        #expect(
+            try render("{{qty|int}} {{price|float}} {{flag|bool}} {{items|length}} {{items|last}}") == "3 1.50 true 2 b"
+        )
+        #expect(try render("{{items|json}}") == #"["a","b"]"#)
+        let invalid = try Template(parsing: "{{word|int}}").render { values[$0] }
+        #expect(invalid.problem == .invalid(variable: "word", filter: .int, value: "abc"))
+        #expect(invalid.problem?.description == "the value \"abc\" of word is not int")
     }
 }
 
@@ -29,13 +59,14 @@ struct ValuePathTests {
 
     @Test(arguments: [
         ("$.id", "ord-7"), ("id", "ord-7"), ("n", "12"), ("price", "1.5"), ("ok", "true"), ("$.items[1].sku", "B"),
-        ("items[0].sku", "A"),
+        ("items[0].sku", "A"), ("$.items[-1].sku", "B"), ("$['id']", "ord-7"), ("$.items.length", "2"),
+        ("$.items[?(@.sku=='B')].sku", "B"), ("$..sku", "A"), ("$.items[*].sku", "A"),
     ])
     func extracts(path: String, value: String) throws {
         #expect(try ValuePath(parsing: path).extract(fromJSON: Self.body) == value)
     }
 
-    @Test(arguments: ["missing", "items[5].sku", "items.sku", "none", "items"])
+    @Test(arguments: ["missing", "items[5].sku", "items.sku", "none", "items", "$.items[?(@.sku=='C')].sku"])
     func missingValuesAreNil(path: String) throws {
         #expect(try ValuePath(parsing: path).extract(fromJSON: Self.body) == nil)
     }
@@ -44,9 +75,32 @@ struct ValuePathTests {
         #expect(try ValuePath(parsing: "id").extract(fromJSON: Array("<html>".utf8)) == nil)
     }
 
-    @Test(arguments: ["", "$.", "a[x]", "a[-1]", "a..b"])
+    @Test(arguments: ["", "$.", "a[x]", "a[", "a[?(b)]", "a[?(@.b ==)]", "a.length().b"])
     func refusesBadPaths(path: String) {
         #expect(throws: TemplateError.self) { try ValuePath(parsing: path) }
+    }
+
+    /// A third-party shop's product list: the item is picked by a field, never by its position.
+    @Test func filtersPickByFieldAndCompareNumbers() throws {
+        let catalogue = JSONValue(
+            parsing: Array(
+                #"""
+                {"results":[
+                  {"upc":"SKU-1","url":"http://shop.test/api/products/1/","price":{"incl_tax":"12.00"},"stock":0},
+                  {"upc":"FLASH-1","url":"http://shop.test/api/products/3/","price":{"incl_tax":"1.00"},"stock":5,
+                   "tags":["flash","phone"]}
+                ]}
+                """#.utf8))!
+        func values(_ path: String) throws -> [String] {
+            try ValuePath(parsing: path).values(in: catalogue).compactMap(\.scalarText)
+        }
+        #expect(try values("$.results[?(@.upc=='FLASH-1')].url") == ["http://shop.test/api/products/3/"])
+        #expect(try values("$.results[?(@.stock > 0)].upc") == ["FLASH-1"])
+        #expect(try values("$.results[?(@.price.incl_tax < 5)].upc") == ["FLASH-1"])
+        #expect(try values("$.results[?(@.stock >= 0 && @.upc != 'FLASH-1')].upc") == ["SKU-1"])
+        #expect(try values("$.results[?(@.tags)].upc") == ["FLASH-1"])
+        #expect(try values("$.results[*].upc") == ["SKU-1", "FLASH-1"])
+        #expect(try values("$.results[1].tags.length") == ["2"])
     }
 }
 
@@ -72,18 +126,68 @@ struct JSONValueTests {
 }
 
 struct CookieJarTests {
+    static let shop = RequestURL(absolute: "http://shop.test/accounts/login/")!
+    static let now = 1_800_000_000.0
+
     @Test func storesReplacesAndExpires() {
         var jar = CookieJar()
-        #expect(jar.header == nil)
-        jar.store(setCookie: "sid=s1; Path=/; HttpOnly")
-        jar.store(setCookie: "theme=dark")
-        #expect(jar.header == "sid=s1; theme=dark")
-        jar.store(setCookie: "sid=s2; Path=/")
-        #expect(jar.header == "theme=dark; sid=s2")
-        jar.store(setCookie: "theme=; Max-Age=0")
-        #expect(jar.header == "sid=s2")
-        jar.store(setCookie: "garbage")
-        #expect(jar.header == "sid=s2")
+        let root = RequestURL(absolute: "http://shop.test/")!
+        #expect(jar.header(for: root, now: Self.now) == nil)
+        jar.store(setCookie: "sid=s1; Path=/; HttpOnly", from: Self.shop, now: Self.now)
+        jar.store(setCookie: "theme=dark; Path=/", from: Self.shop, now: Self.now)
+        #expect(jar.header(for: root, now: Self.now) == "sid=s1; theme=dark")
+        jar.store(setCookie: "sid=s2; Path=/", from: Self.shop, now: Self.now)
+        #expect(jar.header(for: root, now: Self.now) == "sid=s2; theme=dark")
+        jar.store(setCookie: "theme=; Max-Age=0; Path=/", from: Self.shop, now: Self.now)
+        #expect(jar.header(for: root, now: Self.now) == "sid=s2")
+        jar.store(setCookie: "garbage", from: Self.shop, now: Self.now)
+        #expect(jar.header(for: root, now: Self.now) == "sid=s2")
+    }
+
+    /// RFC 6265: domain and path matching, host-only cookies, the default path, longest path first.
+    @Test func domainsAndPathsMatchAsRFC6265Says() {
+        var jar = CookieJar()
+        jar.store(setCookie: "host=1", from: Self.shop, now: Self.now)
+        jar.store(setCookie: "wide=2; Domain=.shop.test; Path=/", from: Self.shop, now: Self.now)
+        jar.store(setCookie: "deep=3; Path=/accounts/login", from: Self.shop, now: Self.now)
+        jar.store(setCookie: "evil=4; Domain=other.test", from: Self.shop, now: Self.now)
+        let login = RequestURL(absolute: "http://shop.test/accounts/login/x")!
+        // host=1 took the directory of /accounts/login/ as its path: as long as deep=3's, and older.
+        #expect(jar.header(for: login, now: Self.now) == "host=1; deep=3; wide=2")
+        #expect(jar.header(for: RequestURL(absolute: "http://shop.test/accountsX")!, now: Self.now) == "wide=2")
+        #expect(jar.header(for: RequestURL(absolute: "http://static.shop.test/a")!, now: Self.now) == "wide=2")
+        #expect(jar.header(for: RequestURL(absolute: "http://other.test/")!, now: Self.now) == nil)
+    }
+
+    @Test func expirySecureAndSameSite() {
+        var jar = CookieJar()
+        let secure = RequestURL(absolute: "https://shop.test/")!
+        jar.store(setCookie: "old=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT", from: secure, now: Self.now)
+        jar.store(setCookie: "later=2; Path=/; Expires=Thu, 01 Jan 2037 00:00:00 GMT", from: secure, now: Self.now)
+        jar.store(
+            setCookie: "brief=3; Path=/; Max-Age=60; Expires=Thu, 01 Jan 2037 00:00:00 GMT", from: secure, now: Self.now
+        )
+        jar.store(setCookie: "tls=4; Path=/; Secure", from: secure, now: Self.now)
+        jar.store(setCookie: "strict=5; Path=/; SameSite=Strict", from: secure, now: Self.now)
+        #expect(jar.header(for: secure, site: "shop.test", now: Self.now) == "later=2; brief=3; tls=4; strict=5")
+        #expect(jar.header(for: secure, site: "shop.test", now: Self.now + 61) == "later=2; tls=4; strict=5")
+        // Over plain HTTP no Secure cookie; from another site no Strict one.
+        #expect(
+            jar.header(for: RequestURL(absolute: "http://shop.test/")!, now: Self.now) == "later=2; brief=3; strict=5")
+        #expect(jar.header(for: secure, site: "pay.example", now: Self.now) == "later=2; brief=3; tls=4")
+        // A Secure cookie is not taken from plain HTTP (loopback excepted, as browsers do).
+        jar.store(setCookie: "sneaky=6; Secure", from: RequestURL(absolute: "http://shop.test/")!, now: Self.now)
+        #expect(jar.value(named: "sneaky") == nil)
+        jar.store(setCookie: "local=7; Secure", from: RequestURL(absolute: "http://127.0.0.1:8080/")!, now: Self.now)
+        #expect(jar.value(named: "local") == "7")
+    }
+
+    @Test(arguments: [
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 1_445_412_480.0), ("Wednesday, 21-Oct-15 07:28:00 GMT", 1_445_412_480.0),
+        ("Wed Oct 21 07:28:00 2015", 1_445_412_480.0), ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),
+    ])
+    func cookieDatesParse(text: String, seconds: Double) {
+        #expect(CookieJar.parseDate(text) == seconds)
     }
 }
 

@@ -41,22 +41,55 @@ struct RecorderTests {
         #expect(third.steps[0].corrected.values.count == 1)
     }
 
+    static func state(_ variables: Variables) -> Shopper.State {
+        Shopper.State(variables: variables, random: SeededRandom(seed: 1, stream: 1))
+    }
+
+    static let runtime = ScenarioRuntime(
+        scenario: Scenario(name: "s", origins: ["http://static.shop.test:8081"], flows: []),
+        origin: Origin(url: "http://127.0.0.1:8080")!)
+
     @Test func requestsAreRenderedFromTheStep() throws {
         let step = Step(
             name: "order", method: "POST", path: try Template(parsing: "/orders/{{id}}"),
             headers: [Header(name: "x-shopper", value: try Template(parsing: "{{shopper}}"))],
-            body: try Template(parsing: #"{"sku":"{{sku}}"}"#), contentType: "application/json")
-        var cookies = CookieJar()
-        cookies.store(setCookie: "sid=s9; Path=/")
-        let request = try #require(
-            Shopper.request(for: step, variables: ["id": "a/b", "shopper": "7", "sku": "q\"x"], cookies: cookies))
+            body: .json(.object([.init(key: "sku", value: .string(try Template(parsing: "{{sku}}")))])))
+        var state = Self.state(["id": .text("a/b"), "shopper": .text("7"), "sku": .text("q\"x")])
+        state.cookies.store(
+            setCookie: "sid=s9; Path=/", from: RequestURL(absolute: "http://127.0.0.1:8080/")!, now: 1_800_000_000)
+        let (url, request) = try Shopper.request(for: step, state: state, runtime: Self.runtime, worker: "w1").get()
+        #expect(url.description == "http://127.0.0.1:8080/orders/a%2Fb")
         #expect(request.method == .POST)
         #expect(request.target == "/orders/a%2Fb")
         #expect(request.headers["x-shopper"] == ["7"])
         #expect(request.headers["cookie"] == ["sid=s9"])
         #expect(request.headers["content-type"] == ["application/json"])
         #expect(request.body.map { String(buffer: $0) } == #"{"sku":"q\"x"}"#)
-        #expect(Shopper.request(for: step, variables: ["shopper": "7", "sku": "x"], cookies: cookies) == nil)
+        let missing = Shopper.request(
+            for: step, state: Self.state(["shopper": .text("7"), "sku": .text("x")]), runtime: Self.runtime,
+            worker: "w1")
+        #expect(throws: Shopper.BuildFailure.self) { try missing.get() }
+    }
+
+    /// A URL a response handed out: relative to that response, absolute on a listed origin, refused elsewhere.
+    @Test func urlsFromResponsesResolveAndAreGuarded() throws {
+        let step = Step(name: "pay", method: "POST", path: try Template(parsing: "{{payment_url}}"))
+        var state = Self.state(["payment_url": .text("../../payment/61/")])
+        state.bases["payment_url"] = RequestURL(absolute: "http://127.0.0.1:8080/api/orders/61/")
+        #expect(
+            try Shopper.request(for: step, state: state, runtime: Self.runtime, worker: "w1").get().url.description
+                == "http://127.0.0.1:8080/api/payment/61/")
+        state.variables["payment_url"] = .text("http://static.shop.test:8081/img/1.png")
+        #expect(
+            try Shopper.request(for: step, state: state, runtime: Self.runtime, worker: "w1").get().url.origin
+                == Origin(url: "http://static.shop.test:8081"))
+        state.variables["payment_url"] = .text("http://evil.test/steal")
+        let refused = Shopper.request(for: step, state: state, runtime: Self.runtime, worker: "w1")
+        guard case .failure(let failure) = refused else {
+            Issue.record("an unlisted origin was allowed")
+            return
+        }
+        #expect(failure.label == .origin)
     }
 }
 

@@ -94,30 +94,31 @@ public final class Coordinator: Service, Sendable {
         try await withHTTPClient(HTTPClientConfiguration(ownTransport, maxConnectionsPerOrigin: 4, eventLoopThreads: 1))
         {
             client in
-            if let setup = record.scenario.setup, !setup.isEmpty {
-                do {
-                    try await TargetSetup.run(setup, origin: record.target, client: client)
-                } catch {
-                    throw RunNotStarted("\(error)")
-                }
-                eventSink.yield(.targetSetUp(requests: setup.count))
-            }
-            var conductor: DrillConductor? = nil
-            if let drill = record.scenario.drill {
-                let prepared = DrillConductor(drill: drill, plan: plan, target: record.target, client: client)
-                do {
-                    try await prepared.prepare()
-                } catch {
-                    throw RunNotStarted("the payment drill could not be prepared: \(error)")
-                }
-                conductor = prepared
-                eventSink.yield(
-                    .drillPrepared(channels: drill.channels.count, primary: drill.primary, faults: drill.faults.count))
-            }
             try await withBooksReader(
                 record.scenario.groundTruth, origin: record.target, client: client,
                 environment: configuration.environment
-            ) { [conductor] books in
+            ) { books in
+                if let setup = record.scenario.setup, !setup.isEmpty {
+                    do {
+                        try await TargetSetup.run(setup, origin: record.target, client: client, books: books)
+                    } catch {
+                        throw RunNotStarted("\(error)")
+                    }
+                    eventSink.yield(.targetSetUp(requests: setup.count))
+                }
+                var conductor: DrillConductor? = nil
+                if let drill = record.scenario.drill {
+                    let prepared = DrillConductor(drill: drill, plan: plan, target: record.target, client: client)
+                    do {
+                        try await prepared.prepare()
+                    } catch {
+                        throw RunNotStarted("the payment drill could not be prepared: \(error)")
+                    }
+                    conductor = prepared
+                    eventSink.yield(
+                        .drillPrepared(
+                            channels: drill.channels.count, primary: drill.primary, faults: drill.faults.count))
+                }
                 try await self.serve(directory: directory, books: books, conductor: conductor, cpuBefore: cpuBefore)
             }
         }

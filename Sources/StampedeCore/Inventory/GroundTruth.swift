@@ -100,22 +100,9 @@ public struct GroundTruthError: Error, Sendable, Equatable, CustomStringConverti
 }
 
 extension JSONValue {
-    /// The value at a path, if there.
+    /// The first value a path selects, if any.
     public func value(at path: ValuePath) -> JSONValue? {
-        var current = self
-        for component in path.components {
-            switch (component, current) {
-            case (.key(let key), .object(let members)):
-                guard let member = members.last(where: { $0.0 == key }) else { return nil }
-                current = member.1
-            case (.index(let position), .array(let elements)):
-                guard position < elements.count else { return nil }
-                current = elements[position]
-            default:
-                return nil
-            }
-        }
-        return current
+        path.values(in: self).first
     }
 
     /// A whole number, from a JSON number (or a string holding one).

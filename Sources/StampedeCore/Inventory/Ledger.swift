@@ -4,15 +4,21 @@ public struct LedgerRule: Codable, Sendable, Equatable {
     public var sku: Template
     /// Units per confirmed order.
     public var quantity: Int
+    /// A success of this step confirms an order (`confirms: order`). A rule without it only watches for "sold out"
+    /// (an add-to-basket step, whose order is confirmed at a later step with its own rule for the same SKU).
+    public var confirms: Bool
     /// What a confirmation looks like; nil means any response the step accepts.
     public var confirmed: Expectation?
     /// What "sold out" looks like (for example 409, or a body text). Such a response ends the shopper's flow
     /// without an error: the target behaved.
-    public var soldOut: Expectation
+    public var soldOut: Expectation?
 
-    public init(sku: Template, quantity: Int = 1, confirmed: Expectation? = nil, soldOut: Expectation) {
+    public init(
+        sku: Template, quantity: Int = 1, confirms: Bool = true, confirmed: Expectation? = nil, soldOut: Expectation?
+    ) {
         self.sku = sku
         self.quantity = quantity
+        self.confirms = confirms
         self.confirmed = confirmed
         self.soldOut = soldOut
     }
@@ -23,10 +29,11 @@ public struct LedgerRule: Codable, Sendable, Equatable {
         case failed
     }
 
-    /// How a response counts in the ledger, or nil when it is not for the ledger to judge (the step's own checks
-    /// decide).
-    public func entry(status: Int, body: some Collection<UInt8>, stepAccepted: Bool) -> Entry {
-        if soldOut.matches(status: status, body: body) { return .soldOut }
+    /// How a response counts in the ledger; nil when it is nothing for the ledger (a step that only watches for
+    /// "sold out" got something else).
+    public func entry(status: Int, body: some Collection<UInt8>, stepAccepted: Bool) -> Entry? {
+        if let soldOut, soldOut.matches(status: status, body: body) { return .soldOut }
+        guard confirms else { return nil }
         if let confirmed {
             return confirmed.matches(status: status, body: body) ? .confirmed(units: quantity) : .failed
         }

@@ -42,7 +42,8 @@ public struct Plan: Sendable {
             speed = window.length / seconds
         }
         let busiest = curve.maxLevel(from: window.start, to: window.end)
-        guard busiest > 0 else {
+        let burstInWindow = profile.bursts.contains { window.start <= $0.at && $0.at < window.end }
+        guard busiest > 0 || burstInWindow else {
             throw PlanError(.emptyWindow, "the profile has no traffic in the chosen window")
         }
         self.profile = profile
@@ -51,7 +52,8 @@ public struct Plan: Sendable {
         self.speed = speed
         self.duration = window.length / speed
         self.curve = curve
-        self.ratePerLevel = scale.peakRate / busiest
+        // A burst-only profile (every level 0) has no shoppers between its bursts.
+        self.ratePerLevel = busiest > 0 ? scale.peakRate / busiest : 0
         self.integralAtWindowStart = curve.integral(upTo: window.start)
         let partition = Slot.partition(window: window, periods: profile.periods, spikes: profile.spikes)
         self.timeSlotCount = partition.count
@@ -105,6 +107,7 @@ public struct Plan: Sendable {
 
     /// Λ⁻¹: the real time at which the expected number of arrivals reaches `count`; nil after the end.
     public func realTime(reachingExpected count: Double) -> Double? {
+        guard ratePerLevel > 0 else { return nil }
         let area = integralAtWindowStart + count * speed / ratePerLevel
         guard let p = curve.time(reachingIntegral: area), p <= window.end else { return nil }
         return realTime(atProfile: p)

@@ -26,8 +26,11 @@ public struct ErrorLabel: RawRepresentable, Codable, Hashable, Sendable, Compara
     public static let cancelled = ErrorLabel(rawValue: "cancelled")
     /// The worker running the shopper was lost before the shopper ended.
     public static let workerLost = ErrorLabel(rawValue: "worker_lost")
-    /// A request could not be built (a template value missing).
+    /// A request could not be built (a template value missing, or a filter could not convert one).
     public static let request = ErrorLabel(rawValue: "request")
+    /// A URL (from a response, or a redirect) goes to an origin that is neither the target nor one the scenario
+    /// lists under `origins:`.
+    public static let origin = ErrorLabel(rawValue: "origin")
 }
 
 extension ErrorLabel: CodingKeyRepresentable {

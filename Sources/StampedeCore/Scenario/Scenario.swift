@@ -3,10 +3,14 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var name: String
     /// The base URL used when the run does not name one.
     public var target: String?
+    /// Other origins steps may send to with absolute URLs (a static host, a payment host), besides the target.
+    public var origins: [String]
     /// Named lists of values; each shopper draws one value of each list when it arrives (`{{sku}}`).
     public var data: [DataList]
+    /// Rows of test data kept whole (`{{users.email}}`, `{{users.password}}`).
+    public var feeders: [Feeder]
     public var flows: [Flow]
-    /// Requests the coordinator sends once before the run (for example to reset the target's stock).
+    /// Requests (or SQL statements) the coordinator sends once before the run (for example to reset stock).
     public var setup: [Step]?
     /// Where the target's own books are read, for the oversell verdict.
     public var groundTruth: GroundTruthSpec?
@@ -16,13 +20,16 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var thresholds: [Threshold]?
 
     public init(
-        name: String, target: String? = nil, data: [DataList] = [], flows: [Flow], setup: [Step]? = nil,
-        groundTruth: GroundTruthSpec? = nil, drill: PaymentDrill? = nil, thresholds: [Threshold]? = nil
+        name: String, target: String? = nil, origins: [String] = [], data: [DataList] = [], feeders: [Feeder] = [],
+        flows: [Flow], setup: [Step]? = nil, groundTruth: GroundTruthSpec? = nil, drill: PaymentDrill? = nil,
+        thresholds: [Threshold]? = nil
     ) {
         self.thresholds = thresholds
         self.name = name
         self.target = target
+        self.origins = origins
         self.data = data
+        self.feeders = feeders
         self.flows = flows
         self.setup = setup
         self.groundTruth = groundTruth
@@ -33,6 +40,12 @@ public struct Scenario: Codable, Sendable, Equatable {
     public static let builtinVariables = ["shopper", "flow"]
     /// Variables a burst gives its crowd (`sku`); a data list of that name gives it to everyone else.
     public static let burstVariables = ["sku"]
+
+    /// The variables every shopper starts with: the built-ins, the data lists' and the feeders'.
+    public var startingVariables: [String] {
+        Self.builtinVariables + Self.burstVariables
+            + data.map(\.name).filter { !Self.burstVariables.contains($0) } + feeders.flatMap(\.variables)
+    }
 }
 
 public struct DataList: Codable, Sendable, Equatable {
@@ -62,13 +75,15 @@ public struct Flow: Codable, Sendable, Equatable {
 public struct Step: Codable, Sendable, Equatable {
     public var name: String
     public var method: String
-    /// The path and query, a template (`/products/{{sku}}`); values are URL-escaped.
+    /// Where the request goes, a template: a path on the target (`/products/{{sku}}`), an absolute URL on the
+    /// target or one of the scenario's origins, or a URL a response handed out (`{{payment_url}}`, resolved against
+    /// that response). Values are percent-encoded as path segments, except a leading one (a URL).
     public var path: Template
     public var headers: [Header]
-    /// The request body (JSON when the scenario gives a mapping); values are JSON-escaped.
-    public var body: Template?
+    public var body: RequestBody?
+    /// The content type sent with the body, when it is not the body's own.
     public var contentType: String?
-    /// Values to take from the JSON response into variables for later steps.
+    /// Values to take from the response into variables for later steps.
     public var extract: [Extraction]
     public var expect: Expectation
     /// The pause after this step before the next, drawn uniformly from the range (seconds).
@@ -79,11 +94,23 @@ public struct Step: Codable, Sendable, Equatable {
     public var ledger: LedgerRule?
     /// What the response means for a payment (paid, and through which channel).
     public var payment: PaymentRule?
+    /// The step runs only when this holds (`if:`); otherwise the shopper goes on with the next.
+    public var condition: StepCondition?
+    /// How many times the step runs in a row (`repeat: 1..3`, drawn per shopper).
+    public var repeats: ClosedRange<Int>
+    /// Statuses that end the shopper's flow with an outcome (`on_status: {406: sold_out}`).
+    public var onStatus: [StatusOutcome]
+    /// Redirects followed, at most (0: none); each hop is a request of this step.
+    public var followRedirects: Int
+    /// For setup steps: an SQL statement run against the books' database instead of a request.
+    public var sql: String?
 
     public init(
-        name: String, method: String = "GET", path: Template, headers: [Header] = [], body: Template? = nil,
+        name: String, method: String = "GET", path: Template, headers: [Header] = [], body: RequestBody? = nil,
         contentType: String? = nil, extract: [Extraction] = [], expect: Expectation = .init(),
-        think: ClosedRange<Double> = 0...0, proceed: Double = 1, ledger: LedgerRule? = nil, payment: PaymentRule? = nil
+        think: ClosedRange<Double> = 0...0, proceed: Double = 1, ledger: LedgerRule? = nil, payment: PaymentRule? = nil,
+        condition: StepCondition? = nil, repeats: ClosedRange<Int> = 1...1, onStatus: [StatusOutcome] = [],
+        followRedirects: Int? = nil, sql: String? = nil
     ) {
         self.name = name
         self.method = method
@@ -97,6 +124,53 @@ public struct Step: Codable, Sendable, Equatable {
         self.proceed = proceed
         self.ledger = ledger
         self.payment = payment
+        self.condition = condition
+        self.repeats = repeats
+        self.onStatus = onStatus
+        self.followRedirects = followRedirects ?? (expect.status.contains { (300..<400).contains($0) } ? 0 : 5)
+        self.sql = sql
+    }
+
+    /// A step whose body is raw text (a template) sent with a content type.
+    public init(
+        name: String, method: String = "GET", path: Template, headers: [Header] = [], body: Template?,
+        contentType: String? = nil, extract: [Extraction] = [], expect: Expectation = .init(),
+        think: ClosedRange<Double> = 0...0, proceed: Double = 1, ledger: LedgerRule? = nil, payment: PaymentRule? = nil
+    ) {
+        self.init(
+            name: name, method: method, path: path, headers: headers, body: body.map(RequestBody.raw),
+            contentType: contentType, extract: extract, expect: expect, think: think, proceed: proceed, ledger: ledger,
+            payment: payment)
+    }
+
+    /// Every template the request is made of (for finding a variable without a value).
+    public var templates: [Template] {
+        [path] + headers.map(\.value) + (body?.templates ?? [])
+    }
+
+    /// The outcome a status ends the flow with, if the step names one.
+    public func outcome(for status: Int) -> StatusOutcome.Outcome? {
+        onStatus.first { $0.status == status }?.outcome
+    }
+}
+
+/// `on_status: {406: sold_out}`: a status that ends the shopper's flow with an outcome.
+public struct StatusOutcome: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable, CaseIterable {
+        /// The target said "sold out": a ledger entry for the step's SKU, and the shopper ends without an error.
+        case soldOut = "sold_out"
+        /// The shopper ends, succeeded.
+        case done
+        /// The shopper ends, failed (an error of the status's class).
+        case fail
+    }
+
+    public var status: Int
+    public var outcome: Outcome
+
+    public init(status: Int, outcome: Outcome) {
+        self.status = status
+        self.outcome = outcome
     }
 }
 
@@ -107,16 +181,6 @@ public struct Header: Codable, Sendable, Equatable {
     public init(name: String, value: Template) {
         self.name = name
         self.value = value
-    }
-}
-
-public struct Extraction: Codable, Sendable, Equatable {
-    public var variable: String
-    public var path: ValuePath
-
-    public init(variable: String, path: ValuePath) {
-        self.variable = variable
-        self.path = path
     }
 }
 

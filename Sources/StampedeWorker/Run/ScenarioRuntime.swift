@@ -1,12 +1,19 @@
 public import StampedeCore
 
-/// A scenario made ready to run against one origin.
+/// A scenario made ready to run against one origin: flows by weight, extractions compiled, the origins URLs may go
+/// to, and what a shopper starts with.
 public struct ScenarioRuntime: Sendable {
     public let scenario: Scenario
     public let origin: Origin
     private let cumulativeWeights: [Double]
     /// Per burst of the profile, the index of the flow its crowd follows (nil when the scenario lacks it).
     let burstFlows: [Int?]
+    /// Per flow, per step: its extractions, compiled.
+    let extractions: [[[ExtractionRule]]]
+    /// Where requests may go: the target and the scenario's origins.
+    let allowedOrigins: Set<Origin>
+    /// Per burst, the number of burst shoppers before its first (feeders number burst shoppers after each other).
+    private let crowdBefore: [Int]
 
     public init(scenario: Scenario, origin: Origin, bursts: [Burst] = []) {
         self.scenario = scenario
@@ -17,6 +24,16 @@ public struct ScenarioRuntime: Sendable {
             total += flow.weight
             return total
         }
+        // The loader compiled each extraction once already: these cannot fail for a loaded scenario.
+        self.extractions = scenario.flows.map { flow in
+            flow.steps.map { step in step.extract.compactMap { try? ExtractionRule($0) } }
+        }
+        self.allowedOrigins = Set([origin] + scenario.origins.compactMap(Origin.init(url:)))
+        var before = 0
+        self.crowdBefore = bursts.map { burst in
+            defer { before += burst.crowd }
+            return before
+        }
     }
 
     /// Picks a flow by weight.
@@ -26,12 +43,27 @@ public struct ScenarioRuntime: Sendable {
         return cumulativeWeights.firstIndex { point < $0 } ?? (cumulativeWeights.count - 1)
     }
 
-    /// The variables a shopper starts with: its id, its flow, and one value drawn from each data list.
-    func initialVariables(shopper: UInt64, flow: Int, _ random: inout SeededRandom) -> [String: String] {
-        var variables = ["shopper": String(shopper), "flow": scenario.flows[flow].name]
+    /// The variables a shopper starts with: its id, its flow, one value drawn from each data list, and a row of
+    /// each feeder (nil when a unique feeder has no row for this shopper).
+    func initialVariables(_ arrival: Arrival, flow: Int, _ random: inout SeededRandom) -> Variables? {
+        var variables: Variables = [
+            "shopper": .text(String(arrival.index)), "flow": .text(scenario.flows[flow].name),
+        ]
         for list in scenario.data {
-            variables[list.name] = list.values[Int(random.next() % UInt64(list.values.count))]
+            variables[list.name] = .text(list.values[Int(random.next() % UInt64(list.values.count))])
+        }
+        for feeder in scenario.feeders {
+            guard let row = feeder.row(for: feederKey(arrival), random: &random) else { return nil }
+            for (column, value) in zip(feeder.columns, row) { variables["\(feeder.name).\(column)"] = .text(value) }
         }
         return variables
+    }
+
+    /// The shopper's number for feeders: the shape's shoppers count up from 0, burst shoppers down from the last
+    /// row (so the two never meet while there are rows for both).
+    func feederKey(_ arrival: Arrival) -> Feeder.ShopperKey {
+        guard let burst = arrival.burst, burst < crowdBefore.count else { return .shape(arrival.index) }
+        let shopper = Int(arrival.index & ((1 << 48) - 1))
+        return .burst(crowdBefore[burst] + shopper)
     }
 }

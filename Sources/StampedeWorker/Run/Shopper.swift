@@ -1,10 +1,13 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import StampedeCore
 import StampedeHTTP
 
 /// One synthetic customer: follows its flow's steps in order, timing each request from when it was *meant* to
-/// start (its arrival, or the end of the previous step plus think time), so a slow target cannot hide its stalls.
+/// start (its arrival, or the end of the previous request plus think time), so a slow target cannot hide its
+/// stalls. It keeps cookies across origins, follows redirects (each hop a request of its step), takes values from
+/// responses, and resolves URLs the responses hand out.
 struct Shopper {
     let runtime: ScenarioRuntime
     let client: HTTPClient
@@ -16,8 +19,27 @@ struct Shopper {
     /// Sent as `x-stampede-worker` (with the shopper's number as `x-stampede-shopper`), so the target's logs can
     /// tell workers and shoppers apart.
     let worker: String
-    /// One connection per shopper, opened for its first request and closed when it is done.
+    /// One connection per shopper (to the target), opened for its first request and closed when it is done.
     var ownConnection = false
+
+    /// What a shopper carries from step to step.
+    struct State {
+        var variables: Variables
+        var cookies = CookieJar()
+        /// The URL of the response each variable was taken from, to resolve a relative URL it holds.
+        var bases: [String: RequestURL] = [:]
+        /// The last response's status and URL.
+        var lastStatus: Int?
+        var lastURL: RequestURL?
+        var random: SeededRandom
+    }
+
+    /// How a step ended for the shopper.
+    enum StepEnd {
+        /// Go on: the next request is meant to start at this instant (the response's end) plus think time.
+        case next(ContinuousClock.Instant)
+        case end(Recorder.ShopperOutcome)
+    }
 
     func run(_ arrival: Arrival, slot: Int) async {
         guard ownConnection else { return await follow(arrival, slot: slot, session: nil) }
@@ -41,163 +63,316 @@ struct Shopper {
             flowIndex = burstFlow
         }
         let flow = runtime.scenario.flows[flowIndex]
-        var variables = runtime.initialVariables(shopper: arrival.index, flow: flowIndex, &random)
-        if let burst = arrival.burst { variables["sku"] = plan.profile.bursts[burst].sku }
-        var cookies = CookieJar()
+        guard var variables = runtime.initialVariables(arrival, flow: flowIndex, &random) else {
+            recorder.sample(
+                ErrorSample(
+                    step: StepID(flow: flowIndex, step: 0), label: .request,
+                    detail: "no feeder row is left for shopper \(arrival.index) (pick: unique)",
+                    at: (ContinuousClock.now - runStart).microseconds))
+            return recorder.shopperEnded(slot: slot, .failed(.request))
+        }
+        if let burst = arrival.burst { variables["sku"] = .text(plan.profile.bursts[burst].sku) }
+        var state = State(variables: variables, random: random)
         var intended = runStart + .seconds(double: arrival.time)
-        let shopperID = String(arrival.index)
 
         for (stepIndex, step) in flow.steps.enumerated() {
-            if intended > .now {
-                do {
-                    try await Task.sleep(until: intended, clock: .continuous)
-                } catch {
-                    return recorder.shopperEnded(slot: slot, .failed(.cancelled))
+            if let condition = step.condition,
+                !condition.holds(status: state.lastStatus, { [variables = state.variables] in variables[$0] })
+            {
+                continue
+            }
+            let times = step.repeats.lowerBound + Int(state.random.next() % UInt64(step.repeats.count))
+            for repetition in 0..<times {
+                if intended > .now {
+                    do {
+                        try await Task.sleep(until: intended, clock: .continuous)
+                    } catch {
+                        return recorder.shopperEnded(slot: slot, .failed(.cancelled))
+                    }
+                }
+                if Task.isCancelled { return recorder.shopperEnded(slot: slot, .failed(.cancelled)) }
+                // A crowd's requests count in its burst's slot; everyone else's in the slot of their intended start.
+                let requestSlot = arrival.burst == nil ? plan.slotIndex(atReal: (intended - runStart).seconds) : slot
+                let end = await perform(
+                    step, id: StepID(flow: flowIndex, step: stepIndex), state: &state, intended: intended,
+                    slot: requestSlot, shopper: String(arrival.index), session: session)
+                switch end {
+                case .end(let outcome):
+                    return recorder.shopperEnded(slot: slot, outcome)
+                case .next(let completedAt):
+                    let isLastRequest = stepIndex == flow.steps.count - 1 && repetition == times - 1
+                    if isLastRequest { return recorder.shopperEnded(slot: slot, .succeeded) }
+                    let think =
+                        step.think.lowerBound + state.random.nextUnit()
+                        * (step.think.upperBound - step.think.lowerBound)
+                    intended = completedAt + .seconds(double: think)
                 }
             }
-            if Task.isCancelled { return recorder.shopperEnded(slot: slot, .failed(.cancelled)) }
-            // A crowd's requests count in its burst's slot; everyone else's in the slot of their intended start.
-            let requestSlot = arrival.burst == nil ? plan.slotIndex(atReal: (intended - runStart).seconds) : slot
-            let stepID = StepID(flow: flowIndex, step: stepIndex)
-            // Every request that was due counts in the corrected latency, at the time it ended whatever its outcome;
-            // the uncorrected one is the response's own, from the actual send.
-            let record = { (outcome: Recorder.RequestOutcome, response: HTTPResponse?) in
-                recorder.request(
-                    slot: requestSlot, step: stepID, outcome,
-                    correctedMicros: ((response?.completedAt ?? ContinuousClock.now) - intended).microseconds,
-                    uncorrectedMicros: response.map { ($0.completedAt - $0.sentAt).microseconds })
-            }
-            let sample = { (label: ErrorLabel, detail: String) in
-                recorder.sample(
-                    ErrorSample(
-                        step: stepID, label: label, detail: detail,
-                        at: (ContinuousClock.now - runStart).microseconds))
-            }
+            if state.random.nextUnit() >= step.proceed { return recorder.shopperEnded(slot: slot, .succeeded) }
+        }
+        recorder.shopperEnded(slot: slot, .succeeded)
+    }
 
-            guard var request = Self.request(for: step, variables: variables, cookies: cookies) else {
-                record(.failed(.request), nil)
-                let missing = Self.missingVariable(in: step, variables: variables) ?? "?"
-                sample(.request, "the variable \(missing) has no value (no step before set it)")
-                return recorder.shopperEnded(slot: slot, .failed(.request))
-            }
-            request.headers.add(name: "x-stampede-worker", value: worker)
-            request.headers.add(name: "x-stampede-shopper", value: shopperID)
-            let ledgerSKU = step.ledger.flatMap { $0.sku.render { variables[$0] }.text }
-            let paymentOrder = step.payment.flatMap { $0.order.render { variables[$0] }.text }
-            let response: HTTPResponse
+    /// One step: its request (and the redirects after it), the checks, the ledger and payment, the extractions.
+    private func perform(
+        _ step: Step, id: StepID, state: inout State, intended: ContinuousClock.Instant, slot: Int, shopper: String,
+        session: HTTPSession?
+    ) async -> StepEnd {
+        let record = { (outcome: Recorder.RequestOutcome, response: HTTPResponse?, meant: ContinuousClock.Instant) in
+            recorder.request(
+                slot: slot, step: id, outcome,
+                correctedMicros: ((response?.completedAt ?? ContinuousClock.now) - meant).microseconds,
+                uncorrectedMicros: response.map { ($0.completedAt - $0.sentAt).microseconds })
+        }
+        let sample = { (label: ErrorLabel, detail: String) in
+            recorder.sample(
+                ErrorSample(step: id, label: label, detail: detail, at: (ContinuousClock.now - runStart).microseconds))
+        }
+        let variables = state.variables
+        let lookup: (String) -> VariableValue? = { variables[$0] }
+        let built: (url: RequestURL, request: HTTPRequest)
+        switch Self.request(for: step, state: state, runtime: runtime, worker: worker) {
+        case .success(let value): built = value
+        case .failure(let failure):
+            record(.failed(failure.label), nil, intended)
+            sample(failure.label, failure.detail)
+            return .end(.failed(failure.label))
+        }
+        let ledgerSKU = step.ledger.map { $0.sku.render(lookup).text }
+        let paymentOrder = step.payment.map { $0.order.render(lookup).text }
+        var url = built.url
+        var request = built.request
+        var meant = intended
+        var hops = 0
+        var response: HTTPResponse
+        while true {
             do {
-                if let session {
+                if let session, url.origin == runtime.origin {
                     response = try await session.execute(request, timeout: requestTimeout)
                 } else {
-                    response = try await client.execute(request, to: runtime.origin, timeout: requestTimeout)
+                    response = try await client.execute(request, to: url.origin, timeout: requestTimeout)
                 }
             } catch {
                 let label = ErrorLabel(rawValue: error.code.label)
-                record(.failed(label), nil)
-                sample(label, "\(step.method) \(request.target): \(error.message)")
+                record(.failed(label), nil, meant)
+                sample(label, "\(request.method.rawValue) \(shown(url)): \(error.message)")
                 let now = (ContinuousClock.now - runStart).microseconds
-                if let ledgerSKU { recorder.ledger(sku: ledgerSKU, .failed, atMicros: now) }
-                if let paymentOrder { recorder.payment(PaymentEvent(order: paymentOrder, outcome: .unknown, at: now)) }
-                return recorder.shopperEnded(slot: slot, .failed(label))
-            }
-            let body = response.body.readableBytesView
-            var verdict = step.expect.verdict(status: response.status, body: body)
-            if let rule = step.payment, let paymentOrder {
-                let paid = rule.paid.map { $0.matches(status: response.status, body: body) } ?? (verdict == .ok)
-                recorder.payment(
-                    PaymentEvent(
-                        order: paymentOrder, outcome: paid ? .paid : .failed,
-                        channel: paid ? rule.channel.flatMap { $0.extract(fromJSON: body) } : nil,
-                        at: (response.completedAt - runStart).microseconds))
-            }
-            if let rule = step.ledger, let ledgerSKU {
-                let entry = rule.entry(status: response.status, body: body, stepAccepted: verdict == .ok)
-                recorder.ledger(sku: ledgerSKU, entry, atMicros: (response.completedAt - runStart).microseconds)
-                if entry == .soldOut {
-                    // The target said "sold out": it behaved; the shopper's flow ends here, without an error.
-                    record(.ok, response)
-                    return recorder.shopperEnded(slot: slot, .succeeded)
+                if let ledgerSKU, step.ledger?.confirms == true {
+                    recorder.ledger(sku: ledgerSKU, .failed, atMicros: now)
                 }
-                if case .confirmed = entry { verdict = .ok }
+                if let paymentOrder { recorder.payment(PaymentEvent(order: paymentOrder, outcome: .unknown, at: now)) }
+                return .end(.failed(label))
             }
-            switch verdict {
-            case .throttled:
-                record(.throttled, response)
-                return recorder.shopperEnded(slot: slot, .throttled)
-            case .failed(let label):
-                record(.failed(label), response)
-                sample(label, Self.unexpected(response, step: step, target: request.target))
-                return recorder.shopperEnded(slot: slot, .failed(label))
-            case .ok:
-                break
+            let now = Date().timeIntervalSince1970
+            for value in response.headers["set-cookie"] { state.cookies.store(setCookie: value, from: url, now: now) }
+            state.lastStatus = response.status
+            state.lastURL = url
+            guard [301, 302, 303, 307, 308].contains(response.status), hops < step.followRedirects,
+                let location = response.headers.first(name: "location")
+            else { break }
+            // A hop: counted as a request of this step, timed from when it was due (the previous answer).
+            guard let next = url.resolve(location) else {
+                record(.failed(.check), response, meant)
+                sample(
+                    .check,
+                    "\(request.method.rawValue) \(shown(url)) redirected to \(location), which is not an http(s) URL")
+                return .end(.failed(.check))
             }
-            for extraction in step.extract {
-                guard let value = extraction.path.extract(fromJSON: body) else {
-                    record(.failed(.extract), response)
+            guard runtime.allowedOrigins.contains(next.origin) else {
+                record(.failed(.origin), response, meant)
+                sample(
+                    .origin,
+                    "\(shown(url)) redirected to \(next), whose origin the scenario does not list under origins:")
+                return .end(.failed(.origin))
+            }
+            record(.ok, response, meant)
+            hops += 1
+            meant = response.completedAt
+            let keepsMethod = response.status == 307 || response.status == 308
+            var headers = HTTPHeaders()
+            for (name, value) in request.headers
+            where !["cookie", "content-type", "content-length"].contains(name.lowercased()) {
+                headers.add(name: name, value: value)
+            }
+            if keepsMethod, let type = request.headers.first(name: "content-type") {
+                headers.add(name: "content-type", value: type)
+            }
+            if let cookie = state.cookies.header(
+                for: next, method: keepsMethod ? request.method.rawValue : "GET", site: runtime.origin.host, now: now)
+            {
+                headers.add(name: "cookie", value: cookie)
+            }
+            request = HTTPRequest(
+                method: keepsMethod ? request.method : .GET, target: next.target, headers: headers,
+                body: keepsMethod ? request.body : nil)
+            url = next
+        }
+
+        let body = response.body.readableBytesView
+        var verdict = step.expect.verdict(status: response.status, body: body)
+        let at = (response.completedAt - runStart).microseconds
+        if let outcome = step.outcome(for: response.status) {
+            switch outcome {
+            case .soldOut:
+                if let ledgerSKU { recorder.ledger(sku: ledgerSKU, .soldOut, atMicros: at) }
+                record(.ok, response, meant)
+                return .end(.succeeded)
+            case .done:
+                record(.ok, response, meant)
+                return .end(.succeeded)
+            case .fail:
+                let label: ErrorLabel =
+                    response.status >= 500 ? .status5xx : response.status >= 400 ? .status4xx : .check
+                record(.failed(label), response, meant)
+                sample(label, Self.unexpected(response, step: step, url: shown(url)))
+                return .end(.failed(label))
+            }
+        }
+        if let rule = step.payment, let paymentOrder {
+            let paid = rule.paid.map { $0.matches(status: response.status, body: body) } ?? (verdict == .ok)
+            recorder.payment(
+                PaymentEvent(
+                    order: paymentOrder, outcome: paid ? .paid : .failed,
+                    channel: paid ? rule.channel.flatMap { $0.extract(fromJSON: body) } : nil, at: at))
+        }
+        if let rule = step.ledger, let ledgerSKU,
+            let entry = rule.entry(status: response.status, body: body, stepAccepted: verdict == .ok)
+        {
+            recorder.ledger(sku: ledgerSKU, entry, atMicros: at)
+            if entry == .soldOut {
+                // The target said "sold out": it behaved; the shopper's flow ends here, without an error.
+                record(.ok, response, meant)
+                return .end(.succeeded)
+            }
+            if case .confirmed = entry { verdict = .ok }
+        }
+        switch verdict {
+        case .throttled:
+            record(.throttled, response, meant)
+            return .end(.throttled)
+        case .failed(let label):
+            record(.failed(label), response, meant)
+            sample(label, Self.unexpected(response, step: step, url: shown(url)))
+            return .end(.failed(label))
+        case .ok:
+            break
+        }
+        let rules = runtime.extractions[id.flow][id.step]
+        if !rules.isEmpty {
+            let setCookies = response.headers["set-cookie"].compactMap { header -> (name: String, value: String)? in
+                guard let pair = header.split(separator: ";").first, let equals = pair.firstIndex(of: "=") else {
+                    return nil
+                }
+                return (
+                    pair[..<equals].trimmingCharacters(in: .whitespaces),
+                    pair[pair.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+                )
+            }
+            let jar = state.cookies.matching(url, now: Date().timeIntervalSince1970).map { ($0.name, $0.value) }
+            let view = ResponseView(
+                status: response.status, headers: response.headers.map { ($0.name.lowercased(), $0.value) },
+                body: Array(body),
+                parseJSON: rules.contains { if case .json = $0.extraction.source { true } else { false } },
+                cookies: setCookies + jar)
+            for rule in rules {
+                let known = state.variables
+                guard let value = rule.value(in: view, random: &state.random, { known[$0] }) else {
+                    record(.failed(.extract), response, meant)
                     sample(
                         .extract,
-                        "no value at \(extraction.path.source) for \(extraction.variable) in the answer to "
-                            + "\(step.method) \(request.target) (status \(response.status)): \(ErrorSample.excerpt(body))"
-                    )
-                    return recorder.shopperEnded(slot: slot, .failed(.extract))
+                        "no value at \(rule.extraction.source) for \(rule.extraction.variable) in the answer to "
+                            + "\(request.method.rawValue) \(shown(url)) (status \(response.status)): "
+                            + ErrorSample.excerpt(body))
+                    return .end(.failed(.extract))
                 }
-                variables[extraction.variable] = value
+                state.variables[rule.extraction.variable] = value
+                state.bases[rule.extraction.variable] = url
             }
-            for value in response.headers["set-cookie"] { cookies.store(setCookie: value) }
-            record(.ok, response)
-
-            let isLast = stepIndex == flow.steps.count - 1
-            if isLast || random.nextUnit() >= step.proceed {
-                return recorder.shopperEnded(slot: slot, .succeeded)
-            }
-            let think = step.think.lowerBound + random.nextUnit() * (step.think.upperBound - step.think.lowerBound)
-            intended = response.completedAt + .seconds(double: think)
         }
+        record(.ok, response, meant)
+        return .next(response.completedAt)
+    }
+
+    /// Why a request could not be built.
+    struct BuildFailure: Error {
+        var label: ErrorLabel
+        var detail: String
+    }
+
+    /// Renders a step into its URL and request, with the shopper's variables and cookies.
+    static func request(
+        for step: Step, state: State, runtime: ScenarioRuntime, worker: String
+    ) -> Result<(url: RequestURL, request: HTTPRequest), BuildFailure> {
+        let variables = state.variables
+        let lookup: (String) -> VariableValue? = { variables[$0] }
+        let (rendered, problem) = step.path.render(escaping: .segment, leading: .path, lookup)
+        if let problem { return .failure(BuildFailure(label: .request, detail: problem.description)) }
+        let url: RequestURL
+        if rendered.hasPrefix("/") && !rendered.hasPrefix("//") {
+            url = RequestURL(origin: runtime.origin, target: rendered)
+        } else {
+            // A URL a response handed out: absolute, or relative to the response it came from.
+            let base =
+                step.path.variables.first.flatMap { state.bases[$0] } ?? state.lastURL
+                ?? RequestURL(origin: runtime.origin, target: "/")
+            guard let resolved = base.resolve(rendered) else {
+                return .failure(BuildFailure(label: .request, detail: "\"\(rendered)\" is not an http(s) URL"))
+            }
+            url = resolved
+        }
+        guard runtime.allowedOrigins.contains(url.origin) else {
+            return .failure(
+                BuildFailure(
+                    label: .origin,
+                    detail: "\(url) goes to \(url.origin), which is neither the target nor one of the scenario's "
+                        + "origins:"))
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "user-agent", value: StampedeVersion.current)
+        headers.add(name: "x-stampede-worker", value: worker)
+        headers.add(
+            name: "x-stampede-shopper", value: variables["shopper"]?.text ?? "")
+        for header in step.headers {
+            let (value, problem) = header.value.render(lookup)
+            if let problem { return .failure(BuildFailure(label: .request, detail: problem.description)) }
+            headers.replaceOrAdd(name: header.name, value: value)
+        }
+        if let cookie = state.cookies.header(
+            for: url, method: step.method, site: runtime.origin.host, now: Date().timeIntervalSince1970)
+        {
+            headers.add(name: "cookie", value: cookie)
+        }
+        var body: ByteBuffer? = nil
+        if let requestBody = step.body {
+            let (text, problem) = requestBody.render(lookup)
+            if let problem { return .failure(BuildFailure(label: .request, detail: problem.description)) }
+            body = ByteBuffer(string: text)
+            if let contentType = step.contentType ?? requestBody.contentType {
+                headers.replaceOrAdd(name: "content-type", value: contentType)
+            }
+        }
+        return .success(
+            (
+                url,
+                HTTPRequest(method: HTTPMethod(rawValue: step.method), target: url.target, headers: headers, body: body)
+            ))
+    }
+
+    /// A URL in a sample: its path on the target, or the whole URL elsewhere.
+    func shown(_ url: RequestURL) -> String {
+        url.origin == runtime.origin ? url.target : url.description
     }
 
     /// What a response that failed its step's checks was, for a sample.
-    static func unexpected(_ response: HTTPResponse, step: Step, target: String) -> String {
+    static func unexpected(_ response: HTTPResponse, step: Step, url: String) -> String {
         let expected =
             step.expect.status.isEmpty ? "2xx or 3xx" : step.expect.status.map(String.init).joined(separator: " or ")
-        var text = "\(step.method) \(target) answered \(response.status)"
+        var text = "\(step.method) \(url) answered \(response.status)"
         if step.expect.accepts(status: response.status), let needle = step.expect.bodyContains {
             text += " without \"\(needle)\" in its body"
         } else {
             text += " (expected \(expected))"
         }
         return text + ": " + ErrorSample.excerpt(response.body.readableBytesView)
-    }
-
-    /// The first variable a step needs that has no value.
-    static func missingVariable(in step: Step, variables: [String: String]) -> String? {
-        let templates = [step.path] + step.headers.map(\.value) + (step.body.map { [$0] } ?? [])
-        for template in templates {
-            if let missing = template.render({ variables[$0] }).missing { return missing }
-        }
-        return nil
-    }
-
-    /// Renders a step into a request; nil when a variable has no value.
-    static func request(for step: Step, variables: [String: String], cookies: CookieJar) -> HTTPRequest? {
-        let (target, missingInPath) = step.path.render(escaping: .url) { variables[$0] }
-        guard missingInPath == nil else { return nil }
-        var headers = HTTPHeaders()
-        headers.add(name: "user-agent", value: StampedeVersion.current)
-        for header in step.headers {
-            let (value, missing) = header.value.render { variables[$0] }
-            guard missing == nil else { return nil }
-            headers.add(name: header.name, value: value)
-        }
-        if let cookie = cookies.header { headers.add(name: "cookie", value: cookie) }
-        var body: ByteBuffer? = nil
-        if let template = step.body {
-            let (text, missing) = template.render(escaping: step.contentType == "application/json" ? .json : .none) {
-                variables[$0]
-            }
-            guard missing == nil else { return nil }
-            body = ByteBuffer(string: text)
-            if let contentType = step.contentType { headers.replaceOrAdd(name: "content-type", value: contentType) }
-        }
-        return HTTPRequest(method: HTTPMethod(rawValue: step.method), target: target, headers: headers, body: body)
     }
 }

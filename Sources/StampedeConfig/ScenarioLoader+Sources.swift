@@ -1,0 +1,84 @@
+import Foundation
+import StampedeCore
+
+/// Reading where a scenario's requests may go (`origins:`) and where its test data comes from (`feeders:`).
+extension ScenarioLoader {
+    /// `origins: [http://static.shop.test:8081, https://pay.shop.test]`: with the target's, the origins absolute URLs
+    /// may go to. Each is an address for the guard. Entries that are not origins are reported (and left out).
+    static func readOrigins(_ cursor: YAMLCursor, target: String?) -> [Origin] {
+        var origins: [Origin] = target.flatMap(Origin.init(url:)).map { [$0] } ?? []
+        guard cursor.isPresent, let entries = cursor.list() else { return origins }
+        for entry in entries {
+            guard let text = entry.string() else { continue }
+            guard let origin = Origin(url: text), RequestURL(absolute: text)?.target == "/" else {
+                entry.report("expected an origin such as http://static.shop.test:8081 (no path), found \"\(text)\"")
+                continue
+            }
+            entry.address(.url(text))
+            if !origins.contains(origin) { origins.append(origin) }
+        }
+        return origins
+    }
+
+    /// Feeder files are data, not configuration: larger than a scenario may be.
+    static let maxFeederBytes = 64 << 20
+
+    /// `feeders: {users: {file: data/users.csv, pick: unique}}`: CSV with a header, or JSON lines (`.jsonl`,
+    /// `.ndjson`), read relative to the scenario.
+    static func readFeeders(_ cursor: YAMLCursor, data: [DataList]) -> [Feeder]? {
+        guard cursor.isPresent else { return [] }
+        guard let entries = cursor.namedEntries() else { return nil }
+        var feeders: [Feeder] = []
+        var complete = true
+        for (name, value) in entries {
+            if Scenario.builtinVariables.contains(name) || data.contains(where: { $0.name == name }) {
+                value.report("\"\(name)\" is already a variable (a built-in or a data list); choose another name")
+                complete = false
+                continue
+            }
+            guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+                value.report("expected a feeder name of letters, digits, _ or -, found \"\(name)\"")
+                complete = false
+                continue
+            }
+            guard let fields = value.mapping(keys: ["file", "pick"]),
+                let file = fields.require("file", expectation: "a CSV or JSON-lines file, such as data/users.csv")?
+                    .string()
+            else {
+                complete = false
+                continue
+            }
+            var pick = Feeder.Pick.sequential
+            if let text = fields["pick"].isPresent ? fields["pick"].string() : nil {
+                guard let chosen = Feeder.Pick(rawValue: text) else {
+                    fields["pick"].report("expected sequential, random or unique, found \"\(text)\"")
+                    complete = false
+                    continue
+                }
+                pick = chosen
+            }
+            let path = resolve(file, relativeTo: cursor)
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                fields["file"].report("cannot read \(path): no such file, or not readable")
+                complete = false
+                continue
+            }
+            guard contents.count <= maxFeederBytes else {
+                fields["file"].report("\(path) is larger than \(maxFeederBytes >> 20) MiB")
+                complete = false
+                continue
+            }
+            let text = String(decoding: contents, as: UTF8.self)
+            do {
+                let (columns, rows) =
+                    file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson")
+                    ? try FeederFile.jsonLines(text) : try FeederFile.csv(text)
+                feeders.append(Feeder(name: name, columns: columns, rows: rows, pick: pick, file: file))
+            } catch {
+                fields["file"].report("\(file), \(error.description)")
+                complete = false
+            }
+        }
+        return complete ? feeders : nil
+    }
+}

@@ -1,0 +1,71 @@
+/// An absolute http(s) URL split the way a request needs it: the origin it goes to and the request target (path
+/// and query). Resolves references found in responses (`/api/payment/61/`, `../basket/`, `?page=2`,
+/// `http://host/api/products/3/`) against the URL of the response, as RFC 3986 §5.2 says.
+public struct RequestURL: Hashable, Sendable, CustomStringConvertible {
+    public var origin: Origin
+    /// The path and query, starting with `/`.
+    public var target: String
+
+    public init(origin: Origin, target: String) {
+        self.origin = origin
+        self.target = target.hasPrefix("/") ? target : "/" + target
+    }
+
+    /// Parses `http://host:port/path?query#fragment` (the fragment is dropped); nil when it is not an http(s) URL.
+    public init?(absolute text: String) {
+        guard let origin = Origin(url: text) else { return nil }
+        let afterScheme = text.drop { $0 != "/" }.dropFirst(2)
+        let rest = afterScheme.drop { $0 != "/" && $0 != "?" && $0 != "#" }
+        var target = String(rest.prefix { $0 != "#" })
+        if target.hasPrefix("?") || target.isEmpty { target = "/" + target }
+        self.init(origin: origin, target: Self.removingDotSegments(target))
+    }
+
+    public var description: String { origin.description + target }
+
+    /// The path alone (without the query).
+    public var path: String { String(target.prefix { $0 != "?" }) }
+
+    /// True when the text is an absolute http(s) URL (or scheme-relative, `//host/…`).
+    public static func isAbsolute(_ text: String) -> Bool {
+        text.hasPrefix("http://") || text.hasPrefix("https://") || text.hasPrefix("//")
+    }
+
+    /// The URL a reference in a response to this URL points at; nil for a scheme other than http(s).
+    public func resolve(_ reference: String) -> RequestURL? {
+        let reference = String(reference.prefix { $0 != "#" })
+        if reference.hasPrefix("//") { return RequestURL(absolute: origin.scheme.rawValue + ":" + reference) }
+        if let colon = reference.firstIndex(of: ":"), !reference[..<colon].contains("/"),
+            !reference[..<colon].contains("?")
+        {
+            return RequestURL(absolute: reference)
+        }
+        if reference.isEmpty { return self }
+        if reference.hasPrefix("/") { return RequestURL(origin: origin, target: Self.removingDotSegments(reference)) }
+        if reference.hasPrefix("?") { return RequestURL(origin: origin, target: path + reference) }
+        let directory = path.prefix(through: path.lastIndex(of: "/") ?? path.startIndex)
+        return RequestURL(origin: origin, target: Self.removingDotSegments(String(directory) + reference))
+    }
+
+    /// RFC 3986 §5.2.4 on the path part of a target.
+    static func removingDotSegments(_ target: String) -> String {
+        let query = target.firstIndex(of: "?").map { String(target[$0...]) } ?? ""
+        let path = target.prefix { $0 != "?" }
+        guard path.contains(".") else { return target }
+        var output: [Substring] = []
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        for (index, segment) in segments.enumerated() {
+            let last = index == segments.count - 1
+            switch segment {
+            case ".":
+                if last { output.append("") }
+            case "..":
+                if !output.isEmpty { output.removeLast() }
+                if last { output.append("") }
+            default:
+                output.append(segment)
+            }
+        }
+        return "/" + output.joined(separator: "/") + query
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import StampedeConfig
+import StampedeCore
+import StampedeTestKit
+import Testing
+
+@testable import StampedeCoordinator
+
+/// The scenario language end to end: a scenario written in YAML, played by a coordinator and a worker against a
+/// server that keeps every request, so the test sees exactly what shoppers sent.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct ScenarioBehaviourTests {
+    static func scenario(_ yaml: String) throws -> Scenario {
+        try ScenarioLoader.parse(yaml, file: "behaviour.yaml")
+    }
+
+    static func json(_ text: String, headers: HTTPFields = [:], status: HTTPResponse.Status = .ok) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func text(_ text: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Values taken from JSON, HTML, a regular expression, a header and a cookie, sent on as typed JSON, a form,
+    /// multipart, a URL from a response and a path segment; redirects followed hop by hop (a 303 turns a POST
+    /// into a GET), or not.
+    @Test func shoppersSendWhatTheScenarioSays() async throws {
+        let scenario = try Self.scenario(
+            #"""
+            name: behaviour
+            flows:
+              - name: shop
+                steps:
+                  - name: start
+                    get: /start
+                    extract:
+                      id: $.id
+                      ok: $.ok
+                      ids: {json: "$.lines[*].id", pick: all}
+                      last_line: {json: "$.lines[*].id", pick: last}
+                      cheap: "$.lines[?(@.price < 2)].id"
+                      next: $.next
+                      moved: {header: Location}
+                      sid: {cookie: sid}
+                      missing: {json: $.nothing, default: none}
+                  - name: page
+                    get: /page
+                    extract:
+                      token: {form: csrfmiddlewaretoken}
+                      meta: {meta: csrf-token}
+                      order: {regex: "Order (\\d+) placed"}
+                  - name: json
+                    post: /json
+                    headers: {x-order: "{{order}}", x-moved: "{{moved}}"}
+                    json: {id: "{{id}}", ok: "{{ok}}", ids: "{{ids}}", qty: "{{last_line|int}}", text: "#{{id}}",
+                           token: "{{token}}", meta: "{{meta}}", sid: "{{sid}}", cheap: "{{cheap}}",
+                           missing: "{{missing}}", as_text: "{{id|string}}"}
+                  - name: form
+                    post: /form
+                    form: {q: "a b&c=d", token: "{{token}}"}
+                  - name: upload
+                    post: /upload
+                    multipart: {note: "{{order}}", file: {value: "x,y", filename: a.csv, content_type: text/csv}}
+                  - {name: next, get: "{{next}}"}
+                  - {name: segment, get: "/files/{{path_value|path}}/{{path_value}}"}
+                  - {name: redirect, get: /redirect}
+                  - {name: prg, post: /prg, form: {a: "1"}}
+                  - {name: seen, get: /redirect, follow_redirects: false, expect: 302}
+            data:
+              path_value: ["a/b c"]
+            """#)
+        let routes: @Sendable (Router<BasicRequestContext>) -> Void = { router in
+            router.get("/start") { _, _ in
+                Self.json(
+                    #"{"id":61,"ok":true,"lines":[{"id":1,"price":5},{"id":2,"price":1.5}],"next":"/api/next/61/"}"#,
+                    headers: [.location: "/moved/here", .setCookie: "sid=abc; Path=/; HttpOnly"])
+            }
+            router.get("/page") { _, _ in
+                Self.text(
+                    #"<html><head><meta name="csrf-token" content="m1"></head><body><form>"#
+                        + #"<input type="hidden" name="csrfmiddlewaretoken" value="t&amp;1"></form>Order 7 placed</body></html>"#
+                )
+            }
+            for path in ["/json", "/form", "/upload", "/api/next/61", "/done", "/final"] {
+                router.on(RouterPath(path), method: .get) { _, _ in Self.text("ok") }
+                router.on(RouterPath(path), method: .post) { _, _ in Self.text("ok") }
+            }
+            router.get("/files/**") { _, _ in Self.text("ok") }
+            router.get("/redirect") { _, _ in Self.text("", status: .found, headers: [.location: "/final"]) }
+            router.post("/prg") { _, _ in Self.text("", status: .seeOther, headers: [.location: "/done"]) }
+        }
+        try await RecordingServer.with(routes) { server, url in
+            let report = try await TestSupport.rehearse(seconds: 1, rate: 2, scenario: scenario, target: url)
+            #expect(report.totals.shoppers.failed == 0, "\(report.errorSamples ?? [])")
+            #expect(report.totals.shoppers.succeeded == 2)
+            let json = try #require(server.received(path: "/json").first)
+            #expect(
+                json.body
+                    == ##"{"id":61,"ok":true,"ids":[1,2],"qty":2,"text":"#61","token":"t&1","meta":"m1","sid":"abc","##
+                    + ##""cheap":2,"missing":"none","as_text":"61"}"##)
+            #expect(json.header("content-type") == "application/json")
+            #expect(json.header("x-order") == "7")
+            #expect(json.header("x-moved") == "/moved/here")
+            #expect(json.header("cookie") == "sid=abc")
+            let form = try #require(server.received(path: "/form").first)
+            #expect(form.body == "q=a+b%26c%3Dd&token=t%261")
+            #expect(form.header("content-type") == "application/x-www-form-urlencoded")
+            let upload = try #require(server.received(path: "/upload").first)
+            #expect(upload.header("content-type")?.hasPrefix("multipart/form-data; boundary=") == true)
+            #expect(upload.body.contains("Content-Disposition: form-data; name=\"note\"\r\n\r\n7\r\n"))
+            #expect(upload.body.contains("filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\nx,y\r\n"))
+            #expect(server.received(path: "/api/next/61/").count == 2)
+            #expect(server.received.contains { $0.target == "/files/a/b%20c/a%2Fb%20c" })
+            // Redirects: each hop a request of the step; the 303 after a POST is a GET without the body.
+            let redirect = try #require(report.steps.first { $0.step == "redirect" })
+            #expect(redirect.requests.requests == 4)
+            #expect(server.received(path: "/final").count == 2)
+            let done = try #require(server.received(path: "/done").first)
+            #expect(done.method == "GET" && done.body.isEmpty)
+            let seen = try #require(report.steps.first { $0.step == "seen" })
+            #expect(seen.requests.requests == 2 && seen.requests.ok == 2)
+        }
+    }
+
+    /// `repeat`, `if` and `on_status`: three views each, a step skipped when its condition fails, and a 406 that
+    /// ends the flow as sold out (counted in the ledger) without an error.
+    @Test func flowControlSteersEachShopper() async throws {
+        let scenario = try Self.scenario(
+            """
+            name: control
+            flows:
+              - name: shop
+                steps:
+                  - {name: list, get: /list, extract: {count: $.count}}
+                  - {name: view, get: /view, repeat: 3}
+                  - {name: never, get: /never, if: "{{count}} > 5 or status != 200"}
+                  - {name: sometimes, get: /sometimes, if: "{{count}} == 2 and status == 200"}
+                  - name: basket
+                    post: /basket
+                    on_status: {406: sold_out}
+                    ledger: {sku: X, sold_out: {status: 406}}
+                  - {name: after, get: /after}
+            """)
+        let routes: @Sendable (Router<BasicRequestContext>) -> Void = { router in
+            router.get("/list") { _, _ in Self.json(#"{"count":2}"#) }
+            for path in ["/view", "/never", "/sometimes", "/after"] {
+                router.get(RouterPath(path)) { _, _ in Self.text("ok") }
+            }
+            router.post("/basket") { _, _ in Self.json(#"{"reason":"sold out"}"#, status: .notAcceptable) }
+        }
+        try await RecordingServer.with(routes) { server, url in
+            let report = try await TestSupport.rehearse(seconds: 1, rate: 4, scenario: scenario, target: url)
+            #expect(report.totals.shoppers.succeeded == 4, "\(report.errorSamples ?? [])")
+            #expect(server.received(path: "/view").count == 12)
+            #expect(server.received(path: "/never").isEmpty)
+            #expect(server.received(path: "/sometimes").count == 4)
+            #expect(server.received(path: "/after").isEmpty)
+            let basket = try #require(report.steps.first { $0.step == "basket" })
+            #expect(basket.requests.ok == 4 && basket.requests.failed == 0)
+        }
+    }
+
+    /// Absolute URLs go to the origins the scenario lists; elsewhere the step fails with the `origin` label.
+    @Test func absoluteURLsGoOnlyToListedOrigins() async throws {
+        let cdnRoutes: @Sendable (Router<BasicRequestContext>) -> Void = { router in
+            router.get("/img") { _, _ in Self.text("png") }
+        }
+        try await RecordingServer.with(cdnRoutes) { cdn, cdnURL in
+            let shopRoutes: @Sendable (Router<BasicRequestContext>) -> Void = { router in
+                router.get("/product") { _, _ in Self.json(#"{"image":"\#(cdnURL)/img","evil":"http://127.0.0.2:9/x"}"#)
+                }
+            }
+            try await RecordingServer.with(shopRoutes) { _, url in
+                let listed = try Self.scenario(
+                    """
+                    name: origins
+                    origins: ["\(cdnURL)"]
+                    flows:
+                      - name: shop
+                        steps:
+                          - {name: product, get: /product, extract: {image: $.image}}
+                          - {name: image, get: "{{image}}"}
+                    """)
+                let report = try await TestSupport.rehearse(seconds: 1, rate: 2, scenario: listed, target: url)
+                #expect(report.totals.shoppers.succeeded == 2, "\(report.errorSamples ?? [])")
+                #expect(cdn.received(path: "/img").count == 2)
+                let unlisted = try Self.scenario(
+                    """
+                    name: origins
+                    flows:
+                      - name: shop
+                        steps:
+                          - {name: product, get: /product, extract: {evil: $.evil}}
+                          - {name: elsewhere, get: "{{evil}}"}
+                    """)
+                let refused = try await TestSupport.rehearse(seconds: 1, rate: 2, scenario: unlisted, target: url)
+                let step = try #require(refused.steps.first { $0.step == "elsewhere" })
+                #expect(step.requests.errors == [.origin: 2])
+            }
+        }
+    }
+
+    /// A burst-only profile (every level 0) with a flow of weight 0: only the crowd comes.
+    @Test func aBurstOnlyProfilePlaysOnlyItsCrowd() async throws {
+        let scenario = try Self.scenario(
+            "name: crowd\nflows:\n  - {name: buyer, weight: 0, steps: [{name: product, get: /p}]}\n")
+        let profile = try ProfileLoader.parse(
+            """
+            name: burst-only
+            stages:
+              - {duration: 3s, from: 0, to: 0}
+            bursts:
+              - {at: "00:00:01", crowd: 50, within: 500ms, flow: buyer, sku: X, stock: 10}
+            """, file: "p.yaml")
+        let routes: @Sendable (Router<BasicRequestContext>) -> Void = { router in
+            router.get("/p") { _, _ in Self.text("ok") }
+        }
+        try await RecordingServer.with(routes) { server, url in
+            let record = RunRecord(
+                id: "burst-only", startedAt: "", profile: profile, scenario: scenario,
+                scale: RunScale(peakRate: 1, compression: .speed(1)), target: Origin(url: url)!, seed: 1,
+                arrivals: .poisson, workers: 1, maxShoppers: 1_000, connections: 16)
+            let report = try await LocalCluster.run(record: record, .init(workers: 1)).coordinator.report
+            #expect(report.totals.shoppers.started == 50)
+            #expect(report.totals.shoppers.succeeded == 50)
+            #expect(server.received(path: "/p").count == 50)
+        }
+    }
+}

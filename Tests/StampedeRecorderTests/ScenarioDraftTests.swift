@@ -1,0 +1,140 @@
+import Foundation
+import StampedeConfig
+import StampedeCore
+import Testing
+
+@testable import StampedeRecorder
+
+/// `stampede scenario from-har`: a recording of the storefront made with Chromium headless (scripts/record-har),
+/// and small archives for each kind of value a response hands out.
+struct ScenarioDraftTests {
+    static let recording = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Recordings/storefront.har")
+
+    static func storefront() throws -> (draft: ScenarioDraft, yaml: String, har: String) {
+        let data = try Data(contentsOf: recording)
+        let draft = ScenarioDraft.from(try HARFile.decode(data), name: "storefront")
+        return (draft, draft.yaml(source: "storefront.har"), String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func theStorefrontRecordingBecomesAScenarioThatLoads() throws {
+        let (draft, yaml, har) = try Self.storefront()
+        #expect(draft.entries == 11)
+        #expect(draft.assets == 1)
+        #expect(draft.hops == 3)
+        #expect(
+            draft.steps.map(\.name) == [
+                "get-accounts-login", "post-accounts-login", "get-catalogue", "get-catalogue-festival-item-1-1",
+                "post-basket-add-id", "post-checkout", "post-checkout-payment-id",
+            ])
+        // The redirects are followed: each step expects the final answer.
+        #expect(draft.steps.allSatisfy { $0.status == 200 })
+        // The recording's pauses are the think times.
+        #expect(draft.steps.dropLast().allSatisfy { ($0.think ?? 0) >= 0.3 })
+        let scenario = try ScenarioLoader.parse(yaml, file: "draft.yaml")
+        let steps = scenario.flows[0].steps
+        #expect(steps[0].extract.first?.source == .formField("csrfmiddlewaretoken"))
+        #expect(steps[6].path.source == "{{payment_url}}")
+        guard case .form(let fields)? = steps[1].body else {
+            Issue.record("the login is not a form")
+            return
+        }
+        #expect(fields.first?.value.source == "{{csrfmiddlewaretoken}}")
+        // No recorded token is left in the draft.
+        let token = try #require(har.firstMatch(of: /csrfmiddlewaretoken=([0-9a-z]+)/)?.1)
+        #expect(!yaml.contains(String(token)))
+        #expect(!yaml.contains("100001"))
+        // The typed credentials are named as guesses.
+        #expect(draft.guesses.count == 2 + draft.steps.flatMap(\.extractions).filter { $0.guess != nil }.count)
+        #expect(draft.guesses[0].hasPrefix("post-accounts-login: login-username was typed in the recording"))
+    }
+
+    static func entry(
+        _ method: String, _ url: String, at second: Double, status: Int = 200, request: String? = nil,
+        requestType: String = "application/json", requestHeaders: [(String, String)] = [],
+        response: String = "", responseType: String = "application/json", headers: [(String, String)] = []
+    ) -> String {
+        func pairs(_ list: [(String, String)]) -> String {
+            "[" + list.map { #"{"name":"\#($0.0)","value":"\#($0.1)"}"# }.joined(separator: ",") + "]"
+        }
+        let started = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: 1_800_000_000 + second))
+        let post =
+            request.map { #","postData":{"mimeType":"\#(requestType)","text":\#(VariableValue.text($0).json)}"# } ?? ""
+        return #"""
+            {"startedDateTime":"\#(started)","time":10,"request":{"method":"\#(method)","url":"\#(url)",
+             "headers":\#(pairs(requestHeaders))\#(post)},
+             "response":{"status":\#(status),"headers":\#(pairs(headers)),
+             "content":{"mimeType":"\#(responseType)","text":\#(VariableValue.text(response).json)}}}
+            """#
+    }
+
+    static func draft(_ entries: [String]) throws -> ScenarioDraft {
+        let text = #"{"log":{"entries":["# + entries.joined(separator: ",") + "]}}"
+        return ScenarioDraft.from(try HARFile.decode(Data(text.utf8)), name: "api")
+    }
+
+    /// A REST checkout: an id from JSON goes back typed as a number, a relative payment URL is followed, a token
+    /// set as a cookie goes back in a header, an absolute URL on another origin is listed.
+    @Test func aRESTCheckoutIsCorrelated() throws {
+        let base = "http://shop.test:8000"
+        let draft = try Self.draft([
+            Self.entry(
+                "GET", "\(base)/api/products/", at: 0,
+                response:
+                    #"{"results":[{"id":31,"url":"\#(base)/api/products/31/"},{"id":32,"url":"\#(base)/api/products/32/"}]}"#,
+                headers: [("Set-Cookie", "csrftoken=Zq81xk2; Path=/")]),
+            Self.entry("GET", "http://cdn.shop.test/app.js", at: 0.1, responseType: "application/javascript"),
+            Self.entry(
+                "POST", "\(base)/api/basket/add-product/", at: 2,
+                request: #"{"url":"\#(base)/api/products/32/","quantity":1}"#,
+                requestHeaders: [("X-CSRFToken", "Zq81xk2"), ("Accept", "*/*")],
+                response: #"{"id":5,"url":"\#(base)/api/baskets/5/"}"#),
+            Self.entry(
+                "POST", "\(base)/api/checkout/", at: 3, request: #"{"basket":"\#(base)/api/baskets/5/"}"#,
+                requestHeaders: [("X-CSRFToken", "Zq81xk2")],
+                response: #"{"number":100061,"payment_url":"/api/payment/100061/"}"#),
+            Self.entry(
+                "POST", "\(base)/api/payment/100061/", at: 4, request: #"{"order":100061}"#,
+                requestHeaders: [("X-CSRFToken", "Zq81xk2")]),
+            Self.entry("GET", "https://track.test/pixel", at: 5),
+        ])
+        #expect(draft.assets == 1)
+        #expect(draft.origins.map(\.description) == ["https://track.test"])
+        let yaml = draft.yaml(source: "api.har")
+        let scenario = try ScenarioLoader.parse(yaml, file: "api.yaml")
+        let steps = scenario.flows[0].steps
+        #expect(
+            steps.map(\.path.source) == [
+                "/api/products/", "/api/basket/add-product/", "/api/checkout/", "{{payment_url}}",
+                "https://track.test/pixel",
+            ])
+        #expect(steps[0].extract.map(\.source).contains(.cookie("csrftoken")))
+        #expect(steps[1].headers.map(\.name) == ["X-CSRFToken"])
+        #expect(steps[1].headers.first?.value.source == "{{csrftoken}}")
+        let values: Variables = [
+            "url": .text("U"), "csrftoken": .text("T"), "url_2": .text("B"), "number": .number("7"),
+        ]
+        #expect(steps[1].body?.render { values[$0] }.text == #"{"url":"U","quantity":1}"#)
+        #expect(steps[2].body?.render { values[$0] }.text == #"{"basket":"B"}"#)
+        #expect(steps[3].body?.render { values[$0] }.text == #"{"order":7}"#)
+        #expect(
+            steps[0].extract.first { $0.variable == "url" }?.source == .json(try ValuePath(parsing: "$.results[1].url"))
+        )
+        #expect(draft.guesses.contains { $0.contains("is taken by position ($.results[1].url)") })
+        // The pause before the basket, less the product list's 10 ms.
+        #expect(draft.steps[0].think == 2.0)
+    }
+
+    @Test func aValueNoResponseHandedOutStaysAsRecorded() throws {
+        let draft = try Self.draft([
+            Self.entry("GET", "http://shop.test/a", at: 0, response: #"{"x":1}"#),
+            Self.entry("POST", "http://shop.test/b", at: 1, request: #"{"coupon":"SPRING24"}"#),
+        ])
+        #expect(draft.steps[1].extractions.isEmpty && draft.steps[0].extractions.isEmpty)
+        guard case .json(let json)? = draft.steps[1].body else {
+            Issue.record("no JSON body")
+            return
+        }
+        #expect(json == .object([("coupon", .string("SPRING24"))]))
+    }
+}
