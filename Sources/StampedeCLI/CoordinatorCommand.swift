@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import StampedeCoordinator
+import StampedeCore
 
 /// `stampede-coordinator` (or `stampede coordinator`): hands out the plan to workers that connect, merges their
 /// results, writes the run directory and the report.
@@ -9,17 +10,21 @@ public struct CoordinatorCommand: AsyncParsableCommand {
         commandName: "coordinator",
         abstract: "Coordinate a rehearsal across workers on other machines.",
         discussion: "The token comes from --token-file or STAMPEDE_TOKEN, never from the command line.\n\n"
-            + ExitStatus.table)
+            + ExitStatus.table, version: StampedeVersion.number)
 
     @OptionGroup var plan: PlanOptions
     @Option(help: "How many workers to wait for before starting.") var workers = 1
-    @Option(help: "Where workers connect (host:port).") var listen = Endpoint(argument: "127.0.0.1:7070")!
+    @Option(help: "Where workers connect: host:port, with a name, an IPv4 address or [an IPv6 one].") var listen =
+        Endpoint(argument: "127.0.0.1:7070")!
     @Option(help: "File holding the shared token.") var tokenFile: String?
     @Option(help: "TLS certificate (PEM) for the workers' channel.") var tlsCert: String?
     @Option(help: "TLS private key (PEM).") var tlsKey: String?
     @Option(help: "CA (PEM) whose client certificates workers must present (mutual TLS).") var clientCA: String?
     @Option(help: "Serve Prometheus metrics on this port (/metrics).") var metricsPort: Int?
     @Option(help: "Workers stop on their own after this long without word from the coordinator.") var lease = "3s"
+    @Option(
+        help: "A worker silent this long is lost and its share handed to others (raise it for fleets of thousands).")
+    var silenceBeforeLost = "2s"
     @Option(help: "Write the port workers connect to into this file once listening (with --listen HOST:0).")
     var portFile: String?
 
@@ -43,7 +48,8 @@ public struct CoordinatorCommand: AsyncParsableCommand {
             configuration: CoordinatorConfiguration(
                 host: listen.host, port: listen.port, token: token, tls: tls, metricsPort: metricsPort,
                 environment: ProcessInfo.processInfo.environment, runsDirectory: self.plan.runs),
-            record: record, plan: plan, settings: try self.plan.settings(workers: workers, lease: lease))
+            record: record, plan: plan,
+            settings: try self.plan.settings(workers: workers, lease: lease, silenceBeforeLost: silenceBeforeLost))
         let portFile = self.portFile
         _ = try await CoordinatorRunner.run(coordinator, quiet: self.plan.quiet) { port in
             if let portFile { try "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }

@@ -165,18 +165,22 @@ struct PlanOptions: ParsableArguments {
         return (record, plan)
     }
 
-    func settings(workers: Int, lease: String) throws -> CoordinatorSettings {
+    func settings(workers: Int, lease: String, silenceBeforeLost: String = "2s") throws -> CoordinatorSettings {
         guard let timeout = Units.seconds(timeout), timeout > 0 else {
             throw ValidationError("--timeout: expected such as 10s, found \"\(self.timeout)\"")
         }
         guard let lease = Units.seconds(lease), lease >= 1 else {
             throw ValidationError("--lease: expected at least 1s, found \"\(lease)\"")
         }
+        guard let silence = Units.seconds(silenceBeforeLost), silence >= 0.5 else {
+            throw ValidationError("--silence-before-lost: expected at least 0.5s, found \"\(silenceBeforeLost)\"")
+        }
         guard let registration = Units.seconds(registrationTimeout), registration > 0 else {
             throw ValidationError("--registration-timeout: expected such as 60s, found \"\(registrationTimeout)\"")
         }
         return CoordinatorSettings(
-            expectedWorkers: workers, lease: .seconds(double: lease), maxShoppersPerWorker: maxShoppers,
+            expectedWorkers: workers, lease: .seconds(double: lease), silenceBeforeLost: .seconds(double: silence),
+            maxShoppersPerWorker: maxShoppers,
             connectionsPerWorker: connections, requestTimeout: .seconds(double: timeout),
             registrationTimeout: .seconds(double: registration))
     }

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import StampedeCore
 
 /// `stampede`: every command in one executable.
 public struct StampedeCommand: AsyncParsableCommand {
@@ -6,10 +7,11 @@ public struct StampedeCommand: AsyncParsableCommand {
         commandName: "stampede",
         abstract: "Flash-sale load rehearsals: open-model shoppers, honest latency, oversell and payment checks.",
         discussion: ExitStatus.table,
+        version: StampedeVersion.number,
         subcommands: [
             RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ValidateCommand.self, ShopCommand.self,
             PaymentsCommand.self, ReportCommand.self, CompareCommand.self, ScenarioCommand.self,
-            BenchHTTPCommand.self,
+            BenchHTTPCommand.self, SwarmCommand.self,
         ])
 
     public init() {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StampedeCore
 
 /// The shared secret between coordinator and workers: from a file or the environment, never the command line (it
 /// would show in `ps` and shell history) and never in logs.
@@ -26,16 +27,16 @@ enum Token {
 }
 
 /// "host:port" on the command line.
-struct Endpoint: ExpressibleByArgument, Sendable {
+struct Endpoint: ExpressibleByArgument, Sendable, CustomStringConvertible {
     var host: String
     var port: Int
 
+    /// `host:port` with a DNS name, an IPv4 address, or an IPv6 address in brackets (`[::1]:7070`).
     init?(argument: String) {
-        guard let colon = argument.lastIndex(of: ":"), let port = Int(argument[argument.index(after: colon)...]),
-            (0...65535).contains(port)
-        else { return nil }
-        host = String(argument[..<colon])
-        if host.isEmpty { host = "127.0.0.1" }
-        self.port = port
+        guard let parsed = HostPort(argument) else { return nil }
+        host = parsed.host
+        port = parsed.port
     }
+
+    var description: String { HostPort(host: host, port: port).description }
 }

@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import StampedeConfig
 import StampedeCore
 import StampedeWorker
 import UnixSignals
@@ -12,15 +13,24 @@ public struct WorkerCommand: AsyncParsableCommand {
         commandName: "worker",
         abstract: "Send a share of a rehearsal's load, as a coordinator says.",
         discussion: "The token comes from --token-file or STAMPEDE_TOKEN, never from the command line. "
-            + "With no word from the coordinator for its lease (3 s), the worker stops sending load on its own.")
+            + "With no word from the coordinator for its lease (3 s), the worker stops sending load on its own.",
+        version: StampedeVersion.number)
 
-    @Option(help: "The coordinator (host:port).") var coordinator = Endpoint(argument: "127.0.0.1:7070")!
+    @Option(
+        help: "The coordinator: host:port, with a DNS name (a Kubernetes Service), an IPv4 address or [an IPv6 one].")
+    var coordinator = Endpoint(argument: "127.0.0.1:7070")!
     @Option(help: "This worker's name (default: the host name).") var name: String?
     @Option(help: "File holding the shared token.") var tokenFile: String?
     @Option(help: "CA (PEM) to trust for the coordinator's TLS certificate.") var ca: String?
     @Option(help: "Client certificate (PEM), when the coordinator requires one.") var tlsCert: String?
     @Option(help: "Client private key (PEM).") var tlsKey: String?
     @Option(help: "Event-loop threads for the HTTP engine.") var threads = 1
+    @Option(
+        help:
+            "Keep trying to reach the coordinator this long (a worker may start before it, as pods of a Job do).")
+    var joinTimeout = "60s"
+    @Option(help: "What this worker can do relative to the others; its share is proportional (default: its cores).")
+    var capacity: Int?
 
     public init() {}
 
@@ -30,12 +40,17 @@ public struct WorkerCommand: AsyncParsableCommand {
 
     private func work() async throws {
         let token = try Token.read(file: tokenFile)
+        guard let join = Units.seconds(joinTimeout), join >= 0 else {
+            throw ValidationError("--join-timeout: expected such as 60s, found \"\(joinTimeout)\"")
+        }
+        if let capacity, capacity < 1 { throw ValidationError("--capacity must be at least 1") }
         let tls: WorkerTLS? = (ca != nil || tlsCert != nil) ? WorkerTLS(ca: ca, certificate: tlsCert, key: tlsKey) : nil
         let logger = Logger(label: "stampede.worker")
         let agent = WorkerAgent(
             configuration: WorkerAgentConfiguration(
                 host: coordinator.host, port: coordinator.port, name: name ?? ProcessInfo.processInfo.hostName,
-                token: token, tls: tls, eventLoopThreads: threads),
+                token: token, tls: tls, eventLoopThreads: threads, joinTimeout: .seconds(double: join),
+                capacity: capacity ?? ProcessInfo.processInfo.activeProcessorCount),
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -23,6 +23,8 @@ public enum LocalCluster {
         /// The last workers connect after these delays (on the cluster's clock).
         public var lateJoinAfter: [Duration] = []
         public var tls: TLS?
+        /// The address each worker dials the coordinator by (its port is added); 127.0.0.1 when absent.
+        public var dial: [String]?
         public var metrics = false
         public var runs: String?
         /// A manual clock: workers play scripted shares on it (see ``ScriptedRunner``).
@@ -145,7 +147,8 @@ public enum LocalCluster {
                 let delay = lateIndex >= 0 ? options.lateJoinAfter[lateIndex] : .zero
                 let agent = WorkerAgent(
                     configuration: WorkerAgentConfiguration(
-                        host: "127.0.0.1", port: port, name: "w\(index + 1)",
+                        host: options.dial.map { $0[min(index, $0.count - 1)] } ?? "127.0.0.1", port: port,
+                        name: "w\(index + 1)",
                         token: options.workerTokens?[index] ?? options.token,
                         tls: options.tls.map { $0.workers[min(index, $0.workers.count - 1)] }),
                     logger: logger,

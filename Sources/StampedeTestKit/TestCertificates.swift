@@ -22,13 +22,13 @@ public struct TestCertificates: Sendable {
 
     public func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
-    /// Makes a fresh set in a new temporary directory.
-    public static func make() throws -> TestCertificates {
+    /// Makes a fresh set in a new temporary directory; `subjectAltName` names what the leaf certificates are for.
+    public static func make(subjectAltName: String = "IP:127.0.0.1,DNS:localhost") throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stampede-certs-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)
         let extensions = certificates.path("san.ext")
-        try "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+        try "subjectAltName=\(subjectAltName)\nbasicConstraints=CA:FALSE\n"
             .write(toFile: extensions, atomically: true, encoding: .utf8)
         for (ca, name) in [("ca", "Stampede Test CA"), ("other-ca", "Someone Else's CA")] {
             try openssl([

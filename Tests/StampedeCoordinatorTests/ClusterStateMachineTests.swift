@@ -36,6 +36,61 @@ struct ClusterStateMachineTests {
         #expect(shares == Share.equalShares(3))
     }
 
+    /// Workers of 1, 2 and 1 cores take a quarter, a half and a quarter; a late one of 4 cores takes half of
+    /// everything; the share of a lost one goes to the others by their capacity.
+    @Test func sharesFollowWhatEachWorkerCanDo() {
+        var machine = Self.machine()
+        _ = machine.register(name: "small", capacity: 1, now: Self.t(0))
+        _ = machine.register(name: "big", capacity: 2, now: Self.t(0))
+        let started = machine.register(name: "other", capacity: 1, now: Self.t(0)).actions
+        let fractions = started.compactMap { action -> Double? in
+            if case .assign(_, let share, _, _) = action { share.fraction } else { nil }
+        }
+        #expect(fractions.map { ($0 * 1000).rounded() / 1000 } == [0.25, 0.5, 0.25])
+        let late = machine.register(name: "huge", capacity: 4, now: Self.t(5 * Self.second)).actions
+        let lateShare = late.compactMap { action -> Double? in
+            if case .assign("huge", let share, _, _) = action { share.fraction } else { nil }
+        }
+        #expect(lateShare.map { ($0 * 1000).rounded() / 1000 } == [0.5])
+        // "big" falls silent: its quarter goes 1 : 1 : 4 to the others.
+        let big = machine.workers.first { $0.id == "big" }!.share.fraction
+        for id in ["small", "other", "huge"] { machine.heard(id, now: Self.t(9 * Self.second)) }
+        let lost = machine.tick(now: Self.t(10 * Self.second))
+        let gained = lost.compactMap { action -> (String, Double)? in
+            if case .reassign(let id, let share, _) = action { (id, share.fraction) } else { nil }
+        }
+        #expect(!gained.isEmpty)
+        let before = [
+            "small": 1.0 / 8, "other": 1.0 / 8, "huge": 0.5,
+        ]
+        for (id, fraction) in gained {
+            let expected = before[id]! + big * Double(machine.workers.first { $0.id == id }!.capacity) / 6
+            #expect(abs(fraction - expected) < 1e-9, "\(id): \(fraction) against \(expected)")
+        }
+    }
+
+    /// Losing half of a 200-worker fleet: each lost share goes to at most a handful of heirs (a few messages per
+    /// loss, not one to every survivor), shares stay whole (every key owned exactly once) and do not splinter.
+    @Test func aLargeFleetLosingHalfItsWorkersHandsEachShareToAFewHeirs() {
+        var machine = Self.started(200)
+        let start = machine.start!.nanoseconds
+        let survivors = Set((1...200).filter { $0.isMultiple(of: 2) }.map { "w\($0)" })
+        for id in survivors { machine.heard(id, now: Self.t(start + 2 * Self.second)) }
+        let actions = machine.tick(now: Self.t(start + 3 * Self.second))
+        let lost = actions.filter { if case .lost = $0 { true } else { false } }
+        let reassigned = actions.filter { if case .reassign = $0 { true } else { false } }
+        #expect(lost.count == 100)
+        #expect(reassigned.count <= 100 * ClusterStateMachine.heirsPerLoss)
+        let shares = machine.workers.filter { survivors.contains($0.id) }.map(\.share)
+        #expect(abs(shares.map(\.fraction).reduce(0, +) - 1) < 1e-9)
+        var random = SeededRandom(seed: 3)
+        for _ in 0..<2_000 {
+            let key = random.next()
+            #expect(shares.filter { share in share.ranges.contains { $0.contains(key) } }.count == 1)
+        }
+        #expect(shares.map(\.ranges.count).max()! <= 32)
+    }
+
     @Test func namesAreMadeUnique() {
         var machine = Self.machine()
         let first = machine.register(name: "w", now: Self.t(0)).id

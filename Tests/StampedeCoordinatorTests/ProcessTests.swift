@@ -37,7 +37,9 @@ struct ProcessTests {
 
         func spawn(_ executable: String, _ arguments: [String], log: String) throws -> Process {
             let process = Process()
-            process.executableURL = ProcessTests.binaries.appendingPathComponent(executable)
+            process.executableURL =
+                executable.hasPrefix("/")
+                ? URL(fileURLWithPath: executable) : ProcessTests.binaries.appendingPathComponent(executable)
             process.arguments = arguments
             var environment = ProcessInfo.processInfo.environment
             environment["STAMPEDE_TOKEN"] = token
@@ -256,6 +258,27 @@ struct ProcessTests {
             #expect(await cluster.wait(cluster.workers[0], limit: .seconds(10)))
             #expect(cluster.log("w1.log").contains("registration deadline"), "\(cluster.log("w1.log"))")
             #expect(shop.requests.entries.isEmpty)
+        }
+    }
+
+    /// The engine asks for no privilege: as an ordinary user (uid 10001, as in the image), `bench-http` connects
+    /// and gets answers. (It once set SO_DEBUG on every socket, which only root may: a container's user could not
+    /// connect at all.) Skipped when the tests are not run as root (then they are that ordinary user already).
+    @Test(.enabled(if: getuid() == 0, "needs root to become another user"))
+    func theEngineWorksForAnOrdinaryUser() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await withReferenceShop { _, url in
+            let bench = try cluster.spawn(
+                "/usr/bin/setpriv",
+                [
+                    "--reuid", "10001", "--regid", "10001", "--clear-groups",
+                    ProcessTests.binaries.appendingPathComponent("stampede").path, "bench-http", "\(url)/health",
+                    "--duration", "1s",
+                ], log: "bench.log")
+            #expect(await cluster.wait(bench, limit: .seconds(20)))
+            #expect(bench.terminationStatus == 0, "\(cluster.log("bench.log"))")
+            #expect(cluster.log("bench.log").contains("errors=0"), "\(cluster.log("bench.log"))")
         }
     }
 

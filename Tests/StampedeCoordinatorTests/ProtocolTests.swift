@@ -90,16 +90,22 @@ struct ProtocolTests {
     }
 
     /// Three workers record known values; the coordinator's merge gives exactly the percentiles of their union.
-    @Test func mergedPercentilesOfThreeWorkersEqualThoseOfTheUnion() throws {
+    /// A coordinator's state machine for a 10 s run of `workers` workers, every one of them said hello at `at`.
+    static func machine(workers: Int, at: MonotonicInstant) throws -> CoordinatorStateMachine {
         let profile = Profile(name: "p", shape: .stages([Stage(duration: 10, from: 1, to: 1)]))
         let record = RunRecord(
-            id: "merge", startedAt: "", profile: profile, scenario: Self.scenario,
+            id: "machine", startedAt: "", profile: profile, scenario: Self.scenario,
             scale: RunScale(peakRate: 10, compression: .speed(1)), target: Origin(url: "http://127.0.0.1:1")!, seed: 1,
-            arrivals: .uniform, workers: 3, maxShoppers: 1, connections: 1)
+            arrivals: .uniform, workers: workers, maxShoppers: 1, connections: 1)
         var machine = CoordinatorStateMachine(
-            record: record, plan: try record.plan(), settings: CoordinatorSettings(expectedWorkers: 3))
+            record: record, plan: try record.plan(), settings: CoordinatorSettings(expectedWorkers: workers))
+        for worker in 1...workers { _ = machine.handle(.hello(ConnectionID(worker), name: "w\(worker)"), at: at) }
+        return machine
+    }
+
+    @Test func mergedPercentilesOfThreeWorkersEqualThoseOfTheUnion() throws {
         let now = MonotonicInstant(nanoseconds: 1_000_000_000)
-        for worker in 1...3 { _ = machine.handle(.hello(ConnectionID(worker), name: "w\(worker)"), at: now) }
+        var machine = try Self.machine(workers: 3, at: now)
         var union = LatencyHistogram()
         var random = SeededRandom(seed: 5)
         for worker in 1...3 {
@@ -135,5 +141,24 @@ struct ProtocolTests {
         #expect(merged.p999 == expected.p999)
         #expect(merged.max == expected.max)
         #expect(try #require(report).steps[0].corrected == expected)
+    }
+
+    /// An interval that waits for room in a busy run loop still counts as the worker speaking when it arrives:
+    /// only the worker that said nothing is lost.
+    @Test func aWorkerHeardWhileTheLoopIsBehindIsNotLost() throws {
+        let second = { (value: Double) in MonotonicInstant(nanoseconds: Int64(value * 1e9)) }
+        var machine = try Self.machine(workers: 2, at: second(1))
+        _ = machine.handle(.heard(ConnectionID(1)), at: second(3.5))
+        let lost = { (actions: [CoordinatorStateMachine.Action]) in
+            actions.compactMap { action -> String? in
+                if case .fact(.workerLost(let gap)) = action { gap.worker } else { nil }
+            }
+        }
+        // Behind (intervals wait to be merged): nobody is judged silent, and the run is told why, once.
+        let behind = machine.handle(.tick(backlog: 12), at: second(4.5))
+        #expect(lost(behind).isEmpty)
+        #expect(
+            behind.contains { if case .emit(.problem(let problem)) = $0 { problem.kind == .behind } else { false } })
+        #expect(lost(machine.handle(.tick(), at: second(4.6))) == ["w2"])
     }
 }

@@ -68,6 +68,31 @@ struct SecureChannelTests {
         }
     }
 
+    /// A certificate for the name `localhost` only: the worker that dials `localhost` verifies it; the one that dials
+    /// the same coordinator by its address 127.0.0.1 refuses it, since TLS checks the name that was dialled.
+    @Test func tlsVerifiesTheNameTheWorkerDialled() async throws {
+        let certificates = try TestCertificates.make(subjectAltName: "DNS:localhost")
+        defer { certificates.remove() }
+        try await withReferenceShop { shop, url in
+            let record = TestSupport.record(seconds: 1, rate: 30, target: url)
+            var options = LocalCluster.Options(
+                workers: 2, settings: CoordinatorSettings(expectedWorkers: 1),
+                tls: LocalCluster.TLS(
+                    coordinator: CoordinatorTLS(
+                        certificate: certificates.serverCertificate, key: certificates.serverKey),
+                    workers: [WorkerTLS(ca: certificates.ca)]))
+            options.dial = ["localhost", "127.0.0.1"]
+            let result = try await LocalCluster.run(record: record, options)
+            #expect((try? result.workers[0].get()) != nil, "\(result.workers[0])")
+            guard case .failure(let error) = result.workers[1] else {
+                Issue.record("a worker took part although the certificate does not name what it dialled")
+                return
+            }
+            #expect("\(error)".contains("cannot reach the coordinator"), "\(error)")
+            #expect(Set(shop.requests.entries.compactMap(\.worker)) == ["w1"])
+        }
+    }
+
     @Test func theCoordinatorServesPrometheusMetrics() async throws {
         try await withReferenceShop { _, url in
             let record = TestSupport.record(seconds: 3, rate: 30, target: url)

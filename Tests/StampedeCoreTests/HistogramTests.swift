@@ -83,6 +83,32 @@ struct HistogramTests {
         #expect(accumulator.summary == union.summary)
     }
 
+    /// The accumulator's merge of sorted lists (in place when every bucket is already known, a two-way merge when
+    /// not) gives exactly the buckets of merging full histograms, whatever the order and overlap of the parts.
+    @Test(arguments: [7, 8, 9])
+    func accumulatingSparsePartsEqualsMergingHistograms(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var merged = LatencyHistogram()
+        var accumulator = HistogramAccumulator()
+        for part in 0..<60 {
+            var histogram = LatencyHistogram()
+            // Parts of every shape: empty, one bucket, a few narrow ones, wide spreads, and repeats of known buckets.
+            let count = part % 10 == 0 ? 0 : Int(random.next() % 200) + 1
+            let spread = part % 3 == 0 ? 100 : 2_000_000
+            for _ in 0..<count { histogram.record(microseconds: 500 + random.next() % UInt64(spread)) }
+            merged.merge(histogram)
+            accumulator.add(histogram.sparse)
+            #expect(accumulator.sparse == merged.sparse, "after part \(part)")
+        }
+        var other = HistogramAccumulator()
+        other.add(accumulator)
+        other.add(accumulator)
+        var twice = merged
+        twice.merge(merged)
+        #expect(other.sparse == twice.sparse)
+        #expect(!accumulator.isEmpty && HistogramAccumulator().isEmpty)
+    }
+
     @Test func valuesBeyondTheRangeCountAsTheMaximum() {
         var histogram = LatencyHistogram()
         histogram.record(seconds: 120)

@@ -164,3 +164,29 @@ struct FeederTests {
         #expect(sequential.shortage(shoppers: 1_000) == nil)
     }
 }
+
+struct HostPortTests {
+    @Test(arguments: [
+        ("127.0.0.1:7070", "127.0.0.1", 7070, HostPort.Kind.ipv4), ("[::1]:7070", "::1", 7070, .ipv6),
+        ("localhost:7070", "localhost", 7070, .name),
+        (
+            "coordinator.stampede.svc.cluster.local:7070",
+            "coordinator.stampede.svc.cluster.local", 7070, .name
+        ), (":9", "127.0.0.1", 9, .ipv4),
+        ("[fe80::1%eth0]:80", "fe80::1%eth0", 80, .ipv6), ("10.0.0.300:1", "10.0.0.300", 1, .name),
+    ])
+    func parses(text: String, host: String, port: Int, kind: HostPort.Kind) throws {
+        let parsed = try #require(HostPort(text))
+        #expect(parsed.host == host && parsed.port == port && parsed.kind == kind)
+    }
+
+    @Test(arguments: ["::1:7070", "[::1]", "host", "host:99999", "[127.0.0.1]:80", "a b:1", "host:-1"])
+    func refuses(text: String) {
+        #expect(HostPort(text) == nil)
+    }
+
+    @Test func writesIPv6InBrackets() {
+        #expect(HostPort("[::1]:7070")?.description == "[::1]:7070")
+        #expect(HostPort("worker-0.stampede:7070")?.description == "worker-0.stampede:7070")
+    }
+}

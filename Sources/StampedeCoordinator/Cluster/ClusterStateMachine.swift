@@ -4,10 +4,11 @@ public import StampedeCore
 /// The coordinator's bookkeeping of its workers as a value type: each event returns the actions to carry out.
 /// No clock, no sockets: instants are passed in, so every rule is tested directly.
 ///
-/// Rules: the run starts `startDelay` after the expected number of workers said hello, with equal shares. A worker
+/// Rules: the run starts `startDelay` after the expected number of workers said hello, with shares proportional to
+/// the capacity each said it has (equal by default). A worker
 /// silent for `silenceBeforeLost` (or disconnected) is lost: its share is split among the survivors from the
 /// next whole second at least `handoverMargin` away, and the arrivals of its share due until then are its gap.
-/// A worker that joins late gets an equal share from such a second, taken from everyone. The run is complete when
+/// A worker that joins late gets its proportional share from such a second, taken from everyone. The run is complete when
 /// every worker has finished or been lost, or when a stop or the finish deadline runs out; a run whose workers do
 /// not all say hello within the registration timeout is complete (interrupted) without starting.
 public struct ClusterStateMachine: Sendable {
@@ -62,6 +63,8 @@ public struct ClusterStateMachine: Sendable {
         public var lastHeard: MonotonicInstant
         /// The last interval received, -1 before the first.
         public var lastSecond: Int
+        /// What the worker said it can do (its cores): shares are proportional to it.
+        public var capacity: UInt64 = 1
     }
 
     public enum Action: Sendable, Equatable {
@@ -87,20 +90,22 @@ public struct ClusterStateMachine: Sendable {
 
     /// A worker said hello. Returns its id, or why it is refused.
     public mutating func register(
-        name: String, now: MonotonicInstant
+        name: String, capacity: Int = 1, now: MonotonicInstant
     ) -> (id: String?, refusal: String?, actions: [Action]) {
+        let capacity = UInt64(max(1, capacity))
         switch phase {
         case .stopping, .complete:
             return (nil, "the run is over", [])
         case .registering:
             registeringSince = registeringSince ?? now
             let id = uniqueID(name)
-            workers.append(Worker(id: id, status: .waiting, share: .empty, lastHeard: now, lastSecond: -1))
+            workers.append(
+                Worker(id: id, status: .waiting, share: .empty, lastHeard: now, lastSecond: -1, capacity: capacity))
             guard workers.count >= settings.expectedWorkers else { return (id, nil, []) }
             let begin = now.advanced(by: settings.startDelay)
             start = begin
             phase = .running
-            let shares = Share.equalShares(workers.count)
+            let shares = Share.whole.split(weights: workers.map(\.capacity))
             var actions: [Action] = []
             for index in workers.indices {
                 workers[index].status = .active
@@ -112,14 +117,16 @@ public struct ClusterStateMachine: Sendable {
             let id = uniqueID(name)
             let from = handoverSecond(now)
             let active = workers.indices.filter { workers[$0].status == .active }
-            let shares = Share.equalShares(active.count + 1)
+            let shares = Share.whole.split(weights: active.map { workers[$0].capacity } + [capacity])
             var actions: [Action] = []
             for (part, index) in active.enumerated() {
                 workers[index].share = shares[part]
                 actions.append(.reassign(worker: workers[index].id, share: shares[part], fromSecond: from))
             }
             workers.append(
-                Worker(id: id, status: .active, share: shares[active.count], lastHeard: now, lastSecond: from - 1))
+                Worker(
+                    id: id, status: .active, share: shares[active.count], lastHeard: now, lastSecond: from - 1,
+                    capacity: capacity))
             guard let start else { return (id, nil, actions) }
             actions.append(.assign(worker: id, share: shares[active.count], fromSecond: from, start: start))
             return (id, nil, actions)
@@ -162,8 +169,9 @@ public struct ClusterStateMachine: Sendable {
         }
     }
 
-    /// Time passes: silent workers are lost, deadlines run out.
-    public mutating func tick(now: MonotonicInstant) -> [Action] {
+    /// Time passes: silent workers are lost (unless `judgingSilence` is false: the coordinator has messages it
+    /// has not read yet), deadlines run out.
+    public mutating func tick(now: MonotonicInstant, judgingSilence: Bool = true) -> [Action] {
         switch phase {
         case .complete:
             return []
@@ -184,7 +192,7 @@ public struct ClusterStateMachine: Sendable {
         case .running:
             guard let start else { return [] }
             var actions: [Action] = []
-            for index in workers.indices where workers[index].status == .active {
+            for index in workers.indices where judgingSilence && workers[index].status == .active {
                 if max(workers[index].lastHeard, start).duration(to: now) > settings.silenceBeforeLost {
                     actions += lose(index, now: now)
                 }
@@ -218,6 +226,9 @@ public struct ClusterStateMachine: Sendable {
         return start.duration(to: now).seconds
     }
 
+    /// How many survivors take over a lost worker's share.
+    static let heirsPerLoss = 16
+
     private mutating func lose(_ index: Int, now: MonotonicInstant) -> [Action] {
         let lostShare = workers[index].share
         workers[index].status = .lost
@@ -227,9 +238,13 @@ public struct ClusterStateMachine: Sendable {
                 worker: workers[index].id, share: lostShare, gapFrom: Double(workers[index].lastSecond + 1),
                 gapTo: Double(from), at: second(at: now))
         ]
+        // The heirs: a few survivors (the least splintered first), not all of them, so that losing workers from a
+        // fleet of thousands costs a few messages each rather than one to every survivor.
         let survivors = workers.indices.filter { workers[$0].status == .active }
+            .sorted { (workers[$0].share.ranges.count, $0) < (workers[$1].share.ranges.count, $1) }
+            .prefix(Self.heirsPerLoss)
         guard !survivors.isEmpty, !lostShare.ranges.isEmpty else { return actions }
-        let parts = lostShare.split(weights: Array(repeating: 1, count: survivors.count))
+        let parts = lostShare.split(weights: survivors.map { workers[$0].capacity })
         for (part, survivor) in zip(parts, survivors) {
             workers[survivor].share = workers[survivor].share.merged(with: part)
             actions.append(.reassign(worker: workers[survivor].id, share: workers[survivor].share, fromSecond: from))

@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import NIOCore
 public import ServiceLifecycle
 public import StampedeClock
 public import StampedeCore
@@ -28,6 +29,8 @@ public final class Coordinator: Service, Sendable {
     private let eventSink: AsyncStream<RunEvent>.Continuation
     private let inputs: AsyncStream<Input>
     private let inputSink: AsyncStream<Input>.Continuation
+    /// At most this many intervals wait for the run loop (the rest wait in the workers' streams).
+    let admission = Admission(limit: 4_096)
     private let machine: Mutex<CoordinatorStateMachine>
     private let connectionCount = Atomic<Int>(0)
 
@@ -124,13 +127,33 @@ public final class Coordinator: Service, Sendable {
         }
     }
 
+    /// Where to listen: an IPv4 or IPv6 literal as it is, a name resolved (its first address).
+    static func listenAddress(host: String, port: Int) throws -> (host: String, ipv6: Bool) {
+        switch HostPort(host: host, port: port).kind {
+        case .ipv4: return (host, false)
+        case .ipv6: return (host, true)
+        case .name:
+            let resolved: NIOCore.SocketAddress
+            do {
+                resolved = try NIOCore.SocketAddress.makeAddressResolvingHost(host, port: port)
+            } catch {
+                throw CoordinatorError("cannot listen on \(host):\(port): the name does not resolve (\(error))")
+            }
+            guard let ip = resolved.ipAddress else { throw CoordinatorError("cannot listen on \(host): no address") }
+            return (ip, resolved.protocol == .inet6)
+        }
+    }
+
     private func serve(
         directory: RunDirectory?, books: BooksReader?, conductor: DrillConductor?, cpuBefore: Double
     ) async throws {
         let metrics = CoordinatorMetrics()
+        let listen = try Self.listenAddress(host: configuration.host, port: configuration.port)
         let server = GRPCServer(
             transport: .http2NIOPosix(
-                address: .ipv4(host: configuration.host, port: configuration.port),
+                address: listen.ipv6
+                    ? .ipv6(host: listen.host, port: configuration.port)
+                    : .ipv4(host: listen.host, port: configuration.port),
                 transportSecurity: try transportSecurity(),
                 config: .defaults { $0.rpc.maxRequestPayloadSize = 16 << 20 }),
             services: [CoordinatorService(coordinator: self)])
@@ -140,7 +163,8 @@ public final class Coordinator: Service, Sendable {
                 defer { servedSink.finish() }
                 do { try await server.serve() } catch  where Task.isCancelled {}  // stopped at the end of the run
             }
-            guard let port = try await server.listeningAddress?.ipv4?.port else {
+            guard let address = try await server.listeningAddress, let port = address.ipv4?.port ?? address.ipv6?.port
+            else {
                 throw CoordinatorError(
                     "the coordinator could not listen on \(configuration.host):\(configuration.port)")
             }
@@ -172,6 +196,7 @@ public final class Coordinator: Service, Sendable {
                         loop.links[connection] = link
                     case .event(let event, let now):
                         let actions = machine.withLock { $0.handle(event, at: now) }
+                        if case .interval = event { admission.leave() }
                         for action in actions {
                             if let work = perform(action, loop: &loop) { group.addTask(operation: work) }
                         }
@@ -184,6 +209,7 @@ public final class Coordinator: Service, Sendable {
             } onGracefulShutdown: {
                 self.stop(.interrupted)
             }
+            admission.openForGood()
             // Every worker's stream is closed: let the last messages (a stop, a refusal) reach them before the
             // server goes, for at most two seconds.
             server.beginGracefulShutdown()
@@ -350,7 +376,7 @@ public final class Coordinator: Service, Sendable {
             } catch {
                 return
             }
-            inputSink.yield(.event(.tick, at: clock.now))
+            inputSink.yield(.event(.tick(backlog: admission.backlog), at: clock.now))
         }
     }
 

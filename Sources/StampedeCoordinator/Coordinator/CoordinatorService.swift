@@ -38,6 +38,13 @@ struct CoordinatorService: Stampede_V1_Coordinator.StreamingServiceProtocol {
                     defer { coordinator.receive(.disconnected(connection)) }
                     do {
                         for try await message in request.messages {
+                            // An interval waits for room in the run loop: a coordinator that falls behind stops
+                            // reading, and flow control holds the worker (memory stays bounded). That it arrived
+                            // counts at once, so the wait does not make the worker look silent.
+                            if case .interval = message.kind {
+                                coordinator.receive(.heard(connection))
+                                await coordinator.admission.enter()
+                            }
                             Self.handle(message, from: connection, link: link, coordinator: coordinator)
                         }
                     } catch {
@@ -67,7 +74,7 @@ struct CoordinatorService: Stampede_V1_Coordinator.StreamingServiceProtocol {
                             })
                     }))
         case .hello(let hello):
-            coordinator.receive(.hello(connection, name: hello.name))
+            coordinator.receive(.hello(connection, name: hello.name, capacity: Int(max(1, hello.capacity))))
         case .interval(let interval):
             let decoded = Result { () throws(ProtocolError) in try IntervalReport(interval, worker: "") }
                 .mapError { CoordinatorStateMachine.ProtocolProblem($0.message) }

@@ -23,13 +23,17 @@ public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
 /// goes straight to `verifying`.
 public struct CoordinatorStateMachine: Sendable {
     public enum Event: Sendable {
-        case hello(ConnectionID, name: String)
+        case hello(ConnectionID, name: String, capacity: Int = 1)
         case interval(ConnectionID, Result<IntervalReport, ProtocolProblem>)
+        /// A message arrived that waits for room in the run loop before it is handled: the worker is alive even
+        /// when the coordinator is behind (a coordinator that lags must not lose its fleet).
+        case heard(ConnectionID)
         case finished(ConnectionID, StopReason)
         /// The worker's stream ended (it left, broke, or was closed).
         case disconnected(ConnectionID)
-        /// Time passes.
-        case tick
+        /// Time passes; `backlog` intervals wait for room in the run loop. While any wait, the coordinator is
+        /// behind: silence is not judged (the workers spoke, it has not listened yet) and it says so once.
+        case tick(backlog: Int = 0)
         /// Ctrl-C at the coordinator, or a stop asked for through the API.
         case stop(StopReason)
         case booksRead(BooksPhase, Result<InventoryBooks, GroundTruthError>)
@@ -80,6 +84,8 @@ public struct CoordinatorStateMachine: Sendable {
     public private(set) var aggregator: RunAggregator
     public private(set) var phase = Phase.registering
     public private(set) var mergedIntervals = 0
+    /// Whether the run was told that the coordinator fell behind.
+    private var saidBehind = false
     /// Why the run stopped before the end of its plan, when it did.
     public private(set) var stopReason: StopReason?
     private var workers: [ConnectionID: String] = [:]
@@ -132,8 +138,12 @@ public struct CoordinatorStateMachine: Sendable {
 
     public mutating func handle(_ event: Event, at now: MonotonicInstant) -> [Action] {
         switch event {
-        case .hello(let connection, let name): return hello(connection, name: name, now: now)
+        case .hello(let connection, let name, let capacity):
+            return hello(connection, name: name, capacity: capacity, now: now)
         case .interval(let connection, let decoded): return interval(connection, decoded, now: now)
+        case .heard(let connection):
+            if let id = workers[connection] { cluster.heard(id, now: now) }
+            return []
         case .finished(let connection, _):
             guard let id = workers[connection] else { return [.close(connection)] }
             cluster.heard(id, now: now)
@@ -143,7 +153,7 @@ public struct CoordinatorStateMachine: Sendable {
             guard let id = workers.removeValue(forKey: connection) else { return [.close(connection)] }
             connections[id] = nil
             return [.close(connection)] + clusterActions(cluster.disconnected(id, now: now), now: now)
-        case .tick: return tick(now: now)
+        case .tick(let backlog): return tick(now: now, backlog: backlog)
         case .stop(let reason):
             guard phase == .registering || phase == .running else { return [] }
             stopReason = stopReason ?? reason
@@ -171,9 +181,11 @@ public struct CoordinatorStateMachine: Sendable {
         }
     }
 
-    private mutating func hello(_ connection: ConnectionID, name: String, now: MonotonicInstant) -> [Action] {
+    private mutating func hello(
+        _ connection: ConnectionID, name: String, capacity: Int, now: MonotonicInstant
+    ) -> [Action] {
         guard workers[connection] == nil else { return [] }
-        let (id, refusal, actions) = cluster.register(name: name, now: now)
+        let (id, refusal, actions) = cluster.register(name: name, capacity: capacity, now: now)
         guard let id else { return [.refuse(connection, .refused(refusal ?? "refused"))] }
         workers[connection] = id
         connections[id] = connection
@@ -214,15 +226,26 @@ public struct CoordinatorStateMachine: Sendable {
         return actions
     }
 
-    private mutating func tick(now: MonotonicInstant) -> [Action] {
+    private mutating func tick(now: MonotonicInstant, backlog: Int) -> [Action] {
         var actions: [Action] = []
+        if backlog > 0 && !saidBehind {
+            saidBehind = true
+            actions.append(
+                .emit(
+                    .problem(
+                        RunProblem(
+                            .behind,
+                            "the coordinator is behind: \(backlog) intervals wait to be merged; the workers are held "
+                                + "back and silence is not judged until it catches up (too many workers for one "
+                                + "coordinator core; see docs/scale.md)"))))
+        }
         if phase == .running || phase == .stopping || phase == .registering,
             lastHeartbeat.map({ $0.duration(to: now) >= settings.heartbeat }) ?? true
         {
             lastHeartbeat = now
             if !workers.isEmpty { actions.append(.heartbeat(workers.keys.sorted { $0.value < $1.value })) }
         }
-        actions += clusterActions(cluster.tick(now: now), now: now)
+        actions += clusterActions(cluster.tick(now: now, judgingSilence: backlog == 0), now: now)
         actions += checkThresholds(now: now)
         if phase == .running, let spec = record.scenario.groundTruth, spec.every > 0, !booksInFlight,
             let due = nextBooksReading, due <= now

@@ -33,33 +33,36 @@ public struct Share: Codable, Sendable, Hashable {
     }
 
     /// Splits this share into parts proportional to `weights` (all ≥ 0, at least one > 0). The parts are disjoint
-    /// and together own exactly what this share owns.
+    /// and together own exactly what this share owns. The share's keys are cut as one sequence (its ranges one
+    /// after another), so each part gets a run of whole ranges plus at most two pieces: a share handed on many
+    /// times stays a few ranges, not one piece of every range for every heir.
     public func split(weights: [UInt64]) -> [Share] {
         let total = weights.reduce(UInt64(0), +)
         precondition(total > 0, "at least one weight must be above zero")
+        // Sizes in 128 bits: the whole circle has 2⁶⁴ keys.
+        let size = ranges.reduce(UInt128(0)) { $0 + UInt128($1.upperBound - $1.lowerBound) + 1 }
         var parts = Array(repeating: Share.empty, count: weights.count)
-        for range in ranges {
-            // The length minus one, so that the whole circle (2⁶⁴ keys) fits.
-            let span = range.upperBound - range.lowerBound
-            var cumulative: UInt64 = 0
-            var next: UInt64 = 0  // the first offset (from range.lowerBound) not yet given out
-            var exhausted = false
-            for (index, weight) in weights.enumerated() {
-                cumulative += weight
-                guard weight > 0, !exhausted else { continue }
-                let last: UInt64
-                if cumulative == total {
-                    last = span
-                } else {
-                    // ⌊(span + 1) × cumulative / total⌋, below span + 1, so it fits; 128-bit intermediate.
-                    let product = span.multipliedFullWidth(by: cumulative)
-                    let (low, carry) = product.low.addingReportingOverflow(cumulative)
-                    let end = total.dividingFullWidth((high: product.high &+ (carry ? 1 : 0), low: low)).quotient
-                    guard end > next else { continue }
-                    last = end - 1
+        var range = 0
+        var taken: UInt128 = 0  // keys of ranges[range] already given out
+        var given: UInt128 = 0
+        var cumulative: UInt64 = 0
+        for (index, weight) in weights.enumerated() {
+            cumulative += weight
+            // Part `index` ends at ⌊size × cumulative / total⌋ (size ≤ 2⁶⁴, so the product fits).
+            var wanted = size * UInt128(cumulative) / UInt128(total) - given
+            while wanted > 0 {
+                let current = ranges[range]
+                let length = UInt128(current.upperBound - current.lowerBound) + 1
+                let piece = min(wanted, length - taken)
+                parts[index].ranges.append(
+                    (current.lowerBound + UInt64(taken))...(current.lowerBound + UInt64(taken + piece - 1)))
+                wanted -= piece
+                given += piece
+                taken += piece
+                if taken == length {
+                    range += 1
+                    taken = 0
                 }
-                parts[index].ranges.append((range.lowerBound + next)...(range.lowerBound + last))
-                if last == span { exhausted = true } else { next = last + 1 }
             }
         }
         return parts
@@ -72,6 +75,16 @@ public struct Share: Codable, Sendable, Hashable {
 
     /// This share together with another (disjoint) one.
     public func merged(with other: Share) -> Share {
-        Share(ranges: (ranges + other.ranges).sorted { $0.lowerBound < $1.lowerBound })
+        var merged: [ClosedRange<UInt64>] = []
+        merged.reserveCapacity(ranges.count + other.ranges.count)
+        // Neighbours join into one range, so a share handed on many times does not splinter.
+        for range in (ranges + other.ranges).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, last.upperBound != .max, last.upperBound + 1 == range.lowerBound {
+                merged[merged.count - 1] = last.lowerBound...range.upperBound
+            } else {
+                merged.append(range)
+            }
+        }
+        return Share(ranges: merged)
     }
 }

@@ -65,10 +65,36 @@ extension IntervalReport {
 
     private static func appendHistogram(_ histogram: SparseHistogram, to out: inout String) {
         out += "{\"c\":["
-        out += histogram.counts.map(String.init).joined(separator: ",")
+        appendNumbers(histogram.counts, to: &out)
         out += "],\"v\":["
-        out += histogram.values.map(String.init).joined(separator: ",")
+        appendNumbers(histogram.values, to: &out)
         out += "]}"
+    }
+
+    /// Numbers separated by commas, their digits written straight into the line (no string per number).
+    private static func appendNumbers(_ numbers: [UInt64], to out: inout String) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(numbers.count * 6)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        for (index, number) in numbers.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            if number >= 10_000_000_000 {
+                bytes.append(contentsOf: String(number).utf8)
+                continue
+            }
+            var value = number
+            var count = 0
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                repeat {
+                    buffer[count] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                    count += 1
+                } while value > 0
+                for position in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[position]) }
+            }
+        }
+        out += String(decoding: bytes, as: UTF8.self)
     }
 
     private static func appendLabels(_ labels: [ErrorLabel: Int], to out: inout String) {

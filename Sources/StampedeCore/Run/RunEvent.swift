@@ -34,6 +34,8 @@ public struct RunProblem: Sendable, Equatable, CustomStringConvertible {
         case unverified
         /// A worker could not be told something.
         case worker
+        /// The coordinator cannot merge intervals as fast as the fleet sends them: the fleet is too large for it.
+        case behind
     }
 
     public var kind: Kind

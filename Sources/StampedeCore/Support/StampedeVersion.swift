@@ -1,4 +1,5 @@
-/// The version Stampede names itself by: in a worker's hello and in the shoppers' user agent.
+/// Stampede's version: in the user agent, the workers' hello, `stampede --version` and the image's tag.
 public enum StampedeVersion {
-    public static let current = "stampede/0.3"
+    public static let number = "0.4.0"
+    public static let current = "stampede/\(number)"
 }

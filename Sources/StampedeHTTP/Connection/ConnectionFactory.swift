@@ -41,7 +41,7 @@ final class ConnectionFactory: Sendable {
         // Cleartext: the handler goes in with the channel, but the connection is handed out once connected.
         let installed = PendingInstalls()
         let bootstrap = ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(connectTimeout)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -95,6 +95,9 @@ public nonisolated struct Stampede_V1_Hello: Sendable {
 
   public var version: String = String()
 
+  /// What the worker can do, relative to the others (its cores by default); 0 counts as 1.
+  public var capacity: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1039,7 +1042,7 @@ nonisolated extension Stampede_V1_WorkerMessage: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Stampede_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}version\0\u{1}capacity\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1049,6 +1052,7 @@ nonisolated extension Stampede_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._M
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.version) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.capacity) }()
       default: break
       }
     }
@@ -1061,12 +1065,16 @@ nonisolated extension Stampede_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.version.isEmpty {
       try visitor.visitSingularStringField(value: self.version, fieldNumber: 2)
     }
+    if self.capacity != 0 {
+      try visitor.visitSingularUInt32Field(value: self.capacity, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Stampede_V1_Hello, rhs: Stampede_V1_Hello) -> Bool {
     if lhs.name != rhs.name {return false}
     if lhs.version != rhs.version {return false}
+    if lhs.capacity != rhs.capacity {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

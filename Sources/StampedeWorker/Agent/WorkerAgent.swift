@@ -62,6 +62,17 @@ public final class WorkerAgent: Service, Sendable {
     }
 
     public func run() async throws {
+        let endpoint = HostPort(host: configuration.host, port: configuration.port)
+        do {
+            _ = try await cancelWhenGracefulShutdown {
+                try await CoordinatorProbe.waitUntilReachable(
+                    endpoint, timeout: self.configuration.joinTimeout, clock: self.clock, logger: self.logger)
+            }
+        } catch let unreachable as CoordinatorProbe.Unreachable {
+            throw WorkerAgentError(.unreachable, unreachable.description)
+        } catch {
+            throw WorkerAgentError(.unreachable, "stopped while waiting for the coordinator at \(endpoint)")
+        }
         try await withGracefulShutdownHandler {
             try await connect()
         } onGracefulShutdown: {
@@ -74,19 +85,31 @@ public final class WorkerAgent: Service, Sendable {
             case .broken(let message):
                 throw WorkerAgentError(
                     .unreachable,
-                    "cannot reach the coordinator at \(configuration.host):\(configuration.port): \(message)")
+                    "cannot reach the coordinator at "
+                        + "\(HostPort(host: configuration.host, port: configuration.port)): \(message)")
             }
         }
     }
 
+    /// Dials the coordinator by what its address is: an IPv4 or IPv6 literal, or a DNS name (every address it
+    /// resolves to is tried in turn, and TLS checks the certificate against the name dialled).
     private func connect() async throws {
+        let endpoint = HostPort(host: configuration.host, port: configuration.port)
+        switch endpoint.kind {
+        case .ipv4: try await connect(to: .ipv4(address: endpoint.host, port: endpoint.port))
+        case .ipv6: try await connect(to: .ipv6(address: endpoint.host, port: endpoint.port))
+        case .name: try await connect(to: .dns(host: endpoint.host, port: endpoint.port))
+        }
+    }
+
+    private func connect(to target: some ResolvableTarget) async throws {
         let (outbound, out) = AsyncStream.makeStream(of: Stampede_V1_WorkerMessage.self)
         var metadata = Metadata()
         metadata.addString("Bearer \(configuration.token)", forKey: "authorization")
         do {
             try await withGRPCClient(
                 transport: .http2NIOPosix(
-                    target: .ipv4(address: configuration.host, port: configuration.port),
+                    target: target,
                     transportSecurity: try transportSecurity(),
                     config: .defaults { $0.connection.maxIdleTime = nil })
             ) { client in
@@ -147,6 +170,7 @@ public final class WorkerAgent: Service, Sendable {
                                     .with {
                                         $0.name = configuration.name
                                         $0.version = StampedeVersion.current
+                                        $0.capacity = UInt32(clamping: configuration.capacity)
                                     })
                             })
                     case .startRun(let assignment, let start):

@@ -24,10 +24,15 @@ public struct WorkerAgentConfiguration: Sendable {
     public var eventLoopThreads: Int
     /// How often the worker looks at the time (its lease, a lost probe, leaving).
     public var tick: Duration
+    /// How long a worker started before its coordinator keeps trying to reach it (with backoff) before it gives
+    /// up: pods of a Kubernetes Job start in any order.
+    public var joinTimeout: Duration
+    /// What this worker can do, relative to the others (its share of the load is proportional): its cores.
+    public var capacity: Int
 
     public init(
         host: String, port: Int, name: String, token: String, tls: WorkerTLS? = nil, eventLoopThreads: Int = 1,
-        tick: Duration = .milliseconds(50)
+        tick: Duration = .milliseconds(50), joinTimeout: Duration = .seconds(60), capacity: Int = 1
     ) {
         self.host = host
         self.port = port
@@ -36,6 +41,8 @@ public struct WorkerAgentConfiguration: Sendable {
         self.tls = tls
         self.eventLoopThreads = eventLoopThreads
         self.tick = tick
+        self.joinTimeout = joinTimeout
+        self.capacity = max(1, capacity)
     }
 }
 
