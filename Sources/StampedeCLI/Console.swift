@@ -11,3 +11,10 @@ public enum Console {
         setvbuf(stdout, nil, _IOLBF, 0)
     }
 }
+
+extension String {
+    /// Right-aligned in `width` columns (a table's number).
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -10,9 +10,12 @@ import UnixSignals
 /// Runs a coordinator until its run completes: renders its events on the console, prints the report, and stops
 /// the run on SIGINT/SIGTERM (workers stop within a second, the report is still written, marked interrupted).
 enum CoordinatorRunner {
-    /// `listening` is called with the port workers connect to, once they can (to start local workers).
+    /// `listening` is called with the port workers connect to, once they can (to start local workers). A run
+    /// judged other than ok ends in its exit code, unless `exitOnJudgement` is false (the caller judges). A silent
+    /// run prints nothing but the problems it meets (the caller reports).
     static func run(
-        _ coordinator: Coordinator, quiet: Bool, listening: @escaping @Sendable (_ port: Int) throws -> Void = { _ in }
+        _ coordinator: Coordinator, quiet: Bool, exitOnJudgement: Bool = true, silent: Bool = false,
+        listening: @escaping @Sendable (_ port: Int) throws -> Void = { _ in }
     ) async throws -> RunOutcome {
         let logger = Logger(label: "stampede.coordinator")
         let group = ServiceGroup(
@@ -24,7 +27,13 @@ enum CoordinatorRunner {
             var outcome: RunOutcome?
             var failure: (any Error)?
             for await event in coordinator.events {
-                if let line = RunEventLine.render(event, quiet: quiet) { print(line) }
+                if let line = RunEventLine.render(event, quiet: quiet) {
+                    if !silent {
+                        print(line)
+                    } else if case .problem = event {
+                        printError(line)
+                    }
+                }
                 switch event {
                 case .listening(_, let port, _, _):
                     do {
@@ -42,15 +51,17 @@ enum CoordinatorRunner {
             try await tasks.waitForAll()
             if let failure { throw failure }
             guard let outcome else { throw CommandFailure(.internalError, "the run ended without a report") }
-            if !quiet { print("") }
-            print(ConsoleReport.render(outcome.report), terminator: "")
-            if let directory = outcome.directory { print("\nRun directory: \(directory)") }
-            print(
-                "coordinator: \(outcome.mergedIntervals) intervals merged, "
-                    + "\(Int(outcome.cpuMicrosPerInterval.rounded())) µs of coordinator CPU per interval")
             let judgement = RunJudgement.of(outcome.report, gate: coordinator.record.gate ?? GateSettings())
-            Verdict.print(judgement)
-            if judgement.status != .ok { throw ExitCode(judgement.status.rawValue) }
+            if !silent {
+                if !quiet { print("") }
+                print(ConsoleReport.render(outcome.report), terminator: "")
+                if let directory = outcome.directory { print("\nRun directory: \(directory)") }
+                print(
+                    "coordinator: \(outcome.mergedIntervals) intervals merged, "
+                        + "\(Int(outcome.cpuMicrosPerInterval.rounded())) µs of coordinator CPU per interval")
+                Verdict.print(judgement)
+            }
+            if exitOnJudgement && judgement.status != .ok { throw ExitCode(judgement.status.rawValue) }
             return outcome
         }
     }

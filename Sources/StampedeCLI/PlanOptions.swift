@@ -6,7 +6,7 @@ import StampedeCore
 
 /// What to play, how fast, against what: shared by `stampede run` and `stampede-coordinator`.
 struct PlanOptions: ParsableArguments {
-    @Option(help: "The profile (traffic shape), e.g. profiles/double11.yaml.") var profile: String
+    @Option(help: "The profile (traffic shape), e.g. profiles/double11.yaml.") var profile: String?
     @Option(help: "The scenario (shopper flows), e.g. scenarios/reference-shop.yaml.") var scenario: String
     @Option(help: "Base URL of the target; defaults to the scenario's target.") var target: String?
     @Option(help: "Arrivals per second at the busiest instant, spikes included (800/s).") var peakRate = "100/s"
@@ -42,18 +42,20 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "Workers that may be lost before the run counts as not completed.") var maxLostWorkers = 0
 
     /// The run and its plan (built once, here), checked; every mistake named by its option.
-    func run(workers: Int) throws -> (record: RunRecord, plan: Plan) {
+    func run(workers: Int, profile given: Profile? = nil) throws -> (record: RunRecord, plan: Plan) {
         let profile: Profile
         var scenario: Scenario
         let addresses: [ConfigAddress]
+        guard given != nil || self.profile != nil else { throw ValidationError("--profile is required") }
+        let profilePath = self.profile ?? "(the search's steps)"
         do {
-            profile = try ProfileLoader.load(path: self.profile)
+            if let given { profile = given } else { profile = try ProfileLoader.load(path: profilePath) }
             (scenario, addresses) = try ScenarioLoader.loadWithAddresses(path: self.scenario)
         } catch {
             throw CommandFailure(.usage, "the configuration has problems:\n" + error.description)
         }
         let mismatches = RunConsistency.problems(
-            profile: profile, profilePath: self.profile, scenario: scenario, scenarioPath: self.scenario)
+            profile: profile, profilePath: profilePath, scenario: scenario, scenarioPath: self.scenario)
         guard mismatches.isEmpty else {
             throw CommandFailure(.usage, "the configuration has problems:\n" + mismatches.joined(separator: "\n"))
         }
@@ -74,7 +76,7 @@ struct PlanOptions: ParsableArguments {
             scenario.thresholds = (scenario.thresholds ?? []) + extra
         }
         let scopes = RunConsistency.thresholdProblems(
-            scenario.thresholds ?? [], profile: profile, profilePath: self.profile)
+            scenario.thresholds ?? [], profile: profile, profilePath: profilePath)
         guard scopes.isEmpty else {
             throw CommandFailure(
                 .usage, "the thresholds name what the profile does not have:\n" + scopes.joined(separator: "\n"))

@@ -10,7 +10,8 @@ public struct StampedeCommand: AsyncParsableCommand {
         version: StampedeVersion.number,
         subcommands: [
             RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ValidateCommand.self, ShopCommand.self,
-            PaymentsCommand.self, ReportCommand.self, CompareCommand.self, ScenarioCommand.self,
+            PaymentsCommand.self, ReportCommand.self, CompareCommand.self, ScenarioCommand.self, ProfileCommand.self,
+            PlanCommand.self, SearchCommand.self,
             BenchHTTPCommand.self, SwarmCommand.self,
         ])
 

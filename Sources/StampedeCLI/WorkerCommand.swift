@@ -31,6 +31,11 @@ public struct WorkerCommand: AsyncParsableCommand {
     var joinTimeout = "60s"
     @Option(help: "What this worker can do relative to the others; its share is proportional (default: its cores).")
     var capacity: Int?
+    @Flag(
+        help:
+            "After a run, wait for the next one (the steps of `stampede search --listen`); ends when none comes within --join-timeout."
+    )
+    var rejoin = false
 
     public init() {}
 
@@ -45,6 +50,31 @@ public struct WorkerCommand: AsyncParsableCommand {
         }
         if let capacity, capacity < 1 { throw ValidationError("--capacity must be at least 1") }
         let tls: WorkerTLS? = (ca != nil || tlsCert != nil) ? WorkerTLS(ca: ca, certificate: tlsCert, key: tlsKey) : nil
+        var runs = 0
+        var deadline = ContinuousClock.now + .seconds(join)
+        while true {
+            do {
+                try await play(token: token, join: join, tls: tls)
+                runs += 1
+                deadline = ContinuousClock.now + .seconds(join)
+            } catch is WorkerAgentError where rejoin && runs > 0 {
+                // Between runs: the last coordinator may still be saying goodbye (it answers, then refuses or
+                // closes), the next one may not be there yet. Nothing within the join timeout: the series is over.
+                if ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(500))
+                    continue
+                }
+                print("worker: \(runs) run\(runs == 1 ? "" : "s") played; no next one within \(joinTimeout)")
+                return
+            } catch let error as WorkerAgentError {
+                throw CommandFailure(.incomplete, "\(error)")
+            }
+            if !rejoin { return }
+        }
+    }
+
+    /// Joins one run and plays its share.
+    private func play(token: String, join: Double, tls: WorkerTLS?) async throws {
         let logger = Logger(label: "stampede.worker")
         let agent = WorkerAgent(
             configuration: WorkerAgentConfiguration(
@@ -58,6 +88,8 @@ public struct WorkerCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
         do {
             try await group.run()
+        } catch let error as WorkerAgentError {
+            throw error
         } catch {
             throw CommandFailure(.incomplete, "\(error)")
         }

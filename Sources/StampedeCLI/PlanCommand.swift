@@ -1,0 +1,112 @@
+public import ArgumentParser
+import Foundation
+import StampedeCore
+
+/// `stampede plan`: what a rehearsal will send, and the fleet it takes — before anything is sent.
+public struct PlanCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Print what a rehearsal will send (per step, per hour, at the peak) and the fleet it needs.",
+        discussion: """
+            Takes the same plan options as `stampede run` and sends nothing. The fleet comes from what one \
+            worker core does (--per-core, requests a second; the default is the five-step funnel measured in \
+            docs/scale.md — measure yours with scripts/bench), planned at --headroom of it.
+            """)
+
+    @OptionGroup var plan: PlanOptions
+    @Option(help: "Requests a second one worker core sustains on this flow (docs/scale.md, scripts/bench).")
+    var perCore = 32_500.0
+    @Option(help: "The share of --per-core to plan for (70%).") var headroom = "70%"
+    @Option(help: "Cores per worker (a pod's CPU limit).") var coresPerWorker = 2
+
+    public init() {}
+
+    public func run() async throws {
+        try await failing("stampede plan") { try work() }
+    }
+
+    private func work() throws {
+        let share =
+            headroom.hasSuffix("%") ? Double(headroom.dropLast()).map { $0 / 100 } : Double(headroom)
+        guard let share, share > 0, share <= 1 else {
+            throw ValidationError("--headroom: expected a share such as 70%, found \"\(headroom)\"")
+        }
+        guard perCore > 0, coresPerWorker > 0 else {
+            throw ValidationError("--per-core and --cores-per-worker must be above 0")
+        }
+        var options = plan
+        options.allowRemote = true  // nothing is sent
+        let (record, built) = try options.run(workers: 1)
+        let forecast = RunForecast(plan: built, scenario: record.scenario)
+        var assumptions = FleetEstimate.Assumptions.measured
+        assumptions.requestsPerCore = perCore
+        assumptions.headroom = share
+        assumptions.coresPerWorker = coresPerWorker
+        let steps = record.scenario.flows.reduce(0) { $0 + $1.steps.count }
+        let fleet = FleetEstimate(
+            peakRequestsPerSecond: forecast.peakRequestsPerSecond,
+            shoppersInFlight: forecast.peakArrivalsPerSecond * forecast.shopperSeconds, steps: steps,
+            assumptions: assumptions)
+        print(PlanReport.text(plan: built, forecast: forecast, fleet: fleet, assumptions: assumptions))
+    }
+}
+
+/// The plan command's text.
+enum PlanReport {
+    static func count(_ value: Double) -> String { value.formatted(.number.precision(.fractionLength(0))) }
+    static func one(_ value: Double) -> String { value.formatted(.number.precision(.fractionLength(0...1))) }
+    static func bytes(_ value: Double) -> String {
+        let gigabyte = Double(1 << 30)
+        let megabyte = Double(1 << 20)
+        return value >= gigabyte ? one(value / gigabyte) + " GB" : one(value / megabyte) + " MB"
+    }
+
+    static func row(_ name: String, _ first: String, _ second: String) -> String {
+        "  " + name.padding(toLength: 30, withPad: " ", startingAt: 0) + first.leftPadded(11) + second.leftPadded(14)
+    }
+
+    static func text(
+        plan: Plan, forecast: RunForecast, fleet: FleetEstimate, assumptions: FleetEstimate.Assumptions
+    )
+        -> String
+    {
+        var lines: [String] = []
+        lines.append(
+            "Plan: \(plan.profile.name), \(count(plan.duration)) s at \(one(plan.speed))x, peak "
+                + "\(count(forecast.peakArrivalsPerSecond)) arrivals/s")
+        lines.append(
+            "Shoppers: \(count(forecast.shoppers)) from the shape, \(forecast.burstShoppers) in bursts; "
+                + "\(one(forecast.requestsPerShopper)) requests and \(one(forecast.shopperSeconds)) s of thinking each")
+        lines.append("")
+        lines.append(row("Requests per step", "per shopper", "total"))
+        for step in forecast.steps {
+            lines.append(row("\(step.flow)/\(step.step)", one(step.perShopper), count(step.total)))
+        }
+        lines.append("")
+        lines.append(row("Per period", "shoppers", "requests"))
+        for period in forecast.periods {
+            lines.append(row(period.label, count(period.shoppers), count(period.requests)))
+        }
+        lines.append("")
+        lines.append(
+            "At the peak second: \(count(forecast.peakArrivalsPerSecond)) arrivals, "
+                + "\(count(forecast.peakRequestsPerSecond)) requests, \(count(fleet.shoppersInFlight)) shoppers "
+                + "thinking or waiting")
+        lines.append("")
+        let rate = count(assumptions.requestsPerCore)
+        let headroom = count(assumptions.headroom * 100)
+        lines.append(
+            "Fleet (\(rate) requests/s per core at \(headroom) %, \(assumptions.coresPerWorker) cores per worker):")
+        lines.append("  worker cores        \(fleet.workerCores)")
+        lines.append("  workers             \(fleet.workers), each about \(bytes(fleet.workerBytes))")
+        let coordinatorCPU = one(fleet.coordinatorCPU * 100)
+        lines.append(
+            "  coordinator         \(coordinatorCPU) % of one core, \(bytes(fleet.coordinatorBytes)); one core "
+                + "holds about \(fleet.workersPerCoordinatorCore) workers of this scenario")
+        lines.append("  coordinator network \(one(fleet.coordinatorBytesPerSecondIn / 1024)) KB/s in")
+        let runBytes = bytes(fleet.runDirectoryBytesPerSecond * plan.duration)
+        lines.append(
+            "  run directory       \(one(fleet.runDirectoryBytesPerSecond / 1024)) KB/s, \(runBytes) for the run")
+        return lines.joined(separator: "\n")
+    }
+}

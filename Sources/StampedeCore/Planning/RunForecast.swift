@@ -1,0 +1,133 @@
+/// What a rehearsal will send, worked out from its plan and scenario before anything is sent: the shoppers, the
+/// requests each step expects (a step is reached with the product of the `proceed` chances before it, and sent
+/// its mean number of repeats; `if:` conditions are taken as true), per period of the profile, and at the peak.
+public struct RunForecast: Sendable, Equatable {
+    public struct StepLine: Sendable, Equatable {
+        public var flow: String
+        public var step: String
+        /// Requests a shopper of the flow sends at this step, on average.
+        public var perShopper: Double
+        public var total: Double
+    }
+
+    public struct PeriodLine: Sendable, Equatable {
+        public var label: String
+        public var shoppers: Double
+        public var requests: Double
+    }
+
+    public var shoppers: Double
+    public var burstShoppers: Int
+    public var steps: [StepLine]
+    public var periods: [PeriodLine]
+    /// Requests per shape shopper (weighted over the flows with a weight).
+    public var requestsPerShopper: Double
+    /// Arrivals per second at the busiest instant (the plan's peak) and the requests that makes.
+    public var peakArrivalsPerSecond: Double
+    public var peakRequestsPerSecond: Double
+    /// A shopper's mean time from arrival to its last step, think times included (latency not counted).
+    public var shopperSeconds: Double
+
+    public init(plan: Plan, scenario: Scenario) {
+        let weighted = scenario.flows.filter { $0.weight > 0 }
+        let weightSum = weighted.reduce(0) { $0 + $1.weight }
+        let shapeShoppers = plan.expectedArrivals(upTo: plan.duration)
+        var burstByFlow: [String: Int] = [:]
+        for slot in plan.slots[plan.timeSlotCount...] {
+            let burst = plan.profile.bursts[slot.burst!]
+            burstByFlow[burst.flow, default: 0] += burst.crowd
+        }
+        shoppers = shapeShoppers
+        burstShoppers = plan.burstCrowd
+        var steps: [StepLine] = []
+        var perShopper = 0.0
+        var seconds = 0.0
+        for flow in scenario.flows {
+            let share = flow.weight > 0 && weightSum > 0 ? flow.weight / weightSum : 0
+            let flowShoppers = shapeShoppers * share + Double(burstByFlow[flow.name] ?? 0)
+            var reach = 1.0
+            var flowSeconds = 0.0
+            for step in flow.steps {
+                let repeats = Double(step.repeats.lowerBound + step.repeats.upperBound) / 2
+                let expected = reach * repeats
+                steps.append(
+                    StepLine(flow: flow.name, step: step.name, perShopper: expected, total: flowShoppers * expected))
+                perShopper += share * expected
+                flowSeconds += reach * repeats * (step.think.lowerBound + step.think.upperBound) / 2
+                reach *= step.proceed
+            }
+            seconds += share * flowSeconds
+        }
+        self.steps = steps
+        requestsPerShopper = perShopper
+        shopperSeconds = seconds
+        periods = plan.profile.periods.compactMap { period in
+            let slots = plan.slots[..<plan.timeSlotCount].filter { $0.period == period.index }
+            guard !slots.isEmpty else { return nil }
+            let arrivals = slots.reduce(0.0) {
+                $0 + plan.expectedArrivals(profileFrom: $1.start, to: $1.end)
+            }
+            return PeriodLine(label: period.label, shoppers: arrivals, requests: arrivals * perShopper)
+        }
+        peakArrivalsPerSecond = plan.scale.peakRate
+        peakRequestsPerSecond = plan.scale.peakRate * perShopper
+    }
+}
+
+/// The fleet a peak needs, from measured figures (`docs/scale.md`): worker cores at a planned share of what one
+/// core does, workers of a given size, and what the coordinator and the run directory take.
+public struct FleetEstimate: Sendable, Equatable {
+    public struct Assumptions: Sendable, Equatable {
+        /// Requests a second one worker core sustains on this kind of flow.
+        public var requestsPerCore: Double
+        /// The share of that to plan for (an open-model generator near saturation delays its own sends).
+        public var headroom: Double
+        public var coresPerWorker: Int
+        /// Coordinator CPU per merged interval of a 30-step scenario, and its memory per worker and base.
+        public var coordinatorSecondsPerInterval: Double
+        public var coordinatorBytesPerWorker: Double
+        public var coordinatorBaseBytes: Double
+        /// An interval on the wire and on disk, for 30 steps.
+        public var intervalWireBytes: Double
+        public var intervalDiskBytes: Double
+        /// A shopper in flight on a worker.
+        public var bytesPerShopper: Double
+        public var workerBaseBytes: Double
+
+        /// The figures measured on this repository's machine (`docs/scale.md`).
+        public static let measured = Assumptions(
+            requestsPerCore: 32_500, headroom: 0.7, coresPerWorker: 2, coordinatorSecondsPerInterval: 490e-6,
+            coordinatorBytesPerWorker: 125 * 1024, coordinatorBaseBytes: 60 * 1024 * 1024,
+            intervalWireBytes: 12 * 1024, intervalDiskBytes: 36 * 1024, bytesPerShopper: 12.6 * 1024,
+            workerBaseBytes: 40 * 1024 * 1024)
+    }
+
+    public var workerCores: Int
+    public var workers: Int
+    public var shoppersInFlight: Double
+    public var workerBytes: Double
+    /// Share of one core.
+    public var coordinatorCPU: Double
+    public var coordinatorBytes: Double
+    public var coordinatorBytesPerSecondIn: Double
+    public var runDirectoryBytesPerSecond: Double
+    /// The largest fleet one coordinator core merges for this scenario.
+    public var workersPerCoordinatorCore: Int
+
+    public init(peakRequestsPerSecond: Double, shoppersInFlight: Double, steps: Int, assumptions: Assumptions) {
+        let perCore = assumptions.requestsPerCore * assumptions.headroom
+        workerCores = max(1, Int((peakRequestsPerSecond / perCore).rounded(.up)))
+        workers = max(1, (workerCores + assumptions.coresPerWorker - 1) / assumptions.coresPerWorker)
+        self.shoppersInFlight = shoppersInFlight
+        workerBytes = assumptions.workerBaseBytes + shoppersInFlight / Double(workers) * assumptions.bytesPerShopper
+        // Interval cost and size grow with the steps each one reports; measured at 30, and not scaled below
+        // that (an interval's fixed costs do not shrink with fewer steps).
+        let stepScale = Double(max(steps, 30)) / 30
+        let perInterval = assumptions.coordinatorSecondsPerInterval * stepScale
+        coordinatorCPU = Double(workers) * perInterval
+        coordinatorBytes = assumptions.coordinatorBaseBytes + Double(workers) * assumptions.coordinatorBytesPerWorker
+        coordinatorBytesPerSecondIn = Double(workers) * assumptions.intervalWireBytes * stepScale
+        runDirectoryBytesPerSecond = Double(workers) * assumptions.intervalDiskBytes * stepScale
+        workersPerCoordinatorCore = Int(0.9 / perInterval)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import StampedeConfig
+import StampedeCore
+import StampedeShop
+import StampedeTestKit
+import Testing
+
+/// The planning commands end to end, as a user runs them: `stampede search` against a shop with a capacity
+/// limit, `stampede profile from-log` on a log file, `stampede plan` on the Double 11 profile.
+@Suite(.serialized, .timeLimit(.minutes(4)))
+struct PlanningCommandTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A shop that answers 429 beyond 4 requests in progress, each taking 20 ms: about 4 / 21 ms ≈ 190 requests/s.
+    /// The search's knee brackets the capacity measured from its own held steps, within --resolution.
+    @Test func theSearchFindsTheKneeOfAShopWithACapacityLimit() async throws {
+        let cluster = try ProcessTests.Cluster()
+        defer { cluster.cleanUp() }
+        var configuration = ShopConfiguration()
+        configuration.maxInFlight = 4
+        configuration.faults = ShopFaults.Settings(delays: [.product: .milliseconds(20)])
+        try await withReferenceShop(configuration) { _, url in
+            let scenario = try cluster.write(
+                "scenario.yaml",
+                "name: product-page\nflows:\n  - name: shopper\n    steps:\n"
+                    + "      - {name: product, get: /products/SKU-0001}\n")
+            let search = try cluster.spawn(
+                "stampede",
+                [
+                    "search", "--scenario", scenario, "--target", url, "--arrivals", "uniform", "--from", "50/s",
+                    "--max-rate", "400/s", "--resolution", "20/s", "--hold", "3s", "--settle", "1s", "--slo",
+                    "rate(429) < 1%", "--runs", cluster.runs.path, "--id", "knee",
+                ], log: "search.log")
+            #expect(await cluster.wait(search, limit: .seconds(180)), "\(cluster.log("search.log"))")
+            #expect(search.terminationStatus == 0, "\(cluster.log("search.log"))")
+            let data = try Data(contentsOf: cluster.runs.appendingPathComponent("knee/search.json"))
+            let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            #expect(result["conclusion"] as? String == "knee", "\(result)")
+            let lastGood = try #require(result["lastGood"] as? Double)
+            let firstBad = try #require(result["firstBad"] as? Double)
+            #expect(firstBad - lastGood <= 20)
+            let steps = try #require(result["steps"] as? [[String: Any]])
+            let held = steps.filter { ($0["verdict"] as? [String: Any])?["held"] != nil }
+            let p50 = held.compactMap { $0["p50"] as? Double }.max() ?? 0
+            let capacity = 4 / (p50 / 1000)
+            #expect(lastGood - 20 <= capacity && capacity <= firstBad + 20, "capacity \(capacity): \(result)")
+            #expect(FileManager.default.fileExists(atPath: cluster.runs.appendingPathComponent("knee/search.txt").path))
+            #expect(cluster.log("search.log").contains("Knee: "))
+        }
+    }
+
+    /// The steps played by a worker on "another machine": started first with --rejoin, it plays every step's
+    /// share and ends when no step comes back.
+    @Test func theSearchRunsDistributedWithWorkersThatRejoin() async throws {
+        let cluster = try ProcessTests.Cluster()
+        defer { cluster.cleanUp() }
+        try await withReferenceShop { shop, url in
+            let port = try FleetTests.freePort()
+            let worker = try cluster.spawn(
+                "stampede-worker",
+                ["--coordinator", "127.0.0.1:\(port)", "--name", "remote", "--rejoin", "--join-timeout", "5s"],
+                log: "worker.log")
+            let scenario = try cluster.write(
+                "scenario.yaml",
+                "name: product-page\nflows:\n  - name: shopper\n    steps:\n"
+                    + "      - {name: product, get: /products/SKU-0001}\n")
+            let search = try cluster.spawn(
+                "stampede",
+                [
+                    "search", "--scenario", scenario, "--target", url, "--from", "20/s", "--max-rate", "40/s",
+                    "--hold", "2s", "--settle", "0s", "--slo", "error_rate(all) < 1%", "--listen", "127.0.0.1:\(port)",
+                    "--workers", "1", "--runs", cluster.runs.path, "--id", "remote",
+                ], log: "search.log")
+            #expect(await cluster.wait(search, limit: .seconds(90)), "\(cluster.log("search.log"))")
+            #expect(search.terminationStatus == 0, "\(cluster.log("search.log"))")
+            #expect(cluster.log("search.log").contains("Every step held, up to --max-rate: 40/s"))
+            #expect(await cluster.wait(worker, limit: .seconds(30)), "\(cluster.log("worker.log"))")
+            #expect(worker.terminationStatus == 0, "\(cluster.log("worker.log"))")
+            #expect(cluster.log("worker.log").contains("2 runs played"), "\(cluster.log("worker.log"))")
+            #expect(Set(shop.requests.entries.compactMap(\.worker)) == ["remote"])
+        }
+    }
+
+    @Test func profileFromLogWritesAProfileThatLoads() async throws {
+        let cluster = try ProcessTests.Cluster()
+        defer { cluster.cleanUp() }
+        var lines: [String] = []
+        for minute in 0..<(24 * 60) {
+            // 3 checkouts a minute, 40 in each of the first two minutes of 20:00, and a page view between.
+            let count = minute == 20 * 60 || minute == 20 * 60 + 1 ? 40 : 3
+            let time = String(format: "11/Nov/2025:%02d:%02d:00 +0800", minute / 60, minute % 60)
+            for _ in 0..<count {
+                lines.append("1.2.3.4 - - [\(time)] \"POST /api/checkout HTTP/1.1\" 200 10 \"-\" \"x\"")
+            }
+            lines.append("1.2.3.4 - - [\(time)] \"GET /index.html HTTP/1.1\" 200 10 \"-\" \"x\"")
+        }
+        let log = try cluster.write("shop-access.log", lines.joined(separator: "\n") + "\nnot a log line\n")
+        let output = cluster.directory.appendingPathComponent("derived.yaml").path
+        let process = try cluster.spawn(
+            "stampede", ["profile", "from-log", log, "--path", "^/api/checkout", "--output", output],
+            log: "from-log.log")
+        #expect(await cluster.wait(process, limit: .seconds(60)))
+        #expect(process.terminationStatus == 0, "\(cluster.log("from-log.log"))")
+        let profile = try ProfileLoader.load(path: output)
+        #expect(profile.timeZone == "Etc/GMT-8")
+        #expect(profile.spikes.count == 1 && profile.spikes.first?.start == 20 * 3600)
+        #expect(profile.spikes.first?.duration == 120)
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(text.contains("left out by --path: 1440"), "\(text)")
+        #expect(text.contains("skipped, no time: 1 (the first at line"), "\(text)")
+    }
+
+    @Test func planPrintsTheFleetForTheDouble11Peak() async throws {
+        let cluster = try ProcessTests.Cluster()
+        defer { cluster.cleanUp() }
+        let root = Self.repository
+        let process = try cluster.spawn(
+            "stampede",
+            [
+                "plan", "--profile", root.appendingPathComponent("profiles/double11.yaml").path, "--scenario",
+                root.appendingPathComponent("scenarios/reference-shop.yaml").path, "--peak-rate", "583000/s",
+                "--speed", "1x",
+            ], log: "plan.log")
+        #expect(await cluster.wait(process, limit: .seconds(60)))
+        #expect(process.terminationStatus == 0, "\(cluster.log("plan.log"))")
+        let text = cluster.log("plan.log")
+        #expect(text.contains("peak 583,000 arrivals/s"), "\(text)")
+        #expect(text.contains("buyer/pay"))
+        #expect(text.contains("  worker cores"))
+        #expect(text.contains("  workers"))
+    }
+}
