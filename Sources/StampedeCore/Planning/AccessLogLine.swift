@@ -56,16 +56,18 @@ public struct AccessLogLine: Sendable, Equatable {
     // MARK: - Combined log format
 
     static func parseCombined(_ line: Substring) -> Result<Self, SkipError> {
-        guard let open = line.firstIndex(of: "["),
-            let close = line[open...].firstIndex(of: "]")
+        // Bytes, not characters: a log line is ASCII where it matters, and this runs once per line of a 10 GB log.
+        let bytes = line.utf8
+        guard let open = bytes.firstIndex(of: UInt8(ascii: "[")),
+            let close = bytes[open...].firstIndex(of: UInt8(ascii: "]"))
         else { return .failure(SkipError(.noTime)) }
-        guard let time = combinedTime(line[line.index(after: open)..<close]) else {
+        guard let time = combinedTime(line[bytes.index(after: open)..<close]) else {
             return .failure(SkipError(.badTime))
         }
-        let rest = line[line.index(after: close)...]
-        guard let quote = rest.firstIndex(of: "\""),
-            let end = rest[rest.index(after: quote)...].firstIndex(of: "\""),
-            let path = pathOfRequestLine(rest[rest.index(after: quote)..<end])
+        let rest = bytes[bytes.index(after: close)...]
+        guard let quote = rest.firstIndex(of: UInt8(ascii: "\"")),
+            let end = bytes[bytes.index(after: quote)...].firstIndex(of: UInt8(ascii: "\"")),
+            let path = pathOfRequestLine(line[bytes.index(after: quote)..<end])
         else { return .failure(SkipError(.noRequest)) }
         return .success(AccessLogLine(day: time.day, secondOfDay: time.second, utcOffset: time.offset, path: path))
     }
@@ -92,19 +94,25 @@ public struct AccessLogLine: Sendable, Equatable {
 
     /// `POST /api/order?x=1 HTTP/1.1` → `/api/order`; an absolute URL gives its path.
     static func pathOfRequestLine(_ request: Substring) -> Substring? {
-        let parts = request.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count >= 2 else { return nil }
-        return pathOfTarget(parts[1])
+        let bytes = request.utf8
+        let space = UInt8(ascii: " ")
+        guard var start = bytes.firstIndex(of: space) else { return nil }
+        while start < bytes.endIndex && bytes[start] == space { start = bytes.index(after: start) }
+        guard start < bytes.endIndex else { return nil }
+        let end = bytes[start...].firstIndex(of: space) ?? bytes.endIndex
+        return pathOfTarget(request[start..<end])
     }
 
     static func pathOfTarget(_ target: Substring) -> Substring? {
         var target = target
-        if let scheme = target.firstRange(of: "://") {
-            let afterHost = target[scheme.upperBound...].firstIndex(of: "/") ?? target.endIndex
+        if target.utf8.first != UInt8(ascii: "/"), let scheme = target.firstRange(of: "://") {
+            let afterHost = target[scheme.upperBound...].utf8.firstIndex(of: UInt8(ascii: "/")) ?? target.endIndex
             target = target[afterHost...]
         }
-        if let query = target.firstIndex(where: { $0 == "?" || $0 == "#" }) { target = target[..<query] }
-        guard target.first == "/" else { return nil }
+        if let query = target.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
+            target = target[..<query]
+        }
+        guard target.utf8.first == UInt8(ascii: "/") else { return nil }
         return target
     }
 
