@@ -11,6 +11,7 @@
 public indirect enum StepCondition: Codable, Sendable, Equatable {
     case truthy(Operand)
     case compare(Operand, Comparison, Operand)
+    case contains(Operand, Operand)
     case not(StepCondition)
     case and(StepCondition, StepCondition)
     case or(StepCondition, StepCondition)
@@ -21,21 +22,11 @@ public indirect enum StepCondition: Codable, Sendable, Equatable {
         case literal(String)
     }
 
-    public enum Comparison: String, Codable, Sendable, CaseIterable {
-        case equal = "=="
-        case notEqual = "!="
-        case lessOrEqual = "<="
-        case greaterOrEqual = ">="
-        case less = "<"
-        case greater = ">"
-        case contains
-    }
-
     /// The variables the condition reads.
     public var variables: [String] {
         switch self {
         case .truthy(let operand): operand.variables
-        case .compare(let left, _, let right): left.variables + right.variables
+        case .compare(let left, _, let right), .contains(let left, let right): left.variables + right.variables
         case .not(let inner): inner.variables
         case .and(let left, let right), .or(let left, let right): left.variables + right.variables
         }
@@ -50,24 +41,14 @@ public indirect enum StepCondition: Codable, Sendable, Equatable {
         case .compare(let left, let comparison, let right):
             guard let a = left.value(status: status, lookup)?.text, let b = right.value(status: status, lookup)?.text
             else { return comparison == .notEqual }
-            if comparison == .contains { return a.contains(b) }
-            if let x = Double(a), let y = Double(b) { return Self.order(x, y, comparison) }
-            return Self.order(a, b, comparison)
+            return comparison.holds(numericallyIfPossible: a, b)
+        case .contains(let whole, let part):
+            guard let a = whole.value(status: status, lookup)?.text, let b = part.value(status: status, lookup)?.text
+            else { return false }
+            return a.contains(b)
         case .not(let inner): return !inner.holds(status: status, lookup)
         case .and(let left, let right): return left.holds(status: status, lookup) && right.holds(status: status, lookup)
         case .or(let left, let right): return left.holds(status: status, lookup) || right.holds(status: status, lookup)
-        }
-    }
-
-    static func order<T: Comparable>(_ a: T, _ b: T, _ comparison: Comparison) -> Bool {
-        switch comparison {
-        case .equal: a == b
-        case .notEqual: a != b
-        case .less: a < b
-        case .lessOrEqual: a <= b
-        case .greater: a > b
-        case .greaterOrEqual: a >= b
-        case .contains: false
         }
     }
 
@@ -126,10 +107,10 @@ public indirect enum StepCondition: Codable, Sendable, Equatable {
         mutating func clause() throws(ConditionError) -> StepCondition {
             if take("not", wholeWord: true) { return .not(try clause()) }
             let left = try operand()
-            for comparison in Comparison.allCases
-            where take(comparison.rawValue, wholeWord: comparison == .contains) {
+            for comparison in Comparison.allCases where take(comparison.rawValue) {
                 return .compare(left, comparison, try operand())
             }
+            if take("contains", wholeWord: true) { return .contains(left, try operand()) }
             return .truthy(left)
         }
 

@@ -33,15 +33,6 @@ public struct ValuePath: Codable, Sendable, Equatable, CustomStringConvertible {
         case or(Filter, Filter)
     }
 
-    public enum Comparison: String, Codable, Sendable, CaseIterable {
-        case equal = "=="
-        case notEqual = "!="
-        case lessOrEqual = "<="
-        case greaterOrEqual = ">="
-        case less = "<"
-        case greater = ">"
-    }
-
     /// A literal in a filter.
     public enum JSONValueLiteral: Codable, Sendable, Equatable {
         case string(String)
@@ -302,39 +293,28 @@ extension ValuePath.Filter {
     }
 
     static func compare(
-        _ value: JSONValue, _ comparison: ValuePath.Comparison, _ literal: ValuePath.JSONValueLiteral
+        _ value: JSONValue, _ comparison: Comparison, _ literal: ValuePath.JSONValueLiteral
     ) -> Bool {
         switch (value, literal) {
         case (.number(let text), .number(let bound)):
             guard let number = Double(text) else { return false }
-            return order(number, bound, comparison)
+            return comparison.holds(number, bound)
         case (.string(let text), .string(let bound)):
-            return order(text, bound, comparison)
+            return comparison.holds(text, bound)
         case (.string(let text), .number(let bound)):
             // Prices and quantities often come as strings ("1.00").
             guard let number = Double(text) else { return comparison == .notEqual }
-            return order(number, bound, comparison)
+            return comparison.holds(number, bound)
         case (.number(let text), .string(let bound)):
             // A quoted number in the filter (a placeholder's value, written in quotes) against a number.
             guard let number = Double(text), let value = Double(bound) else { return comparison == .notEqual }
-            return order(number, value, comparison)
+            return comparison.holds(number, value)
         case (.bool(let flag), .bool(let bound)):
             return comparison == .equal ? flag == bound : comparison == .notEqual ? flag != bound : false
         case (.null, .null):
             return comparison == .equal
         default:
             return comparison == .notEqual
-        }
-    }
-
-    static func order<T: Comparable>(_ a: T, _ b: T, _ comparison: ValuePath.Comparison) -> Bool {
-        switch comparison {
-        case .equal: a == b
-        case .notEqual: a != b
-        case .less: a < b
-        case .lessOrEqual: a <= b
-        case .greater: a > b
-        case .greaterOrEqual: a >= b
         }
     }
 }

@@ -31,25 +31,7 @@ public struct Threshold: Codable, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { check }
 
-    public enum Comparison: String, Codable, Sendable, CaseIterable {
-        case less = "<"
-        case lessOrEqual = "<="
-        case greater = ">"
-        case greaterOrEqual = ">="
-        case equal = "=="
-        case notEqual = "!="
-
-        public func holds(_ observed: Double, _ bound: Double) -> Bool {
-            switch self {
-            case .less: observed < bound
-            case .lessOrEqual: observed <= bound
-            case .greater: observed > bound
-            case .greaterOrEqual: observed >= bound
-            case .equal: observed == bound
-            case .notEqual: observed != bound
-            }
-        }
-    }
+    public typealias Comparison = StampedeCore.Comparison
 
     /// Which requests a figure is about.
     public enum Selector: Codable, Sendable, Equatable, CustomStringConvertible {

@@ -215,11 +215,9 @@ public enum ThresholdParser {
             return text
         }
 
-        mutating func comparison() throws(Problem) -> Threshold.Comparison {
+        mutating func comparison() throws(Problem) -> Comparison {
             skipSpaces()
-            for candidate in ["<=", ">=", "==", "!=", "<", ">"] where take(candidate) {
-                return Threshold.Comparison(rawValue: candidate)!
-            }
+            for candidate in Comparison.allCases where take(candidate.rawValue) { return candidate }
             throw problem("expected a comparison (<, <=, >, >=, ==, !=), found \"\(rest)\"")
         }
 
