@@ -21,6 +21,9 @@ public struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "TLS private key (PEM).") var tlsKey: String?
     @Option(help: "CA (PEM) whose client certificates workers must present (mutual TLS).") var clientCA: String?
     @Option(help: "Serve Prometheus metrics on this port (/metrics).") var metricsPort: Int?
+    @Option(help: "Serve the live dashboard on this port (charts every second, a Stop button that needs the token).")
+    var dashboard: Int?
+    @Option(help: "The dashboard's address (loopback unless told).") var dashboardHost = "127.0.0.1"
     @Option(help: "Workers stop on their own after this long without word from the coordinator.") var lease = "3s"
     @Option(
         help: "A worker silent this long is lost and its share handed to others (raise it for fleets of thousands).")
@@ -47,6 +50,7 @@ public struct CoordinatorCommand: AsyncParsableCommand {
         let coordinator = Coordinator(
             configuration: CoordinatorConfiguration(
                 host: listen.host, port: listen.port, token: token, tls: tls, metricsPort: metricsPort,
+                dashboardPort: dashboard, dashboardHost: dashboardHost,
                 environment: ProcessInfo.processInfo.environment, runsDirectory: self.plan.runs),
             record: record, plan: plan,
             settings: try self.plan.settings(workers: workers, lease: lease, silenceBeforeLost: silenceBeforeLost))

@@ -12,9 +12,11 @@ import UnixSignals
 enum CoordinatorRunner {
     /// `listening` is called with the port workers connect to, once they can (to start local workers). A run
     /// judged other than ok ends in its exit code, unless `exitOnJudgement` is false (the caller judges). A silent
-    /// run prints nothing but the problems it meets (the caller reports).
+    /// run prints nothing but the problems it meets (the caller reports). A run whose token was made for it alone
+    /// (`stampede run`) shows it with the dashboard's address, for the Stop button.
     static func run(
         _ coordinator: Coordinator, quiet: Bool, exitOnJudgement: Bool = true, silent: Bool = false,
+        showsToken: Bool = false,
         listening: @escaping @Sendable (_ port: Int) throws -> Void = { _ in }
     ) async throws -> RunOutcome {
         let logger = Logger(label: "stampede.coordinator")
@@ -35,7 +37,10 @@ enum CoordinatorRunner {
                     }
                 }
                 switch event {
-                case .listening(_, let port, _, _):
+                case .listening(_, let port, _, let dashboard, _):
+                    if let dashboard, showsToken, !silent {
+                        print("the dashboard's Stop button: \(dashboard)#token=\(coordinator.configuration.token)")
+                    }
                     do {
                         try listening(port)
                     } catch {
@@ -60,6 +65,9 @@ enum CoordinatorRunner {
                     "coordinator: \(outcome.mergedIntervals) intervals merged, "
                         + "\(Int(outcome.cpuMicrosPerInterval.rounded())) µs of coordinator CPU per interval")
                 Verdict.print(judgement)
+                if let directory = outcome.directory {
+                    print("The charts: \((directory as NSString).appendingPathComponent("report.html"))")
+                }
             }
             if exitOnJudgement && judgement.status != .ok { throw ExitCode(judgement.status.rawValue) }
             return outcome

@@ -10,21 +10,29 @@ public struct ReportCommand: AsyncParsableCommand {
 
     @Argument(help: "A run directory (runs/…).") var directory: String
 
+    @Flag(help: "Write only report.html (the charts), leaving the other reports as they are.") var html = false
+
     public init() {}
 
     public func run() async throws {
         try await failing("stampede report") {
             let rebuilt: ReportRebuilder.Rebuilt
             do {
-                rebuilt = try ReportRebuilder.rebuild(RunDirectory.open(directory))
+                let run = RunDirectory.open(directory)
+                rebuilt = try html ? ReportRebuilder.fold(run) : ReportRebuilder.rebuild(run)
+                if html { try run.writeHTML(rebuilt.report, series: rebuilt.series, judgement: rebuilt.judgement) }
             } catch let error as RunDirectoryError {
                 throw CommandFailure(.usage, error.message)
             }
             if rebuilt.damagedLines > 0 {
                 print("note: skipped \(rebuilt.damagedLines) line(s) cut short at the end of the run's logs")
             }
-            print(rebuilt.consoleReport, terminator: "")
-            print("\nWrote report.json, report.txt, junit.xml and summary.md in \(directory)")
+            if html {
+                print("Wrote \(RunDirectory.open(directory).file(RunDirectory.htmlFile))")
+            } else {
+                print(rebuilt.consoleReport, terminator: "")
+                print("\nWrote report.json, report.txt, junit.xml, summary.md and report.html in \(directory)")
+            }
             Verdict.print(rebuilt.judgement)
             if rebuilt.judgement.status != .ok { throw ExitCode(rebuilt.judgement.status.rawValue) }
         }

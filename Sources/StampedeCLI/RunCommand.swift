@@ -14,6 +14,9 @@ public struct RunCommand: AsyncParsableCommand {
     @Option(help: "Worker processes to start on this machine.") var workers = 1
     @Option(help: "Threads per worker for the HTTP engine.") var threads = 1
     @Option(help: "Serve Prometheus metrics on this port (/metrics).") var metricsPort: Int?
+    @Option(help: "Serve the live dashboard on this port (charts every second, a Stop button that needs the token).")
+    var dashboard: Int?
+    @Option(help: "The dashboard's address (loopback unless told).") var dashboardHost = "127.0.0.1"
 
     public init() {}
 
@@ -27,14 +30,15 @@ public struct RunCommand: AsyncParsableCommand {
         let token = Token.random()
         let coordinator = Coordinator(
             configuration: CoordinatorConfiguration(
-                host: "127.0.0.1", port: 0, token: token, metricsPort: metricsPort,
+                host: "127.0.0.1", port: 0, token: token, metricsPort: metricsPort, dashboardPort: dashboard,
+                dashboardHost: dashboardHost,
                 environment: ProcessInfo.processInfo.environment, runsDirectory: self.plan.runs),
             record: record, plan: plan, settings: try self.plan.settings(workers: workers, lease: "3s"))
         let processes = LocalWorkers()
         let count = workers
         let logs = (self.plan.runs as NSString).appendingPathComponent("\(record.id)/workers")
         do {
-            _ = try await CoordinatorRunner.run(coordinator, quiet: self.plan.quiet) { port in
+            _ = try await CoordinatorRunner.run(coordinator, quiet: self.plan.quiet, showsToken: true) { port in
                 try processes.start(count: count, port: port, token: token, logDirectory: logs)
             }
         } catch {

@@ -6,9 +6,10 @@ public enum RunEventLine {
     /// end is shown by the report itself).
     public static func render(_ event: RunEvent, quiet: Bool = false) -> String? {
         switch event {
-        case .listening(let host, let port, let metricsPort, let expected):
+        case .listening(let host, let port, let metricsPort, let dashboard, let expected):
             return "coordinator listening on \(host):\(port)"
                 + (metricsPort.map { ", metrics on http://\(host):\($0)/metrics" } ?? "")
+                + (dashboard.map { ", dashboard on \($0)" } ?? "")
                 + "; waiting for \(expected) worker\(expected == 1 ? "" : "s")"
         case .targetSetUp(let requests):
             return "target set up (\(requests) request\(requests == 1 ? "" : "s"))"

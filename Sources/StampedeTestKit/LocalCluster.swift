@@ -74,6 +74,8 @@ public enum LocalCluster {
         public var coordinator: Coordinator
         /// The coordinator's metrics endpoint, when asked for.
         public var metricsURL: String?
+        /// The coordinator's live dashboard, when asked for (with the metrics).
+        public var dashboardURL: String?
         /// The cluster's clock: the process clock, or the manual one.
         public var clock: any MonotonicClock
 
@@ -113,7 +115,8 @@ public enum LocalCluster {
         let coordinator = Coordinator(
             configuration: CoordinatorConfiguration(
                 host: "127.0.0.1", port: 0, token: options.token, tls: options.tls?.coordinator,
-                metricsPort: options.metrics ? 0 : nil, environment: ProcessInfo.processInfo.environment,
+                metricsPort: options.metrics ? 0 : nil, dashboardPort: options.metrics ? 0 : nil,
+                environment: ProcessInfo.processInfo.environment,
                 runsDirectory: options.runs),
             record: record, plan: try record.plan(),
             settings: options.settings ?? CoordinatorSettings(expectedWorkers: options.workers, startDelay: startDelay),
@@ -128,13 +131,15 @@ public enum LocalCluster {
             }
             var port: Int?
             var metricsPort: Int?
+            var dashboardURL: String?
             var events: [RunEvent] = []
             var iterator = coordinator.events.makeAsyncIterator()
             while let event = await iterator.next() {
                 events.append(event)
-                if case .listening(_, let listening, let metrics, _) = event {
+                if case .listening(_, let listening, let metrics, let dashboard, _) = event {
                     port = listening
                     metricsPort = metrics
+                    dashboardURL = dashboard
                     break
                 }
             }
@@ -185,7 +190,8 @@ public enum LocalCluster {
             if let during {
                 let context = Context(
                     workers: handles, coordinator: coordinator,
-                    metricsURL: metricsPort.map { "http://127.0.0.1:\($0)/metrics" }, clock: clock)
+                    metricsURL: metricsPort.map { "http://127.0.0.1:\($0)/metrics" }, dashboardURL: dashboardURL,
+                    clock: clock)
                 group.addTask {
                     await withTaskGroup(of: Void.self) { inner in
                         inner.addTask { await during(context) }

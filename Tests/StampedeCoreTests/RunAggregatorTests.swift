@@ -52,6 +52,41 @@ struct RunAggregatorTests {
         return counts
     }
 
+    /// The charts' series: a long run's step points merge the histograms of `stride` seconds (the percentile of
+    /// the union, never an average of percentiles); each worker's first and last second.
+    @Test func theSeriesOfALongRunMergesEachPointsSeconds() throws {
+        let plan = try Plan(profile: Self.profile, scale: RunScale(peakRate: 100, compression: .duration(86_400)))
+        var aggregator = RunAggregator(plan: plan, scenario: Self.scenario)
+        let stride = RunSeries.stride(forSeconds: 86_400)
+        #expect(stride == 87)
+        func interval(_ worker: String, _ second: Int, _ micros: [UInt64]) -> IntervalReport {
+            IntervalReport(
+                worker: worker, second: second,
+                steps: [
+                    StepRecord(
+                        slot: 0, step: Self.browse, counts: Self.requests(ok: micros.count),
+                        corrected: Self.histogram(micros), uncorrected: Self.histogram(micros))
+                ])
+        }
+        aggregator.add(interval("w1", 0, [1_000, 1_000]))
+        aggregator.add(interval("w2", 86, [1_000, 100_000]))
+        aggregator.add(interval("w1", 87, [5_000]))
+        aggregator.add(interval("w2", 500, [2_000]))
+        let series = aggregator.series()
+        #expect(series.stride == stride)
+        let browse = try #require(series.steps.first)
+        #expect(browse.step == "browse")
+        #expect(browse.points.map(\.second) == [0, 87, 435])
+        #expect(browse.points.map(\.requests) == [4, 1, 1])
+        // Seconds 0 and 86 are one point: its p50 is 1 ms and its max 100 ms, from the four requests together.
+        #expect(abs(browse.points[0].corrected.p50 - 1) < 0.01)
+        #expect(abs(browse.points[0].corrected.max - 100) < 0.1)
+        #expect(series.steps.count == 1, "a step nobody reached has no series")
+        #expect(series.workers.map(\.name) == ["w1", "w2"])
+        #expect(series.workers.map(\.first) == [0, 86])
+        #expect(series.workers.map(\.last) == [87, 500])
+    }
+
     @Test func mergesWorkersAndIntervalsExactly() throws {
         let plan = try Self.plan()
         // Slots: hour 0, the spike (start of hour 1), the rest of hour 1.

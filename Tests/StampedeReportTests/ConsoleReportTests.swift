@@ -61,7 +61,8 @@ struct ConsoleReportTests {
             RunEventLine.render(.joined(worker: "w2", present: 2, expected: 3)) == "worker w2 joined (2 of 3)")
         #expect(RunEventLine.render(.stopping(.interrupted)) == "stopping: interrupted by a signal")
         #expect(
-            RunEventLine.render(.listening(host: "127.0.0.1", port: 7070, metricsPort: nil, expectedWorkers: 1))
+            RunEventLine.render(
+                .listening(host: "127.0.0.1", port: 7070, metricsPort: nil, dashboard: nil, expectedWorkers: 1))
                 == "coordinator listening on 127.0.0.1:7070; waiting for 1 worker")
     }
 }

@@ -147,7 +147,7 @@ public final class Coordinator: Service, Sendable {
     private func serve(
         directory: RunDirectory?, books: BooksReader?, conductor: DrillConductor?, cpuBefore: Double
     ) async throws {
-        let metrics = CoordinatorMetrics()
+        let metrics = CoordinatorMetrics(scenario: record.scenario)
         let listen = try Self.listenAddress(host: configuration.host, port: configuration.port)
         let server = GRPCServer(
             transport: .http2NIOPosix(
@@ -170,22 +170,27 @@ public final class Coordinator: Service, Sendable {
             }
             var metricsPort: Int? = nil
             if let asked = configuration.metricsPort {
-                let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
                 let endpoint = MetricsEndpoint(metrics: metrics, host: configuration.host, port: asked)
-                group.addTask {
-                    do {
-                        try await endpoint.run {
-                            portSink.yield($0)
-                            portSink.finish()
-                        }
-                    } catch  where Task.isCancelled {}
+                metricsPort = await Self.start(in: &group) { try await endpoint.run(listening: $0) }
+                guard metricsPort != nil else {
+                    throw CoordinatorError(
+                        "cannot serve the metrics on \(HostPort(host: configuration.host, port: asked))")
                 }
-                var iterator = ports.makeAsyncIterator()
-                metricsPort = await iterator.next()
+            }
+            var dashboard: String? = nil
+            if let asked = configuration.dashboardPort {
+                let endpoint = DashboardEndpoint(
+                    host: configuration.dashboardHost, port: asked, token: configuration.token,
+                    snapshot: { self.dashboardSnapshot() }, stop: { self.stop(.interrupted) })
+                guard let port = await Self.start(in: &group, { try await endpoint.run(listening: $0) }) else {
+                    throw CoordinatorError(
+                        "cannot serve the dashboard on \(HostPort(host: configuration.dashboardHost, port: asked))")
+                }
+                dashboard = "http://\(HostPort(host: configuration.dashboardHost, port: port))/"
             }
             eventSink.yield(
                 .listening(
-                    host: configuration.host, port: port, metricsPort: metricsPort,
+                    host: configuration.host, port: port, metricsPort: metricsPort, dashboard: dashboard,
                     expectedWorkers: settings.expectedWorkers))
             group.addTask { await self.tick() }
             var loop = RunLoop(directory: directory, metrics: metrics, books: books, conductor: conductor)
@@ -347,12 +352,37 @@ public final class Coordinator: Service, Sendable {
         loop.links[connection]?.yield(.message(.with { $0.kind = kind }))
     }
 
+    /// Runs an HTTP endpoint as a child task until the run ends; its port once bound.
+    private static func start(
+        in group: inout ThrowingDiscardingTaskGroup<any Error>,
+        _ run: @escaping @Sendable (_ listening: @escaping @Sendable (Int) -> Void) async throws -> Void
+    ) async -> Int? {
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        group.addTask {
+            defer { portSink.finish() }
+            try await run {
+                portSink.yield($0)
+                portSink.finish()
+            }
+        }
+        var iterator = ports.makeAsyncIterator()
+        return await iterator.next()
+    }
+
+    /// What the live dashboard shows: the report so far, folded outside the lock.
+    private func dashboardSnapshot() -> DashboardEndpoint.Snapshot {
+        let aggregator = machine.withLock { $0.aggregator }
+        return DashboardEndpoint.Snapshot(
+            report: aggregator.report(record: record), series: aggregator.series(), running: aggregator.end == nil)
+    }
+
     /// Writes the report and tells it.
     private func finish(_ report: RunReport, loop: RunLoop, cpuBefore: Double) {
         for link in loop.links.values { link.finish() }
         do {
             try loop.directory?.writeReports(
-                report, judgement: RunJudgement.of(report, gate: record.gate ?? GateSettings()))
+                report, series: machine.withLock { $0.aggregator.series() },
+                judgement: RunJudgement.of(report, gate: record.gate ?? GateSettings()))
             try loop.directory?.writeDistributions(machine.withLock { $0.aggregator.stepHistograms() })
         } catch {
             eventSink.yield(.problem(RunProblem(.runDirectory, "cannot write the report: \(error)")))

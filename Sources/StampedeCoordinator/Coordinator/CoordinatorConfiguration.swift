@@ -21,6 +21,10 @@ public struct CoordinatorConfiguration: Sendable {
     public var tls: CoordinatorTLS?
     /// Where Prometheus metrics are served (`GET /metrics`); nil for none, 0 for a free port.
     public var metricsPort: Int?
+    /// Where the live dashboard is served; nil for none, 0 for a free port.
+    public var dashboardPort: Int?
+    /// The dashboard's address: loopback unless told.
+    public var dashboardHost: String
     /// Where a books database URL is looked up (the process environment); never printed.
     public var environment: [String: String]
     /// Where run directories go; nil writes nothing.
@@ -28,7 +32,7 @@ public struct CoordinatorConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 7070, token: String, tls: CoordinatorTLS? = nil,
-        metricsPort: Int? = nil,
+        metricsPort: Int? = nil, dashboardPort: Int? = nil, dashboardHost: String = "127.0.0.1",
         environment: [String: String] = [:], runsDirectory: String? = nil
     ) {
         self.host = host
@@ -36,6 +40,8 @@ public struct CoordinatorConfiguration: Sendable {
         self.token = token
         self.tls = tls
         self.metricsPort = metricsPort
+        self.dashboardPort = dashboardPort
+        self.dashboardHost = dashboardHost
         self.environment = environment
         self.runsDirectory = runsDirectory
     }

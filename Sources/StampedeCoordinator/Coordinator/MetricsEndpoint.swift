@@ -1,5 +1,4 @@
 import Hummingbird
-import Logging
 import NIOCore
 
 /// Serves the coordinator's metrics over HTTP (`GET /metrics`, Prometheus text format) until cancelled.
@@ -17,11 +16,6 @@ struct MetricsEndpoint: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
-        var logger = Logger(label: "stampede.metrics")
-        logger.logLevel = .warning
-        let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port)),
-            onServerRunning: { channel in listening(channel.localAddress?.port ?? 0) }, logger: logger)
-        try await app.runService(gracefulShutdownSignals: [])
+        try await HTTPEndpoint.serve(router, host: host, port: port, label: "stampede.metrics", listening: listening)
     }
 }

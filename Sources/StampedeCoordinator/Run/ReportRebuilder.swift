@@ -7,6 +7,7 @@ public enum ReportRebuilder {
     public struct Rebuilt: Sendable {
         public var report: RunReport
         public var judgement: RunJudgement
+        public var series: RunSeries
         public var consoleReport: String
         /// Lines cut short (a crash mid-write), skipped.
         public var damagedLines: Int
@@ -14,6 +15,13 @@ public enum ReportRebuilder {
 
     /// `write` puts the rebuilt reports into the directory (`stampede report`); a comparison only reads.
     public static func rebuild(_ directory: RunDirectory, write: Bool = true) throws -> Rebuilt {
+        let rebuilt = try fold(directory)
+        if write { try directory.writeReports(rebuilt.report, series: rebuilt.series, judgement: rebuilt.judgement) }
+        return rebuilt
+    }
+
+    /// The directory's intervals and facts folded, nothing written.
+    public static func fold(_ directory: RunDirectory) throws -> Rebuilt {
         let contents = try directory.load()
         let plan = try contents.record.plan()
         var aggregator = RunAggregator(plan: plan, scenario: contents.record.scenario)
@@ -21,9 +29,9 @@ public enum ReportRebuilder {
         for fact in contents.facts { aggregator.apply(fact) }
         let report = aggregator.report(record: contents.record)
         let judgement = RunJudgement.of(report, gate: contents.record.gate ?? GateSettings())
-        if write { try directory.writeReports(report, judgement: judgement) }
         return Rebuilt(
-            report: report, judgement: judgement, consoleReport: ConsoleReport.render(report),
+            report: report, judgement: judgement, series: aggregator.series(),
+            consoleReport: ConsoleReport.render(report),
             damagedLines: contents.damaged)
     }
 }

@@ -17,6 +17,7 @@ public final class RunDirectory: Sendable {
     public static let textReportFile = "report.txt"
     public static let junitFile = "junit.xml"
     public static let summaryFile = "summary.md"
+    public static let htmlFile = "report.html"
 
     private init(path: String) {
         self.path = path
@@ -66,13 +67,20 @@ public final class RunDirectory: Sendable {
         try logs.withLock { handles in try handles.facts?.write(contentsOf: line) }
     }
 
-    /// Every report of a run, from the one report: `report.json`, `report.txt`, `junit.xml`, `summary.md`.
-    public func writeReports(_ report: RunReport, judgement: RunJudgement) throws {
+    /// Every report of a run, from the one report (and its series, for the charts): `report.json`, `report.txt`,
+    /// `junit.xml`, `summary.md`, `report.html`.
+    public func writeReports(_ report: RunReport, series: RunSeries, judgement: RunJudgement) throws {
         try write(JSONReport.encode(report), to: Self.reportFile)
         try write(Data(ConsoleReport.render(report).utf8), to: Self.textReportFile)
         try write(Data(JUnitReport.render(report, judgement: judgement).utf8), to: Self.junitFile)
         try write(
             Data(MarkdownSummary.render(report, judgement: judgement, directory: path).utf8), to: Self.summaryFile)
+        try writeHTML(report, series: series, judgement: judgement)
+    }
+
+    /// `report.html`: the run as one page that opens from disk in any browser.
+    public func writeHTML(_ report: RunReport, series: RunSeries, judgement: RunJudgement) throws {
+        try write(Data(HTMLReport.render(report, series: series, judgement: judgement).utf8), to: Self.htmlFile)
     }
 
     /// Each step's HdrHistogram percentile distributions, for HdrHistogram's plotting tools.

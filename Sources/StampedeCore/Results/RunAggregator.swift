@@ -8,6 +8,10 @@ public struct RunAggregator: Sendable {
     private var stepSlots: [StepID: [Int: Bucket]] = [:]
     private var slots: [Int: Bucket] = [:]
     private var seconds: [Int: Bucket] = [:]
+    /// Each step's requests by the point of the charts' series they completed in (``RunSeries/stride``).
+    private var stepPoints: [StepID: [Int: Bucket]] = [:]
+    /// The first and last second each worker reported.
+    private var workerSpans: [String: ClosedRange<Int>] = [:]
     /// Shoppers by worker and slot, to settle the shoppers of a lost worker.
     private var workerSlots: [String: [Int: ArrivalCounts]] = [:]
     private var workerIntervals: [String: Int] = [:]
@@ -86,6 +90,12 @@ public struct RunAggregator: Sendable {
         var second = seconds[report.second, default: Bucket()]
         second.inFlight += report.inFlight
         workerIntervals[report.worker, default: 0] += 1
+        let span = workerSpans[report.worker]
+        workerSpans[report.worker] =
+            min(
+                span?.lowerBound ?? report.second, report.second)...max(
+                span?.upperBound ?? report.second, report.second)
+        let point = report.second / seriesStride
         for record in report.slots {
             slots[record.slot, default: Bucket()].shoppers.add(record.counts)
             workerSlots[report.worker, default: [:]][record.slot, default: ArrivalCounts()].add(record.counts)
@@ -101,6 +111,7 @@ public struct RunAggregator: Sendable {
         for record in report.steps {
             slots[record.slot, default: Bucket()].add(record)
             stepSlots[record.id, default: [:]][record.slot, default: Bucket()].add(record)
+            stepPoints[record.id, default: [:]][point, default: Bucket()].add(record)
             second.add(record)
         }
         seconds[report.second] = second
@@ -128,6 +139,36 @@ public struct RunAggregator: Sendable {
     public private(set) var aborts: [String: Double] = [:]
     /// How long the run ran and whether (and why) it was stopped early, once it ended.
     public private(set) var end: (actualSeconds: Double, interrupted: Bool, reason: String?)?
+
+    /// Real seconds per point of the charts' step series.
+    var seriesStride: Int { RunSeries.stride(forSeconds: plan.duration) }
+
+    /// What the charts draw beyond the report.
+    public func series() -> RunSeries {
+        let stride = seriesStride
+        let steps = orderedStepIDs().compactMap { id -> RunSeries.StepSeries? in
+            guard let points = stepPoints[id] else { return nil }
+            let names = scenario.names(of: id)
+            return RunSeries.StepSeries(
+                flow: names.flow, step: names.step,
+                points: points.sorted { $0.key < $1.key }.map { point, bucket in
+                    RunSeries.StepPoint(
+                        second: point * stride, requests: bucket.requests.requests, failed: bucket.requests.failed,
+                        corrected: bucket.corrected.summary, uncorrected: bucket.uncorrected.summary)
+                })
+        }
+        let bursts = plan.slots[plan.timeSlotCount...].map { slot in
+            let burst = plan.profile.bursts[slot.burst!]
+            let times = (ledger[burst.sku]?.confirmedAt ?? []).sorted().map { Double($0) / 1e6 }
+            return RunSeries.BurstSeries(
+                label: burst.label, sku: burst.sku, stock: burst.stock, start: plan.realTime(ofBurst: slot.burst!),
+                within: burst.within, confirmedAt: times)
+        }
+        let workers = workerSpans.sorted { $0.key < $1.key }.map {
+            RunSeries.WorkerSpan(name: $0.key, first: $0.value.lowerBound, last: $0.value.upperBound)
+        }
+        return RunSeries(stride: stride, steps: steps, bursts: bursts, workers: workers)
+    }
 
     /// The figures of one second, for the live progress line.
     public func progress(second: Int) -> Progress {

@@ -2,7 +2,7 @@
 /// last event is ``finished(_:)``.
 public enum RunEvent: Sendable {
     /// Workers can connect (to the gRPC port), and metrics are served (on their port) when asked for.
-    case listening(host: String, port: Int, metricsPort: Int?, expectedWorkers: Int)
+    case listening(host: String, port: Int, metricsPort: Int?, dashboard: String?, expectedWorkers: Int)
     /// The target's `setup` requests were answered.
     case targetSetUp(requests: Int)
     /// The payment drill's simulators were reset and their faults are waiting for the start.

@@ -1,20 +1,9 @@
+import StampedeCore
+
 /// The storefront's HTML pages, in the shape of the classic platforms' templates: a CSRF token in every form (and
 /// in a `meta` tag for scripts), links between pages, forms that post and redirect.
 enum StorefrontPages {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#x27;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 
     static func page(title: String, csrf: String, user: String?, _ body: String) -> String {
         """
