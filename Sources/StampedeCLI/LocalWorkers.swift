@@ -35,18 +35,25 @@ final class LocalWorkers: Sendable {
         }
     }
 
-    /// Waits up to `grace` for the workers to leave, then terminates those still running.
+    /// Waits up to `grace` for the workers to leave, then terminates those still running, and kills (SIGKILL) any
+    /// still there after another `grace`: a worker buried under an overload's backlog must not outlive the run.
     func finish(grace: Duration) async {
         let running = processes.withLock { $0 }
+        await waitForExits(running, at: grace)
+        for process in running where process.isRunning { process.terminate() }
+        await waitForExits(running, at: grace)
+        for process in running where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    private func waitForExits(_ running: [Process], at most: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [exits] in
                 if running.allSatisfy({ !$0.isRunning }) { return }
                 for await _ in exits where running.allSatisfy({ !$0.isRunning }) { return }
             }
-            group.addTask { try? await Task.sleep(for: grace) }
+            group.addTask { try? await Task.sleep(for: most) }
             await group.next()
             group.cancelAll()
         }
-        for process in running where process.isRunning { process.terminate() }
     }
 }

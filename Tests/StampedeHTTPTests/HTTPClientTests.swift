@@ -101,6 +101,56 @@ struct HTTPClientTests {
         #expect(error?.code == .reset)
     }
 
+    /// Requests waiting for the one connection give up at their deadline (one sweep timer serves every waiter),
+    /// in the order they came, and the connection still serves once it is free.
+    @Test func waitersForABusyConnectionTimeOutAtTheirDeadline() async throws {
+        let script: @Sendable (String) -> ScriptedHTTPServer.Behaviour = { path in
+            path == "/slow"
+                ? .respond(status: 200, body: "slow", delay: .milliseconds(1_500)) : .respond(status: 200, body: "ok")
+        }
+        try await Self.withServer(script, connections: 1) { client, _, origin in
+            let began = ContinuousClock.now
+            async let slow = client.execute(HTTPRequest(target: "/slow"), to: origin, timeout: .seconds(5))
+            try await Task.sleep(for: .milliseconds(100))
+            let waited = await withTaskGroup(of: (Duration, HTTPClientError.Code?).self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        do {
+                            _ = try await client.execute(
+                                HTTPRequest(target: "/ok"), to: origin, timeout: .milliseconds(300))
+                            return (ContinuousClock.now - began, nil)
+                        } catch {
+                            return (ContinuousClock.now - began, (error as? HTTPClientError)?.code)
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(waited.allSatisfy { $0.1 == .timeout }, "\(waited)")
+            #expect(waited.allSatisfy { $0.0 >= .milliseconds(390) && $0.0 < .milliseconds(1_200) }, "\(waited)")
+            #expect(try await slow.status == 200)
+            #expect(
+                try await client.execute(HTTPRequest(target: "/ok"), to: origin, timeout: .seconds(5)).status == 200)
+        }
+    }
+
+    @Test func waiterDeadlinesExpireEarliestFirstSkippingThoseServed() {
+        var deadlines = WaiterDeadlines()
+        let base = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        // Out of order: a long timeout first, shorter ones after it.
+        for (waiter, ms) in [(0, 5_000), (1, 10), (2, 20), (3, 30), (4, 40)] {
+            deadlines.append(waiter, base + .milliseconds(Int64(ms)))
+        }
+        // Waiter 2 was served; at +35 ms, 1 and 3 expire, 4 is next.
+        let (expired, next) = deadlines.expire(at: base + .milliseconds(35)) { $0 != 2 }
+        #expect(expired == [1, 3])
+        #expect(next == base + .milliseconds(40))
+        #expect(deadlines.count == 2)
+        let (rest, none) = deadlines.expire(at: base + .seconds(10)) { _ in true }
+        #expect(rest == [4, 0])
+        #expect(none == nil)
+    }
+
     @Test func noAnswerIsATimeout() async throws {
         let began = ContinuousClock.now
         let error = try await Self.failure(.hang, timeout: .milliseconds(300))

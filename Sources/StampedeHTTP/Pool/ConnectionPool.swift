@@ -21,13 +21,15 @@ final class ConnectionPool: Sendable {
 
     private struct Waiter {
         var continuation: CheckedContinuation<(ConnectionID, any PooledConnection), any Error>
-        var timer: Scheduled<Void>?
     }
 
     private struct Inner {
         var machine: PoolStateMachine
         var connections: [ConnectionID: any PooledConnection] = [:]
         var waiters: [WaiterID: Waiter] = [:]
+        /// When each waiter gives up, swept by one timer, due at `sweepAt` (nil: none armed).
+        var deadlines = WaiterDeadlines()
+        var sweepAt: NIODeadline?
         var nextWaiter: WaiterID = 0
     }
 
@@ -83,7 +85,6 @@ final class ConnectionPool: Sendable {
             return (waiters, closing.compactMap { inner.connections[$0]?.channel })
         }
         for waiter in waiters {
-            waiter.timer?.cancel()
             waiter.continuation.resume(throwing: HTTPClientError(.shutdown, "the client is shutting down"))
         }
         for channel in channels { channel.close(promise: nil) }
@@ -100,29 +101,33 @@ final class ConnectionPool: Sendable {
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    let (action, connection) = state.withLock {
-                        inner -> (PoolStateMachine.LeaseAction, (any PooledConnection)?) in
+                    let (action, connection, arm) = state.withLock {
+                        inner -> (PoolStateMachine.LeaseAction, (any PooledConnection)?, NIODeadline?) in
                         let action = inner.machine.lease(waiter: waiterID)
                         switch action {
                         case .use(let id):
-                            return (action, inner.connections[id])
+                            return (action, inner.connections[id], nil)
                         case .wait, .waitAndConnect:
-                            inner.waiters[waiterID] = Waiter(continuation: continuation, timer: nil)
-                            return (action, nil)
+                            inner.waiters[waiterID] = Waiter(continuation: continuation)
+                            inner.deadlines.append(waiterID, deadline)
+                            // A sweep is armed for the earliest deadline; a new earlier one arms its own.
+                            guard inner.sweepAt.map({ deadline < $0 }) ?? true else { return (action, nil, nil) }
+                            inner.sweepAt = deadline
+                            return (action, nil, deadline)
                         case .refuse:
-                            return (action, nil)
+                            return (action, nil, nil)
                         }
                     }
+                    if let arm { scheduleSweep(at: arm) }
                     switch action {
                     case .use(let id):
                         continuation.resume(returning: (id, connection!))
                     case .refuse:
                         continuation.resume(throwing: HTTPClientError(.shutdown, "the client is shutting down"))
                     case .waitAndConnect(let id):
-                        armTimer(waiterID, deadline: deadline)
                         connect(id)
                     case .wait:
-                        armTimer(waiterID, deadline: deadline)
+                        break
                     }
                 }
             } onCancel: {
@@ -136,16 +141,24 @@ final class ConnectionPool: Sendable {
         }
     }
 
-    private func armTimer(_ waiter: WaiterID, deadline: NIODeadline) {
-        let timer = group.next().scheduleTask(deadline: deadline) { [self] in
+    private func scheduleSweep(at deadline: NIODeadline) {
+        group.next().scheduleTask(deadline: deadline) { [self] in sweep(armedFor: deadline) }
+    }
+
+    /// Fails the waiters whose deadline passed, and arms the sweep again for the next one. A sweep superseded by
+    /// an earlier one (armed since for a shorter deadline) does nothing.
+    private func sweep(armedFor armed: NIODeadline) {
+        let (expired, next) = state.withLock { inner -> ([WaiterID], NIODeadline?) in
+            guard inner.sweepAt == armed else { return ([], nil) }
+            let waiters = inner.waiters
+            let (expired, next) = inner.deadlines.expire(at: .now()) { waiters[$0] != nil }
+            inner.sweepAt = next
+            return (expired, next)
+        }
+        for waiter in expired {
             giveUp(waiter, HTTPClientError(.timeout, "no connection to \(origin) became free before the deadline"))
         }
-        let served = state.withLock { inner -> Bool in
-            guard inner.waiters[waiter] != nil else { return true }
-            inner.waiters[waiter]!.timer = timer
-            return false
-        }
-        if served { timer.cancel() }
+        if let next { scheduleSweep(at: next) }
     }
 
     private func giveUp(_ waiter: WaiterID, _ error: HTTPClientError) {
@@ -154,7 +167,6 @@ final class ConnectionPool: Sendable {
             return inner.waiters.removeValue(forKey: waiter)
         }
         guard let removed else { return }
-        removed.timer?.cancel()
         removed.continuation.resume(throwing: error)
     }
 
@@ -179,7 +191,6 @@ final class ConnectionPool: Sendable {
                     return (failed.flatMap { inner.waiters.removeValue(forKey: $0) }, next)
                 }
                 if let failed {
-                    failed.timer?.cancel()
                     failed.continuation.resume(
                         throwing: HTTPClientError.connect(to: origin, error))
                 }
@@ -218,7 +229,6 @@ final class ConnectionPool: Sendable {
                     release(id, reusable: connection?.channel.isActive ?? false)
                     continue
                 }
-                waiter.timer?.cancel()
                 if let connection {
                     waiter.continuation.resume(returning: (id, connection))
                 } else {

@@ -67,7 +67,12 @@ public struct WorkerRun: Sendable {
         let progress = RunProgress()
         await withTaskGroup(of: Int.self) { group in
             group.addTask { await closeIntervals(start: start, progress: progress, emit: emit) }
-            await sendArrivals(client: client, start: start, control: control, progress: progress)
+            // The scheduler runs on the client's first loop too: the shoppers it starts there are queued without
+            // waking another thread.
+            let home = EventLoopTaskExecutor.all(of: client.eventLoopGroup)[0]
+            await withTaskExecutorPreference(home) {
+                await sendArrivals(client: client, start: start, control: control, progress: progress, home: home)
+            }
             // Every shopper has ended: the interval in progress is the last.
             group.cancelAll()
             let second = await group.next() ?? 0
@@ -92,7 +97,8 @@ public struct WorkerRun: Sendable {
     }
 
     private func sendArrivals(
-        client: HTTPClient, start: ContinuousClock.Instant, control: RunControl, progress: RunProgress
+        client: HTTPClient, start: ContinuousClock.Instant, control: RunControl, progress: RunProgress,
+        home: EventLoopTaskExecutor
     ) async {
         let shopper = Shopper(
             runtime: runtime, client: client, recorder: recorder, plan: plan, runStart: start,
@@ -101,13 +107,21 @@ public struct WorkerRun: Sendable {
         var arrivals = ArrivalSequence(plan: plan, process: settings.arrivals, seed: settings.seed, schedule: schedule)
         let recorder = self.recorder
         let maxShoppers = settings.maxShoppers
+        // Each shopper runs on an event loop of the client (round-robin), where its requests go out and come back.
+        let loops = EventLoopTaskExecutor.all(of: client.eventLoopGroup)
+        var nextLoop = -1
         await withDiscardingTaskGroup { shoppers in
             while control.stopRequest == nil && !Task.isCancelled {
                 for change in control.takeChanges() { arrivals.changeShare(to: change.share, from: change.from) }
                 guard let next = arrivals.peekTime() else { break }
                 let due = start + .seconds(double: next)
                 if due > .now {
-                    await sleep(until: due, orUntilAnyOf: [control.signal])
+                    // A short wait on the loop's timer; a long one also wakes for a stop or a share change.
+                    if due - .now <= .milliseconds(20) {
+                        await home.sleep(until: due)
+                    } else {
+                        await sleep(until: due, orUntilAnyOf: [control.signal])
+                    }
                     continue
                 }
                 let now = ContinuousClock.now
@@ -123,7 +137,8 @@ public struct WorkerRun: Sendable {
                     recorder.arrival(
                         slot: slot, started: true,
                         lagMicros: (now - (start + .seconds(double: arrival.time))).microseconds, dueSecond: dueSecond)
-                    shoppers.addTask {
+                    nextLoop = (nextLoop + 1) % loops.count
+                    shoppers.addTask(executorPreference: loops[nextLoop]) {
                         await shopper.run(arrival, slot: slot)
                         if progress.inFlight.subtract(1, ordering: .relaxed).newValue == 0 { progress.idle.post() }
                     }
