@@ -66,6 +66,8 @@ struct HTMLReportTests {
         #expect(arrivals.points == [90, 90, 90, 90])
         let latency = try #require(charts.first { $0.id == "latency" })
         #expect(latency.series == 8)
+        // Each step: p50, p99, p99.9 and max, corrected and uncorrected.
+        #expect(charts.filter { $0.id.hasPrefix("step-") }.allSatisfy { $0.series == 8 && $0.points.count == 8 })
         // The errors chart has a series per label seen, and one for 429s.
         let errors = try #require(charts.first { $0.id == "errors" })
         #expect(errors.series == 3)

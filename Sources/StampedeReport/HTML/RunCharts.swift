@@ -87,10 +87,10 @@ struct RunCharts {
                 title: "\(step.flow)/\(step.step)"
                     + (series.stride > 1 ? " (each point \(series.stride) s)" : ""), unit: "ms", scale: .log,
                 series: Self.latencySeries(
-                    step.points.map { (Double($0.second), $0.corrected, $0.uncorrected) }, uncorrected: false),
+                    step.points.map { (Double($0.second), $0.corrected, $0.uncorrected) }, uncorrected: true),
                 xRange: xRange)
         }
-        return Section(id: "steps", title: "Latency per step (corrected)", charts: charts)
+        return Section(id: "steps", title: "Latency per step (corrected; dashed: uncorrected)", charts: charts)
     }
 
     /// The run's seconds, so charts of one run line up.
