@@ -30,6 +30,7 @@ public enum ConsoleReport {
             "Requests  \(Format.count(requests.requests))  ok \(Format.count(requests.ok))  "
             + "failed \(Format.count(requests.failed))  throttled (429) \(Format.count(requests.throttled))\n"
         out += "Errors    \(Format.errors(requests.errors))\n"
+        if let bottleneck = Bottleneck.summary(report.timeline) { out += "NOTE      \(bottleneck)\n" }
         for sample in report.errorSamples ?? [] {
             out +=
                 "          first \(sample.label) at \(sample.flow)/\(sample.step) (\(Format.seconds(sample.at))): \(sample.detail)\n"

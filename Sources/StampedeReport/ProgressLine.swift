@@ -11,6 +11,7 @@ public enum ProgressLine {
             + "p99 \(pad(p99, 10))  err \(point.requests.failed)  429 \(point.requests.throttled)  "
             + "drop \(point.shoppers.dropped)  going \(point.inFlight)  "
             + "shoppers \(Format.count(progress.total.started)) of ~\(Format.count(progress.expectedTotal))"
+            + (Bottleneck.generatorBound(point) ? "  GENERATOR-BOUND" : "")
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

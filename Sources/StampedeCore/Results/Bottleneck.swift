@@ -1,0 +1,43 @@
+/// Whether a second was held back by the generator rather than by the target. The generator is the bottleneck
+/// when its scheduler could not start arrivals on time, or when requests spent most of their time inside it
+/// before they were sent (waiting for a connection or for its CPU) while the target answered fast: then the
+/// corrected latency (from the intended start) is far above the uncorrected one (from the actual send), and even
+/// the uncorrected p99 is short. A slow target raises both; a target that stalls some requests holds connections
+/// others then wait for, and shows in the uncorrected p99.
+public enum Bottleneck {
+    /// A second whose latest start came this late after its due time is the generator's.
+    public static let schedulerLagMicros: UInt64 = 100_000
+    /// A median request that waited this long in the generator, and more than it took the target to answer.
+    public static let waitMilliseconds = 50.0
+
+    /// How long the median request of a second waited in the generator before it was sent, in milliseconds.
+    public static func medianWait(_ point: TimelinePoint) -> Double {
+        guard point.corrected.count > 0, point.uncorrected.count > 0 else { return 0 }
+        return max(0, point.corrected.p50 - point.uncorrected.p50)
+    }
+
+    public static func generatorBound(_ point: TimelinePoint) -> Bool {
+        if point.shoppers.maxStartLagMicros >= schedulerLagMicros { return true }
+        let wait = medianWait(point)
+        return wait >= waitMilliseconds && point.uncorrected.p99 < waitMilliseconds
+    }
+
+    /// The console's sentence about a run whose generator was its bottleneck, or nil when it never was.
+    public static func summary(_ timeline: [TimelinePoint]) -> String? {
+        let bound = timeline.filter(generatorBound)
+        guard !bound.isEmpty else { return nil }
+        let waits = bound.map(medianWait).sorted()
+        let answers = bound.map(\.uncorrected.p50).sorted()
+        let lag = bound.map(\.shoppers.maxStartLagMicros).max() ?? 0
+        let dropped = bound.reduce(0) { $0 + $1.shoppers.dropped }
+        return "the generator, not the target, was the bottleneck in \(bound.count) of \(timeline.count) seconds: "
+            + "requests waited a median \(Self.milliseconds(waits[waits.count / 2])) ms in the generator before they "
+            + "were sent while the target answered in \(Self.milliseconds(answers[answers.count / 2])) ms "
+            + "(scheduler lag up to \(Self.milliseconds(Double(lag) / 1000)) ms, \(dropped) arrivals dropped in those "
+            + "seconds); add workers or cores, or connections (--connections) — these latencies are the generator's"
+    }
+
+    private static func milliseconds(_ value: Double) -> String {
+        value >= 10 ? String(Int(value.rounded())) : String((value * 10).rounded() / 10)
+    }
+}
