@@ -12,6 +12,14 @@ struct PlanningCommandTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    /// A scenario of one step: a product page of the reference shop.
+    static func productPage(in cluster: ProcessTests.Cluster) throws -> String {
+        try cluster.write(
+            "scenario.yaml",
+            "name: product-page\nflows:\n  - name: shopper\n    steps:\n"
+                + "      - {name: product, get: /products/SKU-0001}\n")
+    }
+
     /// A shop that answers 429 beyond 4 requests in progress, each taking 20 ms: about 4 / 21 ms ≈ 190 requests/s.
     /// The search's knee brackets the capacity measured from its own held steps, within --resolution.
     @Test func theSearchFindsTheKneeOfAShopWithACapacityLimit() async throws {
@@ -21,10 +29,7 @@ struct PlanningCommandTests {
         configuration.maxInFlight = 4
         configuration.faults = ShopFaults.Settings(delays: [.product: .milliseconds(20)])
         try await withReferenceShop(configuration) { _, url in
-            let scenario = try cluster.write(
-                "scenario.yaml",
-                "name: product-page\nflows:\n  - name: shopper\n    steps:\n"
-                    + "      - {name: product, get: /products/SKU-0001}\n")
+            let scenario = try Self.productPage(in: cluster)
             let search = try cluster.spawn(
                 "stampede",
                 [
@@ -61,10 +66,7 @@ struct PlanningCommandTests {
                 "stampede-worker",
                 ["--coordinator", "127.0.0.1:\(port)", "--name", "remote", "--rejoin", "--join-timeout", "5s"],
                 log: "worker.log")
-            let scenario = try cluster.write(
-                "scenario.yaml",
-                "name: product-page\nflows:\n  - name: shopper\n    steps:\n"
-                    + "      - {name: product, get: /products/SKU-0001}\n")
+            let scenario = try Self.productPage(in: cluster)
             let search = try cluster.spawn(
                 "stampede",
                 [
