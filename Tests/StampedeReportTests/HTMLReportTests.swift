@@ -171,6 +171,22 @@ struct HTMLReportTests {
         #expect(html.contains("orphan charges: 1"))
     }
 
+    /// The tables: a lost worker's row and its gap in red; an SKU's verdict only once the run is over.
+    @Test func theTablesMarkWhatFailedAndWaitForTheVerdicts() throws {
+        var (report, series) = try Self.run(seconds: 10, steps: 1)
+        report.workers = [
+            WorkerSummary(name: "w1", status: .finished, intervals: 10, shoppers: ArrivalCounts()),
+            WorkerSummary(name: "w2", status: .lost, intervals: 4, shoppers: ArrivalCounts()),
+        ]
+        report.gaps = [GapSummary(worker: "w2", lostAt: 4.5, from: 3.9, to: 5.2, share: 0.5, plannedNotSent: 30)]
+        let html = HTMLReport.render(report, series: series, judgement: RunJudgement.of(report))
+        #expect(html.contains("<table class=\"workers\"><tr><th>worker</th><th>status</th>"))
+        #expect(html.contains("<tr class=\"\"><td>w1</td><td>finished</td><td>10</td>"))
+        #expect(html.contains("<tr class=\"failed\"><td>w2</td><td>lost</td><td>4</td>"))
+        #expect(html.contains("w2 lost at 4.50 s; arrivals of its share not sent from 3.90 s to 5.20 s"))
+        #expect(html.contains("<table class=\"periods\">") && html.contains("<span class=\"bar p99\""))
+    }
+
     @Test func theLivePageListensAndOffersStop() throws {
         let (report, series) = try Self.run(seconds: 5)
         let page = HTMLReport.render(report, series: series, judgement: nil, live: HTMLReport.Live())

@@ -11,91 +11,115 @@ struct RunTables {
         periods + steps + inventory + workers
     }
 
-    private static func cell(_ text: String) -> String { "<td>\(Markup.escape(text))</td>" }
+    /// A table cell: text (escaped), or a bar of a fraction of its column's width.
+    private enum Cell {
+        case text(String)
+        case bar(Double, kind: String)
 
-    private static func milliseconds(_ summary: LatencySummary, _ value: Double) -> String {
-        summary.count > 0 ? Format.milliseconds(value) : "-"
+        var html: String {
+            switch self {
+            case .text(let text): return "<td>\(Markup.escape(text))</td>"
+            case .bar(let fraction, let kind):
+                let width = Int((max(0, min(1, fraction)) * 120).rounded())
+                return "<td><span class=\"bar \(kind)\" style=\"width:\(width)px\"></span></td>"
+            }
+        }
     }
 
-    private static func bar(_ fraction: Double, _ kind: String = "") -> String {
-        let width = Int((max(0, min(1, fraction)) * 120).rounded())
-        return "<td><span class=\"bar \(kind)\" style=\"width:\(width)px\"></span></td>"
+    /// A row; a failed one is drawn in red.
+    private struct Row {
+        var cells: [Cell]
+        var failed = false
     }
+
+    /// One table under its heading; `extra` is rows already HTML (a lost worker's gap).
+    private static func table(
+        _ heading: String, _ name: String, _ headers: [String], _ rows: [Row], extra: String = ""
+    ) -> String {
+        var out = "<h2>\(heading)</h2><table class=\"\(name)\"><tr>"
+        out += headers.map { "<th>\(Markup.escape($0))</th>" }.joined() + "</tr>"
+        for row in rows {
+            out += "<tr class=\"\(row.failed ? "failed" : "")\">" + row.cells.map(\.html).joined() + "</tr>"
+        }
+        return out + extra + "</table>"
+    }
+
+    private static func milliseconds(_ summary: LatencySummary, _ value: Double) -> Cell {
+        .text(summary.count > 0 ? Format.milliseconds(value) : "-")
+    }
+
+    private static func count(_ value: Int) -> Cell { .text(Format.count(value)) }
 
     private var periods: String {
         let most = max(report.periods.map { Double($0.shoppers.started) }.max() ?? 1, 1)
         let slowest = max(report.periods.map(\.corrected.p99).max() ?? 1, 0.001)
-        var out =
-            "<h2>Per hour (or stage)</h2><table class=\"periods\"><tr><th>period</th><th>planned</th><th>started</th>"
-            + "<th></th><th>dropped</th><th>requests</th><th>failed</th><th>429</th><th>p50 ms</th><th>p99 ms</th>"
-            + "<th></th></tr>"
-        for period in report.periods {
+        let rows = report.periods.map { period in
             let c = period.corrected
-            out +=
-                "<tr>" + Self.cell(period.label) + Self.cell(Format.count(period.expected))
-                + Self.cell(Format.count(period.shoppers.started)) + Self.bar(Double(period.shoppers.started) / most)
-                + Self.cell(Format.count(period.shoppers.dropped)) + Self.cell(Format.count(period.requests.requests))
-                + Self.cell(Format.count(period.requests.failed)) + Self.cell(Format.count(period.requests.throttled))
-                + Self.cell(Self.milliseconds(c, c.p50)) + Self.cell(Self.milliseconds(c, c.p99))
-                + Self.bar(c.count > 0 ? c.p99 / slowest : 0, "p99") + "</tr>"
+            return Row(cells: [
+                .text(period.label), .text(Format.count(period.expected)), Self.count(period.shoppers.started),
+                .bar(Double(period.shoppers.started) / most, kind: ""), Self.count(period.shoppers.dropped),
+                Self.count(period.requests.requests), Self.count(period.requests.failed),
+                Self.count(period.requests.throttled), Self.milliseconds(c, c.p50), Self.milliseconds(c, c.p99),
+                .bar(c.count > 0 ? c.p99 / slowest : 0, kind: "p99"),
+            ])
         }
-        return out + "</table>"
+        return Self.table(
+            "Per hour (or stage)", "periods",
+            ["period", "planned", "started", "", "dropped", "requests", "failed", "429", "p50 ms", "p99 ms", ""], rows)
     }
 
     private var steps: String {
-        var out =
-            "<h2>Per step</h2><table class=\"steps\"><tr><th>step</th><th>requests</th><th>failed</th><th>429</th>"
-            + "<th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th><th>unc p99 ms</th><th>errors</th></tr>"
-        for step in report.steps {
+        let rows = report.steps.map { step in
             let c = step.corrected
-            out +=
-                "<tr>" + Self.cell("\(step.flow)/\(step.step)") + Self.cell(Format.count(step.requests.requests))
-                + Self.cell(Format.count(step.requests.failed)) + Self.cell(Format.count(step.requests.throttled))
-                + Self.cell(Self.milliseconds(c, c.p50)) + Self.cell(Self.milliseconds(c, c.p99))
-                + Self.cell(Self.milliseconds(c, c.p999)) + Self.cell(Self.milliseconds(c, c.max))
-                + Self.cell(Self.milliseconds(step.uncorrected, step.uncorrected.p99))
-                + Self.cell(Format.errors(step.requests.errors)) + "</tr>"
+            return Row(cells: [
+                .text("\(step.flow)/\(step.step)"), Self.count(step.requests.requests),
+                Self.count(step.requests.failed),
+                Self.count(step.requests.throttled), Self.milliseconds(c, c.p50), Self.milliseconds(c, c.p99),
+                Self.milliseconds(c, c.p999), Self.milliseconds(c, c.max),
+                Self.milliseconds(step.uncorrected, step.uncorrected.p99), .text(Format.errors(step.requests.errors)),
+            ])
         }
-        return out + "</table>"
+        return Self.table(
+            "Per step", "steps",
+            ["step", "requests", "failed", "429", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "unc p99 ms", "errors"],
+            rows)
     }
 
     private var inventory: String {
         guard !report.inventory.isEmpty else { return "" }
-        var out =
-            "<h2>Oversell, per SKU</h2><table class=\"inventory\"><tr><th>sku</th><th>stock</th><th>confirmed</th>"
-            + "<th>booked</th><th>released</th><th>oversold</th><th>verdict</th></tr>"
-        for verdict in report.inventory {
-            out +=
-                "<tr class=\"\(final && verdict.failed ? "failed" : "")\">" + Self.cell(verdict.sku)
-                + Self.cell(verdict.initialStock.map(Format.count) ?? "?")
-                + Self.cell(Format.count(verdict.confirmedUnits))
-                + Self.cell(verdict.bookedByTarget.map(Format.count) ?? "?")
-                + Self.cell(verdict.released.map(Format.count) ?? "-") + Self.cell(Format.count(verdict.oversold))
-                + Self.cell(final ? verdict.summary : "at the end") + "</tr>"
+        let rows = report.inventory.map { verdict in
+            Row(
+                cells: [
+                    .text(verdict.sku), .text(verdict.initialStock.map(Format.count) ?? "?"),
+                    Self.count(verdict.confirmedUnits), .text(verdict.bookedByTarget.map(Format.count) ?? "?"),
+                    .text(verdict.released.map(Format.count) ?? "-"), Self.count(verdict.oversold),
+                    .text(final ? verdict.summary : "at the end"),
+                ], failed: final && verdict.failed)
         }
-        return out + "</table>"
+        return Self.table(
+            "Oversell, per SKU", "inventory",
+            ["sku", "stock", "confirmed", "booked", "released", "oversold", "verdict"],
+            rows)
     }
 
     private var workers: String {
         guard !report.workers.isEmpty else { return "" }
         let spans = Dictionary(series.workers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var out =
-            "<h2>Workers</h2><table class=\"workers\"><tr><th>worker</th><th>status</th><th>intervals</th>"
-            + "<th>first s</th><th>last s</th><th>shoppers</th></tr>"
-        for worker in report.workers {
-            out +=
-                "<tr class=\"\(worker.status == .lost ? "failed" : "")\">" + Self.cell(worker.name)
-                + Self.cell(worker.status.rawValue) + Self.cell(Format.count(worker.intervals))
-                + Self.cell(spans[worker.name].map { "\($0.first)" } ?? "-")
-                + Self.cell(spans[worker.name].map { "\($0.last)" } ?? "-")
-                + Self.cell(Format.count(worker.shoppers.started)) + "</tr>"
+        let rows = report.workers.map { worker in
+            Row(
+                cells: [
+                    .text(worker.name), .text(worker.status.rawValue), Self.count(worker.intervals),
+                    .text(spans[worker.name].map { "\($0.first)" } ?? "-"),
+                    .text(spans[worker.name].map { "\($0.last)" } ?? "-"), Self.count(worker.shoppers.started),
+                ], failed: worker.status == .lost)
         }
-        for gap in report.gaps {
-            out +=
-                "<tr class=\"failed\"><td colspan=\"6\">\(Markup.escape(gap.worker)) lost at "
+        let gaps = report.gaps.map { gap in
+            "<tr class=\"failed\"><td colspan=\"6\">\(Markup.escape(gap.worker)) lost at "
                 + "\(Format.seconds(gap.lostAt)); arrivals of its share not sent from \(Format.seconds(gap.from)) to "
                 + "\(Format.seconds(gap.to))</td></tr>"
         }
-        return out + "</table>"
+        return Self.table(
+            "Workers", "workers", ["worker", "status", "intervals", "first s", "last s", "shoppers"], rows,
+            extra: gaps.joined())
     }
 }
