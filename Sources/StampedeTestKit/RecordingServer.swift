@@ -14,6 +14,8 @@ public final class RecordingServer: Sendable {
         /// Names in lower case.
         public var headers: [(name: String, value: String)]
         public var body: String
+        /// When the server had read it.
+        public var at: ContinuousClock.Instant
 
         public func header(_ name: String) -> String? {
             headers.first { $0.name == name.lowercased() }?.value
@@ -81,7 +83,7 @@ public final class RecordingServer: Sendable {
                     Received(
                         method: request.method.rawValue, target: request.uri.description,
                         headers: request.headers.map { ($0.name.canonicalName, $0.value) },
-                        body: String(buffer: body)))
+                        body: String(buffer: body), at: .now))
             }
             return try await next(request, context)
         }

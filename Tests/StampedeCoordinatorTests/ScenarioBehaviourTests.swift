@@ -166,6 +166,55 @@ struct ScenarioBehaviourTests {
         }
     }
 
+    /// Think times hold each shopper between its requests: a long one parks the shopper (no task while it thinks)
+    /// and the scheduler starts it again when the think is over; a short one is slept in its task. Every shopper
+    /// goes on where it was (its cookie, its variables), and a stop ends those still thinking as cancelled.
+    @Test func thinkingShoppersGoOnWhereTheyWere() async throws {
+        let scenario = try Self.scenario(
+            """
+            name: think
+            flows:
+              - name: shop
+                steps:
+                  - {name: login, get: /login, extract: {user: $.user}, think: 300ms}
+                  - {name: browse, get: /browse, repeat: 2, think: 20ms}
+                  - {name: buy, get: "/buy/{{user}}", think: 30s}
+                  - {name: never, get: /never}
+            """)
+        let routes: @Sendable (Router<BasicRequestContext>) -> Void = { router in
+            router.get("/login") { request, _ in
+                let shopper = request.headers[HTTPField.Name("x-stampede-shopper")!] ?? "?"
+                return Self.json(#"{"user":"u\#(shopper)"}"#, headers: [.setCookie: "sid=s\(shopper); Path=/"])
+            }
+            for path in ["/browse", "/buy/{user}", "/never"] {
+                router.get(RouterPath(path)) { _, _ in Self.text("ok") }
+            }
+        }
+        try await RecordingServer.with(routes) { server, url in
+            let began = ContinuousClock.now
+            let report = try await TestSupport.rehearse(
+                seconds: 1, rate: 8, scenario: scenario, target: url, stopAfter: .milliseconds(2_500))
+            // Stopped 2.5 s in, everyone still thinking over the 30 s think: cancelled, at once, all accounted.
+            #expect(ContinuousClock.now - began < .seconds(10))
+            TestSupport.expectAccounted(report)
+            #expect(report.totals.shoppers.started == 8)
+            #expect(report.totals.shoppers.failures[.cancelled] == 8, "\(report.errorSamples ?? [])")
+            #expect(server.received(path: "/never").isEmpty)
+            let logins = server.received(path: "/login")
+            #expect(logins.count == 8)
+            for login in logins {
+                let shopper = try #require(login.header("x-stampede-shopper"))
+                let own = server.received.filter { $0.header("x-stampede-shopper") == shopper }
+                #expect(own.map(\.target) == ["/login", "/browse", "/browse", "/buy/u\(shopper)"])
+                // Each request after its think, with the cookie the first answer set.
+                #expect(own[1].at - own[0].at >= .milliseconds(300))
+                #expect(own[2].at - own[1].at >= .milliseconds(20))
+                #expect(own[3].at - own[2].at >= .milliseconds(20))
+                #expect(own.dropFirst().allSatisfy { $0.header("cookie") == "sid=s\(shopper)" })
+            }
+        }
+    }
+
     /// Absolute URLs go to the origins the scenario lists; elsewhere the step fails with the `origin` label.
     @Test func absoluteURLsGoOnlyToListedOrigins() async throws {
         let cdnRoutes: @Sendable (Router<BasicRequestContext>) -> Void = { router in

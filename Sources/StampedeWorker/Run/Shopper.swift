@@ -23,7 +23,7 @@ struct Shopper {
     var ownConnection = false
 
     /// What a shopper carries from step to step.
-    struct State {
+    struct State: Sendable {
         var variables: Variables
         var cookies = CookieJar()
         /// The URL of the response each variable was taken from, to resolve a relative URL it holds.
@@ -41,81 +41,119 @@ struct Shopper {
         case end(Recorder.ShopperOutcome)
     }
 
-    func run(_ arrival: Arrival, slot: Int) async {
-        guard ownConnection else { return await follow(arrival, slot: slot, session: nil) }
-        let session: HTTPSession
-        do {
-            session = try client.session(to: runtime.origin)
-        } catch {
-            return recorder.shopperEnded(slot: slot, .failed(ErrorLabel(rawValue: error.code.label)))
-        }
-        await follow(arrival, slot: slot, session: session)
-        await session.close()
-    }
+    /// A think longer than this parks the shopper (``ShopperLeg/thinking(_:)``) instead of sleeping in its task.
+    static let parkAfter: Duration = .milliseconds(50)
 
-    private func follow(_ arrival: Arrival, slot: Int, session: HTTPSession?) async {
+    /// A new shopper: picks its flow, draws its variables, opens its own connection if it has one, and follows its
+    /// flow until it ends or thinks for longer than ``parkAfter``.
+    func start(_ arrival: Arrival, slot: Int, loop: Int) async -> ShopperLeg {
         var random = SeededRandom(seed: seed, stream: arrival.index)
         var flowIndex = runtime.pickFlow(&random)
         if let burst = arrival.burst {
             guard let burstFlow = runtime.burstFlows[burst] else {
-                return recorder.shopperEnded(slot: slot, .failed(.request))
+                recorder.shopperEnded(slot: slot, .failed(.request))
+                return .ended
             }
             flowIndex = burstFlow
         }
-        let flow = runtime.scenario.flows[flowIndex]
         guard var variables = runtime.initialVariables(arrival, flow: flowIndex, &random) else {
             recorder.sample(
                 ErrorSample(
                     step: StepID(flow: flowIndex, step: 0), label: .request,
                     detail: "no feeder row is left for shopper \(arrival.index) (pick: unique)",
                     at: (ContinuousClock.now - runStart).microseconds))
-            return recorder.shopperEnded(slot: slot, .failed(.request))
+            recorder.shopperEnded(slot: slot, .failed(.request))
+            return .ended
         }
         if let burst = arrival.burst { variables["sku"] = .text(plan.profile.bursts[burst].sku) }
-        var state = State(variables: variables, random: random)
-        var intended = runStart + .seconds(double: arrival.time)
-
-        for (stepIndex, step) in flow.steps.enumerated() {
-            if let condition = step.condition,
-                !condition.holds(status: state.lastStatus, { [variables = state.variables] in variables[$0] })
-            {
-                continue
+        var progress = ShopperProgress(
+            arrival: arrival, slot: slot, loop: loop, flow: flowIndex,
+            state: State(variables: variables, random: random), intended: runStart + .seconds(double: arrival.time))
+        if ownConnection {
+            do {
+                progress.session = try client.session(to: runtime.origin)
+            } catch {
+                recorder.shopperEnded(slot: slot, .failed(ErrorLabel(rawValue: error.code.label)))
+                return .ended
             }
-            let times = step.repeats.lowerBound + Int(state.random.next() % UInt64(step.repeats.count))
-            for repetition in 0..<times {
-                if intended > .now {
+        }
+        return await go(progress)
+    }
+
+    /// Follows the flow from where `progress` is: each step's condition, its repetitions, the think time between
+    /// requests; a short think is slept here, a long one hands the shopper back to be parked.
+    func go(_ progress: consuming ShopperProgress) async -> ShopperLeg {
+        var progress = progress
+        let flow = runtime.scenario.flows[progress.flow]
+        while progress.step < flow.steps.count {
+            let step = flow.steps[progress.step]
+            let times: Int
+            if let drawn = progress.times {
+                times = drawn
+            } else {
+                if let condition = step.condition,
+                    !condition.holds(
+                        status: progress.state.lastStatus,
+                        { [variables = progress.state.variables] in
+                            variables[$0]
+                        })
+                {
+                    progress.step += 1
+                    continue
+                }
+                times = step.repeats.lowerBound + Int(progress.state.random.next() % UInt64(step.repeats.count))
+                progress.times = times
+            }
+            if progress.repetition < times {
+                let wait = progress.intended - .now
+                if wait > Self.parkAfter && !Task.isCancelled { return .thinking(progress) }
+                if wait > .zero {
                     do {
-                        try await Task.sleep(until: intended, clock: .continuous)
+                        try await Task.sleep(until: progress.intended, clock: .continuous)
                     } catch {
-                        return recorder.shopperEnded(slot: slot, .failed(.cancelled))
+                        return await end(progress, .failed(.cancelled))
                     }
                 }
-                if Task.isCancelled { return recorder.shopperEnded(slot: slot, .failed(.cancelled)) }
+                if Task.isCancelled { return await end(progress, .failed(.cancelled)) }
                 // A crowd's requests count in its burst's slot; everyone else's in the slot of their intended start.
-                let requestSlot = arrival.burst == nil ? plan.slotIndex(atReal: (intended - runStart).seconds) : slot
-                let end = await perform(
-                    step, id: StepID(flow: flowIndex, step: stepIndex), state: &state, intended: intended,
-                    slot: requestSlot, shopper: String(arrival.index), session: session)
-                switch end {
+                let requestSlot =
+                    progress.arrival.burst == nil
+                    ? plan.slotIndex(atReal: (progress.intended - runStart).seconds) : progress.slot
+                let result = await perform(
+                    step, id: StepID(flow: progress.flow, step: progress.step), state: &progress.state,
+                    intended: progress.intended, slot: requestSlot, session: progress.session)
+                switch result {
                 case .end(let outcome):
-                    return recorder.shopperEnded(slot: slot, outcome)
+                    return await end(progress, outcome)
                 case .next(let completedAt):
-                    let isLastRequest = stepIndex == flow.steps.count - 1 && repetition == times - 1
-                    if isLastRequest { return recorder.shopperEnded(slot: slot, .succeeded) }
+                    progress.repetition += 1
+                    let isLastRequest = progress.step == flow.steps.count - 1 && progress.repetition == times
+                    if isLastRequest { return await end(progress, .succeeded) }
                     let think =
-                        step.think.lowerBound + state.random.nextUnit()
+                        step.think.lowerBound + progress.state.random.nextUnit()
                         * (step.think.upperBound - step.think.lowerBound)
-                    intended = completedAt + .seconds(double: think)
+                    progress.intended = completedAt + .seconds(double: think)
                 }
+                continue
             }
-            if state.random.nextUnit() >= step.proceed { return recorder.shopperEnded(slot: slot, .succeeded) }
+            if progress.state.random.nextUnit() >= step.proceed { return await end(progress, .succeeded) }
+            progress.step += 1
+            progress.repetition = 0
+            progress.times = nil
         }
-        recorder.shopperEnded(slot: slot, .succeeded)
+        return await end(progress, .succeeded)
+    }
+
+    /// The shopper is done: its outcome counted, its own connection closed.
+    func end(_ progress: borrowing ShopperProgress, _ outcome: Recorder.ShopperOutcome) async -> ShopperLeg {
+        recorder.shopperEnded(slot: progress.slot, outcome)
+        await progress.session?.close()
+        return .ended
     }
 
     /// One step: its request (and the redirects after it), the checks, the ledger and payment, the extractions.
     private func perform(
-        _ step: Step, id: StepID, state: inout State, intended: ContinuousClock.Instant, slot: Int, shopper: String,
+        _ step: Step, id: StepID, state: inout State, intended: ContinuousClock.Instant, slot: Int,
         session: HTTPSession?
     ) async -> StepEnd {
         let record = { (outcome: Recorder.RequestOutcome, response: HTTPResponse?, meant: ContinuousClock.Instant) in

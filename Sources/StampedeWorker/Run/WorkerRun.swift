@@ -96,6 +96,9 @@ public struct WorkerRun: Sendable {
         }
     }
 
+    /// The scheduler: starts each arrival when it is due (or drops it when `maxShoppers` are going), starts each
+    /// parked shopper again when its think is over, and after the last arrival (or a stop) lets the shoppers still
+    /// going finish, at most the drain, before it cancels those left.
     private func sendArrivals(
         client: HTTPClient, start: ContinuousClock.Instant, control: RunControl, progress: RunProgress,
         home: EventLoopTaskExecutor
@@ -107,68 +110,97 @@ public struct WorkerRun: Sendable {
         var arrivals = ArrivalSequence(plan: plan, process: settings.arrivals, seed: settings.seed, schedule: schedule)
         let recorder = self.recorder
         let maxShoppers = settings.maxShoppers
+        let parked = ParkedShoppers()
         // Each shopper runs on an event loop of the client (round-robin), where its requests go out and come back.
         let loops = EventLoopTaskExecutor.all(of: client.eventLoopGroup)
         var nextLoop = -1
+        // After each leg of a shopper: parked when it thinks, counted out when it has ended.
+        let settle: @Sendable (ShopperLeg) async -> Void = { leg in
+            if case .thinking(let thinking) = leg {
+                guard let refused = parked.park(thinking) else { return }
+                _ = await shopper.end(refused, .failed(.cancelled))
+            }
+            if progress.inFlight.subtract(1, ordering: .relaxed).newValue == 0 { progress.idle.post() }
+        }
+        var drainBegan: ContinuousClock.Instant?
         await withDiscardingTaskGroup { shoppers in
-            while control.stopRequest == nil && !Task.isCancelled {
+            while true {
                 for change in control.takeChanges() { arrivals.changeShare(to: change.share, from: change.from) }
-                guard let next = arrivals.peekTime() else { break }
-                let due = start + .seconds(double: next)
-                if due > .now {
-                    // A short wait on the loop's timer; a long one also wakes for a stop or a share change.
-                    if due - .now <= .milliseconds(20) {
-                        await home.sleep(until: due)
-                    } else {
-                        await sleep(until: due, orUntilAnyOf: [control.signal])
-                    }
-                    continue
-                }
                 let now = ContinuousClock.now
-                for arrival in arrivals.take(dueBy: (now - start).seconds) {
-                    let slot =
-                        arrival.burst.flatMap { plan.slotIndex(ofBurst: $0) } ?? plan.slotIndex(atReal: arrival.time)
-                    let dueSecond = Int(arrival.time)
-                    guard progress.inFlight.load(ordering: .relaxed) < maxShoppers else {
-                        recorder.arrival(slot: slot, started: false, lagMicros: 0, dueSecond: dueSecond)
+                for thinking in parked.takeDue(by: now) {
+                    shoppers.addTask(executorPreference: loops[thinking.loop]) {
+                        await settle(await shopper.go(thinking))
+                    }
+                }
+                let wake: ContinuousClock.Instant
+                if drainBegan == nil, control.stopRequest == nil, !Task.isCancelled, let next = arrivals.peekTime() {
+                    wake = start + .seconds(double: next)
+                    if wake <= now {
+                        for arrival in arrivals.take(dueBy: (now - start).seconds) {
+                            let slot =
+                                arrival.burst.flatMap { plan.slotIndex(ofBurst: $0) }
+                                ?? plan.slotIndex(atReal: arrival.time)
+                            let dueSecond = Int(arrival.time)
+                            guard progress.inFlight.load(ordering: .relaxed) < maxShoppers else {
+                                recorder.arrival(slot: slot, started: false, lagMicros: 0, dueSecond: dueSecond)
+                                continue
+                            }
+                            progress.inFlight.add(1, ordering: .relaxed)
+                            recorder.arrival(
+                                slot: slot, started: true,
+                                lagMicros: (now - (start + .seconds(double: arrival.time))).microseconds,
+                                dueSecond: dueSecond)
+                            nextLoop = (nextLoop + 1) % loops.count
+                            let loop = nextLoop
+                            shoppers.addTask(executorPreference: loops[loop]) {
+                                await settle(await shopper.start(arrival, slot: slot, loop: loop))
+                            }
+                        }
                         continue
                     }
-                    progress.inFlight.add(1, ordering: .relaxed)
-                    recorder.arrival(
-                        slot: slot, started: true,
-                        lagMicros: (now - (start + .seconds(double: arrival.time))).microseconds, dueSecond: dueSecond)
-                    nextLoop = (nextLoop + 1) % loops.count
-                    shoppers.addTask(executorPreference: loops[nextLoop]) {
-                        await shopper.run(arrival, slot: slot)
-                        if progress.inFlight.subtract(1, ordering: .relaxed).newValue == 0 { progress.idle.post() }
+                } else {
+                    if drainBegan == nil {
+                        drainBegan = now
+                        if let stop = control.stopRequest {
+                            logger.info("stopping: no new shoppers", metadata: ["reason": "\(stop.reason)"])
+                        }
                     }
+                    if progress.inFlight.load(ordering: .relaxed) == 0 { break }
+                    let limit = drainLimit(began: drainBegan ?? now, control: control)
+                    if now >= limit || Task.isCancelled {
+                        logger.info(
+                            "cancelling shoppers still going",
+                            metadata: ["count": "\(progress.inFlight.load(ordering: .relaxed))"])
+                        shoppers.cancelAll()
+                        for thinking in parked.close() {
+                            _ = await shopper.end(thinking, .failed(.cancelled))
+                            if progress.inFlight.subtract(1, ordering: .relaxed).newValue == 0 { progress.idle.post() }
+                        }
+                        break
+                    }
+                    wake = limit
+                }
+                // A short wait on the loop's timer; a long one also wakes for a stop, a share change, a shopper
+                // parked with an earlier wake, or (draining) the last shopper's end.
+                guard let until = parked.sleep(until: wake), until > .now else { continue }
+                if until - .now <= .milliseconds(20) {
+                    await home.sleep(until: until)
+                } else {
+                    await sleep(
+                        until: until,
+                        orUntilAnyOf: [control.signal, parked.signal] + (drainBegan == nil ? [] : [progress.idle]))
                 }
             }
-            if let stop = control.stopRequest {
-                logger.info("stopping: no new shoppers", metadata: ["reason": "\(stop.reason)"])
-            }
-            await drain(control: control, progress: progress) { shoppers.cancelAll() }
         }
     }
 
-    /// Waits for the shoppers still going, at most the drain (a stop asked for meanwhile shortens it), then
-    /// cancels those left.
-    private func drain(control: RunControl, progress: RunProgress, cancel: () -> Void) async {
-        let began = ContinuousClock.now
-        while progress.inFlight.load(ordering: .relaxed) > 0 {
-            var limit = began + settings.drainTimeout
-            if let stop = control.stopRequest {
-                limit = min(limit, stop.at + min(stop.drain, settings.stopDrainTimeout))
-            }
-            if ContinuousClock.now >= limit || Task.isCancelled {
-                logger.info(
-                    "cancelling shoppers still going",
-                    metadata: ["count": "\(progress.inFlight.load(ordering: .relaxed))"])
-                cancel()
-                return
-            }
-            await sleep(until: limit, orUntilAnyOf: [progress.idle, control.signal])
+    /// When the drain that began at `began` ends: after the drain timeout, or sooner as a stop asked for.
+    private func drainLimit(began: ContinuousClock.Instant, control: RunControl) -> ContinuousClock.Instant {
+        var limit = began + settings.drainTimeout
+        if let stop = control.stopRequest {
+            limit = min(limit, stop.at + min(stop.drain, settings.stopDrainTimeout))
         }
+        return limit
     }
 }
 

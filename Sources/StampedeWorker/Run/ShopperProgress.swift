@@ -1,0 +1,31 @@
+import StampedeCore
+import StampedeHTTP
+
+/// Where a shopper is in its flow: everything it carries from one request to the next. A shopper that thinks
+/// for longer than ``Shopper/parkAfter`` is only this (parked with ``ParkedShoppers``), not a suspended task: a
+/// task keeps the deepest stack it ever had (the task allocator keeps its slabs), about 18 KiB after a request,
+/// while this is a few hundred bytes.
+struct ShopperProgress: Sendable {
+    var arrival: Arrival
+    /// The slot its arrival counts in.
+    var slot: Int
+    /// The index of the client's event loop it runs on (where its own connection lives, if it has one).
+    var loop: Int
+    var flow: Int
+    /// The step in progress, and how many of its repetitions are done.
+    var step = 0
+    var repetition = 0
+    /// How many times the step in progress repeats, drawn when the shopper reaches it (nil: not reached yet).
+    var times: Int?
+    var state: Shopper.State
+    /// When its next request is meant to start.
+    var intended: ContinuousClock.Instant
+    /// Its own connection, when each shopper has one.
+    var session: HTTPSession?
+}
+
+/// How a leg of a shopper's flow ended: the flow is over, or the shopper thinks until `progress.intended`.
+enum ShopperLeg: Sendable {
+    case ended
+    case thinking(ShopperProgress)
+}
