@@ -151,6 +151,50 @@ struct HTTPClientTests {
         #expect(none == nil)
     }
 
+    /// A connection has one timer, armed for the request in flight and not cancelled by its response: a later
+    /// request with an earlier deadline still times out at its own, and a later one with a later deadline is not
+    /// timed out by the timer its predecessor armed.
+    @Test func eachRequestOnAConnectionTimesOutAtItsOwnDeadline() async throws {
+        let script: @Sendable (String) -> ScriptedHTTPServer.Behaviour = { path in
+            switch path {
+            case "/hang": .hang
+            case "/slow": .respond(status: 200, body: "slow", delay: .milliseconds(600))
+            default: .respond(status: 200, body: "ok")
+            }
+        }
+        try await Self.withServer(script, connections: 1) { client, _, origin in
+            _ = try await client.execute(HTTPRequest(target: "/ok"), to: origin, timeout: .seconds(20))
+            let began = ContinuousClock.now
+            await #expect(throws: HTTPClientError.self) {
+                _ = try await client.execute(HTTPRequest(target: "/hang"), to: origin, timeout: .milliseconds(300))
+            }
+            #expect(ContinuousClock.now - began < .seconds(3))
+            _ = try await client.execute(HTTPRequest(target: "/ok"), to: origin, timeout: .milliseconds(200))
+            let slow = try await client.execute(HTTPRequest(target: "/slow"), to: origin, timeout: .seconds(5))
+            #expect(slow.status == 200)
+        }
+    }
+
+    /// A cancelled request ends at once as cancelled, whatever the server does.
+    @Test func aCancelledRequestEndsAtOnce() async throws {
+        let hang: @Sendable (String) -> ScriptedHTTPServer.Behaviour = { _ in .hang }
+        try await Self.withServer(hang) { client, _, origin in
+            let began = ContinuousClock.now
+            let request = Task {
+                try await client.execute(HTTPRequest(target: "/hang"), to: origin, timeout: .seconds(20))
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            request.cancel()
+            let result = await request.result
+            #expect(ContinuousClock.now - began < .seconds(5))
+            guard case .failure(let error) = result else {
+                Issue.record("the cancelled request succeeded")
+                return
+            }
+            #expect((error as? HTTPClientError)?.code == .cancelled, "\(error)")
+        }
+    }
+
     @Test func noAnswerIsATimeout() async throws {
         let began = ContinuousClock.now
         let error = try await Self.failure(.hang, timeout: .milliseconds(300))

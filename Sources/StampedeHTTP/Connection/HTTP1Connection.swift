@@ -16,15 +16,14 @@ final class HTTP1Connection: PooledConnection {
         self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
     }
 
-    func send(_ request: HTTPRequest, timeout: TimeAmount) -> EventLoopFuture<ExchangeResult> {
-        let promise = channel.eventLoop.makePromise(of: ExchangeResult.self)
+    func send(
+        _ request: HTTPRequest, timeout: TimeAmount,
+        completion: @escaping @Sendable (Result<ExchangeResult, HTTPClientError>) -> Void
+    ) {
         let encoded = HTTP1RequestEncoder.encode(
             Self.head(for: request, origin: origin), body: request.body, allocator: channel.allocator)
         submit(
-            HTTP1Exchange(request: encoded, isHEAD: request.method == .HEAD, timeout: timeout) { result in
-                promise.completeWith(result.mapError { $0 })
-            })
-        return promise.futureResult
+            HTTP1Exchange(request: encoded, isHEAD: request.method == .HEAD, timeout: timeout, completion: completion))
     }
 
     /// The request line and headers, with `host` and `content-length` as the request needs them.

@@ -16,19 +16,17 @@ final class HTTP2Connection: PooledConnection {
         self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
     }
 
-    func send(_ request: HTTPRequest, timeout: TimeAmount) -> EventLoopFuture<ExchangeResult> {
-        let promise = channel.eventLoop.makePromise(of: ExchangeResult.self)
+    func send(
+        _ request: HTTPRequest, timeout: TimeAmount,
+        completion: @escaping @Sendable (Result<ExchangeResult, HTTPClientError>) -> Void
+    ) {
         let headers = HeaderBlock(
             method: request.method.rawValue, scheme: origin.scheme.rawValue, authority: origin.hostHeader,
             path: request.target, headers: request.headers)
         submit(
             HTTP2Exchange(headers: headers, body: request.body, timeout: timeout) { result in
-                switch result {
-                case .success(let response): promise.succeed(ExchangeResult(response: response, reusable: true))
-                case .failure(let error): promise.fail(error)
-                }
+                completion(result.map { ExchangeResult(response: $0, reusable: true) })
             })
-        return promise.futureResult
     }
 
     /// Opens a stream for the exchange, from any thread.

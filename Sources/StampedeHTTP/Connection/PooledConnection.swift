@@ -12,8 +12,12 @@ protocol PooledConnection: AnyObject, Sendable {
     var channel: any Channel { get }
     /// How many requests it may carry at once when it opens.
     var initialCapacity: Int { get }
-    /// Sends a request; the future fails with an ``HTTPClientError``.
-    func send(_ request: HTTPRequest, timeout: TimeAmount) -> EventLoopFuture<ExchangeResult>
+    /// Sends a request; `completion` is called exactly once, with the response or an ``HTTPClientError``, on
+    /// the connection's event loop.
+    func send(
+        _ request: HTTPRequest, timeout: TimeAmount,
+        completion: @escaping @Sendable (Result<ExchangeResult, HTTPClientError>) -> Void
+    )
     /// Whether the connection may carry more after this request failed.
     func reusable(after error: HTTPClientError) -> Bool
     /// The request's task was cancelled: make sure nothing more of it reaches the target.

@@ -12,9 +12,14 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
 
     private enum State {
         case idle
-        case waiting(HTTP1Exchange, sentAt: ContinuousClock.Instant, timer: Scheduled<Void>?)
+        case waiting(HTTP1Exchange, sentAt: ContinuousClock.Instant, deadline: NIODeadline?)
         case closed
     }
+
+    /// One timer for the connection, not one a request: armed for the deadline of the request in flight, and not
+    /// cancelled by its response (NIO finds a cancelled timer by searching its whole heap). When it fires, it
+    /// times out the request then in flight if that one's deadline has passed, or is armed for it again.
+    private var timer: (at: NIODeadline, scheduled: Scheduled<Void>)?
 
     private var state = State.idle
     private var parser = HTTP1ResponseParser()
@@ -35,10 +40,9 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
             let reason = if case .waiting = state { "the connection is busy" } else { "the connection is closed" }
             return exchange.completion(.failure(HTTPClientError(.reset, reason)))
         }
-        let timer = exchange.timeout.map { timeout in
-            context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { self.timedOut(context: context) }
-        }
-        state = .waiting(exchange, sentAt: .now, timer: timer)
+        let deadline = exchange.timeout.map { NIODeadline.now() + $0 }
+        state = .waiting(exchange, sentAt: .now, deadline: deadline)
+        if let deadline { armTimer(for: deadline, context: context) }
         parser.isHEAD = exchange.isHEAD
         parser.keepsBody = exchange.keepsBody
         context.writeAndFlush(wrapOutboundOut(exchange.request), promise: nil)
@@ -83,8 +87,7 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
         case .failure(let message):
             fail(HTTPClientError(.protocol, "the response is not valid HTTP/1.1: \(message)"), context: context)
         case .response(let parsed):
-            guard case .waiting(let exchange, let sentAt, let timer) = state else { return }
-            timer?.cancel()
+            guard case .waiting(let exchange, let sentAt, _) = state else { return }
             let keepAlive = parsed.keepAlive
             if keepAlive && parser.hasUnparsedBytes {
                 // More bytes than the one response asked for: nothing can be trusted on this connection.
@@ -101,8 +104,21 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
         }
     }
 
-    private func timedOut(context: ChannelHandlerContext) {
-        guard case .waiting(let exchange, _, _) = state else { return }
+    private func armTimer(for deadline: NIODeadline, context: ChannelHandlerContext) {
+        if let timer {
+            guard deadline < timer.at else { return }
+            timer.scheduled.cancel()
+        }
+        let scheduled = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.timerFired(context: context)
+        }
+        timer = (deadline, scheduled)
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        guard case .waiting(let exchange, _, let deadline?) = state else { return }
+        guard deadline <= .now() else { return armTimer(for: deadline, context: context) }
         let limit = exchange.timeout.map { " within \($0.seconds)" } ?? ""
         fail(HTTPClientError(.timeout, "no complete response\(limit)"), context: context)
     }
@@ -114,8 +130,9 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
     }
 
     private func failPending(_ error: HTTPClientError) {
-        if case .waiting(let exchange, _, let timer) = state {
-            timer?.cancel()
+        timer?.scheduled.cancel()
+        timer = nil
+        if case .waiting(let exchange, _, _) = state {
             state = .closed
             exchange.completion(.failure(error))
         }

@@ -20,7 +20,7 @@ final class ConnectionPool: Sendable {
     private let state: Mutex<Inner>
 
     private struct Waiter {
-        var continuation: CheckedContinuation<(ConnectionID, any PooledConnection), any Error>
+        var continuation: UnsafeContinuation<(ConnectionID, any PooledConnection), any Error>
     }
 
     private struct Inner {
@@ -58,20 +58,23 @@ final class ConnectionPool: Sendable {
     ) async throws(HTTPClientError) -> HTTPResponse {
         let (id, connection) = try await lease(deadline: deadline)
         let remaining = max(deadline - .now(), .nanoseconds(1))
-        let future = connection.send(request, timeout: remaining)
-        let cancelled = connection.channel.eventLoop.makePromise(of: ExchangeResult.self)
-        future.cascade(to: cancelled)
-        do {
-            let result = try await withTaskCancellationHandler {
-                try await cancelled.futureResult.get()
-            } onCancel: {
-                cancelled.fail(HTTPClientError(.cancelled, "the request was cancelled"))
-                connection.abandon()
+        // Whichever comes first resumes the task: the exchange's outcome, or its cancellation (an HTTP/2 stream
+        // abandoned still completes later; the task does not wait for it).
+        let outcome = ExchangeOutcome()
+        let result = await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                guard outcome.wait(continuation) else { return }
+                connection.send(request, timeout: remaining) { outcome.resume($0) }
             }
-            release(id, reusable: result.reusable && connection.channel.isActive)
-            return result.response
-        } catch {
-            let failure = error as? HTTPClientError ?? HTTPClientError(.protocol, "\(error)")
+        } onCancel: {
+            outcome.resume(.failure(HTTPClientError(.cancelled, "the request was cancelled")))
+            connection.abandon()
+        }
+        switch result {
+        case .success(let exchanged):
+            release(id, reusable: exchanged.reusable && connection.channel.isActive)
+            return exchanged.response
+        case .failure(let failure):
             release(id, reusable: connection.reusable(after: failure))
             throw failure
         }
@@ -100,7 +103,7 @@ final class ConnectionPool: Sendable {
         }
         do {
             return try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { continuation in
+                try await withUnsafeThrowingContinuation { continuation in
                     let (action, connection, arm) = state.withLock {
                         inner -> (PoolStateMachine.LeaseAction, (any PooledConnection)?, NIODeadline?) in
                         let action = inner.machine.lease(waiter: waiterID)

@@ -8,7 +8,10 @@ import StampedeHTTP
 /// start (its arrival, or the end of the previous request plus think time), so a slow target cannot hide its
 /// stalls. It keeps cookies across origins, follows redirects (each hop a request of its step), takes values from
 /// responses, and resolves URLs the responses hand out.
-struct Shopper {
+///
+/// One per run, shared by all its shoppers (a class: a shopper's task holds one reference, not a copy of each
+/// field); what is each shopper's own is its ``ShopperProgress``.
+final class Shopper: Sendable {
     let runtime: ScenarioRuntime
     let client: HTTPClient
     let recorder: Recorder
@@ -20,7 +23,22 @@ struct Shopper {
     /// tell workers and shoppers apart.
     let worker: String
     /// One connection per shopper (to the target), opened for its first request and closed when it is done.
-    var ownConnection = false
+    let ownConnection: Bool
+
+    init(
+        runtime: ScenarioRuntime, client: HTTPClient, recorder: Recorder, plan: Plan, runStart: ContinuousClock.Instant,
+        requestTimeout: Duration, seed: UInt64, worker: String, ownConnection: Bool
+    ) {
+        self.runtime = runtime
+        self.client = client
+        self.recorder = recorder
+        self.plan = plan
+        self.runStart = runStart
+        self.requestTimeout = requestTimeout
+        self.seed = seed
+        self.worker = worker
+        self.ownConnection = ownConnection
+    }
 
     /// What a shopper carries from step to step.
     struct State: Sendable {
@@ -151,151 +169,217 @@ struct Shopper {
         return .ended
     }
 
+    /// A step's request in flight: where it goes, what it is, when it was due, and what the step tells the ledger
+    /// and the payments about it.
+    struct Exchange {
+        var id: StepID
+        var slot: Int
+        var url: RequestURL
+        var request: HTTPRequest
+        /// When the request was due: the step's intended start, or the previous answer for a redirect's hop.
+        var meant: ContinuousClock.Instant
+        var hops = 0
+        var ledgerSKU: String?
+        var paymentOrder: String?
+    }
+
     /// One step: its request (and the redirects after it), the checks, the ledger and payment, the extractions.
+    /// Only the sending waits; what comes before and after is synchronous (an async function's frame holds all
+    /// its locals, allocated per task).
     private func perform(
         _ step: Step, id: StepID, state: inout State, intended: ContinuousClock.Instant, slot: Int,
         session: HTTPSession?
     ) async -> StepEnd {
-        let record = { (outcome: Recorder.RequestOutcome, response: HTTPResponse?, meant: ContinuousClock.Instant) in
-            recorder.request(
-                slot: slot, step: id, outcome,
-                correctedMicros: ((response?.completedAt ?? ContinuousClock.now) - meant).microseconds,
-                uncorrectedMicros: response.map { ($0.completedAt - $0.sentAt).microseconds })
+        var exchange: Exchange
+        switch begin(step, id: id, state: state, intended: intended, slot: slot) {
+        case .success(let begun): exchange = begun
+        case .failure(let end): return end.end
         }
-        let sample = { (label: ErrorLabel, detail: String) in
-            recorder.sample(
-                ErrorSample(step: id, label: label, detail: detail, at: (ContinuousClock.now - runStart).microseconds))
-        }
-        let variables = state.variables
-        let lookup: (String) -> VariableValue? = { variables[$0] }
-        let built: (url: RequestURL, request: HTTPRequest)
-        switch Self.request(for: step, state: state, runtime: runtime, worker: worker) {
-        case .success(let value): built = value
-        case .failure(let failure):
-            record(.failed(failure.label), nil, intended)
-            sample(failure.label, failure.detail)
-            return .end(.failed(failure.label))
-        }
-        let ledgerSKU = step.ledger.map { $0.sku.render(lookup).text }
-        let paymentOrder = step.payment.map { $0.order.render(lookup).text }
-        var url = built.url
-        var request = built.request
-        var meant = intended
-        var hops = 0
-        var response: HTTPResponse
         while true {
-            do {
-                if let session, url.origin == runtime.origin {
-                    response = try await session.execute(request, timeout: requestTimeout)
-                } else {
-                    response = try await client.execute(request, to: url.origin, timeout: requestTimeout)
-                }
-            } catch {
-                let label = ErrorLabel(rawValue: error.code.label)
-                record(.failed(label), nil, meant)
-                sample(label, "\(request.method.rawValue) \(shown(url)): \(error.message)")
-                let now = (ContinuousClock.now - runStart).microseconds
-                if let ledgerSKU, step.ledger?.confirms == true {
-                    recorder.ledger(sku: ledgerSKU, .failed, atMicros: now)
-                }
-                if let paymentOrder { recorder.payment(PaymentEvent(order: paymentOrder, outcome: .unknown, at: now)) }
-                return .end(.failed(label))
-            }
-            let now = Date().timeIntervalSince1970
-            for value in response.headers["set-cookie"] { state.cookies.store(setCookie: value, from: url, now: now) }
-            state.lastStatus = response.status
-            state.lastURL = url
-            guard [301, 302, 303, 307, 308].contains(response.status), hops < step.followRedirects,
-                let location = response.headers.first(name: "location")
-            else { break }
-            // A hop: counted as a request of this step, timed from when it was due (the previous answer).
-            guard let next = url.resolve(location) else {
-                record(.failed(.check), response, meant)
-                sample(
-                    .check,
-                    "\(request.method.rawValue) \(shown(url)) redirected to \(location), which is not an http(s) URL")
-                return .end(.failed(.check))
-            }
-            guard runtime.allowedOrigins.contains(next.origin) else {
-                record(.failed(.origin), response, meant)
-                sample(
-                    .origin,
-                    "\(shown(url)) redirected to \(next), whose origin the scenario does not list under origins:")
-                return .end(.failed(.origin))
-            }
-            record(.ok, response, meant)
-            hops += 1
-            meant = response.completedAt
-            let keepsMethod = response.status == 307 || response.status == 308
-            var headers = HTTPHeaders()
-            for (name, value) in request.headers
-            where !["cookie", "content-type", "content-length"].contains(name.lowercased()) {
-                headers.add(name: name, value: value)
-            }
-            if keepsMethod, let type = request.headers.first(name: "content-type") {
-                headers.add(name: "content-type", value: type)
-            }
-            if let cookie = state.cookies.header(
-                for: next, method: keepsMethod ? request.method.rawValue : "GET", site: runtime.origin.host, now: now)
-            {
-                headers.add(name: "cookie", value: cookie)
-            }
-            request = HTTPRequest(
-                method: keepsMethod ? request.method : .GET, target: next.target, headers: headers,
-                body: keepsMethod ? request.body : nil)
-            url = next
+            let result = await send(exchange.request, to: exchange.url, session: session)
+            if let end = answered(result, step: step, state: &state, exchange: &exchange) { return end }
         }
+    }
 
+    /// The response, or why there is none.
+    private func send(
+        _ request: HTTPRequest, to url: RequestURL, session: HTTPSession?
+    ) async -> Result<HTTPResponse, HTTPClientError> {
+        do throws(HTTPClientError) {
+            if let session, url.origin == runtime.origin {
+                return .success(try await session.execute(request, timeout: requestTimeout))
+            }
+            return .success(try await client.execute(request, to: url.origin, timeout: requestTimeout))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// A step ended before its request was sent.
+    struct Unsent: Error {
+        var end: StepEnd
+    }
+
+    /// The step's request, rendered; a step whose request cannot be built fails.
+    private func begin(
+        _ step: Step, id: StepID, state: State, intended: ContinuousClock.Instant, slot: Int
+    ) -> Result<Exchange, Unsent> {
+        switch Self.request(for: step, state: state, runtime: runtime, worker: worker) {
+        case .success(let built):
+            let variables = state.variables
+            let lookup: (String) -> VariableValue? = { variables[$0] }
+            return .success(
+                Exchange(
+                    id: id, slot: slot, url: built.url, request: built.request, meant: intended,
+                    ledgerSKU: step.ledger.map { $0.sku.render(lookup).text },
+                    paymentOrder: step.payment.map { $0.order.render(lookup).text }))
+        case .failure(let failure):
+            recorder.request(
+                slot: slot, step: id, .failed(failure.label),
+                correctedMicros: (ContinuousClock.now - intended).microseconds, uncorrectedMicros: nil)
+            sample(id, failure.label, failure.detail)
+            return .failure(Unsent(end: .end(.failed(failure.label))))
+        }
+    }
+
+    private func record(
+        _ exchange: Exchange, _ outcome: Recorder.RequestOutcome, _ response: HTTPResponse?
+    ) {
+        recorder.request(
+            slot: exchange.slot, step: exchange.id, outcome,
+            correctedMicros: ((response?.completedAt ?? ContinuousClock.now) - exchange.meant).microseconds,
+            uncorrectedMicros: response.map { ($0.completedAt - $0.sentAt).microseconds })
+    }
+
+    private func sample(_ id: StepID, _ label: ErrorLabel, _ detail: String) {
+        recorder.sample(
+            ErrorSample(step: id, label: label, detail: detail, at: (ContinuousClock.now - runStart).microseconds))
+    }
+
+    /// What an answer (or its absence) means: the step's end, or nil with `exchange` turned into the next hop of a
+    /// redirect.
+    private func answered(
+        _ result: Result<HTTPResponse, HTTPClientError>, step: Step, state: inout State, exchange: inout Exchange
+    ) -> StepEnd? {
+        let response: HTTPResponse
+        switch result {
+        case .success(let answer): response = answer
+        case .failure(let error):
+            let label = ErrorLabel(rawValue: error.code.label)
+            record(exchange, .failed(label), nil)
+            sample(exchange.id, label, "\(exchange.request.method.rawValue) \(shown(exchange.url)): \(error.message)")
+            let now = (ContinuousClock.now - runStart).microseconds
+            if let ledgerSKU = exchange.ledgerSKU, step.ledger?.confirms == true {
+                recorder.ledger(sku: ledgerSKU, .failed, atMicros: now)
+            }
+            if let paymentOrder = exchange.paymentOrder {
+                recorder.payment(PaymentEvent(order: paymentOrder, outcome: .unknown, at: now))
+            }
+            return .end(.failed(label))
+        }
+        let url = exchange.url
+        let request = exchange.request
+        let now = Date().timeIntervalSince1970
+        for value in response.headers["set-cookie"] { state.cookies.store(setCookie: value, from: url, now: now) }
+        state.lastStatus = response.status
+        state.lastURL = url
+        guard [301, 302, 303, 307, 308].contains(response.status), exchange.hops < step.followRedirects,
+            let location = response.headers.first(name: "location")
+        else { return conclude(response, step: step, state: &state, exchange: exchange) }
+        // A hop: counted as a request of this step, timed from when it was due (the previous answer).
+        guard let next = url.resolve(location) else {
+            record(exchange, .failed(.check), response)
+            sample(
+                exchange.id, .check,
+                "\(request.method.rawValue) \(shown(url)) redirected to \(location), which is not an http(s) URL")
+            return .end(.failed(.check))
+        }
+        guard runtime.allowedOrigins.contains(next.origin) else {
+            record(exchange, .failed(.origin), response)
+            sample(
+                exchange.id, .origin,
+                "\(shown(url)) redirected to \(next), whose origin the scenario does not list under origins:")
+            return .end(.failed(.origin))
+        }
+        record(exchange, .ok, response)
+        exchange.hops += 1
+        exchange.meant = response.completedAt
+        let keepsMethod = response.status == 307 || response.status == 308
+        var headers = HTTPHeaders()
+        for (name, value) in request.headers
+        where !["cookie", "content-type", "content-length"].contains(name.lowercased()) {
+            headers.add(name: name, value: value)
+        }
+        if keepsMethod, let type = request.headers.first(name: "content-type") {
+            headers.add(name: "content-type", value: type)
+        }
+        if let cookie = state.cookies.header(
+            for: next, method: keepsMethod ? request.method.rawValue : "GET", site: runtime.origin.host, now: now)
+        {
+            headers.add(name: "cookie", value: cookie)
+        }
+        exchange.request = HTTPRequest(
+            method: keepsMethod ? request.method : .GET, target: next.target, headers: headers,
+            body: keepsMethod ? request.body : nil)
+        exchange.url = next
+        return nil
+    }
+
+    /// The final answer of a step: the checks, the outcomes, the payment and the ledger, the extractions.
+    private func conclude(
+        _ response: HTTPResponse, step: Step, state: inout State, exchange: Exchange
+    ) -> StepEnd {
+        let url = exchange.url
         let body = response.body.readableBytesView
         var verdict = step.expect.verdict(status: response.status, body: body)
         let at = (response.completedAt - runStart).microseconds
         if let outcome = step.outcome(for: response.status) {
             switch outcome {
             case .soldOut:
-                if let ledgerSKU { recorder.ledger(sku: ledgerSKU, .soldOut, atMicros: at) }
-                record(.ok, response, meant)
+                if let ledgerSKU = exchange.ledgerSKU { recorder.ledger(sku: ledgerSKU, .soldOut, atMicros: at) }
+                record(exchange, .ok, response)
                 return .end(.succeeded)
             case .done:
-                record(.ok, response, meant)
+                record(exchange, .ok, response)
                 return .end(.succeeded)
             case .fail:
                 let label: ErrorLabel =
                     response.status >= 500 ? .status5xx : response.status >= 400 ? .status4xx : .check
-                record(.failed(label), response, meant)
-                sample(label, Self.unexpected(response, step: step, url: shown(url)))
+                record(exchange, .failed(label), response)
+                sample(exchange.id, label, Self.unexpected(response, step: step, url: shown(url)))
                 return .end(.failed(label))
             }
         }
-        if let rule = step.payment, let paymentOrder {
+        if let rule = step.payment, let paymentOrder = exchange.paymentOrder {
             let paid = rule.paid.map { $0.matches(status: response.status, body: body) } ?? (verdict == .ok)
             recorder.payment(
                 PaymentEvent(
                     order: paymentOrder, outcome: paid ? .paid : .failed,
                     channel: paid ? rule.channel.flatMap { $0.extract(fromJSON: body) } : nil, at: at))
         }
-        if let rule = step.ledger, let ledgerSKU,
+        if let rule = step.ledger, let ledgerSKU = exchange.ledgerSKU,
             let entry = rule.entry(status: response.status, body: body, stepAccepted: verdict == .ok)
         {
             recorder.ledger(sku: ledgerSKU, entry, atMicros: at)
             if entry == .soldOut {
                 // The target said "sold out": it behaved; the shopper's flow ends here, without an error.
-                record(.ok, response, meant)
+                record(exchange, .ok, response)
                 return .end(.succeeded)
             }
             if case .confirmed = entry { verdict = .ok }
         }
         switch verdict {
         case .throttled:
-            record(.throttled, response, meant)
+            record(exchange, .throttled, response)
             return .end(.throttled)
         case .failed(let label):
-            record(.failed(label), response, meant)
-            sample(label, Self.unexpected(response, step: step, url: shown(url)))
+            record(exchange, .failed(label), response)
+            sample(exchange.id, label, Self.unexpected(response, step: step, url: shown(url)))
             return .end(.failed(label))
         case .ok:
             break
         }
-        let rules = runtime.extractions[id.flow][id.step]
+        let rules = runtime.extractions[exchange.id.flow][exchange.id.step]
         if !rules.isEmpty {
             let setCookies = response.headers["set-cookie"].compactMap { header -> (name: String, value: String)? in
                 guard let pair = header.split(separator: ";").first, let equals = pair.firstIndex(of: "=") else {
@@ -315,11 +399,11 @@ struct Shopper {
             for rule in rules {
                 let known = state.variables
                 guard let value = rule.value(in: view, random: &state.random, { known[$0] }) else {
-                    record(.failed(.extract), response, meant)
+                    record(exchange, .failed(.extract), response)
                     sample(
-                        .extract,
+                        exchange.id, .extract,
                         "no value at \(rule.extraction.source) for \(rule.extraction.variable) in the answer to "
-                            + "\(request.method.rawValue) \(shown(url)) (status \(response.status)): "
+                            + "\(exchange.request.method.rawValue) \(shown(url)) (status \(response.status)): "
                             + ErrorSample.excerpt(body))
                     return .end(.failed(.extract))
                 }
@@ -327,7 +411,7 @@ struct Shopper {
                 state.bases[rule.extraction.variable] = url
             }
         }
-        record(.ok, response, meant)
+        record(exchange, .ok, response)
         return .next(response.completedAt)
     }
 
