@@ -84,6 +84,22 @@ struct HTTP1ResponseParserTests {
         if case .response(let response) = closing.first { #expect(!response.keepAlive) } else { Issue.record() }
         let http10 = Self.parse("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx")
         if case .response(let response) = http10.first { #expect(!response.keepAlive) } else { Issue.record() }
+        // Tokens in any case, among others, with spaces; the headers kept as they came.
+        let kept = Self.parse(
+            "HTTP/1.0 200 OK\r\nconnection:  Upgrade , KEEP-ALIVE \r\nX-Two:a\r\nContent-Length: 1\r\n\r\nx")
+        if case .response(let response) = kept.first {
+            #expect(response.keepAlive)
+            #expect(response.headers.map(\.name) == ["connection", "X-Two", "Content-Length"])
+            #expect(response.headers.first(name: "connection") == "Upgrade , KEEP-ALIVE")
+            #expect(response.headers.first(name: "x-two") == "a")
+        } else {
+            Issue.record()
+        }
+        let lowercaseVersion = Self.parse("http/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        guard case .failure = lowercaseVersion.last else {
+            Issue.record("\(lowercaseVersion)")
+            return
+        }
     }
 
     @Test(arguments: [

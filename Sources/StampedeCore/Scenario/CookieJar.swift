@@ -101,6 +101,9 @@ public struct CookieJar: Sendable, Equatable {
 
     /// The cookies a request to `url` carries, in the order they are sent.
     public func matching(_ url: RequestURL, method: String = "GET", site: String? = nil, now: Double) -> [Cookie] {
+        // Most requests of most shoppers: nothing to look at (the host's site is worth working out only for a
+        // cookie).
+        guard !cookies.isEmpty else { return [] }
         let host = url.origin.host.lowercased()
         let secureChannel = url.origin.scheme == .https || url.origin.isLoopback
         let crossSite = site.map { !Self.sameSite($0.lowercased(), host) } ?? false

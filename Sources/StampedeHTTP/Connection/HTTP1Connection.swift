@@ -6,6 +6,8 @@ import StampedeCore
 final class HTTP1Connection: PooledConnection {
     let channel: any Channel
     let origin: Origin
+    /// The `host` header for its requests, worked out once.
+    private let host: String
     var initialCapacity: Int { 1 }
 
     private let handler: NIOLoopBound<HTTP1ClientHandler>
@@ -13,6 +15,7 @@ final class HTTP1Connection: PooledConnection {
     init(channel: any Channel, origin: Origin, handler: HTTP1ClientHandler) {
         self.channel = channel
         self.origin = origin
+        self.host = origin.hostHeader
         self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
     }
 
@@ -21,16 +24,16 @@ final class HTTP1Connection: PooledConnection {
         completion: @escaping @Sendable (Result<ExchangeResult, HTTPClientError>) -> Void
     ) {
         let encoded = HTTP1RequestEncoder.encode(
-            Self.head(for: request, origin: origin), body: request.body, allocator: channel.allocator)
+            Self.head(for: request, host: host), body: request.body, allocator: channel.allocator)
         submit(
             HTTP1Exchange(request: encoded, isHEAD: request.method == .HEAD, timeout: timeout, completion: completion))
     }
 
     /// The request line and headers, with `host` and `content-length` as the request needs them.
-    static func head(for request: HTTPRequest, origin: Origin) -> HTTPRequestHead {
+    static func head(for request: HTTPRequest, host: String) -> HTTPRequestHead {
         var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.target)
         head.headers = request.headers
-        if !head.headers.contains(name: "host") { head.headers.add(name: "host", value: origin.hostHeader) }
+        if !head.headers.contains(name: "host") { head.headers.add(name: "host", value: host) }
         if let body = request.body {
             head.headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
         } else if request.method == .POST || request.method == .PUT || request.method == .PATCH {

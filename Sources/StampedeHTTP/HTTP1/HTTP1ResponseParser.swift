@@ -110,40 +110,51 @@ struct HTTP1ResponseParser {
     // MARK: Head
 
     private static func headEnd(_ buffer: ByteBuffer) -> Int? {
-        let view = buffer.readableBytesView
-        guard view.count >= 4 else { return nil }
-        var index = view.startIndex
-        let last = view.endIndex - 3
-        while index < last {
-            if view[index] == 13, view[index + 1] == 10, view[index + 2] == 13, view[index + 3] == 10 {
-                return index - view.startIndex
+        buffer.withUnsafeReadableBytes { bytes in
+            guard bytes.count >= 4 else { return nil }
+            var index = 0
+            while index < bytes.count - 3 {
+                if bytes[index + 3] != 10 {
+                    // No CRLFCRLF can end within the next 3 bytes unless they hold a LF: skip ahead.
+                    index += bytes[index + 3] == 13 ? 1 : 4
+                    continue
+                }
+                if bytes[index] == 13, bytes[index + 1] == 10, bytes[index + 2] == 13 { return index }
+                index += 1
             }
-            index += 1
+            return nil
         }
-        return nil
     }
 
     /// Reads the status line and headers; decides how the body is delimited. A message on failure. One pass over
-    /// the bytes with no line array and no strings but for the headers kept: this runs once per response.
+    /// the raw bytes with no line array and no strings but for the headers kept (and no buffer views, whose every
+    /// copy is a retain): this runs once per response.
     private mutating func parseHead(_ head: ByteBuffer) -> String? {
-        let bytes = head.readableBytesView
-        var lineStart = bytes.startIndex
-        func nextLine() -> ByteBufferView.SubSequence? {
-            guard lineStart < bytes.endIndex else { return nil }
-            let newline = bytes[lineStart...].firstIndex(of: 10) ?? bytes.endIndex
-            var line = bytes[lineStart..<newline]
-            if line.last == 13 { line = line.dropLast() }
-            lineStart = newline < bytes.endIndex ? newline + 1 : newline
-            return line
+        head.withUnsafeReadableBytes { bytes in parseHead(bytes) }
+    }
+
+    private mutating func parseHead(_ bytes: UnsafeRawBufferPointer) -> String? {
+        var lineStart = 0
+        func nextLine() -> Range<Int>? {
+            guard lineStart < bytes.count else { return nil }
+            var newline = lineStart
+            while newline < bytes.count && bytes[newline] != 10 { newline += 1 }
+            var lineEnd = newline
+            if lineEnd > lineStart && bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
+            defer { lineStart = min(newline + 1, bytes.count) }
+            return lineStart..<lineEnd
         }
         // "HTTP/1.1 200 OK"
-        guard let statusLine = nextLine(), statusLine.count >= 12, statusLine.starts(with: "HTTP/1.".utf8) else {
+        guard let statusLine = nextLine(), statusLine.count >= 12,
+            UnsafeRawBufferPointer(rebasing: bytes[statusLine.lowerBound..<statusLine.lowerBound + 7])
+                .elementsEqual("HTTP/1.".utf8)
+        else {
             return "the response does not start with an HTTP/1.x status line"
         }
-        let minor = statusLine[statusLine.startIndex + 7]
-        let codeStart = statusLine.startIndex + 9
-        guard statusLine[statusLine.startIndex + 8] == 32,
-            let status = Self.number(statusLine[codeStart..<codeStart + 3]), (100...999).contains(status)
+        let minor = bytes[statusLine.lowerBound + 7]
+        let codeStart = statusLine.lowerBound + 9
+        guard bytes[statusLine.lowerBound + 8] == 32, let status = Self.number(bytes, codeStart..<codeStart + 3),
+            (100...999).contains(status)
         else {
             return "the response's status line is not valid"
         }
@@ -151,29 +162,32 @@ struct HTTP1ResponseParser {
         var chunked = false
         var keepAlive = minor != UInt8(ascii: "0")
         var headers = HTTPHeaders()
+        if keepsBody { headers.reserveCapacity(8) }
         while let line = nextLine() {
             if line.isEmpty { continue }
-            guard let colon = line.firstIndex(of: 58) else { return "a response header has no colon" }
-            let name = line[line.startIndex..<colon]
-            var value = line[(colon + 1)...]
-            while let first = value.first, first == 32 || first == 9 { value = value.dropFirst() }
-            while let last = value.last, last == 32 || last == 9 { value = value.dropLast() }
+            guard let colon = line.first(where: { bytes[$0] == 58 }) else { return "a response header has no colon" }
+            let name = line.lowerBound..<colon
+            let value = Self.trimmed(bytes, colon + 1..<line.upperBound)
             switch name.count {
-            case 14 where Self.equalsIgnoringCase(name, "content-length"):
-                guard let length = Self.number(value), contentLength == nil || contentLength == length else {
+            case 14 where Self.equalsIgnoringCase(bytes, name, "content-length"):
+                guard let length = Self.number(bytes, value), contentLength == nil || contentLength == length else {
                     return "the response's content-length is not valid"
                 }
                 contentLength = length
-            case 17 where Self.equalsIgnoringCase(name, "transfer-encoding"):
-                chunked = Self.endsWithToken(value, "chunked")
-            case 10 where Self.equalsIgnoringCase(name, "connection"):
-                if Self.containsToken(value, "close") { keepAlive = false }
-                if Self.containsToken(value, "keep-alive") { keepAlive = true }
+            case 17 where Self.equalsIgnoringCase(bytes, name, "transfer-encoding"):
+                chunked = Self.tokens(bytes, value).last.map { Self.equalsIgnoringCase(bytes, $0, "chunked") } ?? false
+            case 10 where Self.equalsIgnoringCase(bytes, name, "connection"):
+                for token in Self.tokens(bytes, value) {
+                    if Self.equalsIgnoringCase(bytes, token, "close") { keepAlive = false }
+                    if Self.equalsIgnoringCase(bytes, token, "keep-alive") { keepAlive = true }
+                }
             default:
                 break
             }
             if keepsBody {
-                headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+                headers.add(
+                    name: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[name]), as: UTF8.self),
+                    value: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[value]), as: UTF8.self))
             }
         }
         response = Response(status: status, headers: headers, body: nil, bodyBytes: 0, keepAlive: keepAlive)
@@ -282,10 +296,11 @@ struct HTTP1ResponseParser {
         return lf - 1 - view.startIndex
     }
 
-    private static func number<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Int? {
-        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+    private static func number(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
+        guard !range.isEmpty, range.count <= 18 else { return nil }
         var value = 0
-        for byte in bytes {
+        for index in range {
+            let byte = bytes[index]
             guard byte >= 48 && byte <= 57 else { return nil }
             value = value * 10 + Int(byte - 48)
         }
@@ -308,26 +323,36 @@ struct HTTP1ResponseParser {
         return value
     }
 
-    private static func equalsIgnoringCase<Bytes: Collection<UInt8>>(_ bytes: Bytes, _ lowercase: String) -> Bool {
-        bytes.count == lowercase.utf8.count
-            && zip(bytes, lowercase.utf8).allSatisfy { ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) == $1 }
+    /// Whether the bytes in `range` are `lowercase` (ASCII, any case).
+    private static func equalsIgnoringCase(
+        _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercase: StaticString
+    ) -> Bool {
+        guard range.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = lowercase.utf8Start
+        for (offset, index) in range.enumerated() {
+            let byte = bytes[index]
+            if (byte >= 65 && byte <= 90 ? byte + 32 : byte) != expected[offset] { return false }
+        }
+        return true
     }
 
-    /// Whether a comma-separated header value holds `token` (ASCII, any case), without making strings.
-    private static func containsToken(_ bytes: ByteBufferView, _ token: String) -> Bool {
-        bytes.split(separator: 44).contains { equalsIgnoringCase(trimmed($0), token) }
+    /// The elements of a comma-separated header value, each trimmed.
+    private static func tokens(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> [Range<Int>] {
+        var tokens: [Range<Int>] = []
+        var start = range.lowerBound
+        for index in range where bytes[index] == 44 {
+            tokens.append(trimmed(bytes, start..<index))
+            start = index + 1
+        }
+        tokens.append(trimmed(bytes, start..<range.upperBound))
+        return tokens.filter { !$0.isEmpty }
     }
 
-    /// Whether the last element of a comma-separated header value is `token`.
-    private static func endsWithToken(_ bytes: ByteBufferView, _ token: String) -> Bool {
-        guard let last = bytes.split(separator: 44).last else { return false }
-        return equalsIgnoringCase(trimmed(last), token)
-    }
-
-    private static func trimmed(_ bytes: ByteBufferView) -> ByteBufferView {
-        var part = bytes
-        while let first = part.first, first == 32 || first == 9 { part = part.dropFirst() }
-        while let last = part.last, last == 32 || last == 9 { part = part.dropLast() }
-        return part
+    private static func trimmed(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Range<Int> {
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower < upper, bytes[lower] == 32 || bytes[lower] == 9 { lower += 1 }
+        while upper > lower, bytes[upper - 1] == 32 || bytes[upper - 1] == 9 { upper -= 1 }
+        return lower..<upper
     }
 }
