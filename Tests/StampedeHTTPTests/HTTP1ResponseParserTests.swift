@@ -134,10 +134,23 @@ struct HTTP1ResponseParserTests {
         #expect(Self.body(outcomes.first)?.count == 50_000)
     }
 
+    /// One buffer: the request line, the headers, `host` unless the request has one, the body's length (whatever
+    /// a header said), the body.
     @Test func theEncoderWritesOneRequest() {
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/orders")
-        head.headers = ["host": "shop", "content-length": "2"]
-        let bytes = HTTP1RequestEncoder.encode(head, body: ByteBuffer(string: "{}"), allocator: ByteBufferAllocator())
-        #expect(String(buffer: bytes) == "POST /orders HTTP/1.1\r\nhost: shop\r\ncontent-length: 2\r\n\r\n{}")
+        let post = HTTPRequest(
+            method: .POST, target: "/orders", headers: ["x-a": "1", "Content-Length": "99"],
+            body: ByteBuffer(string: "{}"))
+        let bytes = HTTP1RequestEncoder.encode(post, host: "shop:8080", allocator: ByteBufferAllocator())
+        #expect(
+            String(buffer: bytes)
+                == "POST /orders HTTP/1.1\r\nx-a: 1\r\nhost: shop:8080\r\ncontent-length: 2\r\n\r\n{}")
+        let get = HTTPRequest(target: "/", headers: ["Host": "other"])
+        #expect(
+            String(buffer: HTTP1RequestEncoder.encode(get, host: "shop", allocator: ByteBufferAllocator()))
+                == "GET / HTTP/1.1\r\nHost: other\r\n\r\n")
+        let emptyPut = HTTPRequest(method: .PUT, target: "/cart")
+        #expect(
+            String(buffer: HTTP1RequestEncoder.encode(emptyPut, host: "shop", allocator: ByteBufferAllocator()))
+                == "PUT /cart HTTP/1.1\r\nhost: shop\r\ncontent-length: 0\r\n\r\n")
     }
 }

@@ -125,8 +125,7 @@ private final class ConnectionDriver: @unchecked Sendable {
             method: request.method.rawValue, scheme: origin.scheme.rawValue, authority: origin.hostHeader,
             path: request.target, headers: request.headers)
         self.http1Request = HTTP1RequestEncoder.encode(
-            HTTP1Connection.head(for: request, host: origin.hostHeader), body: request.body,
-            allocator: ByteBufferAllocator())
+            request, host: origin.hostHeader, allocator: ByteBufferAllocator())
         self.streams = connection is HTTP2Connection ? max(1, streams) : 1
         self.end = end
         self.loop = connection.channel.eventLoop

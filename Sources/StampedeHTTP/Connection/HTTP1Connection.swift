@@ -23,23 +23,9 @@ final class HTTP1Connection: PooledConnection {
         _ request: HTTPRequest, timeout: TimeAmount,
         completion: @escaping @Sendable (Result<ExchangeResult, HTTPClientError>) -> Void
     ) {
-        let encoded = HTTP1RequestEncoder.encode(
-            Self.head(for: request, host: host), body: request.body, allocator: channel.allocator)
+        let encoded = HTTP1RequestEncoder.encode(request, host: host, allocator: channel.allocator)
         submit(
             HTTP1Exchange(request: encoded, isHEAD: request.method == .HEAD, timeout: timeout, completion: completion))
-    }
-
-    /// The request line and headers, with `host` and `content-length` as the request needs them.
-    static func head(for request: HTTPRequest, host: String) -> HTTPRequestHead {
-        var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.target)
-        head.headers = request.headers
-        if !head.headers.contains(name: "host") { head.headers.add(name: "host", value: host) }
-        if let body = request.body {
-            head.headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
-        } else if request.method == .POST || request.method == .PUT || request.method == .PATCH {
-            head.headers.replaceOrAdd(name: "content-length", value: "0")
-        }
-        return head
     }
 
     /// Hands the exchange to the connection, from any thread; the handler completes it exactly once.

@@ -1,24 +1,43 @@
 import NIOCore
 import NIOHTTP1
 
-/// A request as the bytes HTTP/1.1 sends: request line, headers, blank line, body, in one buffer and one write.
+/// A request as the bytes HTTP/1.1 sends: request line, headers (with `host` and `content-length` as the request
+/// needs them), blank line, body, in one buffer and one write. Written straight from the request: no request head
+/// copied in between.
 enum HTTP1RequestEncoder {
-    static func encode(_ head: HTTPRequestHead, body: ByteBuffer?, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var size = head.uri.utf8.count + 32 + (body?.readableBytes ?? 0)
-        for (name, value) in head.headers { size += name.utf8.count + value.utf8.count + 4 }
+    static func encode(_ request: HTTPRequest, host: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let needsHost = !request.headers.contains(name: "host")
+        let length: String? =
+            if let body = request.body {
+                String(body.readableBytes)
+            } else if request.method == .POST || request.method == .PUT || request.method == .PATCH {
+                "0"
+            } else {
+                nil
+            }
+        var size = request.target.utf8.count + 64 + host.utf8.count + (request.body?.readableBytes ?? 0)
+        for (name, value) in request.headers { size += name.utf8.count + value.utf8.count + 4 }
         var buffer = allocator.buffer(capacity: size)
-        buffer.writeString(head.method.rawValue)
+        buffer.writeString(request.method.rawValue)
         buffer.writeStaticString(" ")
-        buffer.writeString(head.uri)
+        buffer.writeString(request.target)
         buffer.writeStaticString(" HTTP/1.1\r\n")
-        for (name, value) in head.headers {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
+        for (name, value) in request.headers {
+            // The length is the body's, whatever a header said.
+            if length != nil && name.utf8.count == 14 && name.lowercased() == "content-length" { continue }
+            write(&buffer, name, value)
         }
+        if needsHost { write(&buffer, "host", host) }
+        if let length { write(&buffer, "content-length", length) }
         buffer.writeStaticString("\r\n")
-        if var body { buffer.writeBuffer(&body) }
+        if var body = request.body { buffer.writeBuffer(&body) }
         return buffer
+    }
+
+    private static func write(_ buffer: inout ByteBuffer, _ name: String, _ value: String) {
+        buffer.writeString(name)
+        buffer.writeStaticString(": ")
+        buffer.writeString(value)
+        buffer.writeStaticString("\r\n")
     }
 }

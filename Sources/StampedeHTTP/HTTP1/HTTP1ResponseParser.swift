@@ -175,9 +175,11 @@ struct HTTP1ResponseParser {
                 }
                 contentLength = length
             case 17 where Self.equalsIgnoringCase(bytes, name, "transfer-encoding"):
-                chunked = Self.tokens(bytes, value).last.map { Self.equalsIgnoringCase(bytes, $0, "chunked") } ?? false
+                var last: Range<Int>?
+                Self.forEachToken(bytes, value) { last = $0 }
+                chunked = last.map { Self.equalsIgnoringCase(bytes, $0, "chunked") } ?? false
             case 10 where Self.equalsIgnoringCase(bytes, name, "connection"):
-                for token in Self.tokens(bytes, value) {
+                Self.forEachToken(bytes, value) { token in
                     if Self.equalsIgnoringCase(bytes, token, "close") { keepAlive = false }
                     if Self.equalsIgnoringCase(bytes, token, "keep-alive") { keepAlive = true }
                 }
@@ -336,16 +338,16 @@ struct HTTP1ResponseParser {
         return true
     }
 
-    /// The elements of a comma-separated header value, each trimmed.
-    private static func tokens(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> [Range<Int>] {
-        var tokens: [Range<Int>] = []
+    /// Each element of a comma-separated header value, trimmed, the empty ones left out (no array made).
+    private static func forEachToken(
+        _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ body: (Range<Int>) -> Void
+    ) {
         var start = range.lowerBound
-        for index in range where bytes[index] == 44 {
-            tokens.append(trimmed(bytes, start..<index))
+        for index in range.lowerBound...range.upperBound where index == range.upperBound || bytes[index] == 44 {
+            let token = trimmed(bytes, start..<index)
+            if !token.isEmpty { body(token) }
             start = index + 1
         }
-        tokens.append(trimmed(bytes, start..<range.upperBound))
-        return tokens.filter { !$0.isEmpty }
     }
 
     private static func trimmed(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Range<Int> {

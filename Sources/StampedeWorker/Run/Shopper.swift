@@ -62,15 +62,15 @@ final class Shopper: Sendable {
     /// A think longer than this parks the shopper (``ShopperLeg/thinking(_:)``) instead of sleeping in its task.
     static let parkAfter: Duration = .milliseconds(50)
 
-    /// A new shopper: picks its flow, draws its variables, opens its own connection if it has one, and follows its
-    /// flow until it ends or thinks for longer than ``parkAfter``.
-    func start(_ arrival: Arrival, slot: Int, loop: Int) async -> ShopperLeg {
+    /// A new shopper: picks its flow, draws its variables, opens its own connection if it has one; nil when it
+    /// could not start (counted as failed). Synchronous: a task's async frames are its memory.
+    func begin(_ arrival: Arrival, slot: Int, loop: Int) -> ShopperProgress? {
         var random = SeededRandom(seed: seed, stream: arrival.index)
         var flowIndex = runtime.pickFlow(&random)
         if let burst = arrival.burst {
             guard let burstFlow = runtime.burstFlows[burst] else {
                 recorder.shopperEnded(slot: slot, .failed(.request))
-                return .ended
+                return nil
             }
             flowIndex = burstFlow
         }
@@ -81,7 +81,7 @@ final class Shopper: Sendable {
                     detail: "no feeder row is left for shopper \(arrival.index) (pick: unique)",
                     at: (ContinuousClock.now - runStart).microseconds))
             recorder.shopperEnded(slot: slot, .failed(.request))
-            return .ended
+            return nil
         }
         if let burst = arrival.burst { variables["sku"] = .text(plan.profile.bursts[burst].sku) }
         var progress = ShopperProgress(
@@ -92,10 +92,10 @@ final class Shopper: Sendable {
                 progress.session = try client.session(to: runtime.origin)
             } catch {
                 recorder.shopperEnded(slot: slot, .failed(ErrorLabel(rawValue: error.code.label)))
-                return .ended
+                return nil
             }
         }
-        return await go(progress)
+        return progress
     }
 
     /// Follows the flow from where `progress` is: each step's condition, its repetitions, the think time between
@@ -138,7 +138,7 @@ final class Shopper: Sendable {
                     progress.arrival.burst == nil
                     ? plan.slotIndex(atReal: (progress.intended - runStart).seconds) : progress.slot
                 let result = await perform(
-                    step, id: StepID(flow: progress.flow, step: progress.step), state: &progress.state,
+                    StepID(flow: progress.flow, step: progress.step), state: &progress.state,
                     intended: progress.intended, slot: requestSlot, session: progress.session)
                 switch result {
                 case .end(let outcome):
@@ -147,14 +147,17 @@ final class Shopper: Sendable {
                     progress.repetition += 1
                     let isLastRequest = progress.step == flow.steps.count - 1 && progress.repetition == times
                     if isLastRequest { return await end(progress, .succeeded) }
-                    let think =
-                        step.think.lowerBound + progress.state.random.nextUnit()
-                        * (step.think.upperBound - step.think.lowerBound)
-                    progress.intended = completedAt + .seconds(double: think)
+                    // The step looked up again, not kept across the request: an async frame holds what it keeps.
+                    let think = flow.steps[progress.step].think
+                    let thought =
+                        think.lowerBound + progress.state.random.nextUnit() * (think.upperBound - think.lowerBound)
+                    progress.intended = completedAt + .seconds(double: thought)
                 }
                 continue
             }
-            if progress.state.random.nextUnit() >= step.proceed { return await end(progress, .succeeded) }
+            if progress.state.random.nextUnit() >= flow.steps[progress.step].proceed {
+                return await end(progress, .succeeded)
+            }
             progress.step += 1
             progress.repetition = 0
             progress.times = nil
@@ -187,17 +190,22 @@ final class Shopper: Sendable {
     /// Only the sending waits; what comes before and after is synchronous (an async function's frame holds all
     /// its locals, allocated per task).
     private func perform(
-        _ step: Step, id: StepID, state: inout State, intended: ContinuousClock.Instant, slot: Int,
-        session: HTTPSession?
+        _ id: StepID, state: inout State, intended: ContinuousClock.Instant, slot: Int, session: HTTPSession?
     ) async -> StepEnd {
         var exchange: Exchange
-        switch begin(step, id: id, state: state, intended: intended, slot: slot) {
+        switch begin(
+            runtime.scenario.flows[id.flow].steps[id.step], id: id, state: state, intended: intended, slot: slot)
+        {
         case .success(let begun): exchange = begun
         case .failure(let end): return end.end
         }
         while true {
             let result = await send(exchange.request, to: exchange.url, session: session)
-            if let end = answered(result, step: step, state: &state, exchange: &exchange) { return end }
+            if let end = answered(
+                result, step: runtime.scenario.flows[id.flow].steps[id.step], state: &state, exchange: &exchange)
+            {
+                return end
+            }
         }
     }
 
@@ -450,6 +458,7 @@ final class Shopper: Sendable {
                         + "origins:"))
         }
         var headers = HTTPHeaders()
+        headers.reserveCapacity(5 + step.headers.count)
         headers.add(name: "user-agent", value: StampedeVersion.current)
         headers.add(name: "x-stampede-worker", value: worker)
         headers.add(

@@ -69,9 +69,9 @@ public struct WorkerRun: Sendable {
             group.addTask { await closeIntervals(start: start, progress: progress, emit: emit) }
             // The scheduler runs on the client's first loop too: the shoppers it starts there are queued without
             // waking another thread.
-            let home = EventLoopTaskExecutor.all(of: client.eventLoopGroup)[0]
-            await withTaskExecutorPreference(home) {
-                await sendArrivals(client: client, start: start, control: control, progress: progress, home: home)
+            let loops = EventLoopTaskExecutor.all(of: client.eventLoopGroup)
+            await withTaskExecutorPreference(loops[0]) {
+                await sendArrivals(client: client, start: start, control: control, progress: progress, loops: loops)
             }
             // Every shopper has ended: the interval in progress is the last.
             group.cancelAll()
@@ -101,8 +101,9 @@ public struct WorkerRun: Sendable {
     /// going finish, at most the drain, before it cancels those left.
     private func sendArrivals(
         client: HTTPClient, start: ContinuousClock.Instant, control: RunControl, progress: RunProgress,
-        home: EventLoopTaskExecutor
+        loops: [EventLoopTaskExecutor]
     ) async {
+        let home = loops[0]
         let shopper = Shopper(
             runtime: runtime, client: client, recorder: recorder, plan: plan, runStart: start,
             requestTimeout: settings.requestTimeout, seed: settings.seed, worker: settings.name,
@@ -112,7 +113,6 @@ public struct WorkerRun: Sendable {
         let maxShoppers = settings.maxShoppers
         let parked = ParkedShoppers()
         // Each shopper runs on an event loop of the client (round-robin), where its requests go out and come back.
-        let loops = EventLoopTaskExecutor.all(of: client.eventLoopGroup)
         var nextLoop = -1
         // After each leg of a shopper: parked when it thinks, counted out when it has ended.
         let settle: @Sendable (ShopperLeg) async -> Void = { leg in
@@ -153,7 +153,10 @@ public struct WorkerRun: Sendable {
                             nextLoop = (nextLoop + 1) % loops.count
                             let loop = nextLoop
                             shoppers.addTask(executorPreference: loops[loop]) {
-                                await settle(await shopper.start(arrival, slot: slot, loop: loop))
+                                guard let begun = shopper.begin(arrival, slot: slot, loop: loop) else {
+                                    return await settle(.ended)
+                                }
+                                await settle(await shopper.go(begun))
                             }
                         }
                         continue
