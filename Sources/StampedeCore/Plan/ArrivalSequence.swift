@@ -155,10 +155,14 @@ public struct ArrivalSequence: Sequence, IteratorProtocol, Sendable {
     /// The pacing step: every arrival due by `elapsed` seconds (in order), taken from the sequence.
     public mutating func take(dueBy elapsed: Double, limit: Int = .max) -> [Arrival] {
         var due: [Arrival] = []
-        while due.count < limit, let time = peekTime(), time <= elapsed {
-            due.append(pending!.arrival)
-            pending = nil
-        }
+        while due.count < limit, let arrival = takeNext(dueBy: elapsed) { due.append(arrival) }
         return due
+    }
+
+    /// The next arrival if it is due by `elapsed` (nil otherwise, and it stays next): one at a time, no array.
+    public mutating func takeNext(dueBy elapsed: Double) -> Arrival? {
+        guard let time = peekTime(), time <= elapsed else { return nil }
+        defer { pending = nil }
+        return pending!.arrival
     }
 }

@@ -25,7 +25,7 @@ public struct HTTPRequest: Sendable {
 /// A complete response, with when the request was actually sent and when the response was complete.
 public struct HTTPResponse: Sendable {
     public var status: Int
-    public var headers: HTTPHeaders
+    public var headers: ResponseHeaders
     public var body: ByteBuffer
     /// When the request was written to a connection (after any wait for a free connection).
     public var sentAt: ContinuousClock.Instant
@@ -33,7 +33,7 @@ public struct HTTPResponse: Sendable {
     public var completedAt: ContinuousClock.Instant
 
     public init(
-        status: Int, headers: HTTPHeaders, body: ByteBuffer, sentAt: ContinuousClock.Instant,
+        status: Int, headers: ResponseHeaders, body: ByteBuffer, sentAt: ContinuousClock.Instant,
         completedAt: ContinuousClock.Instant
     ) {
         self.status = status

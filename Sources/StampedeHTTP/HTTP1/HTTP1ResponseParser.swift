@@ -7,7 +7,8 @@ import NIOHTTP1
 struct HTTP1ResponseParser {
     struct Response: Equatable {
         var status: Int
-        var headers: HTTPHeaders
+        /// Empty when the body was only counted.
+        var headers: ResponseHeaders
         /// Nil when the body was only counted.
         var body: ByteBuffer?
         var bodyBytes: Int
@@ -41,7 +42,7 @@ struct HTTP1ResponseParser {
     }
 
     private var state = State.head
-    private var response = Response(status: 0, headers: [:], body: nil, bodyBytes: 0, keepAlive: true)
+    private var response = Response(status: 0, headers: ResponseHeaders(), body: nil, bodyBytes: 0, keepAlive: true)
     private var unparsed: ByteBuffer?
 
     /// Whether the response being read is to a HEAD request (no body whatever the headers say).
@@ -127,10 +128,18 @@ struct HTTP1ResponseParser {
     }
 
     /// Reads the status line and headers; decides how the body is delimited. A message on failure. One pass over
-    /// the raw bytes with no line array and no strings but for the headers kept (and no buffer views, whose every
-    /// copy is a retain): this runs once per response.
+    /// the raw bytes with no line array and no strings (and no buffer views, whose every copy is a retain): this
+    /// runs once per response.
     private mutating func parseHead(_ head: ByteBuffer) -> String? {
-        head.withUnsafeReadableBytes { bytes in parseHead(bytes) }
+        if let failure = head.withUnsafeReadableBytes({ bytes in parseHead(bytes) }) { return failure }
+        if keepsBody {
+            // The header lines as they came: strings are made only of those asked for (``ResponseHeaders``).
+            let afterStatus = head.readableBytesView.firstIndex(of: 10).map { $0 + 1 - head.readerIndex }
+            response.headers = ResponseHeaders(
+                lines: afterStatus.flatMap { head.getSlice(at: head.readerIndex + $0, length: head.readableBytes - $0) }
+                    ?? ByteBuffer())
+        }
+        return nil
     }
 
     private mutating func parseHead(_ bytes: UnsafeRawBufferPointer) -> String? {
@@ -161,8 +170,6 @@ struct HTTP1ResponseParser {
         var contentLength: Int?
         var chunked = false
         var keepAlive = minor != UInt8(ascii: "0")
-        var headers = HTTPHeaders()
-        if keepsBody { headers.reserveCapacity(8) }
         while let line = nextLine() {
             if line.isEmpty { continue }
             guard let colon = line.first(where: { bytes[$0] == 58 }) else { return "a response header has no colon" }
@@ -186,13 +193,8 @@ struct HTTP1ResponseParser {
             default:
                 break
             }
-            if keepsBody {
-                headers.add(
-                    name: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[name]), as: UTF8.self),
-                    value: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[value]), as: UTF8.self))
-            }
         }
-        response = Response(status: status, headers: headers, body: nil, bodyBytes: 0, keepAlive: keepAlive)
+        response = Response(status: status, headers: ResponseHeaders(), body: nil, bodyBytes: 0, keepAlive: keepAlive)
         if isHEAD || (100...199).contains(status) || status == 204 || status == 304 {
             state = .body(.fixed(remaining: 0))
         } else if chunked {
@@ -287,7 +289,7 @@ struct HTTP1ResponseParser {
     private mutating func reset() {
         state = .head
         isHEAD = false
-        response = Response(status: 0, headers: [:], body: nil, bodyBytes: 0, keepAlive: true)
+        response = Response(status: 0, headers: ResponseHeaders(), body: nil, bodyBytes: 0, keepAlive: true)
     }
 
     // MARK: Bytes

@@ -62,7 +62,8 @@ final class ParkedShoppers: Sendable {
     /// first parked shopper's.
     func sleep(until deadline: ContinuousClock.Instant?) -> ContinuousClock.Instant? {
         state.withLock { state in
-            let wake = [deadline, state.heap.min?.progress.intended].compactMap { $0 }.min()
+            var wake = deadline
+            if let first = state.heap.min?.progress.intended, wake.map({ first < $0 }) ?? true { wake = first }
             state.schedulerAsleep = true
             state.schedulerWake = wake
             return wake

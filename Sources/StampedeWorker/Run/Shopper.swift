@@ -102,25 +102,17 @@ final class Shopper: Sendable {
     /// requests; a short think is slept here, a long one hands the shopper back to be parked.
     func go(_ progress: consuming ShopperProgress) async -> ShopperLeg {
         var progress = progress
-        let flow = runtime.scenario.flows[progress.flow]
-        while progress.step < flow.steps.count {
-            let step = flow.steps[progress.step]
+        let stepCount = runtime.scenario.flows[progress.flow].steps.count
+        while progress.step < stepCount {
             let times: Int
             if let drawn = progress.times {
                 times = drawn
             } else {
-                if let condition = step.condition,
-                    !condition.holds(
-                        status: progress.state.lastStatus,
-                        { [variables = progress.state.variables] in
-                            variables[$0]
-                        })
-                {
+                guard let drawn = enterStep(&progress) else {
                     progress.step += 1
                     continue
                 }
-                times = step.repeats.lowerBound + Int(progress.state.random.next() % UInt64(step.repeats.count))
-                progress.times = times
+                times = drawn
             }
             if progress.repetition < times {
                 let wait = progress.intended - .now
@@ -145,17 +137,17 @@ final class Shopper: Sendable {
                     return await end(progress, outcome)
                 case .next(let completedAt):
                     progress.repetition += 1
-                    let isLastRequest = progress.step == flow.steps.count - 1 && progress.repetition == times
+                    let isLastRequest = progress.step == stepCount - 1 && progress.repetition == times
                     if isLastRequest { return await end(progress, .succeeded) }
                     // The step looked up again, not kept across the request: an async frame holds what it keeps.
-                    let think = flow.steps[progress.step].think
+                    let think = runtime.scenario.flows[progress.flow].steps[progress.step].think
                     let thought =
                         think.lowerBound + progress.state.random.nextUnit() * (think.upperBound - think.lowerBound)
                     progress.intended = completedAt + .seconds(double: thought)
                 }
                 continue
             }
-            if progress.state.random.nextUnit() >= flow.steps[progress.step].proceed {
+            if progress.state.random.nextUnit() >= runtime.scenario.flows[progress.flow].steps[progress.step].proceed {
                 return await end(progress, .succeeded)
             }
             progress.step += 1
@@ -163,6 +155,22 @@ final class Shopper: Sendable {
             progress.times = nil
         }
         return await end(progress, .succeeded)
+    }
+
+    /// The shopper reaches its step: how many times the step repeats, or nil when its condition skips it. (The
+    /// step is read in place, not copied: a step is many references to retain.)
+    private func enterStep(_ progress: inout ShopperProgress) -> Int? {
+        let condition = runtime.scenario.flows[progress.flow].steps[progress.step].condition
+        if let condition,
+            !condition.holds(
+                status: progress.state.lastStatus, { [variables = progress.state.variables] in variables[$0] })
+        {
+            return nil
+        }
+        let repeats = runtime.scenario.flows[progress.flow].steps[progress.step].repeats
+        let times = repeats.lowerBound + Int(progress.state.random.next() % UInt64(repeats.count))
+        progress.times = times
+        return times
     }
 
     /// The shopper is done: its outcome counted, its own connection closed.

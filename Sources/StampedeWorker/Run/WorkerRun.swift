@@ -136,7 +136,8 @@ public struct WorkerRun: Sendable {
                 if drainBegan == nil, control.stopRequest == nil, !Task.isCancelled, let next = arrivals.peekTime() {
                     wake = start + .seconds(double: next)
                     if wake <= now {
-                        for arrival in arrivals.take(dueBy: (now - start).seconds) {
+                        let elapsed = (now - start).seconds
+                        while let arrival = arrivals.takeNext(dueBy: elapsed) {
                             let slot =
                                 arrival.burst.flatMap { plan.slotIndex(ofBurst: $0) }
                                 ?? plan.slotIndex(atReal: arrival.time)
