@@ -18,6 +18,21 @@ struct PoolStateMachineTests {
         #expect(pool.lease(waiter: 4) == .use(1))
     }
 
+    /// The fast path takes a free slot without registering a waiter, and takes nothing when none is free.
+    @Test func aFreeSlotIsTakenWithoutAWaiter() {
+        var pool = PoolStateMachine(maxConnections: 1)
+        #expect(pool.leaseIdle() == nil)
+        #expect(pool.lease(waiter: 1) == .waitAndConnect(0))
+        #expect(pool.connected(0) == [.hand(0, to: 1)])
+        #expect(pool.leaseIdle() == nil)
+        #expect(pool.release(0, reusable: true) == [])
+        #expect(pool.leaseIdle() == 0)
+        #expect(pool.leaseIdle() == nil)
+        // Nobody waits: the release hands the connection to no one.
+        #expect(pool.release(0, reusable: true) == [])
+        #expect(pool.idle == [0])
+    }
+
     @Test func theMostRecentlyUsedIdleConnectionIsReusedFirst() {
         var pool = PoolStateMachine(maxConnections: 3)
         for waiter in 0..<3 { _ = pool.lease(waiter: waiter) }

@@ -97,10 +97,14 @@ final class ConnectionPool: Sendable {
     var openChannels: [any Channel] { state.withLock { $0.connections.values.map(\.channel) } }
 
     private func lease(deadline: NIODeadline) async throws(HTTPClientError) -> (ConnectionID, any PooledConnection) {
-        let waiterID = state.withLock { inner in
+        // A free connection is taken at once: no waiter, no continuation, no cancellation handler.
+        let (idle, waiterID) = state.withLock { inner -> ((ConnectionID, any PooledConnection)?, WaiterID) in
+            // An available slot is on a connection already registered (both happen under this lock).
+            if let id = inner.machine.leaseIdle() { return ((id, inner.connections[id]!), 0) }
             defer { inner.nextWaiter += 1 }
-            return inner.nextWaiter
+            return (nil, inner.nextWaiter)
         }
+        if let idle { return idle }
         do {
             return try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { continuation in

@@ -64,13 +64,18 @@ struct PoolStateMachine: Sendable {
 
     mutating func lease(waiter: WaiterID) -> LeaseAction {
         guard !isShutDown else { return .refuse }
-        if let connection = available.last {
-            take(connection)
-            return .use(connection)
-        }
+        if let connection = leaseIdle() { return .use(connection) }
         waiters.append(waiter)
         if connectionCount < maxConnections { return .waitAndConnect(newConnection()) }
         return .wait
+    }
+
+    /// A free slot on an open connection, taken, if there is one (nil: the caller must wait, see
+    /// ``lease(waiter:)``).
+    mutating func leaseIdle() -> ConnectionID? {
+        guard !isShutDown, let connection = available.last else { return nil }
+        take(connection)
+        return connection
     }
 
     /// A connection attempt succeeded; it carries `capacity` requests at once.
