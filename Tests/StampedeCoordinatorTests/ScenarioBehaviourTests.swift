@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOPosix
 import StampedeConfig
 import StampedeCore
 import StampedeTestKit
@@ -213,6 +214,30 @@ struct ScenarioBehaviourTests {
                 #expect(own.dropFirst().allSatisfy { $0.header("cookie") == "sid=s\(shopper)" })
             }
         }
+    }
+
+    /// A shopper with a connection of its own keeps it while it is parked thinking (the connection travels in its
+    /// progress) and closes it when done: as many connections as shoppers, each carrying both of its requests.
+    @Test func aShopperKeepsItsOwnConnectionWhileItThinks() async throws {
+        let scenario = try Self.scenario(
+            """
+            name: own
+            flows:
+              - name: shop
+                steps:
+                  - {name: look, get: /look, think: 200ms}
+                  - {name: buy, get: /buy}
+            """)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTPServer.start(group: group) { _ in .respond(status: 200, body: "ok") }
+        let report = try await TestSupport.rehearse(
+            seconds: 1, rate: 6, scenario: scenario, target: server.baseURL,
+            transport: TargetTransport(connectionPerShopper: true))
+        await server.close()
+        try await group.shutdownGracefully()
+        #expect(report.totals.shoppers.succeeded == 6, "\(report.errorSamples ?? [])")
+        #expect(report.totals.requests.ok == 12)
+        #expect(server.connections == 6)
     }
 
     /// Absolute URLs go to the origins the scenario lists; elsewhere the step fails with the `origin` label.

@@ -23,14 +23,15 @@ enum TestSupport {
     static func rehearse(
         seconds: Double, rate: Double, scenario: Scenario, target: String, arrivals: ArrivalProcess = .uniform,
         maxShoppers: Int = 10_000, connections: Int = 64, seed: UInt64 = 1, stopAfter: Duration? = nil,
-        runs: String? = nil, timeout: Duration = .seconds(5),
+        runs: String? = nil, timeout: Duration = .seconds(5), transport: TargetTransport? = nil,
         during: (@Sendable (LocalCluster.Context) async -> Void)? = nil
     ) async throws -> RunReport {
         let profile = Profile(name: "steady", shape: .stages([Stage(duration: seconds, from: 1, to: 1)]))
         let record = RunRecord(
             id: "test-\(seed)-\(Int(rate))-\(UUID().uuidString.prefix(6))", startedAt: "", profile: profile,
             scenario: scenario, scale: RunScale(peakRate: rate, compression: .speed(1)), target: Origin(url: target)!,
-            seed: seed, arrivals: arrivals, workers: 1, maxShoppers: maxShoppers, connections: connections)
+            seed: seed, arrivals: arrivals, workers: 1, maxShoppers: maxShoppers, connections: connections,
+            transport: transport)
         let settings = CoordinatorSettings(
             expectedWorkers: 1, startDelay: LocalCluster.startDelay, maxShoppersPerWorker: maxShoppers,
             connectionsPerWorker: connections, requestTimeout: timeout)

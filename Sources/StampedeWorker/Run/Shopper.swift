@@ -295,8 +295,11 @@ final class Shopper: Sendable {
         }
         let url = exchange.url
         let request = exchange.request
-        let now = Date().timeIntervalSince1970
-        for value in response.headers["set-cookie"] { state.cookies.store(setCookie: value, from: url, now: now) }
+        let setCookies = response.headers["set-cookie"]
+        if !setCookies.isEmpty {
+            let now = Date().timeIntervalSince1970
+            for value in setCookies { state.cookies.store(setCookie: value, from: url, now: now) }
+        }
         state.lastStatus = response.status
         state.lastURL = url
         guard [301, 302, 303, 307, 308].contains(response.status), exchange.hops < step.followRedirects,
@@ -330,7 +333,8 @@ final class Shopper: Sendable {
             headers.add(name: "content-type", value: type)
         }
         if let cookie = state.cookies.header(
-            for: next, method: keepsMethod ? request.method.rawValue : "GET", site: runtime.origin.host, now: now)
+            for: next, method: keepsMethod ? request.method.rawValue : "GET", site: runtime.origin.host,
+            now: Date().timeIntervalSince1970)
         {
             headers.add(name: "cookie", value: cookie)
         }
@@ -476,8 +480,9 @@ final class Shopper: Sendable {
             if let problem { return .failure(BuildFailure(label: .request, detail: problem.description)) }
             headers.replaceOrAdd(name: header.name, value: value)
         }
-        if let cookie = state.cookies.header(
-            for: url, method: step.method, site: runtime.origin.host, now: Date().timeIntervalSince1970)
+        if !state.cookies.isEmpty,
+            let cookie = state.cookies.header(
+                for: url, method: step.method, site: runtime.origin.host, now: Date().timeIntervalSince1970)
         {
             headers.add(name: "cookie", value: cookie)
         }
