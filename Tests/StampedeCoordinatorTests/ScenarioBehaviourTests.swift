@@ -18,6 +18,13 @@ struct ScenarioBehaviourTests {
         try ScenarioLoader.parse(yaml, file: "behaviour.yaml")
     }
 
+    /// A scenario of one flow, `shop`, whose steps are `steps` (YAML list items, written from column 0).
+    static func shop(_ name: String, steps: String) throws -> Scenario {
+        let indented = steps.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.isEmpty ? "" : "      " + $0 }.joined(separator: "\n")
+        return try scenario("name: \(name)\nflows:\n  - name: shop\n    steps:\n" + indented)
+    }
+
     static func json(_ text: String, headers: HTTPFields = [:], status: HTTPResponse.Status = .ok) -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
@@ -132,22 +139,19 @@ struct ScenarioBehaviourTests {
     /// `repeat`, `if` and `on_status`: three views each, a step skipped when its condition fails, and a 406 that
     /// ends the flow as sold out (counted in the ledger) without an error.
     @Test func flowControlSteersEachShopper() async throws {
-        let scenario = try Self.scenario(
-            """
-            name: control
-            flows:
-              - name: shop
-                steps:
-                  - {name: list, get: /list, extract: {count: $.count}}
-                  - {name: view, get: /view, repeat: 3}
-                  - {name: never, get: /never, if: "{{count}} > 5 or status != 200"}
-                  - {name: sometimes, get: /sometimes, if: "{{count}} == 2 and status == 200"}
-                  - name: basket
-                    post: /basket
-                    on_status: {406: sold_out}
-                    ledger: {sku: X, sold_out: {status: 406}}
-                  - {name: after, get: /after}
-            """)
+        let scenario = try Self.shop(
+            "control",
+            steps: """
+                - {name: list, get: /list, extract: {count: $.count}}
+                - {name: view, get: /view, repeat: 3}
+                - {name: never, get: /never, if: "{{count}} > 5 or status != 200"}
+                - {name: sometimes, get: /sometimes, if: "{{count}} == 2 and status == 200"}
+                - name: basket
+                  post: /basket
+                  on_status: {406: sold_out}
+                  ledger: {sku: X, sold_out: {status: 406}}
+                - {name: after, get: /after}
+                """)
         let routes: @Sendable (Router<BasicRequestContext>) -> Void = { router in
             router.get("/list") { _, _ in Self.json(#"{"count":2}"#) }
             for path in ["/view", "/never", "/sometimes", "/after"] {
@@ -171,17 +175,14 @@ struct ScenarioBehaviourTests {
     /// and the scheduler starts it again when the think is over; a short one is slept in its task. Every shopper
     /// goes on where it was (its cookie, its variables), and a stop ends those still thinking as cancelled.
     @Test func thinkingShoppersGoOnWhereTheyWere() async throws {
-        let scenario = try Self.scenario(
-            """
-            name: think
-            flows:
-              - name: shop
-                steps:
-                  - {name: login, get: /login, extract: {user: $.user}, think: 300ms}
-                  - {name: browse, get: /browse, repeat: 2, think: 20ms}
-                  - {name: buy, get: "/buy/{{user}}", think: 30s}
-                  - {name: never, get: /never}
-            """)
+        let scenario = try Self.shop(
+            "think",
+            steps: """
+                - {name: login, get: /login, extract: {user: $.user}, think: 300ms}
+                - {name: browse, get: /browse, repeat: 2, think: 20ms}
+                - {name: buy, get: "/buy/{{user}}", think: 30s}
+                - {name: never, get: /never}
+                """)
         let routes: @Sendable (Router<BasicRequestContext>) -> Void = { router in
             router.get("/login") { request, _ in
                 let shopper = request.headers[HTTPField.Name("x-stampede-shopper")!] ?? "?"
@@ -219,15 +220,12 @@ struct ScenarioBehaviourTests {
     /// A shopper with a connection of its own keeps it while it is parked thinking (the connection travels in its
     /// progress) and closes it when done: as many connections as shoppers, each carrying both of its requests.
     @Test func aShopperKeepsItsOwnConnectionWhileItThinks() async throws {
-        let scenario = try Self.scenario(
-            """
-            name: own
-            flows:
-              - name: shop
-                steps:
-                  - {name: look, get: /look, think: 200ms}
-                  - {name: buy, get: /buy}
-            """)
+        let scenario = try Self.shop(
+            "own",
+            steps: """
+                - {name: look, get: /look, think: 200ms}
+                - {name: buy, get: /buy}
+                """)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await ScriptedHTTPServer.start(group: group) { _ in .respond(status: 200, body: "ok") }
         let report = try await TestSupport.rehearse(
