@@ -69,10 +69,9 @@ public struct ResponseHeaders: Sendable, Sequence, Equatable {
 
     /// Calls `body` with the value of each line whose name is `name` (ASCII, any case).
     private static func forEachLine(_ lines: ByteBuffer, named name: String, _ body: (UnsafeRawBufferPointer) -> Void) {
-        var wanted = name.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
-        wanted.withUnsafeMutableBufferPointer { wanted in
-            forEachLine(lines, named: UnsafeBufferPointer(wanted)) { _, value in body(value) }
-        }
+        // The name's own bytes (no copy for a native string; both sides are lowercased as they are compared).
+        var name = name
+        name.withUTF8 { wanted in forEachLine(lines, named: wanted) { _, value in body(value) } }
     }
 
     /// Calls `body` with the name and value of each line (every line when `name` is nil).
@@ -105,14 +104,14 @@ public struct ResponseHeaders: Sendable, Sequence, Equatable {
     }
 
     private static func matches(
-        _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercase: UnsafeBufferPointer<UInt8>
+        _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ name: UnsafeBufferPointer<UInt8>
     )
         -> Bool
     {
-        guard range.count == lowercase.count else { return false }
-        for (offset, index) in range.enumerated() {
-            let byte = bytes[index]
-            if (byte >= 65 && byte <= 90 ? byte + 32 : byte) != lowercase[offset] { return false }
+        guard range.count == name.count else { return false }
+        func lowercased(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
+        for (offset, index) in range.enumerated() where lowercased(bytes[index]) != lowercased(name[offset]) {
+            return false
         }
         return true
     }

@@ -20,6 +20,19 @@ public final class Recorder: Sendable {
         var counts = RequestCounts()
         var corrected = LatencyHistogram()
         var uncorrected = LatencyHistogram()
+
+        mutating func count(_ outcome: RequestOutcome, correctedMicros: UInt64?, uncorrectedMicros: UInt64?) {
+            counts.requests += 1
+            switch outcome {
+            case .ok: counts.ok += 1
+            case .throttled: counts.throttled += 1
+            case .failed(let label):
+                counts.failed += 1
+                counts.errors[label, default: 0] += 1
+            }
+            if let correctedMicros { corrected.record(microseconds: correctedMicros) }
+            if let uncorrectedMicros { uncorrected.record(microseconds: uncorrectedMicros) }
+        }
     }
 
     struct State {
@@ -76,15 +89,16 @@ public final class Recorder: Sendable {
 
     public func shopperEnded(slot: Int, _ outcome: ShopperOutcome) {
         state.withLock { state in
-            var counts = state.slots[slot] ?? ArrivalCounts()
-            switch outcome {
-            case .succeeded: counts.succeeded += 1
-            case .throttled: counts.throttled += 1
-            case .failed(let label):
-                counts.failed += 1
-                counts.failures[label, default: 0] += 1
+            func count(_ counts: inout ArrivalCounts) {
+                switch outcome {
+                case .succeeded: counts.succeeded += 1
+                case .throttled: counts.throttled += 1
+                case .failed(let label):
+                    counts.failed += 1
+                    counts.failures[label, default: 0] += 1
+                }
             }
-            state.slots[slot] = counts
+            count(&state.slots[slot, default: ArrivalCounts()])
         }
     }
 
@@ -100,18 +114,17 @@ public final class Recorder: Sendable {
         slot: Int, step: StepID, _ outcome: RequestOutcome, correctedMicros: UInt64?, uncorrectedMicros: UInt64?
     ) {
         state.withLock { state in
+            // One hash lookup a request: the accumulator is changed in place through its index.
             let key = StepKey(slot: slot, step: step)
-            if state.steps[key] == nil { state.steps[key] = state.spares.popLast() ?? StepAccumulator() }
-            state.steps[key]!.counts.requests += 1
-            switch outcome {
-            case .ok: state.steps[key]!.counts.ok += 1
-            case .throttled: state.steps[key]!.counts.throttled += 1
-            case .failed(let label):
-                state.steps[key]!.counts.failed += 1
-                state.steps[key]!.counts.errors[label, default: 0] += 1
+            let index: Dictionary<StepKey, StepAccumulator>.Index
+            if let found = state.steps.index(forKey: key) {
+                index = found
+            } else {
+                state.steps[key] = state.spares.popLast() ?? StepAccumulator()
+                index = state.steps.index(forKey: key)!
             }
-            if let correctedMicros { state.steps[key]!.corrected.record(microseconds: correctedMicros) }
-            if let uncorrectedMicros { state.steps[key]!.uncorrected.record(microseconds: uncorrectedMicros) }
+            state.steps.values[index].count(
+                outcome, correctedMicros: correctedMicros, uncorrectedMicros: uncorrectedMicros)
         }
     }
 

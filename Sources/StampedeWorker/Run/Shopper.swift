@@ -462,7 +462,7 @@ final class Shopper: Sendable {
             }
             url = resolved
         }
-        guard runtime.allowedOrigins.contains(url.origin) else {
+        guard url.origin == runtime.origin || runtime.allowedOrigins.contains(url.origin) else {
             return .failure(
                 BuildFailure(
                     label: .origin,

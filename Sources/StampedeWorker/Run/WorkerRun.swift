@@ -124,13 +124,20 @@ public struct WorkerRun: Sendable {
         }
         var drainBegan: ContinuousClock.Instant?
         await withDiscardingTaskGroup { shoppers in
+            // A shopper for the scheduler's own loop starts at once, here, up to its first wait (its request is
+            // on the wire before the scheduler goes on); one for another loop is queued there.
+            func launch(on loop: Int, _ operation: sending @escaping @isolated(any) () async -> Void) {
+                if loop == 0 {
+                    shoppers.addImmediateTask(executorPreference: home, operation: operation)
+                } else {
+                    shoppers.addTask(executorPreference: loops[loop], operation: operation)
+                }
+            }
             while true {
                 for change in control.takeChanges() { arrivals.changeShare(to: change.share, from: change.from) }
                 let now = ContinuousClock.now
                 for thinking in parked.takeDue(by: now) {
-                    shoppers.addTask(executorPreference: loops[thinking.loop]) {
-                        await settle(await shopper.go(thinking))
-                    }
+                    launch(on: thinking.loop) { await settle(await shopper.go(thinking)) }
                 }
                 let wake: ContinuousClock.Instant
                 if drainBegan == nil, control.stopRequest == nil, !Task.isCancelled, let next = arrivals.peekTime() {
@@ -153,7 +160,7 @@ public struct WorkerRun: Sendable {
                                 dueSecond: dueSecond)
                             nextLoop = (nextLoop + 1) % loops.count
                             let loop = nextLoop
-                            shoppers.addTask(executorPreference: loops[loop]) {
+                            launch(on: loop) {
                                 guard let begun = shopper.begin(arrival, slot: slot, loop: loop) else {
                                     return await settle(.ended)
                                 }
