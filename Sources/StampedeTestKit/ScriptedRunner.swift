@@ -52,7 +52,7 @@ public struct ScriptedRunner: ShareRunner {
                 let micros = latency(arrival)
                 recorder.request(
                     slot: slot, step: StepID(flow: 0, step: 0), .ok, correctedMicros: micros, uncorrectedMicros: micros)
-                recorder.shopperEnded(slot: slot, .succeeded)
+                recorder.shopperEnded(slot: slot, .ok)
                 log.add(worker: worker, arrival: arrival, sentAt: clock.now)
             }
             if stoppedAt == nil, start.advanced(by: .seconds(second + 1)) <= clock.now {

@@ -21,15 +21,9 @@ public final class Recorder: Sendable {
         var corrected = LatencyHistogram()
         var uncorrected = LatencyHistogram()
 
-        mutating func count(_ outcome: RequestOutcome, correctedMicros: UInt64?, uncorrectedMicros: UInt64?) {
+        mutating func count(_ outcome: Outcome, correctedMicros: UInt64?, uncorrectedMicros: UInt64?) {
             counts.requests += 1
-            switch outcome {
-            case .ok: counts.ok += 1
-            case .throttled: counts.throttled += 1
-            case .failed(let label):
-                counts.failed += 1
-                counts.errors[label, default: 0] += 1
-            }
+            outcome.count(ok: &counts.ok, throttled: &counts.throttled, failed: &counts.failed, labels: &counts.errors)
             if let correctedMicros { corrected.record(microseconds: correctedMicros) }
             if let uncorrectedMicros { uncorrected.record(microseconds: uncorrectedMicros) }
         }
@@ -81,31 +75,38 @@ public final class Recorder: Sendable {
         }
     }
 
-    public enum ShopperOutcome: Sendable, Equatable {
-        case succeeded
+    /// How a shopper or a request ended.
+    public enum Outcome: Sendable, Equatable {
+        /// The shopper finished its flow; the request passed its checks.
+        case ok
+        /// Answered 429: the target is rate limiting, which is behaviour, not failure.
         case throttled
         case failed(ErrorLabel)
-    }
 
-    public func shopperEnded(slot: Int, _ outcome: ShopperOutcome) {
-        state.withLock { state in
-            func count(_ counts: inout ArrivalCounts) {
-                switch outcome {
-                case .succeeded: counts.succeeded += 1
-                case .throttled: counts.throttled += 1
-                case .failed(let label):
-                    counts.failed += 1
-                    counts.failures[label, default: 0] += 1
-                }
+        /// Adds this ending to the counter it goes to.
+        func count(ok: inout Int, throttled: inout Int, failed: inout Int, labels: inout [ErrorLabel: Int]) {
+            switch self {
+            case .ok: ok += 1
+            case .throttled: throttled += 1
+            case .failed(let label):
+                failed += 1
+                labels[label, default: 0] += 1
             }
-            count(&state.slots[slot, default: ArrivalCounts()])
         }
     }
 
-    public enum RequestOutcome: Sendable, Equatable {
-        case ok
-        case throttled
-        case failed(ErrorLabel)
+    public typealias ShopperOutcome = Outcome
+    public typealias RequestOutcome = Outcome
+
+    public func shopperEnded(slot: Int, _ outcome: ShopperOutcome) {
+        state.withLock { state in
+            func add(_ counts: inout ArrivalCounts) {
+                outcome.count(
+                    ok: &counts.succeeded, throttled: &counts.throttled, failed: &counts.failed,
+                    labels: &counts.failures)
+            }
+            add(&state.slots[slot, default: ArrivalCounts()])
+        }
     }
 
     /// One request of a step. The corrected latency is there for every request that was due, whatever its outcome

@@ -138,7 +138,7 @@ final class Shopper: Sendable {
                 case .next(let completedAt):
                     progress.repetition += 1
                     let isLastRequest = progress.step == stepCount - 1 && progress.repetition == times
-                    if isLastRequest { return await end(progress, .succeeded) }
+                    if isLastRequest { return await end(progress, .ok) }
                     // The step looked up again, not kept across the request: an async frame holds what it keeps.
                     let think = runtime.scenario.flows[progress.flow].steps[progress.step].think
                     let thought =
@@ -148,13 +148,13 @@ final class Shopper: Sendable {
                 continue
             }
             if progress.state.random.nextUnit() >= runtime.scenario.flows[progress.flow].steps[progress.step].proceed {
-                return await end(progress, .succeeded)
+                return await end(progress, .ok)
             }
             progress.step += 1
             progress.repetition = 0
             progress.times = nil
         }
-        return await end(progress, .succeeded)
+        return await end(progress, .ok)
     }
 
     /// The shopper reaches its step: how many times the step repeats, or nil when its condition skips it. (The
@@ -358,10 +358,10 @@ final class Shopper: Sendable {
             case .soldOut:
                 if let ledgerSKU = exchange.ledgerSKU { recorder.ledger(sku: ledgerSKU, .soldOut, atMicros: at) }
                 record(exchange, .ok, response)
-                return .end(.succeeded)
+                return .end(.ok)
             case .done:
                 record(exchange, .ok, response)
-                return .end(.succeeded)
+                return .end(.ok)
             case .fail:
                 let label: ErrorLabel =
                     response.status >= 500 ? .status5xx : response.status >= 400 ? .status4xx : .check
@@ -384,7 +384,7 @@ final class Shopper: Sendable {
             if entry == .soldOut {
                 // The target said "sold out": it behaved; the shopper's flow ends here, without an error.
                 record(exchange, .ok, response)
-                return .end(.succeeded)
+                return .end(.ok)
             }
             if case .confirmed = entry { verdict = .ok }
         }
