@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import StampedeClock
 import StampedeCore
 import StampedeHTTP
@@ -82,6 +84,34 @@ struct EndToEndTests {
             let sample = try #require(report.errorSamples?.first { $0.label == .timeout })
             #expect(sample.detail.contains("GET /products"), "\(sample.detail)")
         }
+    }
+
+    /// One connection, taken by a request the target answers after 1.5 s: once one request waits for it, the
+    /// arrivals due are held, not started only to queue. The stop's drain (0.5 s) ends before the connection comes
+    /// free: the two shoppers going are cancelled, the arrivals still held are counted dropped, and none of them
+    /// is sent to the target.
+    @Test func arrivalsHeldForABusyConnectionAreDroppedWhenTheDrainEnds() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTPServer.start(group: group) { _ in
+            .respond(status: 200, body: "ok", delay: .milliseconds(1_500))
+        }
+        let report = try await TestSupport.rehearse(
+            seconds: 2, rate: 20, scenario: TestPlans.gets(["/slow"]), target: server.baseURL, connections: 1
+        ) { context in
+            let start = await context.runStart()
+            try? await context.clock.sleep(until: start.advanced(by: .milliseconds(500)))
+            context.coordinator.stop()
+        }
+        let requests = server.requests
+        await server.close()
+        try await group.shutdownGracefully()
+        TestSupport.expectAccounted(report)
+        let shoppers = report.totals.shoppers
+        // About ten arrivals came due before the stop; the first took the connection, the second waits for it.
+        #expect(shoppers.started == 2, "started \(shoppers.started)")
+        #expect(shoppers.failures[.cancelled, default: 0] == 2, "\(shoppers.failures)")
+        #expect(shoppers.dropped >= 7, "dropped \(shoppers.dropped)")
+        #expect(requests == 1)
     }
 
     /// A value that is not in the response: the report names the step and the path, and shows the body's start.

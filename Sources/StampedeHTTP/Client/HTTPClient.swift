@@ -82,6 +82,12 @@ public final class HTTPClient: Sendable {
         }
     }
 
+    /// Requests waiting for a connection of a pool (not of a shopper's own connection): more requests started
+    /// now would only wait behind them. (A pool's lock is taken inside the pools' lock; never the other way.)
+    public var waitingForConnection: Int {
+        pools.withLock { $0.values.reduce(0) { $0 + $1.waiting } }
+    }
+
     /// TLS handshakes to an origin so far: full, and resumed from a cached session (nil for a cleartext origin).
     func tlsHandshakes(to origin: Origin) -> (full: Int, resumed: Int)? {
         factories.withLock { $0[origin] }?.tlsHandshakes

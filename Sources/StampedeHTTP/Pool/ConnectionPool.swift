@@ -93,6 +93,9 @@ final class ConnectionPool: Sendable {
         for channel in channels { channel.close(promise: nil) }
     }
 
+    /// Requests waiting for a connection to come free (or to open).
+    var waiting: Int { state.withLock { $0.waiters.count } }
+
     /// Every channel still open, for a caller that waits for them to close.
     var openChannels: [any Channel] { state.withLock { $0.connections.values.map(\.channel) } }
 

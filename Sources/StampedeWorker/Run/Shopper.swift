@@ -208,7 +208,7 @@ final class Shopper: Sendable {
         case .failure(let end): return end.end
         }
         while true {
-            let result = await send(exchange.request, to: exchange.url, session: session)
+            let result = await send(exchange.request, to: exchange.url, meant: exchange.meant, session: session)
             if let end = answered(
                 result, step: runtime.scenario.flows[id.flow].steps[id.step], state: &state, exchange: &exchange)
             {
@@ -217,15 +217,22 @@ final class Shopper: Sendable {
         }
     }
 
-    /// The response, or why there is none.
+    /// The response, or why there is none. The timeout runs from when the request was meant to start: a shopper
+    /// whose arrival was held while requests waited for a connection has waited part of it already (as it did
+    /// when it waited in the pool's queue), and one held past it is not sent at all.
     private func send(
-        _ request: HTTPRequest, to url: RequestURL, session: HTTPSession?
+        _ request: HTTPRequest, to url: RequestURL, meant: ContinuousClock.Instant, session: HTTPSession?
     ) async -> Result<HTTPResponse, HTTPClientError> {
+        let timeout = requestTimeout - max(.zero, .now - meant)
+        guard timeout > .zero else {
+            return .failure(
+                HTTPClientError(.timeout, "no connection to \(url.origin) became free before the deadline"))
+        }
         do throws(HTTPClientError) {
             if let session, url.origin == runtime.origin {
-                return .success(try await session.execute(request, timeout: requestTimeout))
+                return .success(try await session.execute(request, timeout: timeout))
             }
-            return .success(try await client.execute(request, to: url.origin, timeout: requestTimeout))
+            return .success(try await client.execute(request, to: url.origin, timeout: timeout))
         } catch {
             return .failure(error)
         }

@@ -8,7 +8,8 @@ public struct WorkerSettings: Sendable {
     public var name: String
     public var seed: UInt64
     public var arrivals: ArrivalProcess
-    /// The most shoppers going at once; arrivals beyond it are dropped and counted, never queued.
+    /// The most shoppers going at once (with the arrivals held while requests wait for a connection); arrivals
+    /// beyond it are dropped and counted.
     public var maxShoppers: Int
     public var requestTimeout: Duration
     /// After the last arrival, how long shoppers still going may take to finish before they are cancelled.
@@ -36,8 +37,8 @@ public struct WorkerSettings: Sendable {
 
 /// A worker's run of its share of a plan: the open-model scheduler, one task per shopper, and an interval report
 /// every second. Arrivals follow the plan whether or not the target keeps up; when `maxShoppers` are already
-/// going, an arrival is dropped and counted. The scheduler sleeps until the next arrival is due; a stop or a share
-/// change wakes it (``RunControl``).
+/// going or held, an arrival is dropped and counted. The scheduler sleeps until the next arrival is due (at a high
+/// rate, until the next batch: ``ReleasePacing``); a stop or a share change wakes it (``RunControl``).
 public struct WorkerRun: Sendable {
     public let plan: Plan
     public let runtime: ScenarioRuntime
@@ -123,6 +124,11 @@ public struct WorkerRun: Sendable {
             if progress.inFlight.subtract(1, ordering: .relaxed).newValue == 0 { progress.idle.post() }
         }
         var drainBegan: ContinuousClock.Instant?
+        // At a high rate, arrivals start in batches: a wake-up per arrival would cost as much as its request.
+        var pacing = ReleasePacing()
+        var lastWake = ContinuousClock.now
+        // Arrivals due but not started while requests wait for a connection (``HeldArrivals`` says why).
+        var held = HeldArrivals()
         await withDiscardingTaskGroup { shoppers in
             // A shopper for the scheduler's own loop starts at once, here, up to its first wait (its request is
             // on the wire before the scheduler goes on); one for another loop is queued there.
@@ -133,11 +139,37 @@ public struct WorkerRun: Sendable {
                     shoppers.addTask(executorPreference: loops[loop], operation: operation)
                 }
             }
+            func startShopper(_ next: HeldArrivals.Held) {
+                progress.inFlight.add(1, ordering: .relaxed)
+                recorder.arrival(
+                    slot: next.slot, started: true, lagMicros: next.lagMicros, dueSecond: Int(next.arrival.time))
+                nextLoop = (nextLoop + 1) % loops.count
+                let loop = nextLoop
+                let arrival = next.arrival
+                let slot = next.slot
+                launch(on: loop) {
+                    guard let begun = shopper.begin(arrival, slot: slot, loop: loop) else {
+                        return await settle(.ended)
+                    }
+                    await settle(await shopper.go(begun))
+                }
+            }
+            func dropHeld() {
+                for dropped in held.removeAll() {
+                    recorder.arrival(
+                        slot: dropped.slot, started: false, lagMicros: 0, dueSecond: Int(dropped.arrival.time))
+                }
+            }
             while true {
                 for change in control.takeChanges() { arrivals.changeShare(to: change.share, from: change.from) }
                 let now = ContinuousClock.now
                 for thinking in parked.takeDue(by: now) {
                     launch(on: thinking.loop) { await settle(await shopper.go(thinking)) }
+                }
+                // Held arrivals start, oldest first, while no request waits for a connection (one started here
+                // runs to its first wait, so a shopper that had to queue shows at once).
+                while !held.isEmpty, client.waitingForConnection == 0, let next = held.popFirst() {
+                    startShopper(next)
                 }
                 let wake: ContinuousClock.Instant
                 if drainBegan == nil, control.stopRequest == nil, !Task.isCancelled, let next = arrivals.peekTime() {
@@ -148,24 +180,16 @@ public struct WorkerRun: Sendable {
                             let slot =
                                 arrival.burst.flatMap { plan.slotIndex(ofBurst: $0) }
                                 ?? plan.slotIndex(atReal: arrival.time)
-                            let dueSecond = Int(arrival.time)
-                            guard progress.inFlight.load(ordering: .relaxed) < maxShoppers else {
-                                recorder.arrival(slot: slot, started: false, lagMicros: 0, dueSecond: dueSecond)
+                            // Dropped when `maxShoppers` are going or held.
+                            guard progress.inFlight.load(ordering: .relaxed) + held.count < maxShoppers else {
+                                recorder.arrival(slot: slot, started: false, lagMicros: 0, dueSecond: Int(arrival.time))
                                 continue
                             }
-                            progress.inFlight.add(1, ordering: .relaxed)
-                            recorder.arrival(
-                                slot: slot, started: true,
-                                lagMicros: (now - (start + .seconds(double: arrival.time))).microseconds,
-                                dueSecond: dueSecond)
-                            nextLoop = (nextLoop + 1) % loops.count
-                            let loop = nextLoop
-                            launch(on: loop) {
-                                guard let begun = shopper.begin(arrival, slot: slot, loop: loop) else {
-                                    return await settle(.ended)
-                                }
-                                await settle(await shopper.go(begun))
-                            }
+                            pacing.observe(due: arrival.time)
+                            held.append(
+                                HeldArrivals.Held(
+                                    arrival: arrival, slot: slot,
+                                    lagMicros: (now - (start + .seconds(double: arrival.time))).microseconds))
                         }
                         continue
                     }
@@ -176,12 +200,15 @@ public struct WorkerRun: Sendable {
                             logger.info("stopping: no new shoppers", metadata: ["reason": "\(stop.reason)"])
                         }
                     }
-                    if progress.inFlight.load(ordering: .relaxed) == 0 { break }
+                    if progress.inFlight.load(ordering: .relaxed) == 0 && held.isEmpty { break }
                     let limit = drainLimit(began: drainBegan ?? now, control: control)
                     if now >= limit || Task.isCancelled {
                         logger.info(
                             "cancelling shoppers still going",
-                            metadata: ["count": "\(progress.inFlight.load(ordering: .relaxed))"])
+                            metadata: [
+                                "count": "\(progress.inFlight.load(ordering: .relaxed))", "held": "\(held.count)",
+                            ])
+                        dropHeld()
                         shoppers.cancelAll()
                         for thinking in parked.close() {
                             _ = await shopper.end(thinking, .failed(.cancelled))
@@ -191,9 +218,12 @@ public struct WorkerRun: Sendable {
                     }
                     wake = limit
                 }
-                // A short wait on the loop's timer; a long one also wakes for a stop, a share change, a shopper
-                // parked with an earlier wake, or (draining) the last shopper's end.
-                guard let until = parked.sleep(until: wake), until > .now else { continue }
+                // A short wait on the loop's timer, no sooner than the pacing allows (held arrivals are looked at
+                // again within a millisecond); a long one also wakes for a stop, a share change, a shopper parked
+                // with an earlier wake, or (draining) the last shopper's end.
+                guard var until = parked.sleep(until: wake), until > .now else { continue }
+                if !held.isEmpty { until = min(until, .now + .seconds(double: ReleasePacing.longest)) }
+                until = max(until, lastWake + .seconds(double: pacing.interval))
                 if until - .now <= .milliseconds(20) {
                     await home.sleep(until: until)
                 } else {
@@ -201,6 +231,7 @@ public struct WorkerRun: Sendable {
                         until: until,
                         orUntilAnyOf: [control.signal, parked.signal] + (drainBegan == nil ? [] : [progress.idle]))
                 }
+                lastWake = .now
             }
         }
     }
