@@ -1,29 +1,30 @@
-/// How soon after its last wake-up a worker's scheduler may wake again to start the arrivals then due.
+/// How soon after its last wake-up a worker's scheduler may wake again to start the arrivals then due (and the
+/// shoppers whose think is then over).
 ///
 /// A wake-up costs about as much as a request: a timer set, a wait for events, and on loopback a thread woken on
 /// each side. Woken for every arrival at 40,000/s, a worker spends a third of its core waking. So at a high rate
-/// arrivals are released in batches: the scheduler wakes no sooner than ``interval`` after its last wake, and
-/// the interval grows with the rate of arrivals — ``longest`` (1 ms, the resolution of wrk2's timers) at
-/// ``fullRate`` and above, in proportion below it (0.2 ms at 10,000/s, 40 µs at 2,000/s), so that at a low rate,
-/// where waking costs nothing worth mentioning, each arrival still starts at its own time.
+/// shoppers are started in batches: the scheduler wakes no sooner than ``interval`` after its last wake, and the
+/// interval grows with the rate of starts — ``longest`` (1 ms, the resolution of wrk2's timers) at ``fullRate``
+/// and above, in proportion below it (0.2 ms at 10,000/s, 40 µs at 2,000/s), so that at a low rate, where waking
+/// costs nothing worth mentioning, each shopper still starts at its own time.
 ///
-/// An arrival released late is timed from when it was due, as every request is: the corrected latency includes
-/// the wait (at most ``interval``), the uncorrected latency does not.
+/// A shopper started late is timed from when it was due, as every request is: the corrected latency includes the
+/// wait (at most ``interval``), the uncorrected latency does not.
 public struct ReleasePacing: Sendable, Equatable {
     /// The longest interval, in seconds.
     public static let longest = 0.001
-    /// The arrival rate (per second) from which the interval is ``longest``.
+    /// The rate of starts (per second) from which the interval is ``longest``.
     public static let fullRate = 50_000.0
     /// How much of the moving average of the gap between arrivals a new gap replaces.
     static let weight = 1.0 / 16
 
-    /// The moving average of the time between consecutive arrivals, seconds; nil before the second arrival.
+    /// The moving average of the time between consecutive starts, seconds; nil before the second.
     public private(set) var meanGap: Double?
     private var lastDue: Double?
 
     public init() {}
 
-    /// An arrival due at `due` (seconds since the run's start) was started.
+    /// A shopper due at `due` (seconds since the run's start) was started: a new arrival, or one back from a think.
     public mutating func observe(due: Double) {
         if let lastDue {
             let gap = max(0, due - lastDue)
@@ -32,8 +33,8 @@ public struct ReleasePacing: Sendable, Equatable {
         lastDue = max(due, lastDue ?? due)
     }
 
-    /// The arrivals a second, as the moving average sees them: 0 before two arrivals, infinite for a crowd that
-    /// arrives all at once.
+    /// The starts a second, as the moving average sees them: 0 before two, infinite for a crowd that arrives all
+    /// at once.
     public var rate: Double {
         guard let meanGap else { return 0 }
         return meanGap > 0 ? 1 / meanGap : .infinity

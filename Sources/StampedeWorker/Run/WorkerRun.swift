@@ -124,7 +124,7 @@ public struct WorkerRun: Sendable {
             if progress.inFlight.subtract(1, ordering: .relaxed).newValue == 0 { progress.idle.post() }
         }
         var drainBegan: ContinuousClock.Instant?
-        // At a high rate, arrivals start in batches: a wake-up per arrival would cost as much as its request.
+        // At a high rate, shoppers start in batches: a wake-up per start would cost as much as its request.
         var pacing = ReleasePacing()
         var lastWake = ContinuousClock.now
         // Arrivals due but not started while requests wait for a connection (``HeldArrivals`` says why).
@@ -164,6 +164,7 @@ public struct WorkerRun: Sendable {
                 for change in control.takeChanges() { arrivals.changeShare(to: change.share, from: change.from) }
                 let now = ContinuousClock.now
                 for thinking in parked.takeDue(by: now) {
+                    pacing.observe(due: (thinking.intended - start).seconds)
                     launch(on: thinking.loop) { await settle(await shopper.go(thinking)) }
                 }
                 // Held arrivals start, oldest first, while no request waits for a connection (one started here
