@@ -13,6 +13,11 @@ public enum LocalCluster {
     /// From the last worker's hello to the start: on loopback an assignment arrives in well under a millisecond.
     public static let startDelay: Duration = .milliseconds(250)
 
+    /// How long workers may go on after the coordinator finished (they see their stream end at once, or leave
+    /// on their own within 5 s).
+    public static let workerGrace: Duration = .seconds(20)
+    static let watchdogTick: Duration = .seconds(5)
+
     /// How the cluster is set up.
     public struct Options: Sendable {
         public var workers: Int
@@ -31,6 +36,8 @@ public enum LocalCluster {
         public var clock: ManualClock?
         /// With a manual clock, each arrival's latency in microseconds.
         public var latency: @Sendable (Arrival) -> UInt64 = { _ in 1_000 }
+        /// What plays each worker's share, instead of the load (or, with a manual clock, a ``ScriptedRunner``).
+        public var runner: (any ShareRunner)?
 
         public init(
             workers: Int, settings: CoordinatorSettings? = nil, workerTokens: [String]? = nil,
@@ -124,6 +131,38 @@ public enum LocalCluster {
         let handles = (0..<options.workers).map { _ in WorkerHandle() }
         let outcomes = Outcomes(count: options.workers)
         let finished = Latch()
+        let trail = Mutex<[RunEvent]>([])
+        // A run that goes on far longer than any test's is told, every 30 s of real time, with where each side
+        // is. A worker still going `workerGrace` after the coordinator finished is cut off as `kill` does (its
+        // task cancelled), and told: a fixture that waits on it for ever would hide where it hangs.
+        let watchdog = Task {
+            var ticks = 0
+            var finishedAt: Int?
+            while (try? await Task.sleep(for: watchdogTick)) != nil {
+                ticks += 1
+                if finished.hasFired, finishedAt == nil { finishedAt = ticks }
+                let going = handles.indices.filter { !outcomes.has($0) }
+                let cutOff = finishedAt.map { watchdogTick * (ticks - $0) >= workerGrace } == true && !going.isEmpty
+                guard cutOff || ticks.isMultiple(of: 6) else { continue }
+                let last = trail.withLock { $0.suffix(3).map { "\($0)".prefix(160) } }
+                let workers = going.map { index in
+                    let agent = handles[index].agent.withLock { $0 }
+                    return "w\(index + 1): " + (agent.map { "\($0.state), \($0.stage.rawValue)" } ?? "not started")
+                }
+                logger.error(
+                    cutOff
+                        ? "workers still going after the coordinator finished: cut off"
+                        : "the cluster is still running",
+                    metadata: [
+                        "after": "\(watchdogTick * ticks)", "coordinator": "\(coordinator.phase)",
+                        "workers going": "\(workers)",
+                        "last events": "\(last)",
+                        "clock": "\(options.clock.map { "manual at \($0.now), \($0.sleepers) asleep" } ?? "process")",
+                    ])
+                if cutOff { for index in going { handles[index].kill() } }
+            }
+        }
+        defer { watchdog.cancel() }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { finished.fire() }
@@ -136,6 +175,7 @@ public enum LocalCluster {
             var iterator = coordinator.events.makeAsyncIterator()
             while let event = await iterator.next() {
                 events.append(event)
+                trail.withLock { $0.append(event) }
                 if case .listening(_, let listening, let metrics, let dashboard, _) = event {
                     port = listening
                     metricsPort = metrics
@@ -157,7 +197,8 @@ public enum LocalCluster {
                         token: options.workerTokens?[index] ?? options.token,
                         tls: options.tls.map { $0.workers[min(index, $0.workers.count - 1)] }),
                     logger: logger,
-                    runner: options.clock.map { ScriptedRunner(clock: $0, log: log, latency: options.latency) },
+                    runner: options.runner
+                        ?? options.clock.map { ScriptedRunner(clock: $0, log: log, latency: options.latency) },
                     clock: clock)
                 let handle = handles[index]
                 handle.agent.withLock { $0 = agent }
@@ -202,7 +243,10 @@ public enum LocalCluster {
                     }
                 }
             }
-            while let event = await iterator.next() { events.append(event) }
+            while let event = await iterator.next() {
+                events.append(event)
+                trail.withLock { $0.append(event) }
+            }
             try await group.waitForAll()
             guard case .finished(let outcome)? = events.last else {
                 throw FixtureError("the coordinator did not finish")
@@ -220,6 +264,8 @@ public enum LocalCluster {
         func set(_ index: Int, _ outcome: Swift.Result<WorkerOutcome, any Error>) {
             values.withLock { $0[index] = outcome }
         }
+
+        func has(_ index: Int) -> Bool { values.withLock { $0[index] != nil } }
 
         var all: [Swift.Result<WorkerOutcome, any Error>] {
             values.withLock { $0.map { $0 ?? .failure(FixtureError("no outcome")) } }

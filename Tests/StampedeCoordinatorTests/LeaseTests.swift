@@ -110,6 +110,47 @@ struct LeaseTests {
     }
 }
 
+/// A coordinator that tells the worker to stop at its first word, then keeps its side of the stream open and says
+/// nothing more: the worker leaves at once all the same, and its connection closes.
+@Suite(.timeLimit(.minutes(1)))
+struct LeaveTests {
+    struct StoppingCoordinator: Stampede_V1_Coordinator.StreamingServiceProtocol {
+        func attend(
+            request: StreamingServerRequest<Stampede_V1_WorkerMessage>, context: ServerContext
+        ) async throws -> StreamingServerResponse<Stampede_V1_CoordinatorMessage> {
+            StreamingServerResponse { writer in
+                try await writer.write(.with { $0.kind = .stop(.with { $0.reason = .init(StopReason.interrupted) }) })
+                // The worker's side may end; this side stays open until the server goes.
+                try await Task.sleep(for: .seconds(300))
+                return [:]
+            }
+        }
+    }
+
+    @Test func aWorkerThatLeftClosesItsConnectionWhenTheCoordinatorKeepsItOpen() async throws {
+        let server = GRPCServer(
+            transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext),
+            services: [StoppingCoordinator()])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            let port = try #require(try await server.listeningAddress?.ipv4?.port)
+            let agent = WorkerAgent(
+                configuration: WorkerAgentConfiguration(host: "127.0.0.1", port: port, name: "w1", token: "t"),
+                logger: Logger(label: "leave-test"), runner: ScriptedRunner(clock: ManualClock(), log: ArrivalLog()))
+            let began = ContinuousClock.now
+            try await agent.run()
+            let took = ContinuousClock.now - began
+            #expect(agent.outcome?.reason == .interrupted)
+            #expect(agent.outcome?.stoppedByCoordinator == true)
+            #expect(agent.stage == .closed)
+            // Not the 5 s a finished worker gives the coordinator to close: told to stop, it leaves at once.
+            #expect(took < .seconds(3), "told to stop, then took \(took) to leave")
+            server.beginGracefulShutdown()
+            group.cancelAll()
+        }
+    }
+}
+
 extension WorkerStateMachine.State {
     var isFinished: Bool { if case .finished = self { true } else { false } }
 }

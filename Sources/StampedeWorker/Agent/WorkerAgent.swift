@@ -52,6 +52,20 @@ public final class WorkerAgent: Service, Sendable {
 
     public var state: WorkerStateMachine.State { machine.withLock { $0.state } }
 
+    /// Where the agent is between its start and ``run()``'s return (the state machine says where the run is): for
+    /// whoever waits on a worker that does not end, to see what it waits for.
+    public enum Stage: String, Sendable {
+        case waitingForCoordinator = "waiting for the coordinator"
+        case connecting = "opening the stream"
+        case conversing = "in the stream"
+        case leaving = "left; its tasks ending"
+        case closing = "left; the connection closing"
+        case closed = "the connection closed"
+    }
+
+    public var stage: Stage { stageNow.withLock { $0 } }
+    private let stageNow = Mutex(Stage.waitingForCoordinator)
+
     /// Stops the worker as Ctrl-C does.
     public func stop() {
         receive(.shutdown)
@@ -73,6 +87,7 @@ public final class WorkerAgent: Service, Sendable {
         } catch {
             throw WorkerAgentError(.unreachable, "stopped while waiting for the coordinator at \(endpoint)")
         }
+        stageNow.withLock { $0 = .connecting }
         try await withGracefulShutdownHandler {
             try await connect()
         } onGracefulShutdown: {
@@ -120,8 +135,10 @@ public final class WorkerAgent: Service, Sendable {
                     },
                     onResponse: { response in
                         await self.converse(response: response, out: out)
+                        self.stageNow.withLock { $0 = .closing }
                     })
             }
+            stageNow.withLock { $0 = .closed }
         } catch let error as RPCError {
             // The call failed as a whole; the state machine keeps the first failure it was told of.
             _ = machine.withLock { $0.handle(.streamEnded(Self.failure(error)), at: clock.now) }
@@ -149,6 +166,7 @@ public final class WorkerAgent: Service, Sendable {
                 }
             }
             group.addTask { await self.tick() }
+            stageNow.withLock { $0 = .conversing }
             receive(.opened)
             loop: for await (event, now) in inputs {
                 let actions = machine.withLock { $0.handle(event, at: now) }
@@ -192,6 +210,7 @@ public final class WorkerAgent: Service, Sendable {
                     }
                 }
             }
+            stageNow.withLock { $0 = .leaving }
             out.finish()
             group.cancelAll()
         }
