@@ -121,22 +121,44 @@ public final class WorkerAgent: Service, Sendable {
         let (outbound, out) = AsyncStream.makeStream(of: Stampede_V1_WorkerMessage.self)
         var metadata = Metadata()
         metadata.addString("Bearer \(configuration.token)", forKey: "authorization")
+        // Posted when the conversation is over: from then on the call and its connection have `closeGrace` to
+        // close.
+        let over = Signal()
         do {
-            try await withGRPCClient(
-                transport: .http2NIOPosix(
-                    target: target,
-                    transportSecurity: try transportSecurity(),
-                    config: .defaults { $0.connection.maxIdleTime = nil })
-            ) { client in
-                try await Stampede_V1_Coordinator.Client(wrapping: client).attend(
-                    metadata: metadata,
-                    requestProducer: { writer in
-                        for await message in outbound { try await writer.write(message) }
-                    },
-                    onResponse: { response in
-                        await self.converse(response: response, out: out)
-                        self.stageNow.withLock { $0 = .closing }
-                    })
+            let transport = try HTTP2ClientTransport.Posix.http2NIOPosix(
+                target: target, transportSecurity: try transportSecurity(),
+                config: .defaults { $0.connection.maxIdleTime = nil })
+            try await withThrowingTaskGroup(of: Bool.self) { [metadata] group in
+                group.addTask {
+                    try await withGRPCClient(transport: transport) { client in
+                        try await Stampede_V1_Coordinator.Client(wrapping: client).attend(
+                            metadata: metadata,
+                            requestProducer: { writer in
+                                for await message in outbound { try await writer.write(message) }
+                            },
+                            onResponse: { response in
+                                await self.converse(response: response, out: out)
+                                self.stageNow.withLock { $0 = .closing }
+                                over.post()
+                            })
+                    }
+                    return true
+                }
+                // A worker that has left does not wait without end for its connection to close (seen in tests,
+                // rarely: the call and the client still open long after the conversation was over). After the
+                // grace, in real time whatever the worker's clock, the client is cancelled, which closes it.
+                group.addTask {
+                    await over.wait()
+                    return (try? await Task.sleep(for: Self.closeGrace)) == nil
+                }
+                if try await group.next() == false {
+                    logger.warning(
+                        "the connection to the coordinator did not close after the worker left: cut off",
+                        metadata: ["grace": "\(Self.closeGrace)"])
+                }
+                // The other task is cancelled: the grace's wait when the connection closed in time, the client
+                // when it did not (what that throws is not the worker's outcome: it had left).
+                group.cancelAll()
             }
             stageNow.withLock { $0 = .closed }
         } catch let error as RPCError {
@@ -144,6 +166,9 @@ public final class WorkerAgent: Service, Sendable {
             _ = machine.withLock { $0.handle(.streamEnded(Self.failure(error)), at: clock.now) }
         }
     }
+
+    /// How long a worker whose conversation is over waits for the call and its connection to close.
+    public static let closeGrace: Duration = .seconds(2)
 
     /// Reads the coordinator's messages, ticks the clock, runs the share, and carries out what the state machine
     /// decides, until it says leave.
