@@ -71,7 +71,8 @@ let package = Package(
             // The engine's handlers are confined to their event loops; dynamic exclusivity checks cost ~4% of
             // its CPU per request (perf, scripts/bench) and find nothing the static checks do not.
             swiftSettings: swiftSettings + [
-                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+                .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
             ]
         ),
         // The coordinator-worker protocol: the .proto, its generated code (scripts/generate-protocol), conversions.
@@ -104,7 +105,8 @@ let package = Package(
             // As in StampedeHTTP: no dynamic exclusivity checks in release (~1 % of the shopper path's CPU at
             // 45,000 requests/s, perf); the debug builds' tests keep them.
             swiftSettings: swiftSettings + [
-                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+                .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
             ]
         ),
         // What the coordinator reads from the target: setup requests, the books (HTTP or SQL), the drill's

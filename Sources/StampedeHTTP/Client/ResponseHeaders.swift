@@ -12,14 +12,20 @@ public struct ResponseHeaders: Sendable, Sequence, Equatable {
     }
 
     private let storage: Storage
+    /// Which names the lines may hold, as ``NameSummary`` bits: a name whose bit is clear is absent, and asking
+    /// for it costs no scan (most responses are asked for `set-cookie` and have none).
+    private let names: NameSummary
 
     public init(_ headers: HTTPHeaders = [:]) {
         storage = .fields(headers)
+        names = .anything
     }
 
-    /// Header lines as a response head holds them (validated: every line has a colon).
-    init(lines: ByteBuffer) {
+    /// Header lines as a response head holds them (validated: every line has a colon), with the summary of their
+    /// names that the parser made as it read them.
+    init(lines: ByteBuffer, names: NameSummary) {
         storage = .lines(lines)
+        self.names = names
     }
 
     /// Every value of the header `name` (any case), in order.
@@ -27,6 +33,7 @@ public struct ResponseHeaders: Sendable, Sequence, Equatable {
         switch storage {
         case .fields(let headers): return headers[name]
         case .lines(let lines):
+            guard names.mayHold(name) else { return [] }
             var values: [String] = []
             Self.forEachLine(lines, named: name) { values.append(String(decoding: $0, as: UTF8.self)) }
             return values
@@ -38,6 +45,7 @@ public struct ResponseHeaders: Sendable, Sequence, Equatable {
         switch storage {
         case .fields(let headers): return headers.first(name: name)
         case .lines(let lines):
+            guard names.mayHold(name) else { return nil }
             var first: String?
             Self.forEachLine(lines, named: name) { value in
                 if first == nil { first = String(decoding: value, as: UTF8.self) }
@@ -63,6 +71,38 @@ public struct ResponseHeaders: Sendable, Sequence, Equatable {
 
     public static func == (lhs: ResponseHeaders, rhs: ResponseHeaders) -> Bool {
         lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    // MARK: Names
+
+    /// A 64-bit summary of a set of header names: each name sets one bit, chosen by its length and its first and
+    /// last bytes (ASCII, any case). A clear bit proves a name absent; a set bit says only "maybe".
+    struct NameSummary: Sendable, Equatable {
+        private(set) var bits: UInt64 = 0
+
+        /// Every bit set: nothing is known to be absent.
+        static let anything = NameSummary(bits: .max)
+
+        private init(bits: UInt64) { self.bits = bits }
+        init() {}
+
+        /// Adds the name held by `bytes[range]`.
+        mutating func add(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) {
+            guard !range.isEmpty else { return }
+            bits |= Self.bit(count: range.count, first: bytes[range.lowerBound], last: bytes[range.upperBound - 1])
+        }
+
+        func mayHold(_ name: String) -> Bool {
+            guard bits != .max else { return true }
+            let utf8 = name.utf8
+            guard let first = utf8.first, let last = utf8.last else { return true }
+            return bits & Self.bit(count: utf8.count, first: first, last: last) != 0
+        }
+
+        private static func bit(count: Int, first: UInt8, last: UInt8) -> UInt64 {
+            func lowercased(_ byte: UInt8) -> UInt64 { UInt64(byte >= 65 && byte <= 90 ? byte + 32 : byte) }
+            return 1 << ((UInt64(truncatingIfNeeded: count) &* 7 &+ lowercased(first) &* 3 &+ lowercased(last)) & 63)
+        }
     }
 
     // MARK: Lines

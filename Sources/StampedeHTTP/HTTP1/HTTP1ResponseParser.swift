@@ -44,6 +44,8 @@ struct HTTP1ResponseParser {
     private var state = State.head
     private var response = Response(status: 0, headers: ResponseHeaders(), body: nil, bodyBytes: 0, keepAlive: true)
     private var unparsed: ByteBuffer?
+    /// The names of the response head being read, summarised for ``ResponseHeaders``.
+    private var names = ResponseHeaders.NameSummary()
 
     /// Whether the response being read is to a HEAD request (no body whatever the headers say).
     var isHEAD = false
@@ -137,7 +139,8 @@ struct HTTP1ResponseParser {
             let afterStatus = head.readableBytesView.firstIndex(of: 10).map { $0 + 1 - head.readerIndex }
             response.headers = ResponseHeaders(
                 lines: afterStatus.flatMap { head.getSlice(at: head.readerIndex + $0, length: head.readableBytes - $0) }
-                    ?? ByteBuffer())
+                    ?? ByteBuffer(),
+                names: names)
         }
         return nil
     }
@@ -167,6 +170,7 @@ struct HTTP1ResponseParser {
         else {
             return "the response's status line is not valid"
         }
+        names = ResponseHeaders.NameSummary()
         var contentLength: Int?
         var chunked = false
         var keepAlive = minor != UInt8(ascii: "0")
@@ -174,6 +178,7 @@ struct HTTP1ResponseParser {
             if line.isEmpty { continue }
             guard let colon = line.first(where: { bytes[$0] == 58 }) else { return "a response header has no colon" }
             let name = line.lowerBound..<colon
+            names.add(bytes, name)
             let value = Self.trimmed(bytes, colon + 1..<line.upperBound)
             switch name.count {
             case 14 where Self.equalsIgnoringCase(bytes, name, "content-length"):
