@@ -87,7 +87,11 @@ public final class ChannelSimulator: Sendable {
         channel.closeFuture.whenComplete { [self] _ in _ = connections.withLock { $0.removeValue(forKey: id) } }
     }
 
-    /// Closes the listener (and every connection) while a `refuse` fault lasts, and listens again after.
+    /// Closes the listener while a `refuse` fault lasts, and listens again after. Its connections are told to
+    /// quiesce (NIO's `ChannelShouldQuiesceEvent`): an idle one closes at once, one with a request being answered
+    /// closes once the answer is out. A gateway refusing connections refuses new ones; a request it had already
+    /// taken is answered (closing it mid-answer was another fault, a reset, and made a drill's count of payments
+    /// failed by the fault depend on whether a request happened to be in flight as the fault began).
     private func supervise(box: SimulatorBox) {
         let task = Task { [self] in
             while !Task.isCancelled {
@@ -99,7 +103,9 @@ public final class ChannelSimulator: Sendable {
                         return listener
                     }
                     try? await channel?.close()
-                    for connection in connections.withLock({ Array($0.values) }) { connection.close(promise: nil) }
+                    for connection in connections.withLock({ Array($0.values) }) {
+                        connection.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+                    }
                 } else if !refusing && !listening {
                     if let channel = try? await Self.bind(host: host, port: port, group: group, box: box) {
                         listener.withLock { $0 = channel }
@@ -225,8 +231,8 @@ final class ChannelRequestHandler: ChannelInboundHandler {
         }
     }
 
-    /// Answers after `delay`, unless the connection is gone by then (a `refuse` fault began and closed it, or the
-    /// client gave up): a gateway charges only for a request it still has a connection to answer.
+    /// Answers after `delay`, unless the connection is gone by then (the client gave up, or it was closed): a
+    /// gateway charges only for a request it still has a connection to answer.
     private func later(_ delay: TimeAmount, context: ChannelHandlerContext, _ body: @escaping () -> Void) {
         context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
             guard context.channel.isActive else { return }

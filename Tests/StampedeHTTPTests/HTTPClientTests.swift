@@ -40,6 +40,42 @@ struct HTTPClientTests {
         }
     }
 
+    /// A connection encodes each request into the buffer its previous request used: requests of every size, one
+    /// after another on one connection (a long one, a short one, one with a body, one too large to keep), each
+    /// arrive whole and alone, with nothing left over from the one before.
+    @Test func eachRequestOnAConnectionArrivesWholeWhateverCameBefore() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTPServer.start(group: group) { head in
+            .respond(status: 200, body: "\(head.method.rawValue) \(head.uri) \(head.headers["x-n"].joined())")
+        }
+        try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: 1, connectTimeout: .seconds(2))) {
+            client in
+            let origin = Origin(url: server.baseURL)!
+            let long = "/" + String(repeating: "l", count: 700)
+            let huge = "/" + String(repeating: "h", count: 3000)
+            let requests: [HTTPRequest] = [
+                HTTPRequest(target: long, headers: ["x-n": "1"]),
+                HTTPRequest(target: "/s", headers: ["x-n": "2"]),
+                HTTPRequest(
+                    method: .POST, target: "/p", headers: ["x-n": "3"],
+                    body: ByteBuffer(string: String(repeating: "b", count: 300))),
+                HTTPRequest(target: "/t", headers: ["x-n": "4"]),
+                HTTPRequest(target: huge, headers: ["x-n": "5"]),
+                HTTPRequest(target: "/u", headers: ["x-n": "6"]),
+                HTTPRequest(target: long, headers: ["x-n": "7"]),
+            ]
+            for request in requests {
+                let response = try await client.execute(request, to: origin, timeout: .seconds(5))
+                let sent = "\(request.method.rawValue) \(request.target) \(request.headers["x-n"].joined())"
+                #expect(String(buffer: response.body) == sent)
+            }
+        }
+        #expect(server.connections == 1)
+        #expect(server.requests == 7)
+        await server.close()
+        try await group.shutdownGracefully()
+    }
+
     @Test func theConnectionCapHoldsUnderConcurrency() async throws {
         let script: @Sendable (String) -> ScriptedHTTPServer.Behaviour = { _ in
             .respond(status: 200, body: "ok", delay: .milliseconds(20))

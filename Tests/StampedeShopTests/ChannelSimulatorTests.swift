@@ -23,6 +23,17 @@ struct ChannelSimulatorTests {
                 body: ByteBuffer(string: body)), to: origin, timeout: timeout)
     }
 
+    /// A charge that must get no answer: refused, or its connection closed.
+    static func expectRefused(_ client: HTTPClient, _ origin: Origin, order: String) async {
+        do {
+            _ = try await charge(client, origin, order: order)
+            Issue.record("a refusing channel answered")
+        } catch {
+            let code = (error as? HTTPClientError)?.code
+            #expect(code == .connect || code == .reset, "\(error)")
+        }
+    }
+
     static func setFaults(_ client: HTTPClient, _ origin: Origin, _ json: String) async throws {
         let response = try await client.execute(
             HTTPRequest(method: .POST, target: "/admin/faults", body: ByteBuffer(string: json)), to: origin,
@@ -96,16 +107,30 @@ struct ChannelSimulatorTests {
             try await Self.setFaults(
                 client, origin, #"{"faults":[{"kind":"refuse","from_ms":0,"for_ms":1000}],"start_in_ms":0}"#)
             try await Task.sleep(for: .milliseconds(100))
-            do {
-                _ = try await Self.charge(client, origin, order: "r1")
-                Issue.record("a refusing channel answered")
-            } catch {
-                let code = (error as? HTTPClientError)?.code
-                #expect(code == .connect || code == .reset, "\(error)")
-            }
+            await Self.expectRefused(client, origin, order: "r1")
             // After the refusal it listens again.
             try await Task.sleep(for: .milliseconds(1_200))
             #expect(try await Self.charge(client, origin, order: "ok").status == 200)
+        }
+        await simulator.stop()
+    }
+
+    /// A `refuse` fault refuses new connections; a charge the channel had already taken is answered, and charged,
+    /// before its connection closes (so a drill's payments failed by the fault do not depend on one being in flight
+    /// as it began).
+    @Test func aRefusalAnswersTheChargeInFlightAndRefusesTheNext() async throws {
+        let simulator = try await ChannelSimulator.start(name: "alipay", latency: .milliseconds(400))
+        try await withHTTPClient { client in
+            let origin = Origin(url: simulator.baseURL)!
+            async let inFlight = Self.charge(client, origin, order: "f1")
+            try await Task.sleep(for: .milliseconds(100))
+            try await Self.setFaults(
+                client, origin, #"{"faults":[{"kind":"refuse","from_ms":0,"for_ms":5000}],"start_in_ms":0}"#)
+            #expect(try await inFlight.status == 200)
+            #expect(simulator.charges.contains { $0.order == "f1" && $0.succeeded })
+            try await Task.sleep(for: .milliseconds(100))
+            await Self.expectRefused(client, origin, order: "f2")
+            #expect(!simulator.charges.contains { $0.order == "f2" })
         }
         await simulator.stop()
     }

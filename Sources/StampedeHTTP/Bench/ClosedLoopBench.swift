@@ -156,7 +156,9 @@ private final class ConnectionDriver: @unchecked Sendable {
                 })
         } else if let http1 = connection as? HTTP1Connection {
             http1.submit(
-                HTTP1Exchange(request: http1Request, isHEAD: request.method == .HEAD, keepsBody: false, timeout: nil) {
+                HTTP1Exchange(
+                    request: .encoded(http1Request), isHEAD: request.method == .HEAD, keepsBody: false, timeout: nil
+                ) {
                     [self] outcome in
                     switch outcome {
                     case .success(let exchanged): finished(.success(exchanged.response), reusable: exchanged.reusable)

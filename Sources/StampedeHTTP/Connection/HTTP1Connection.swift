@@ -23,9 +23,10 @@ final class HTTP1Connection: PooledConnection {
         _ request: HTTPRequest, timeout: TimeAmount,
         completion: @escaping @Sendable (Result<ExchangeResult, HTTPClientError>) -> Void
     ) {
-        let encoded = HTTP1RequestEncoder.encode(request, host: host, allocator: channel.allocator)
         submit(
-            HTTP1Exchange(request: encoded, isHEAD: request.method == .HEAD, timeout: timeout, completion: completion))
+            HTTP1Exchange(
+                request: .request(request, host: host), isHEAD: request.method == .HEAD, timeout: timeout,
+                completion: completion))
     }
 
     /// Hands the exchange to the connection, from any thread; the handler completes it exactly once.

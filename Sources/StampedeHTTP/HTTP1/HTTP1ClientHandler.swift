@@ -23,6 +23,11 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
 
     private var state = State.idle
     private var parser = HTTP1ResponseParser()
+    /// The buffer the last request was encoded into, kept to encode the next one: once the socket has taken the
+    /// bytes nothing else holds it, and clearing it costs no allocation (two a request, storage and bytes, when
+    /// each request had a buffer of its own). Kept only while small, so an idle connection holds little.
+    private var requestBuffer: ByteBuffer?
+    static let keptRequestBufferBytes = 1024
     private var context: ChannelHandlerContext?
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -45,7 +50,17 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
         if let deadline { armTimer(for: deadline, context: context) }
         parser.isHEAD = exchange.isHEAD
         parser.keepsBody = exchange.keepsBody
-        context.writeAndFlush(wrapOutboundOut(exchange.request), promise: nil)
+        switch exchange.request {
+        case .encoded(let bytes):
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        case .request(let request, let host):
+            // Still shared (bytes the socket has not taken yet), clearing it makes a new one: never overwritten.
+            var buffer = requestBuffer.take() ?? context.channel.allocator.buffer(capacity: 0)
+            buffer.clear()
+            HTTP1RequestEncoder.encode(request, host: host, into: &buffer)
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            if buffer.capacity <= Self.keptRequestBufferBytes { requestBuffer = buffer }
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -6,6 +6,13 @@ import NIOHTTP1
 /// copied in between.
 enum HTTP1RequestEncoder {
     static func encode(_ request: HTTPRequest, host: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 0)
+        encode(request, host: host, into: &buffer)
+        return buffer
+    }
+
+    /// Appends the request's bytes to `buffer`, growing it once to the size they need.
+    static func encode(_ request: HTTPRequest, host: String, into buffer: inout ByteBuffer) {
         let needsHost = !request.headers.contains(name: "host")
         let length: String? =
             if let body = request.body {
@@ -17,7 +24,7 @@ enum HTTP1RequestEncoder {
             }
         var size = request.target.utf8.count + 64 + host.utf8.count + (request.body?.readableBytes ?? 0)
         for (name, value) in request.headers { size += name.utf8.count + value.utf8.count + 4 }
-        var buffer = allocator.buffer(capacity: size)
+        buffer.reserveCapacity(minimumWritableBytes: size)
         buffer.writeString(request.method.rawValue)
         buffer.writeStaticString(" ")
         buffer.writeString(request.target)
@@ -31,7 +38,6 @@ enum HTTP1RequestEncoder {
         if let length { write(&buffer, "content-length", length) }
         buffer.writeStaticString("\r\n")
         if var body = request.body { buffer.writeBuffer(&body) }
-        return buffer
     }
 
     private static func write(_ buffer: inout ByteBuffer, _ name: String, _ value: String) {

@@ -264,8 +264,9 @@ final class Shopper: Sendable {
     ) -> Result<Exchange, Unsent> {
         switch Self.request(for: step, state: state, runtime: runtime, worker: worker) {
         case .success(let built):
-            let variables = state.variables
-            let lookup: (String) -> VariableValue? = { variables[$0] }
+            // A local function, not a closure in a constant: only ever passed as a non-escaping argument, its
+            // context stays on the stack (a closure constant's context was an allocation a request).
+            func lookup(_ name: String) -> VariableValue? { state.variables[name] }
             return .success(
                 Exchange(
                     id: id, slot: slot, url: built.url, request: built.request, meant: intended,
@@ -468,7 +469,7 @@ final class Shopper: Sendable {
         for step: Step, state: State, runtime: ScenarioRuntime, worker: String
     ) -> Result<(url: RequestURL, request: HTTPRequest), BuildFailure> {
         let variables = state.variables
-        let lookup: (String) -> VariableValue? = { variables[$0] }
+        func lookup(_ name: String) -> VariableValue? { variables[name] }  // no allocation: see `begin`
         let (rendered, problem) = step.path.render(escaping: .segment, leading: .path, lookup)
         if let problem { return .failure(BuildFailure(label: .request, detail: problem.description)) }
         let url: RequestURL
