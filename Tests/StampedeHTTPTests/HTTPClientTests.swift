@@ -40,6 +40,36 @@ struct HTTPClientTests {
         }
     }
 
+    /// A route is the client's own pool for its origin, found once: its requests and the client's share the
+    /// connections (and the cap), and once the client is shut down a route's request is refused like the client's.
+    @Test func aRouteSendsThroughTheClientsPoolAndStopsWithIt() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTPServer.start(group: group) { head in .respond(status: 200, body: head.uri) }
+        let origin = Origin(url: server.baseURL)!
+        let client = HTTPClient(
+            configuration: HTTPClientConfiguration(maxConnectionsPerOrigin: 1, connectTimeout: .seconds(2)),
+            eventLoopGroup: group)
+        let route = try client.route(to: origin)
+        #expect(route.origin == origin)
+        for index in 0..<6 {
+            let target = "/\(index)"
+            let response =
+                index.isMultiple(of: 2)
+                ? try await route.execute(HTTPRequest(target: target), timeout: .seconds(5))
+                : try await client.execute(HTTPRequest(target: target), to: origin, timeout: .seconds(5))
+            #expect(String(buffer: response.body) == target)
+        }
+        #expect(server.connections == 1)
+        #expect(server.requests == 6)
+        await client.shutDown()
+        await #expect(throws: HTTPClientError.self) {
+            try await route.execute(HTTPRequest(target: "/late"), timeout: .seconds(1))
+        }
+        #expect(server.requests == 6)
+        await server.close()
+        try await group.shutdownGracefully()
+    }
+
     /// A connection encodes each request into the buffer its previous request used: requests of every size, one
     /// after another on one connection (a long one, a short one, one with a body, one too large to keep), each
     /// arrive whole and alone, with nothing left over from the one before.

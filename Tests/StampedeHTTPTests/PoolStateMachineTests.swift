@@ -1,3 +1,4 @@
+import StampedeCore
 import Testing
 
 @testable import StampedeHTTP
@@ -157,5 +158,80 @@ struct PoolStateMachineTests {
         #expect(pool.release(0, reusable: false) == [])
         #expect(pool.closed(0) == [])
         #expect(pool.connectionCount == 1)
+    }
+
+    /// The list of connections with a free slot is kept without searching it (a lease takes the last, a release
+    /// appends). Whatever happens, in any order (leases, releases, reusable or not, connections opening, closing,
+    /// draining, changing their stream limit), it holds exactly the open connections that are not draining and
+    /// have a free slot, each once, and a lease without waiting takes the one released last.
+    @Test func theFreeConnectionsAreExactlyThoseWithRoomWhateverHappens() {
+        for seed in 1...20 as ClosedRange<UInt64> {
+            var random = SeededRandom(seed: seed)
+            var pool = PoolStateMachine(maxConnections: 6)
+            // What the test knows of each connection: its limit, and whether it drains.
+            var capacity: [Int: Int] = [:]
+            var draining: Set<Int> = []
+            var connecting: Set<Int> = []
+            var waiter = 0
+            func forget(_ connection: Int) {
+                capacity[connection] = nil
+                draining.remove(connection)
+            }
+            func carry(_ actions: [PoolStateMachine.Action]) {
+                for case .close(let connection) in actions { forget(connection) }
+                for case .connect(let connection) in actions { connecting.insert(connection) }
+            }
+            for _ in 0..<400 {
+                let open = capacity.keys.sorted()
+                let busy = open.filter { pool.inFlight($0) > 0 }
+                switch random.next() % 8 {
+                case 0, 1:
+                    waiter += 1
+                    switch pool.lease(waiter: waiter) {
+                    case .waitAndConnect(let connection): connecting.insert(connection)
+                    default: break
+                    }
+                case 2:
+                    guard let connection = connecting.min() else { continue }
+                    connecting.remove(connection)
+                    capacity[connection] = Int(random.next() % 3) + 1
+                    carry(pool.connected(connection, capacity: capacity[connection]!))
+                case 3, 4:
+                    guard !busy.isEmpty else { continue }
+                    let connection = busy[Int(random.next() % UInt64(busy.count))]
+                    let reusable = random.next() % 6 != 0
+                    if !reusable { forget(connection) }
+                    let actions = pool.release(connection, reusable: reusable)
+                    carry(actions)
+                    if reusable, !draining.contains(connection), let limit = capacity[connection],
+                        pool.inFlight(connection) < limit, actions.isEmpty
+                    {
+                        // It has room and nobody waited: it is the first a lease takes.
+                        #expect(pool.leaseIdle() == connection, "seed \(seed)")
+                        #expect(pool.release(connection, reusable: true) == [])
+                    }
+                case 5:
+                    guard !open.isEmpty else { continue }
+                    let connection = open[Int(random.next() % UInt64(open.count))]
+                    draining.insert(connection)
+                    carry(pool.draining(connection))
+                case 6:
+                    guard !open.isEmpty else { continue }
+                    let connection = open[Int(random.next() % UInt64(open.count))]
+                    forget(connection)
+                    carry(pool.closed(connection))
+                default:
+                    guard !open.isEmpty else { continue }
+                    let connection = open[Int(random.next() % UInt64(open.count))]
+                    capacity[connection] = Int(random.next() % 3) + 1
+                    carry(pool.capacityChanged(connection, to: capacity[connection]!))
+                }
+                let withRoom = capacity.filter { connection, limit in
+                    !draining.contains(connection) && pool.inFlight(connection) < limit
+                }
+                #expect(Set(pool.available) == Set(withRoom.keys), "seed \(seed)")
+                #expect(pool.available.count == Set(pool.available).count, "seed \(seed)")
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@ import Testing
 @testable import StampedeWorker
 
 struct ParkedShoppersTests {
-    static let start = ContinuousClock.now
+    static let start = ContinuousInstant.now
 
     static func thinking(_ index: UInt64, untilMillis millis: Int) -> ShopperProgress {
         ShopperProgress(

@@ -41,7 +41,7 @@ struct RecorderTests {
         #expect(third.steps[0].corrected.values.count == 1)
     }
 
-    static func state(_ variables: Variables) -> Shopper.State {
+    static func state(_ variables: ShopperVariables) -> Shopper.State {
         Shopper.State(variables: variables, random: SeededRandom(seed: 1, stream: 1))
     }
 

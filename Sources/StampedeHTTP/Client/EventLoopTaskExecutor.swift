@@ -1,4 +1,5 @@
 public import NIOCore
+public import StampedeCore
 import Synchronization
 
 /// An event loop as a task executor (SE-0417). A shopper task that prefers it runs its nonisolated code — the
@@ -51,10 +52,9 @@ public final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
     /// Sleeps until `deadline` on the loop's own timer: a task running here wakes up without another thread
     /// (`Task.sleep` goes through a dispatch timer thread, a wake-up and a hop back per sleep — at 20,000
     /// arrivals a second, that was the scheduler's largest cost).
-    public func sleep(until deadline: ContinuousClock.Instant) async {
-        let delay = deadline - .now
-        guard delay > .zero else { return }
-        let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
+    public func sleep(until deadline: ContinuousInstant) async {
+        let nanoseconds = deadline.nanoseconds - ContinuousInstant.now.nanoseconds
+        guard nanoseconds > 0 else { return }
         // A scheduled callback, not a scheduled task: no promise, no closure, one small object a sleep.
         let wakeup = Wakeup()
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in

@@ -55,8 +55,13 @@ public final class HTTPClient: Sendable {
     ) async throws(HTTPClientError)
         -> HTTPResponse
     {
-        let deadline = NIODeadline.now() + TimeAmount(timeout)
-        return try await pool(for: origin).execute(request, deadline: deadline)
+        try await pool(for: origin).execute(request, timeout: timeout)
+    }
+
+    /// Requests to one origin through the shared pool, found once: for a caller that sends many (a run's shoppers
+    /// to its target), each request then skips the lookup of its origin's pool (a lock and a hash of the origin).
+    public func route(to origin: Origin) throws(HTTPClientError) -> HTTPRoute {
+        HTTPRoute(pool: try pool(for: origin))
     }
 
     private func factory(for origin: Origin) throws(HTTPClientError) -> ConnectionFactory {
@@ -131,7 +136,7 @@ public final class HTTPSession: Sendable {
     }
 
     public func execute(_ request: HTTPRequest, timeout: Duration) async throws(HTTPClientError) -> HTTPResponse {
-        try await pool.execute(request, deadline: NIODeadline.now() + TimeAmount(timeout))
+        try await pool.execute(request, timeout: timeout)
     }
 
     /// Closes the connection (TLS close_notify first) and waits until it is closed.
@@ -142,6 +147,20 @@ public final class HTTPSession: Sendable {
             try? await channel.closeFuture.get()
         }
         client.ended(self)
+    }
+}
+
+/// Requests to one origin through a client's shared pool; see ``HTTPClient/route(to:)``. A client shut down
+/// refuses them as it refuses ``HTTPClient/execute(_:to:timeout:)``.
+public struct HTTPRoute: Sendable {
+    fileprivate let pool: ConnectionPool
+
+    public var origin: Origin { pool.origin }
+
+    /// Sends a request and waits for its whole response, at most `timeout` (waiting for a free connection
+    /// included).
+    public func execute(_ request: HTTPRequest, timeout: Duration) async throws(HTTPClientError) -> HTTPResponse {
+        try await pool.execute(request, timeout: timeout)
     }
 }
 

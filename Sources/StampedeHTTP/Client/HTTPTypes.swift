@@ -1,6 +1,7 @@
 public import NIOCore
 public import NIOHTTP1
 import NIOPosix
+public import StampedeCore
 
 #if canImport(Glibc)
 import Glibc
@@ -28,13 +29,13 @@ public struct HTTPResponse: Sendable {
     public var headers: ResponseHeaders
     public var body: ByteBuffer
     /// When the request was written to a connection (after any wait for a free connection).
-    public var sentAt: ContinuousClock.Instant
+    public var sentAt: ContinuousInstant
     /// When the last byte of the response arrived.
-    public var completedAt: ContinuousClock.Instant
+    public var completedAt: ContinuousInstant
 
     public init(
-        status: Int, headers: ResponseHeaders, body: ByteBuffer, sentAt: ContinuousClock.Instant,
-        completedAt: ContinuousClock.Instant
+        status: Int, headers: ResponseHeaders, body: ByteBuffer, sentAt: ContinuousInstant,
+        completedAt: ContinuousInstant
     ) {
         self.status = status
         self.headers = headers

@@ -1,4 +1,5 @@
 import NIOCore
+import StampedeCore
 
 /// Carries one request at a time over an HTTP/1.1 connection and reads its response with
 /// ``HTTP1ResponseParser``: bytes in, bytes out, one write per request. It knows nothing of shoppers or pools: an
@@ -12,7 +13,7 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
 
     private enum State {
         case idle
-        case waiting(HTTP1Exchange, sentAt: ContinuousClock.Instant, deadline: NIODeadline?)
+        case waiting(HTTP1Exchange, sentAt: ContinuousInstant, deadline: NIODeadline?)
         case closed
     }
 

@@ -1,6 +1,7 @@
 import CNghttp2
 import NIOCore
 import NIOHTTP1
+import StampedeCore
 
 /// One HTTP/2 connection's nghttp2 session inside a channel handler, and nothing else: bytes in through
 /// `nghttp2_session_mem_recv`, bytes out through `nghttp2_session_mem_send`, nghttp2's callbacks reaching this
@@ -18,7 +19,7 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
 
     private final class Stream {
         let exchange: HTTP2Exchange
-        let sentAt: ContinuousClock.Instant
+        let sentAt: ContinuousInstant
         var status = 0
         var headers = HTTPHeaders()
         var body: ByteBuffer?
@@ -26,7 +27,7 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
         var pendingBody: ByteBuffer?
         var timer: Scheduled<Void>?
 
-        init(exchange: HTTP2Exchange, sentAt: ContinuousClock.Instant) {
+        init(exchange: HTTP2Exchange, sentAt: ContinuousInstant) {
             self.exchange = exchange
             self.sentAt = sentAt
             self.pendingBody = exchange.body

@@ -40,6 +40,11 @@ final class ConnectionPool: Sendable {
         self.state = Mutex(Inner(machine: PoolStateMachine(maxConnections: maxConnections)))
     }
 
+    /// Sends a request on a pooled connection, at most `timeout` from now (the wait for a connection included).
+    func execute(_ request: HTTPRequest, timeout: Duration) async throws(HTTPClientError) -> HTTPResponse {
+        try await execute(request, deadline: NIODeadline.now() + TimeAmount(timeout))
+    }
+
     /// Sends a request on a pooled connection; the deadline covers the wait for a connection and the exchange.
     /// A request the server refused without processing it is sent again on another connection.
     func execute(_ request: HTTPRequest, deadline: NIODeadline) async throws(HTTPClientError) -> HTTPResponse {
@@ -56,7 +61,13 @@ final class ConnectionPool: Sendable {
     private func executeOnce(
         _ request: HTTPRequest, deadline: NIODeadline
     ) async throws(HTTPClientError) -> HTTPResponse {
-        let (id, connection) = try await lease(deadline: deadline)
+        // A free connection is taken at once, with no call to an async function (its frame is allocated per call).
+        let id: ConnectionID
+        let connection: any PooledConnection
+        switch leaseIdle() {
+        case .idle(let idle, let free): (id, connection) = (idle, free)
+        case .wait(let waiter): (id, connection) = try await lease(waiter, deadline: deadline)
+        }
         let remaining = max(deadline - .now(), .nanoseconds(1))
         // Whichever comes first resumes the task: the exchange's outcome, or its cancellation (an HTTP/2 stream
         // abandoned still completes later; the task does not wait for it).
@@ -99,15 +110,25 @@ final class ConnectionPool: Sendable {
     /// Every channel still open, for a caller that waits for them to close.
     var openChannels: [any Channel] { state.withLock { $0.connections.values.map(\.channel) } }
 
-    private func lease(deadline: NIODeadline) async throws(HTTPClientError) -> (ConnectionID, any PooledConnection) {
-        // A free connection is taken at once: no waiter, no continuation, no cancellation handler.
-        let (idle, waiterID) = state.withLock { inner -> ((ConnectionID, any PooledConnection)?, WaiterID) in
+    private enum IdleLease {
+        case idle(ConnectionID, any PooledConnection)
+        /// None is free: the number the request waits under.
+        case wait(WaiterID)
+    }
+
+    private func leaseIdle() -> IdleLease {
+        state.withLock { inner in
             // An available slot is on a connection already registered (both happen under this lock).
-            if let id = inner.machine.leaseIdle() { return ((id, inner.connections[id]!), 0) }
+            if let id = inner.machine.leaseIdle() { return .idle(id, inner.connections[id]!) }
             defer { inner.nextWaiter += 1 }
-            return (nil, inner.nextWaiter)
+            return .wait(inner.nextWaiter)
         }
-        if let idle { return idle }
+    }
+
+    /// Waits for a connection (or opens one) when none was free.
+    private func lease(
+        _ waiterID: WaiterID, deadline: NIODeadline
+    ) async throws(HTTPClientError) -> (ConnectionID, any PooledConnection) {
         do {
             return try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { continuation in

@@ -37,12 +37,15 @@ struct PoolStateMachine: Sendable {
         var inFlight = 0
         var capacity: Int
         var draining = false
+        /// Whether it is in `available`: it is exactly when it has room, and this says so without a search.
+        var listed = false
         var hasRoom: Bool { !draining && inFlight < capacity }
     }
 
     let maxConnections: Int
     private var open: [ConnectionID: Slots] = [:]
-    /// Open connections with a free slot, the most recently used last.
+    /// Open connections with a free slot, the most recently used last. A lease takes the last and a release
+    /// appends: neither searches it (with hundreds of connections, a search each was a scan of hundreds).
     private(set) var available: [ConnectionID] = []
     private(set) var connecting: Set<ConnectionID> = []
     private(set) var waiters = CircularBuffer<WaiterID>()
@@ -100,7 +103,7 @@ struct PoolStateMachine: Sendable {
         if !reusable || isShutDown { slots.draining = true }
         open[connection] = slots
         if slots.draining {
-            available.removeAll { $0 == connection }
+            unlist(connection)
             let closing: [Action] = slots.inFlight == 0 || !reusable ? [.close(connection)] : []
             if !reusable { open[connection] = nil }
             return closing + replenish()
@@ -120,14 +123,14 @@ struct PoolStateMachine: Sendable {
     mutating func draining(_ connection: ConnectionID) -> [Action] {
         guard let slots = open[connection], !slots.draining else { return [] }
         open[connection]!.draining = true
-        available.removeAll { $0 == connection }
+        unlist(connection)
         let closing: [Action] = slots.inFlight == 0 ? [.close(connection)] : []
         return closing + replenish()
     }
 
     /// A connection was closed (by either side); whatever it carried has failed or finished.
     mutating func closed(_ connection: ConnectionID) -> [Action] {
-        available.removeAll { $0 == connection }
+        unlist(connection)
         if open.removeValue(forKey: connection) != nil || connecting.remove(connection) != nil {
             return replenish()
         }
@@ -148,27 +151,46 @@ struct PoolStateMachine: Sendable {
         waiters.removeAll()
         let closing = idle
         for connection in closing { open[connection] = nil }
-        for connection in open.keys { open[connection]!.draining = true }
+        for connection in open.keys {
+            open[connection]!.draining = true
+            open[connection]!.listed = false
+        }
         available.removeAll()
         return (waiting, closing)
     }
 
+    /// Takes a slot of the last available connection; it stays available (last) while it has room.
     private mutating func take(_ connection: ConnectionID) {
-        open[connection]!.inFlight += 1
-        available.removeAll { $0 == connection }
-        if open[connection]!.hasRoom { available.append(connection) }
+        guard var slots = open[connection] else { return }
+        slots.inFlight += 1
+        if !slots.hasRoom {
+            slots.listed = false
+            available.removeLast()
+        }
+        open[connection] = slots
     }
 
-    /// Gives a connection's free slots to the oldest waiters; what is left makes it available.
+    /// Gives a connection's free slots to the oldest waiters; what is left makes it available (the most recently
+    /// used: last).
     private mutating func offer(_ connection: ConnectionID) -> [Action] {
+        guard var slots = open[connection] else { return [] }
         var actions: [Action] = []
-        while let slots = open[connection], slots.hasRoom, let waiter = waiters.popFirst() {
-            open[connection]!.inFlight += 1
+        while slots.hasRoom, let waiter = waiters.popFirst() {
+            slots.inFlight += 1
             actions.append(.hand(connection, to: waiter))
         }
-        available.removeAll { $0 == connection }
-        if open[connection]?.hasRoom == true { available.append(connection) }
+        if slots.listed { available.removeAll { $0 == connection } }
+        slots.listed = slots.hasRoom
+        if slots.listed { available.append(connection) }
+        open[connection] = slots
         return actions
+    }
+
+    /// Takes a connection out of `available`, if it is there.
+    private mutating func unlist(_ connection: ConnectionID) {
+        guard open[connection]?.listed == true else { return }
+        open[connection]!.listed = false
+        available.removeAll { $0 == connection }
     }
 
     /// Opens another connection while more requests wait than connections are being opened.

@@ -1,4 +1,5 @@
 import HeapModule
+import StampedeCore
 import Synchronization
 
 /// Shoppers thinking, earliest wake first: the arrival scheduler starts each again as a new task when its think is
@@ -20,7 +21,7 @@ final class ParkedShoppers: Sendable {
         /// Whether the scheduler sleeps (while it is awake, it looks at the heap before it sleeps again), and until
         /// when (nil: until a signal).
         var schedulerAsleep = false
-        var schedulerWake: ContinuousClock.Instant?
+        var schedulerWake: ContinuousInstant?
         /// No more parking: the run is cancelling its shoppers.
         var closed = false
     }
@@ -47,7 +48,7 @@ final class ParkedShoppers: Sendable {
     }
 
     /// Takes the shoppers whose think is over by `now`, earliest first.
-    func takeDue(by now: ContinuousClock.Instant) -> [ShopperProgress] {
+    func takeDue(by now: ContinuousInstant) -> [ShopperProgress] {
         state.withLock { state in
             var due: [ShopperProgress] = []
             while let first = state.heap.min, first.progress.intended <= now {
@@ -60,7 +61,7 @@ final class ParkedShoppers: Sendable {
 
     /// The scheduler is about to sleep until `deadline`: returns the wake to sleep until, the earlier of it and the
     /// first parked shopper's.
-    func sleep(until deadline: ContinuousClock.Instant?) -> ContinuousClock.Instant? {
+    func sleep(until deadline: ContinuousInstant?) -> ContinuousInstant? {
         state.withLock { state in
             var wake = deadline
             if let first = state.heap.min?.progress.intended, wake.map({ first < $0 }) ?? true { wake = first }

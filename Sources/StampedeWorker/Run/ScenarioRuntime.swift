@@ -45,10 +45,8 @@ public struct ScenarioRuntime: Sendable {
 
     /// The variables a shopper starts with: its id, its flow, one value drawn from each data list, and a row of
     /// each feeder (nil when a unique feeder has no row for this shopper).
-    func initialVariables(_ arrival: Arrival, flow: Int, _ random: inout SeededRandom) -> Variables? {
-        var variables: Variables = [
-            "shopper": .text(String(arrival.index)), "flow": .text(scenario.flows[flow].name),
-        ]
+    func initialVariables(_ arrival: Arrival, flow: Int, _ random: inout SeededRandom) -> ShopperVariables? {
+        var variables = ShopperVariables(shopper: String(arrival.index), flow: scenario.flows[flow].name)
         for list in scenario.data {
             variables[list.name] = .text(list.values[Int(random.next() % UInt64(list.values.count))])
         }

@@ -16,7 +16,7 @@ final class Shopper: Sendable {
     let client: HTTPClient
     let recorder: Recorder
     let plan: Plan
-    let runStart: ContinuousClock.Instant
+    let runStart: ContinuousInstant
     let requestTimeout: Duration
     let seed: UInt64
     /// Sent as `x-stampede-worker` (with the shopper's number as `x-stampede-shopper`), so the target's logs can
@@ -24,9 +24,12 @@ final class Shopper: Sendable {
     let worker: String
     /// One connection per shopper (to the target), opened for its first request and closed when it is done.
     let ownConnection: Bool
+    /// The shared pool's route to the target (nil if the client refused it: its requests then fail through
+    /// `client`, saying why).
+    let target: HTTPRoute?
 
     init(
-        runtime: ScenarioRuntime, client: HTTPClient, recorder: Recorder, plan: Plan, runStart: ContinuousClock.Instant,
+        runtime: ScenarioRuntime, client: HTTPClient, recorder: Recorder, plan: Plan, runStart: ContinuousInstant,
         requestTimeout: Duration, seed: UInt64, worker: String, ownConnection: Bool
     ) {
         self.runtime = runtime
@@ -38,11 +41,12 @@ final class Shopper: Sendable {
         self.seed = seed
         self.worker = worker
         self.ownConnection = ownConnection
+        self.target = try? client.route(to: runtime.origin)
     }
 
     /// What a shopper carries from step to step.
     struct State: Sendable {
-        var variables: Variables
+        var variables: ShopperVariables
         var cookies = CookieJar()
         /// The URL of the response each variable was taken from, to resolve a relative URL it holds.
         var bases: [String: RequestURL] = [:]
@@ -55,7 +59,7 @@ final class Shopper: Sendable {
     /// How a step ended for the shopper.
     enum StepEnd {
         /// Go on: the next request is meant to start at this instant (the response's end) plus think time.
-        case next(ContinuousClock.Instant)
+        case next(ContinuousInstant)
         case end(Recorder.ShopperOutcome)
     }
 
@@ -79,7 +83,7 @@ final class Shopper: Sendable {
                 ErrorSample(
                     step: StepID(flow: flowIndex, step: 0), label: .request,
                     detail: "no feeder row is left for shopper \(arrival.index) (pick: unique)",
-                    at: (ContinuousClock.now - runStart).microseconds))
+                    at: (ContinuousInstant.now - runStart).microseconds))
             recorder.shopperEnded(slot: slot, .failed(.request))
             return nil
         }
@@ -119,7 +123,7 @@ final class Shopper: Sendable {
                 if wait > Self.parkAfter && !Task.isCancelled { return .thinking(progress) }
                 if wait > .zero {
                     do {
-                        try await Task.sleep(until: progress.intended, clock: .continuous)
+                        try await Task.sleep(until: progress.intended.continuous, clock: .continuous)
                     } catch {
                         return await end(progress, .failed(.cancelled))
                     }
@@ -189,7 +193,7 @@ final class Shopper: Sendable {
         var url: RequestURL
         var request: HTTPRequest
         /// When the request was due: the step's intended start, or the previous answer for a redirect's hop.
-        var meant: ContinuousClock.Instant
+        var meant: ContinuousInstant
         var hops = 0
         var ledgerSKU: String?
         var paymentOrder: String?
@@ -199,7 +203,7 @@ final class Shopper: Sendable {
     /// Only the sending waits; what comes before and after is synchronous (an async function's frame holds all
     /// its locals, allocated per task).
     private func perform(
-        _ id: StepID, state: inout State, intended: ContinuousClock.Instant, slot: Int, session: HTTPSession?
+        _ id: StepID, state: inout State, intended: ContinuousInstant, slot: Int, session: HTTPSession?
     ) async -> StepEnd {
         var exchange: Exchange
         switch begin(id, state: state, intended: intended, slot: slot) {
@@ -218,7 +222,7 @@ final class Shopper: Sendable {
 
     @inline(never)
     private func begin(
-        _ id: StepID, state: State, intended: ContinuousClock.Instant, slot: Int
+        _ id: StepID, state: State, intended: ContinuousInstant, slot: Int
     ) -> Result<Exchange, Unsent> {
         begin(runtime.scenario.flows[id.flow].steps[id.step], id: id, state: state, intended: intended, slot: slot)
     }
@@ -236,7 +240,7 @@ final class Shopper: Sendable {
     /// whose arrival was held while requests waited for a connection has waited part of it already (as it did
     /// when it waited in the pool's queue), and one held past it is not sent at all.
     private func send(
-        _ request: HTTPRequest, to url: RequestURL, meant: ContinuousClock.Instant, session: HTTPSession?
+        _ request: HTTPRequest, to url: RequestURL, meant: ContinuousInstant, session: HTTPSession?
     ) async -> Result<HTTPResponse, HTTPClientError> {
         let timeout = requestTimeout - max(.zero, .now - meant)
         guard timeout > .zero else {
@@ -244,8 +248,9 @@ final class Shopper: Sendable {
                 HTTPClientError(.timeout, "no connection to \(url.origin) became free before the deadline"))
         }
         do throws(HTTPClientError) {
-            if let session, url.origin == runtime.origin {
-                return .success(try await session.execute(request, timeout: timeout))
+            if url.origin == runtime.origin {
+                if let session { return .success(try await session.execute(request, timeout: timeout)) }
+                if let target { return .success(try await target.execute(request, timeout: timeout)) }
             }
             return .success(try await client.execute(request, to: url.origin, timeout: timeout))
         } catch {
@@ -260,7 +265,7 @@ final class Shopper: Sendable {
 
     /// The step's request, rendered; a step whose request cannot be built fails.
     private func begin(
-        _ step: Step, id: StepID, state: State, intended: ContinuousClock.Instant, slot: Int
+        _ step: Step, id: StepID, state: State, intended: ContinuousInstant, slot: Int
     ) -> Result<Exchange, Unsent> {
         switch Self.request(for: step, state: state, runtime: runtime, worker: worker) {
         case .success(let built):
@@ -275,7 +280,7 @@ final class Shopper: Sendable {
         case .failure(let failure):
             recorder.request(
                 slot: slot, step: id, .failed(failure.label),
-                correctedMicros: (ContinuousClock.now - intended).microseconds, uncorrectedMicros: nil)
+                correctedMicros: (ContinuousInstant.now - intended).microseconds, uncorrectedMicros: nil)
             sample(id, failure.label, failure.detail)
             return .failure(Unsent(end: .end(.failed(failure.label))))
         }
@@ -286,13 +291,13 @@ final class Shopper: Sendable {
     ) {
         recorder.request(
             slot: exchange.slot, step: exchange.id, outcome,
-            correctedMicros: ((response?.completedAt ?? ContinuousClock.now) - exchange.meant).microseconds,
+            correctedMicros: ((response?.completedAt ?? ContinuousInstant.now) - exchange.meant).microseconds,
             uncorrectedMicros: response.map { ($0.completedAt - $0.sentAt).microseconds })
     }
 
     private func sample(_ id: StepID, _ label: ErrorLabel, _ detail: String) {
         recorder.sample(
-            ErrorSample(step: id, label: label, detail: detail, at: (ContinuousClock.now - runStart).microseconds))
+            ErrorSample(step: id, label: label, detail: detail, at: (ContinuousInstant.now - runStart).microseconds))
     }
 
     /// What an answer (or its absence) means: the step's end, or nil with `exchange` turned into the next hop of a
@@ -307,7 +312,7 @@ final class Shopper: Sendable {
             let label = ErrorLabel(rawValue: error.code.label)
             record(exchange, .failed(label), nil)
             sample(exchange.id, label, "\(exchange.request.method.rawValue) \(shown(exchange.url)): \(error.message)")
-            let now = (ContinuousClock.now - runStart).microseconds
+            let now = (ContinuousInstant.now - runStart).microseconds
             if let ledgerSKU = exchange.ledgerSKU, step.ledger?.confirms == true {
                 recorder.ledger(sku: ledgerSKU, .failed, atMicros: now)
             }
@@ -497,7 +502,7 @@ final class Shopper: Sendable {
         fixed.reserveCapacity(5 + step.headers.count)
         fixed.append(("user-agent", StampedeVersion.current))
         fixed.append(("x-stampede-worker", worker))
-        fixed.append(("x-stampede-shopper", variables["shopper"]?.text ?? ""))
+        fixed.append(("x-stampede-shopper", variables.shopper))
         var headers = HTTPHeaders(consume fixed)
         for header in step.headers {
             let (value, problem) = header.value.render(lookup)

@@ -19,7 +19,7 @@ struct ShopperProgress: Sendable {
     var times: Int?
     var state: Shopper.State
     /// When its next request is meant to start.
-    var intended: ContinuousClock.Instant
+    var intended: ContinuousInstant
     /// Its own connection, when each shopper has one.
     var session: HTTPSession?
 }

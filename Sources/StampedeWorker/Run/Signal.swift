@@ -1,3 +1,4 @@
+import StampedeCore
 import Synchronization
 
 /// A wake-up call between tasks: ``post()`` wakes the one task waiting in ``wait()``, or the next one to wait
@@ -48,7 +49,8 @@ final class Signal: Sendable {
 /// Sleeps until `deadline`, or until one of `signals` is posted, whichever comes first. Short sleeps are plain
 /// (a signal is looked at when they end): racing a timer against a signal costs two tasks, worth it only when
 /// the wait is long enough for the signal to matter.
-func sleep(until deadline: ContinuousClock.Instant, orUntilAnyOf signals: [Signal]) async {
+func sleep(until instant: ContinuousInstant, orUntilAnyOf signals: [Signal]) async {
+    let deadline = instant.continuous
     if deadline - .now <= .milliseconds(20) || signals.isEmpty {
         try? await Task.sleep(until: deadline, clock: .continuous)
         return

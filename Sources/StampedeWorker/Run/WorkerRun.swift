@@ -72,7 +72,8 @@ public struct WorkerRun: Sendable {
             // waking another thread.
             let loops = EventLoopTaskExecutor.all(of: client.eventLoopGroup)
             await withTaskExecutorPreference(loops[0]) {
-                await sendArrivals(client: client, start: start, control: control, progress: progress, loops: loops)
+                await sendArrivals(
+                    client: client, start: ContinuousInstant(start), control: control, progress: progress, loops: loops)
             }
             // Every shopper has ended: the interval in progress is the last.
             group.cancelAll()
@@ -101,7 +102,7 @@ public struct WorkerRun: Sendable {
     /// parked shopper again when its think is over, and after the last arrival (or a stop) lets the shoppers still
     /// going finish, at most the drain, before it cancels those left.
     private func sendArrivals(
-        client: HTTPClient, start: ContinuousClock.Instant, control: RunControl, progress: RunProgress,
+        client: HTTPClient, start: ContinuousInstant, control: RunControl, progress: RunProgress,
         loops: [EventLoopTaskExecutor]
     ) async {
         let home = loops[0]
@@ -123,10 +124,10 @@ public struct WorkerRun: Sendable {
             }
             if progress.inFlight.subtract(1, ordering: .relaxed).newValue == 0 { progress.idle.post() }
         }
-        var drainBegan: ContinuousClock.Instant?
+        var drainBegan: ContinuousInstant?
         // At a high rate, shoppers start in batches: a wake-up per start would cost as much as its request.
         var pacing = ReleasePacing()
-        var lastWake = ContinuousClock.now
+        var lastWake = ContinuousInstant.now
         // Arrivals due but not started while requests wait for a connection (``HeldArrivals`` says why).
         var held = HeldArrivals()
         await withDiscardingTaskGroup { shoppers in
@@ -162,7 +163,7 @@ public struct WorkerRun: Sendable {
             }
             while true {
                 for change in control.takeChanges() { arrivals.changeShare(to: change.share, from: change.from) }
-                let now = ContinuousClock.now
+                let now = ContinuousInstant.now
                 for thinking in parked.takeDue(by: now) {
                     pacing.observe(due: (thinking.intended - start).seconds)
                     launch(on: thinking.loop) { await settle(await shopper.go(thinking)) }
@@ -172,7 +173,7 @@ public struct WorkerRun: Sendable {
                 while !held.isEmpty, client.waitingForConnection == 0, let next = held.popFirst() {
                     startShopper(next)
                 }
-                let wake: ContinuousClock.Instant
+                let wake: ContinuousInstant
                 if drainBegan == nil, control.stopRequest == nil, !Task.isCancelled, let next = arrivals.peekTime() {
                     wake = start + .seconds(double: next)
                     if wake <= now {
@@ -238,10 +239,10 @@ public struct WorkerRun: Sendable {
     }
 
     /// When the drain that began at `began` ends: after the drain timeout, or sooner as a stop asked for.
-    private func drainLimit(began: ContinuousClock.Instant, control: RunControl) -> ContinuousClock.Instant {
+    private func drainLimit(began: ContinuousInstant, control: RunControl) -> ContinuousInstant {
         var limit = began + settings.drainTimeout
         if let stop = control.stopRequest {
-            limit = min(limit, stop.at + min(stop.drain, settings.stopDrainTimeout))
+            limit = min(limit, ContinuousInstant(stop.at) + min(stop.drain, settings.stopDrainTimeout))
         }
         return limit
     }
