@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import StampedeCore
 import StampedeTestKit
+import Synchronization
 import Testing
 
 @testable import StampedeHTTP
@@ -24,6 +25,28 @@ struct ClosedLoopBenchTests {
         // Two connections, each waiting 1 + 2 + 4 + … ms: about ten attempts each in 2 s.
         #expect(result.reconnects < 40, "\(result.reconnects) reconnects in 2 s")
         #expect(result.errors.values.reduce(0, +) > 0)
+    }
+
+    /// Every response is counted under its status, common or not (a status in 100...599 is counted in place, any
+    /// other by name), and the counts add up to the responses, over every connection.
+    @Test func everyResponseIsCountedUnderItsStatus() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let answered = Atomic<Int>(0)
+        let statuses = [200, 503, 799]
+        let server = try await ScriptedHTTPServer.start(group: group) { _ in
+            .respond(status: statuses[answered.add(1, ordering: .relaxed).oldValue % statuses.count], body: "x")
+        }
+        let result = try await runClosedLoopBench(
+            BenchSettings(
+                origin: Origin(url: server.baseURL)!, request: HTTPRequest(target: "/"), connections: 3, streams: 1,
+                duration: .milliseconds(300), client: HTTPClientConfiguration(protocolChoice: .http1)),
+            group: group)
+        await server.close()
+        try await group.shutdownGracefully()
+        #expect(result.responses >= 30)
+        #expect(Set(result.statuses.keys) == Set(statuses))
+        #expect(result.statuses.values.reduce(0, +) == result.responses)
+        #expect(result.statuses.values.allSatisfy { $0 >= result.responses / 3 - 3 })
     }
 
     @Test func theBackoffDoublesUpToASecond() {

@@ -42,12 +42,32 @@ public struct BenchResult: Sendable {
     /// Requests the server refused unprocessed (HTTP/2 GOAWAY) and that were sent again.
     public var refused: UInt64 = 0
 
+    /// Responses by status, counted in place (a dictionary was a hash a response); merged into `statuses` when
+    /// the run is over.
+    private var statusCounts = [UInt64](repeating: 0, count: 600)
+
+    mutating func count(status: Int) {
+        if statusCounts.indices.contains(status) {
+            statusCounts[status] += 1
+        } else {
+            statuses[status, default: 0] += 1
+        }
+    }
+
+    /// Moves the in-place counts into `statuses`.
+    mutating func settleStatuses() {
+        for (status, count) in statusCounts.enumerated() where count > 0 { statuses[status, default: 0] += count }
+        statusCounts = [UInt64](repeating: 0, count: statusCounts.count)
+    }
+
     public var requestsPerSecond: Double {
         let seconds = elapsed.seconds
         return seconds > 0 ? Double(responses) / seconds : 0
     }
 
     mutating func merge(_ other: BenchResult) {
+        var other = other
+        other.settleStatuses()
         responses += other.responses
         statuses.merge(other.statuses, uniquingKeysWith: +)
         errors.merge(other.errors, uniquingKeysWith: +)
@@ -145,26 +165,31 @@ private final class ConnectionDriver: @unchecked Sendable {
         return result
     }
 
+    /// The one request, handed to the connection again and again: an exchange is immutable, so one serves every
+    /// request of the run (and every stream at once), where one each was an allocation a request.
+    private lazy var http2Exchange = HTTP2Exchange(headers: headers, body: request.body, timeout: nil, keepsBody: false)
+    {
+        [unowned self] outcome in finished(outcome, reusable: true)
+    }
+
+    private lazy var http1Exchange = HTTP1Exchange(
+        request: .encoded(http1Request), isHEAD: request.method == .HEAD, keepsBody: false, timeout: nil
+    ) {
+        [unowned self] outcome in
+        switch outcome {
+        case .success(let exchanged): finished(.success(exchanged.response), reusable: exchanged.reusable)
+        case .failure(let error): finished(.failure(error), reusable: false)
+        }
+    }
+
     private func fire() {
         guard !stopped, NIODeadline.now() < end else { return finish() }
         guard usable, connection.channel.isActive else { return reconnect() }
         inFlight += 1
         if let http2 = connection as? HTTP2Connection {
-            http2.submit(
-                HTTP2Exchange(headers: headers, body: request.body, timeout: nil, keepsBody: false) {
-                    [self] outcome in finished(outcome, reusable: true)
-                })
+            http2.submit(http2Exchange)
         } else if let http1 = connection as? HTTP1Connection {
-            http1.submit(
-                HTTP1Exchange(
-                    request: .encoded(http1Request), isHEAD: request.method == .HEAD, keepsBody: false, timeout: nil
-                ) {
-                    [self] outcome in
-                    switch outcome {
-                    case .success(let exchanged): finished(.success(exchanged.response), reusable: exchanged.reusable)
-                    case .failure(let error): finished(.failure(error), reusable: false)
-                    }
-                })
+            http1.submit(http1Exchange)
         }
     }
 
@@ -175,7 +200,7 @@ private final class ConnectionDriver: @unchecked Sendable {
         case .success(let response):
             failuresInARow = 0
             result.responses += 1
-            result.statuses[response.status, default: 0] += 1
+            result.count(status: response.status)
             result.bodyBytes += UInt64(response.body.readableBytes)
             result.latency.record(microseconds: (response.completedAt - response.sentAt).microseconds)
             fire()

@@ -34,12 +34,47 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
         }
     }
 
+    /// The open streams by id, with the last one looked up remembered: nghttp2 calls back once for each header,
+    /// data chunk and frame, nearly always for the stream it called back for last, and a lookup in the dictionary
+    /// hashes the id (about a dozen lookups a response).
+    private struct StreamTable {
+        private var byID: [Int32: Stream] = [:]
+        private var last: (id: Int32, stream: Stream)?
+
+        var count: Int { byID.count }
+        var isEmpty: Bool { byID.isEmpty }
+        var all: Dictionary<Int32, Stream>.Values { byID.values }
+
+        subscript(id: Int32) -> Stream? {
+            mutating get {
+                if let last, last.id == id { return last.stream }
+                guard let stream = byID[id] else { return nil }
+                last = (id, stream)
+                return stream
+            }
+            set {
+                if last?.id == id { last = nil }
+                byID[id] = newValue
+            }
+        }
+
+        mutating func removeValue(forKey id: Int32) -> Stream? {
+            if last?.id == id { last = nil }
+            return byID.removeValue(forKey: id)
+        }
+
+        mutating func removeAll() {
+            last = nil
+            byID.removeAll()
+        }
+    }
+
     private let streamLimit: Int
     private let pingInterval: TimeAmount
     private let events: @Sendable (HTTP2ConnectionEvent) -> Void
     private var session: OpaquePointer?
     private var context: ChannelHandlerContext?
-    private var streams: [Int32: Stream] = [:]
+    private var streams = StreamTable()
     /// Outcomes gathered while nghttp2 runs, delivered when it returns.
     private var finished: [(HTTP2Exchange, Result<HTTPResponse, HTTPClientError>)] = []
     private var inCodec = false
@@ -259,7 +294,7 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
         pingTimer = nil
         let open = streams
         streams.removeAll()
-        for stream in open.values {
+        for stream in open.all {
             stream.timer?.cancel()
             finished.append((stream.exchange, .failure(error)))
         }
@@ -478,38 +513,46 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
 
 // MARK: - nghttp2 callbacks: C functions that find the handler through the user-data pointer.
 
-private func handler(_ user: UnsafeMutableRawPointer?) -> HTTP2ClientHandler {
-    Unmanaged<HTTP2ClientHandler>.fromOpaque(user!).takeUnretainedValue()
+/// The handler a callback is for, borrowed for the call: the session holds it unretained and the handler
+/// outlives the session, so a retain and a release per callback (a dozen a response) would buy nothing.
+private func withHandler<Result>(
+    _ user: UnsafeMutableRawPointer?, _ body: (HTTP2ClientHandler) -> Result
+) -> Result {
+    Unmanaged<HTTP2ClientHandler>.fromOpaque(user!)._withUnsafeGuaranteedRef(body)
 }
 
 private let onHeader: nghttp2_on_header_callback = { _, frame, name, nameLength, value, valueLength, _, user in
     guard let frame, frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) else { return 0 }
-    handler(user).header(
-        streamID: frame.pointee.hd.stream_id, name: UnsafeBufferPointer(start: name, count: nameLength),
-        value: UnsafeBufferPointer(start: value, count: valueLength))
+    withHandler(user) {
+        $0.header(
+            streamID: frame.pointee.hd.stream_id, name: UnsafeBufferPointer(start: name, count: nameLength),
+            value: UnsafeBufferPointer(start: value, count: valueLength))
+    }
     return 0
 }
 
 private let onData: nghttp2_on_data_chunk_recv_callback = { _, _, streamID, bytes, length, user in
-    handler(user).data(streamID: streamID, bytes: UnsafeBufferPointer(start: bytes, count: length))
+    withHandler(user) { $0.data(streamID: streamID, bytes: UnsafeBufferPointer(start: bytes, count: length)) }
     return 0
 }
 
 private let onFrame: nghttp2_on_frame_recv_callback = { _, frame, user in
     guard let frame else { return 0 }
-    handler(user).frameReceived(
-        type: frame.pointee.hd.type, flags: frame.pointee.hd.flags, streamID: frame.pointee.hd.stream_id)
+    withHandler(user) {
+        $0.frameReceived(
+            type: frame.pointee.hd.type, flags: frame.pointee.hd.flags, streamID: frame.pointee.hd.stream_id)
+    }
     return 0
 }
 
 private let onStreamClose: nghttp2_on_stream_close_callback = { _, streamID, errorCode, user in
-    handler(user).streamClosed(streamID, errorCode: errorCode)
+    withHandler(user) { $0.streamClosed(streamID, errorCode: errorCode) }
     return 0
 }
 
 private let onFrameNotSent: nghttp2_on_frame_not_send_callback = { _, frame, error, user in
     guard let frame else { return 0 }
-    handler(user).notSent(streamID: frame.pointee.hd.stream_id, type: frame.pointee.hd.type, error: error)
+    withHandler(user) { $0.notSent(streamID: frame.pointee.hd.stream_id, type: frame.pointee.hd.type, error: error) }
     return 0
 }
 
@@ -518,18 +561,18 @@ private let onError: nghttp2_error_callback2 = { _, _, message, length, user in
         let text = message.withMemoryRebound(to: UInt8.self, capacity: length) {
             String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
         }
-        handler(user).codecError(text)
+        withHandler(user) { $0.codecError(text) }
     }
     return 0
 }
 
 private let onInvalidFrame: nghttp2_on_invalid_frame_recv_callback = { _, frame, error, user in
     let type = frame.map { Int($0.pointee.hd.type) } ?? -1
-    handler(user).codecError("invalid frame of type \(type): \(String(cString: nghttp2_strerror(error)))")
+    withHandler(user) { $0.codecError("invalid frame of type \(type): \(String(cString: nghttp2_strerror(error)))") }
     return 0
 }
 
 private let readBodyCallback: nghttp2_data_source_read_callback = { _, streamID, buffer, length, flags, _, user in
     guard let buffer, let flags else { return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
-    return handler(user).readBody(streamID: streamID, into: buffer, length: length, flags: flags)
+    return withHandler(user) { $0.readBody(streamID: streamID, into: buffer, length: length, flags: flags) }
 }
