@@ -88,7 +88,7 @@ final class Shopper: Sendable {
             return nil
         }
         if let burst = arrival.burst { variables["sku"] = .text(plan.profile.bursts[burst].sku) }
-        var progress = ShopperProgress(
+        let progress = ShopperProgress(
             arrival: arrival, slot: slot, loop: loop, flow: flowIndex,
             state: State(variables: variables, random: random), intended: runStart + .seconds(double: arrival.time))
         if ownConnection {
@@ -104,15 +104,14 @@ final class Shopper: Sendable {
 
     /// Follows the flow from where `progress` is: each step's condition, its repetitions, the think time between
     /// requests; a short think is slept here, a long one hands the shopper back to be parked.
-    func go(_ progress: consuming ShopperProgress) async -> ShopperLeg {
-        var progress = progress
+    func go(_ progress: ShopperProgress) async -> ShopperLeg {
         let stepCount = runtime.scenario.flows[progress.flow].steps.count
         while progress.step < stepCount {
             let times: Int
             if let drawn = progress.times {
                 times = drawn
             } else {
-                guard let drawn = enterStep(&progress) else {
+                guard let drawn = enterStep(progress) else {
                     progress.step += 1
                     continue
                 }
@@ -164,7 +163,7 @@ final class Shopper: Sendable {
     /// The shopper reaches its step: how many times the step repeats, or nil when its condition skips it. (The
     /// step is read in place, not copied: a step is many references to retain.)
     @inline(never)
-    private func enterStep(_ progress: inout ShopperProgress) -> Int? {
+    private func enterStep(_ progress: ShopperProgress) -> Int? {
         let condition = runtime.scenario.flows[progress.flow].steps[progress.step].condition
         if let condition,
             !condition.holds(
@@ -179,7 +178,7 @@ final class Shopper: Sendable {
     }
 
     /// The shopper is done: its outcome counted, its own connection closed.
-    func end(_ progress: borrowing ShopperProgress, _ outcome: Recorder.ShopperOutcome) async -> ShopperLeg {
+    func end(_ progress: ShopperProgress, _ outcome: Recorder.ShopperOutcome) async -> ShopperLeg {
         recorder.shopperEnded(slot: progress.slot, outcome)
         await progress.session?.close()
         return .ended
