@@ -9,16 +9,23 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct ClosedLoopBenchTests {
+    /// `GET /` over HTTP/1.1, closed loop.
+    static func bench(
+        _ url: String, connections: Int, for duration: Duration, group: any EventLoopGroup
+    ) async throws -> BenchResult {
+        try await runClosedLoopBench(
+            BenchSettings(
+                origin: Origin(url: url)!, request: HTTPRequest(target: "/"), connections: connections, streams: 1,
+                duration: duration, client: HTTPClientConfiguration(protocolChoice: .http1)),
+            group: group)
+    }
+
     /// A server that answers nothing and closes every connection: the bench reconnects with a growing pause
     /// (1 ms doubling up to 1 s) instead of tens of thousands of times a second.
     @Test func aServerThatClosesEveryConnectionIsNotHammered() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await RawReplyServer.start(group: group, reply: [])
-        let result = try await runClosedLoopBench(
-            BenchSettings(
-                origin: Origin(url: server.baseURL)!, request: HTTPRequest(target: "/"), connections: 2, streams: 1,
-                duration: .seconds(2), client: HTTPClientConfiguration(protocolChoice: .http1)),
-            group: group)
+        let result = try await Self.bench(server.baseURL, connections: 2, for: .seconds(2), group: group)
         await server.close()
         try await group.shutdownGracefully()
         #expect(result.responses == 0)
@@ -36,11 +43,7 @@ struct ClosedLoopBenchTests {
         let server = try await ScriptedHTTPServer.start(group: group) { _ in
             .respond(status: statuses[answered.add(1, ordering: .relaxed).oldValue % statuses.count], body: "x")
         }
-        let result = try await runClosedLoopBench(
-            BenchSettings(
-                origin: Origin(url: server.baseURL)!, request: HTTPRequest(target: "/"), connections: 3, streams: 1,
-                duration: .milliseconds(300), client: HTTPClientConfiguration(protocolChoice: .http1)),
-            group: group)
+        let result = try await Self.bench(server.baseURL, connections: 3, for: .milliseconds(300), group: group)
         await server.close()
         try await group.shutdownGracefully()
         #expect(result.responses >= 30)
