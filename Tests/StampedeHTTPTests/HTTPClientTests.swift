@@ -106,6 +106,54 @@ struct HTTPClientTests {
         try await group.shutdownGracefully()
     }
 
+    /// `waitingForConnection` counts the requests waiting for a connection in every pool of the client: with one
+    /// connection an origin and slow answers, three requests to one origin and two to another leave three waiting;
+    /// a waiter that gives up at its deadline leaves the count, and when every answer is in it is 0 again.
+    @Test func theRequestsWaitingForAConnectionAreCountedAcrossOrigins() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let slow: @Sendable (HTTPRequestHead) -> ScriptedHTTPServer.Behaviour = { _ in
+            .respond(status: 200, body: "ok", delay: .seconds(1))
+        }
+        let first = try await ScriptedHTTPServer.start(group: group, script: slow)
+        let second = try await ScriptedHTTPServer.start(group: group, script: slow)
+        try await withHTTPClient(HTTPClientConfiguration(maxConnectionsPerOrigin: 1, connectTimeout: .seconds(2))) {
+            client in
+            let origins = [Origin(url: first.baseURL)!, Origin(url: second.baseURL)!]
+            func waiting(_ expected: Int) async throws {
+                let deadline = ContinuousClock.now + .seconds(5)
+                while client.waitingForConnection != expected && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                #expect(client.waitingForConnection == expected)
+            }
+            #expect(client.waitingForConnection == 0)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for origin in [origins[0], origins[0], origins[0], origins[1], origins[1]] {
+                    tasks.addTask {
+                        _ = try await client.execute(HTTPRequest(target: "/"), to: origin, timeout: .seconds(10))
+                    }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await waiting(3)
+                // One more behind them, which gives up long before a connection comes free.
+                tasks.addTask {
+                    await #expect(throws: HTTPClientError.self) {
+                        _ = try await client.execute(
+                            HTTPRequest(target: "/"), to: origins[1], timeout: .milliseconds(100))
+                    }
+                }
+                try await waiting(4)
+                try await waiting(3)
+                try await tasks.waitForAll()
+            }
+            #expect(client.waitingForConnection == 0)
+        }
+        #expect(first.requests == 3 && second.requests == 2)
+        await first.close()
+        await second.close()
+        try await group.shutdownGracefully()
+    }
+
     @Test func theConnectionCapHoldsUnderConcurrency() async throws {
         let script: @Sendable (String) -> ScriptedHTTPServer.Behaviour = { _ in
             .respond(status: 200, body: "ok", delay: .milliseconds(20))

@@ -37,6 +37,8 @@ public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
     public let eventLoopGroup: any EventLoopGroup
     private let pools = Mutex<[Origin: ConnectionPool]>([:])
+    /// The pools' requests waiting for a connection, counted by the pools as they come and go.
+    private let waiting = WaitingTally()
     /// One factory per origin, shared by its pool and every per-shopper session: one TLS context, so a new
     /// connection resumes the last TLS session.
     private let factories = Mutex<[Origin: ConnectionFactory]>([:])
@@ -81,17 +83,16 @@ public final class HTTPClient: Sendable {
         return pools.withLock { pools in
             if let pool = pools[origin] { return pool }
             let pool = ConnectionPool(
-                factory: factory, group: eventLoopGroup, maxConnections: configuration.maxConnectionsPerOrigin)
+                factory: factory, group: eventLoopGroup, maxConnections: configuration.maxConnectionsPerOrigin,
+                tally: waiting)
             pools[origin] = pool
             return pool
         }
     }
 
     /// Requests waiting for a connection of a pool (not of a shopper's own connection): more requests started
-    /// now would only wait behind them. (A pool's lock is taken inside the pools' lock; never the other way.)
-    public var waitingForConnection: Int {
-        pools.withLock { $0.values.reduce(0) { $0 + $1.waiting } }
-    }
+    /// now would only wait behind them.
+    public var waitingForConnection: Int { waiting.count.load(ordering: .relaxed) }
 
     /// TLS handshakes to an origin so far: full, and resumed from a cached session (nil for a cleartext origin).
     func tlsHandshakes(to origin: Origin) -> (full: Int, resumed: Int)? {

@@ -11,9 +11,9 @@ enum HTTP1RequestEncoder {
         return buffer
     }
 
-    /// Appends the request's bytes to `buffer`, growing it once to the size they need.
+    /// Appends the request's bytes to `buffer`, in one pass over the headers (each pass copies every name and
+    /// value out of them): the buffer is grown once to an estimate, and a request past it grows it again.
     static func encode(_ request: HTTPRequest, host: String, into buffer: inout ByteBuffer) {
-        let needsHost = !request.headers.contains(name: "host")
         let length: String? =
             if let body = request.body {
                 String(body.readableBytes)
@@ -22,22 +22,35 @@ enum HTTP1RequestEncoder {
             } else {
                 nil
             }
-        var size = request.target.utf8.count + 64 + host.utf8.count + (request.body?.readableBytes ?? 0)
-        for (name, value) in request.headers { size += name.utf8.count + value.utf8.count + 4 }
-        buffer.reserveCapacity(minimumWritableBytes: size)
+        buffer.reserveCapacity(
+            minimumWritableBytes: request.target.utf8.count + host.utf8.count + (request.body?.readableBytes ?? 0)
+                + 96 + 48 * request.headers.count)
         buffer.writeString(request.method.rawValue)
         buffer.writeStaticString(" ")
         buffer.writeString(request.target)
         buffer.writeStaticString(" HTTP/1.1\r\n")
+        var hasHost = false
         for (name, value) in request.headers {
-            // The length is the body's, whatever a header said.
-            if length != nil && name.utf8.count == 14 && name.lowercased() == "content-length" { continue }
+            if Self.isName(name, "host") {
+                hasHost = true
+            } else if length != nil && Self.isName(name, "content-length") {
+                continue  // The length is the body's, whatever a header said.
+            }
             write(&buffer, name, value)
         }
-        if needsHost { write(&buffer, "host", host) }
+        if !hasHost { write(&buffer, "host", host) }
         if let length { write(&buffer, "content-length", length) }
         buffer.writeStaticString("\r\n")
         if var body = request.body { buffer.writeBuffer(&body) }
+    }
+
+    /// Whether the header's name is `lowercase`, in any case (no string made to compare).
+    private static func isName(_ name: String, _ lowercase: StaticString) -> Bool {
+        guard name.utf8.count == lowercase.utf8CodeUnitCount else { return false }
+        var name = name
+        return name.withUTF8 { bytes in
+            HTTP1ResponseParser.equalsIgnoringCase(UnsafeRawBufferPointer(bytes), 0..<bytes.count, lowercase)
+        }
     }
 
     private static func write(_ buffer: inout ByteBuffer, _ name: String, _ value: String) {

@@ -333,7 +333,7 @@ struct HTTP1ResponseParser {
     }
 
     /// Whether the bytes in `range` are `lowercase` (ASCII, any case).
-    private static func equalsIgnoringCase(
+    static func equalsIgnoringCase(
         _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercase: StaticString
     ) -> Bool {
         guard range.count == lowercase.utf8CodeUnitCount else { return false }

@@ -26,18 +26,20 @@ final class ConnectionPool: Sendable {
     private struct Inner {
         var machine: PoolStateMachine
         var connections: [ConnectionID: any PooledConnection] = [:]
-        var waiters: [WaiterID: Waiter] = [:]
+        var waiters: PoolWaiters<Waiter>
         /// When each waiter gives up, swept by one timer, due at `sweepAt` (nil: none armed).
         var deadlines = WaiterDeadlines()
         var sweepAt: NIODeadline?
         var nextWaiter: WaiterID = 0
     }
 
-    init(factory: ConnectionFactory, group: any EventLoopGroup, maxConnections: Int) {
+    /// `tally`: where the pool's waiting requests are counted with those of the client's other pools.
+    init(factory: ConnectionFactory, group: any EventLoopGroup, maxConnections: Int, tally: WaitingTally? = nil) {
         self.origin = factory.origin
         self.factory = factory
         self.group = group
-        self.state = Mutex(Inner(machine: PoolStateMachine(maxConnections: maxConnections)))
+        self.state = Mutex(
+            Inner(machine: PoolStateMachine(maxConnections: maxConnections), waiters: PoolWaiters(tally: tally)))
     }
 
     /// Sends a request on a pooled connection, at most `timeout` from now (the wait for a connection included).
@@ -95,7 +97,7 @@ final class ConnectionPool: Sendable {
     func shutDown() {
         let (waiters, channels) = state.withLock { inner -> ([Waiter], [any Channel]) in
             let (waiting, closing) = inner.machine.shutDown()
-            let waiters = waiting.compactMap { inner.waiters.removeValue(forKey: $0) }
+            let waiters = waiting.compactMap { inner.waiters.remove($0) }
             return (waiters, closing.compactMap { inner.connections[$0]?.channel })
         }
         for waiter in waiters {
@@ -139,7 +141,7 @@ final class ConnectionPool: Sendable {
                         case .use(let id):
                             return (action, inner.connections[id], nil)
                         case .wait, .waitAndConnect:
-                            inner.waiters[waiterID] = Waiter(continuation: continuation)
+                            inner.waiters.insert(Waiter(continuation: continuation), as: waiterID)
                             inner.deadlines.append(waiterID, deadline)
                             // A sweep is armed for the earliest deadline; a new earlier one arms its own.
                             guard inner.sweepAt.map({ deadline < $0 }) ?? true else { return (action, nil, nil) }
@@ -182,7 +184,7 @@ final class ConnectionPool: Sendable {
         let (expired, next) = state.withLock { inner -> ([WaiterID], NIODeadline?) in
             guard inner.sweepAt == armed else { return ([], nil) }
             let waiters = inner.waiters
-            let (expired, next) = inner.deadlines.expire(at: .now()) { waiters[$0] != nil }
+            let (expired, next) = inner.deadlines.expire(at: .now()) { waiters.contains($0) }
             inner.sweepAt = next
             return (expired, next)
         }
@@ -195,7 +197,7 @@ final class ConnectionPool: Sendable {
     private func giveUp(_ waiter: WaiterID, _ error: HTTPClientError) {
         let removed = state.withLock { inner -> Waiter? in
             guard inner.machine.cancel(waiter: waiter) else { return nil }
-            return inner.waiters.removeValue(forKey: waiter)
+            return inner.waiters.remove(waiter)
         }
         guard let removed else { return }
         removed.continuation.resume(throwing: error)
@@ -219,7 +221,7 @@ final class ConnectionPool: Sendable {
             case .failure(let error):
                 let (failed, next) = state.withLock { inner in
                     let (failed, next) = inner.machine.connectFailed(id)
-                    return (failed.flatMap { inner.waiters.removeValue(forKey: $0) }, next)
+                    return (failed.flatMap { inner.waiters.remove($0) }, next)
                 }
                 if let failed {
                     failed.continuation.resume(
@@ -253,7 +255,7 @@ final class ConnectionPool: Sendable {
             switch action {
             case .hand(let id, let waiterID):
                 let (waiter, connection) = state.withLock {
-                    ($0.waiters.removeValue(forKey: waiterID), $0.connections[id])
+                    ($0.waiters.remove(waiterID), $0.connections[id])
                 }
                 guard let waiter else {
                     // The waiter was failed in the meantime; give the slot back.
