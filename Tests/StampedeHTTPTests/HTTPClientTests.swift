@@ -107,12 +107,13 @@ struct HTTPClientTests {
     }
 
     /// `waitingForConnection` counts the requests waiting for a connection in every pool of the client: with one
-    /// connection an origin and slow answers, three requests to one origin and two to another leave three waiting;
-    /// a waiter that gives up at its deadline leaves the count, and when every answer is in it is 0 again.
+    /// connection an origin and slow answers (2 s), three requests to one origin and two to another leave three
+    /// waiting; a waiter that gives up at its deadline leaves the count, and when every answer is in it is 0 again.
+    /// (Each count holds for 0.6 s or more, seen by polling every 5 ms, so a loaded machine still sees it.)
     @Test func theRequestsWaitingForAConnectionAreCountedAcrossOrigins() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let slow: @Sendable (HTTPRequestHead) -> ScriptedHTTPServer.Behaviour = { _ in
-            .respond(status: 200, body: "ok", delay: .seconds(1))
+            .respond(status: 200, body: "ok", delay: .seconds(2))
         }
         let first = try await ScriptedHTTPServer.start(group: group, script: slow)
         let second = try await ScriptedHTTPServer.start(group: group, script: slow)
@@ -139,7 +140,7 @@ struct HTTPClientTests {
                 tasks.addTask {
                     await #expect(throws: HTTPClientError.self) {
                         _ = try await client.execute(
-                            HTTPRequest(target: "/"), to: origins[1], timeout: .milliseconds(100))
+                            HTTPRequest(target: "/"), to: origins[1], timeout: .milliseconds(600))
                     }
                 }
                 try await waiting(4)
