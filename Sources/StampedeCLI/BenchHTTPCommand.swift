@@ -98,6 +98,9 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
             String(
                 format: "requests/s: %.0f  (%llu responses in %.2f s)", result.requestsPerSecond, result.responses,
                 result.elapsed.seconds),
+            String(
+                format: "body bytes: %llu  (%.2f MB/s)", result.bodyBytes,
+                result.elapsed.seconds > 0 ? Double(result.bodyBytes) / result.elapsed.seconds / 1e6 : 0),
             "latency ms: p50 \(ms(50))  p90 \(ms(90))  p99 \(ms(99))  p99.9 \(ms(99.9))  max "
                 + String(format: "%.3f", Double(latency.maxMicroseconds) / 1000),
             "statuses: "

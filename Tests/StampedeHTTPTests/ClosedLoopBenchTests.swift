@@ -50,6 +50,26 @@ struct ClosedLoopBenchTests {
         #expect(Set(result.statuses.keys) == Set(statuses))
         #expect(result.statuses.values.reduce(0, +) == result.responses)
         #expect(result.statuses.values.allSatisfy { $0 >= result.responses / 3 - 3 })
+        // Each body ("x") counted, though none is kept.
+        #expect(result.bodyBytes == result.responses)
+    }
+
+    /// Over h2c, several streams a connection: every answer counted with its body's bytes ("ok /"), none kept.
+    @Test func http2StreamsAreCountedWithTheirBodyBytes() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTP2Server.start(group: group)
+        let result = try await runClosedLoopBench(
+            BenchSettings(
+                origin: Origin(url: server.baseURL)!, request: HTTPRequest(target: "/"), connections: 2, streams: 4,
+                duration: .milliseconds(300), client: HTTPClientConfiguration(protocolChoice: .h2c)),
+            group: group)
+        await server.close()
+        try await group.shutdownGracefully()
+        #expect(result.negotiated == "h2")
+        #expect(result.responses >= 30)
+        #expect(result.errors.isEmpty)
+        #expect(result.statuses == [200: result.responses])
+        #expect(result.bodyBytes == 4 * result.responses)
     }
 
     @Test func theBackoffDoublesUpToASecond() {

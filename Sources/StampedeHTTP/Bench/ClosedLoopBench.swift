@@ -95,7 +95,7 @@ public func runClosedLoopBench(_ settings: BenchSettings, group: any EventLoopGr
         }
     }
     let start = ContinuousClock.now
-    let end = NIODeadline.now() + TimeAmount(settings.duration)
+    let end = ContinuousInstant.now + settings.duration
     let drivers = connections.map {
         ConnectionDriver(
             connection: $0, factory: factory, origin: settings.origin, request: settings.request,
@@ -121,10 +121,30 @@ private final class ConnectionDriver: @unchecked Sendable {
     /// The HTTP/1.1 request's bytes, encoded once.
     let http1Request: ByteBuffer
     let streams: Int
-    let end: NIODeadline
+    let end: ContinuousInstant
     let loop: any EventLoop
     let done: EventLoopPromise<BenchResult>
-    var connection: any PooledConnection
+    var connection: any PooledConnection {
+        didSet { carrier = Carrier(connection) }
+    }
+    /// The connection as its own type, told once a connection rather than cast a request.
+    private var carrier: Carrier
+
+    private enum Carrier {
+        case http1(HTTP1Connection)
+        case http2(HTTP2Connection)
+        case neither
+
+        init(_ connection: any PooledConnection) {
+            if let http1 = connection as? HTTP1Connection {
+                self = .http1(http1)
+            } else if let http2 = connection as? HTTP2Connection {
+                self = .http2(http2)
+            } else {
+                self = .neither
+            }
+        }
+    }
     /// False once the connection must not carry more (closed, GOAWAY, `connection: close`).
     var usable = true
     var reconnecting = false
@@ -136,9 +156,10 @@ private final class ConnectionDriver: @unchecked Sendable {
 
     init(
         connection: any PooledConnection, factory: ConnectionFactory, origin: Origin, request: HTTPRequest,
-        streams: Int, end: NIODeadline
+        streams: Int, end: ContinuousInstant
     ) {
         self.connection = connection
+        self.carrier = Carrier(connection)
         self.factory = factory
         self.request = request
         self.headers = HeaderBlock(
@@ -182,14 +203,20 @@ private final class ConnectionDriver: @unchecked Sendable {
         }
     }
 
-    private func fire() {
-        guard !stopped, NIODeadline.now() < end else { return finish() }
+    /// Sends the next request unless the run is over at `now` (after a response, the instant it completed: no
+    /// second reading of the clock).
+    private func fire(now: ContinuousInstant = .now) {
+        guard !stopped, now < end else { return finish() }
         guard usable, connection.channel.isActive else { return reconnect() }
-        inFlight += 1
-        if let http2 = connection as? HTTP2Connection {
-            http2.submit(http2Exchange)
-        } else if let http1 = connection as? HTTP1Connection {
+        switch carrier {
+        case .http1(let http1):
+            inFlight += 1
             http1.submit(http1Exchange)
+        case .http2(let http2):
+            inFlight += 1
+            http2.submit(http2Exchange)
+        case .neither:
+            break
         }
     }
 
@@ -201,9 +228,9 @@ private final class ConnectionDriver: @unchecked Sendable {
             failuresInARow = 0
             result.responses += 1
             result.count(status: response.status)
-            result.bodyBytes += UInt64(response.body.readableBytes)
-            result.latency.record(microseconds: (response.completedAt - response.sentAt).microseconds)
-            fire()
+            result.bodyBytes += UInt64(response.bodyBytes)
+            result.latency.record(microseconds: response.completedAt.microseconds(since: response.sentAt))
+            fire(now: response.completedAt)
         case .failure(let error) where error.code == .refused:
             // GOAWAY: not an error, and the request goes again on the next connection.
             result.refused += 1
@@ -226,7 +253,7 @@ private final class ConnectionDriver: @unchecked Sendable {
         connection.channel.close(promise: nil)
         let backoff = ConnectionDriverBackoff.afterFailures(failuresInARow)
         guard backoff == .zero else {
-            guard NIODeadline.now() + backoff < end else {
+            guard ContinuousInstant.now + .nanoseconds(backoff.nanoseconds) < end else {
                 reconnecting = false
                 return finish()
             }

@@ -27,22 +27,32 @@ public struct HTTPRequest: Sendable {
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: ResponseHeaders
+    /// Empty when the body was only counted (``bodyBytes``), as a benchmark asks.
     public var body: ByteBuffer
+    /// How many body bytes arrived, kept or not.
+    public var bodyBytes: Int
     /// When the request was written to a connection (after any wait for a free connection).
     public var sentAt: ContinuousInstant
     /// When the last byte of the response arrived.
     public var completedAt: ContinuousInstant
 
     public init(
-        status: Int, headers: ResponseHeaders, body: ByteBuffer, sentAt: ContinuousInstant,
+        status: Int, headers: ResponseHeaders, body: ByteBuffer, bodyBytes: Int? = nil, sentAt: ContinuousInstant,
         completedAt: ContinuousInstant
     ) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.bodyBytes = bodyBytes ?? body.readableBytes
         self.sentAt = sentAt
         self.completedAt = completedAt
     }
+}
+
+extension HTTPResponse {
+    /// The body of a response without one, or whose body was only counted: one buffer shared by all of them,
+    /// where a buffer of their own was an allocation a response.
+    static let noBody = ByteBuffer()
 }
 
 /// Why a request got no response. `code.label` is a bounded name for reports.

@@ -21,6 +21,10 @@ public struct ResponseHeaders: Sendable, Sequence, Equatable {
         names = .anything
     }
 
+    /// No headers: shared, and asking it for a name costs nothing. (An empty `HTTPHeaders` is a call to make,
+    /// and the parser made one for every response.)
+    static let none = ResponseHeaders(lines: ByteBuffer(), names: NameSummary())
+
     /// Header lines as a response head holds them (validated: every line has a colon), with the summary of their
     /// names that the parser made as it read them.
     init(lines: ByteBuffer, names: NameSummary) {

@@ -114,7 +114,8 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
             state = keepAlive ? .idle : .closed
             let response = HTTPResponse(
                 status: parsed.status, headers: parsed.headers,
-                body: parsed.body ?? context.channel.allocator.buffer(capacity: 0), sentAt: sentAt, completedAt: .now)
+                body: parsed.body ?? HTTPResponse.noBody, bodyBytes: parsed.bodyBytes, sentAt: sentAt,
+                completedAt: .now)
             exchange.completion(.success(ExchangeResult(response: response, reusable: keepAlive)))
             if !keepAlive { context.close(promise: nil) }
         }

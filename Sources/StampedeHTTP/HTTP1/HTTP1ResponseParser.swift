@@ -48,7 +48,7 @@ struct HTTP1ResponseParser {
     }
 
     private var state = State.head
-    private var response = Response(status: 0, headers: ResponseHeaders(), body: nil, bodyBytes: 0, keepAlive: true)
+    private var response = Response(status: 0, headers: .none, body: nil, bodyBytes: 0, keepAlive: true)
     private var unparsed: ByteBuffer?
     /// The names of the response head being read, summarised for ``ResponseHeaders``.
     private var names = ResponseHeaders.NameSummary()
@@ -204,7 +204,7 @@ struct HTTP1ResponseParser {
                 break
             }
         }
-        response = Response(status: status, headers: ResponseHeaders(), body: nil, bodyBytes: 0, keepAlive: keepAlive)
+        response = Response(status: status, headers: .none, body: nil, bodyBytes: 0, keepAlive: keepAlive)
         if isHEAD || (100...199).contains(status) || status == 204 || status == 304 {
             state = .body(.fixed(remaining: 0))
         } else if chunked {
@@ -299,7 +299,7 @@ struct HTTP1ResponseParser {
     private mutating func reset() {
         state = .head
         isHEAD = false
-        response = Response(status: 0, headers: ResponseHeaders(), body: nil, bodyBytes: 0, keepAlive: true)
+        response = Response(status: 0, headers: .none, body: nil, bodyBytes: 0, keepAlive: true)
     }
 
     // MARK: Bytes

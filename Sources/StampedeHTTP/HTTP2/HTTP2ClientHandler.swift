@@ -442,10 +442,10 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
         stream.timer?.cancel()
         let result: Result<HTTPResponse, HTTPClientError>
         if errorCode == NGHTTP2_NO_ERROR.rawValue && stream.status > 0 {
-            let body = stream.body ?? context?.channel.allocator.buffer(capacity: 0) ?? ByteBuffer()
             result = .success(
                 HTTPResponse(
-                    status: stream.status, headers: ResponseHeaders(stream.headers), body: body, sentAt: stream.sentAt,
+                    status: stream.status, headers: ResponseHeaders(stream.headers),
+                    body: stream.body ?? HTTPResponse.noBody, bodyBytes: stream.bodyBytes, sentAt: stream.sentAt,
                     completedAt: .now))
         } else if errorCode == NGHTTP2_REFUSED_STREAM.rawValue {
             // The server did not process it (GOAWAY below its id, or REFUSED_STREAM): safe to send again.

@@ -83,7 +83,7 @@ final class Shopper: Sendable {
                 ErrorSample(
                     step: StepID(flow: flowIndex, step: 0), label: .request,
                     detail: "no feeder row is left for shopper \(arrival.index) (pick: unique)",
-                    at: (ContinuousInstant.now - runStart).microseconds))
+                    at: ContinuousInstant.now.microseconds(since: runStart)))
             recorder.shopperEnded(slot: slot, .failed(.request))
             return nil
         }
@@ -279,7 +279,7 @@ final class Shopper: Sendable {
         case .failure(let failure):
             recorder.request(
                 slot: slot, step: id, .failed(failure.label),
-                correctedMicros: (ContinuousInstant.now - intended).microseconds, uncorrectedMicros: nil)
+                correctedMicros: ContinuousInstant.now.microseconds(since: intended), uncorrectedMicros: nil)
             sample(id, failure.label, failure.detail)
             return .failure(Unsent(end: .end(.failed(failure.label))))
         }
@@ -290,13 +290,14 @@ final class Shopper: Sendable {
     ) {
         recorder.request(
             slot: exchange.slot, step: exchange.id, outcome,
-            correctedMicros: ((response?.completedAt ?? ContinuousInstant.now) - exchange.meant).microseconds,
-            uncorrectedMicros: response.map { ($0.completedAt - $0.sentAt).microseconds })
+            correctedMicros: (response?.completedAt ?? ContinuousInstant.now).microseconds(since: exchange.meant),
+            uncorrectedMicros: response.map { $0.completedAt.microseconds(since: $0.sentAt) })
     }
 
     private func sample(_ id: StepID, _ label: ErrorLabel, _ detail: String) {
         recorder.sample(
-            ErrorSample(step: id, label: label, detail: detail, at: (ContinuousInstant.now - runStart).microseconds))
+            ErrorSample(step: id, label: label, detail: detail, at: ContinuousInstant.now.microseconds(since: runStart))
+        )
     }
 
     /// What an answer (or its absence) means: the step's end, or nil with `exchange` turned into the next hop of a
@@ -311,7 +312,7 @@ final class Shopper: Sendable {
             let label = ErrorLabel(rawValue: error.code.label)
             record(exchange, .failed(label), nil)
             sample(exchange.id, label, "\(exchange.request.method.rawValue) \(shown(exchange.url)): \(error.message)")
-            let now = (ContinuousInstant.now - runStart).microseconds
+            let now = ContinuousInstant.now.microseconds(since: runStart)
             if let ledgerSKU = exchange.ledgerSKU, step.ledger?.confirms == true {
                 recorder.ledger(sku: ledgerSKU, .failed, atMicros: now)
             }
@@ -379,7 +380,7 @@ final class Shopper: Sendable {
         let url = exchange.url
         let body = response.body.readableBytesView
         var verdict = step.expect.verdict(status: response.status, body: body)
-        let at = (response.completedAt - runStart).microseconds
+        let at = response.completedAt.microseconds(since: runStart)
         if let outcome = step.outcome(for: response.status) {
             switch outcome {
             case .soldOut:
