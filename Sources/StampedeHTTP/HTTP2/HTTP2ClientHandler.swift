@@ -79,6 +79,9 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
     private var finished: [(HTTP2Exchange, Result<HTTPResponse, HTTPClientError>)] = []
     private var inCodec = false
     private var flushScheduled = false
+    /// True while a read delivers its outcomes: whatever they submit goes out in the send that follows, not in a
+    /// tick of its own (one task on the event loop a read, and a send that found nothing, when it was scheduled).
+    private var sendFollows = false
     private var goingAway = false
     /// Why the session failed, from nghttp2's error callback, for the label of what it fails.
     private var lastCodecError: String?
@@ -155,7 +158,9 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
+        sendFollows = true
         deliverFinished()
+        sendFollows = false
         sendPending(context: context)
         closeIfDone(context: context)
     }
@@ -222,7 +227,7 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
 
     /// Many submissions in one event-loop tick go out in one write.
     private func scheduleFlush(context: ChannelHandlerContext) {
-        guard !flushScheduled, !inCodec else { return }
+        guard !flushScheduled, !inCodec, !sendFollows else { return }
         flushScheduled = true
         context.eventLoop.assumeIsolated().execute { [self] in
             flushScheduled = false
