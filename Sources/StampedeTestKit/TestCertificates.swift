@@ -23,7 +23,11 @@ public struct TestCertificates: Sendable {
     public func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
     /// Makes a fresh set in a new temporary directory; `subjectAltName` names what the leaf certificates are for.
-    public static func make(subjectAltName: String = "IP:127.0.0.1,DNS:localhost") throws -> TestCertificates {
+    /// Asynchronous: each `openssl` is awaited, never waited for on one of the few threads Swift's tasks share
+    /// (with the tests running in parallel, a blocked thread held up other tests' timers by seconds).
+    public static func make(
+        subjectAltName: String = "IP:127.0.0.1,DNS:localhost"
+    ) async throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stampede-certs-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)
@@ -31,17 +35,17 @@ public struct TestCertificates: Sendable {
         try "subjectAltName=\(subjectAltName)\nbasicConstraints=CA:FALSE\n"
             .write(toFile: extensions, atomically: true, encoding: .utf8)
         for (ca, name) in [("ca", "Stampede Test CA"), ("other-ca", "Someone Else's CA")] {
-            try openssl([
+            try await openssl([
                 "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=\(name)",
                 "-keyout", certificates.path("\(ca).key"), "-out", certificates.path("\(ca).pem"),
             ])
         }
         for (leaf, ca) in [("server", "ca"), ("client", "ca"), ("other-server", "other-ca")] {
-            try openssl([
+            try await openssl([
                 "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(leaf)",
                 "-keyout", certificates.path("\(leaf).key"), "-out", certificates.path("\(leaf).csr"),
             ])
-            try openssl([
+            try await openssl([
                 "x509", "-req", "-in", certificates.path("\(leaf).csr"), "-CA", certificates.path("\(ca).pem"),
                 "-CAkey", certificates.path("\(ca).key"), "-CAcreateserial", "-days", "2",
                 "-extfile", extensions, "-out", certificates.path("\(leaf).pem"),
@@ -52,16 +56,23 @@ public struct TestCertificates: Sendable {
 
     public func remove() { try? FileManager.default.removeItem(atPath: directory) }
 
-    private static func openssl(_ arguments: [String]) throws {
+    private static func openssl(_ arguments: [String]) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FixtureError("openssl \(arguments.first ?? "") failed with status \(process.terminationStatus)")
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        guard status == 0 else {
+            throw FixtureError("openssl \(arguments.first ?? "") failed with status \(status)")
         }
     }
 }

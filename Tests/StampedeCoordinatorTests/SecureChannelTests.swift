@@ -19,7 +19,7 @@ struct SecureChannelTests {
     }
 
     @Test func workersConnectOverTLSAndMutualTLS() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try await withReferenceShop { shop, url in
             let record = TestSupport.record(seconds: 1, rate: 30, target: url)
@@ -37,7 +37,7 @@ struct SecureChannelTests {
     }
 
     @Test func aWorkerWithoutAClientCertificateOrTrustIsRefused() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try await withReferenceShop { shop, url in
             let record = TestSupport.record(seconds: 1, rate: 30, target: url)
@@ -71,7 +71,7 @@ struct SecureChannelTests {
     /// A certificate for the name `localhost` only: the worker that dials `localhost` verifies it; the one that dials
     /// the same coordinator by its address 127.0.0.1 refuses it, since TLS checks the name that was dialled.
     @Test func tlsVerifiesTheNameTheWorkerDialled() async throws {
-        let certificates = try TestCertificates.make(subjectAltName: "DNS:localhost")
+        let certificates = try await TestCertificates.make(subjectAltName: "DNS:localhost")
         defer { certificates.remove() }
         try await withReferenceShop { shop, url in
             let record = TestSupport.record(seconds: 1, rate: 30, target: url)

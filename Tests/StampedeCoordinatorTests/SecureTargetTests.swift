@@ -46,7 +46,7 @@ struct SecureTargetTests {
     }
 
     @Test func theReferenceShopScenarioRunsOverH2WithTLS() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try await withReferenceShop(ShopConfiguration(tls: certificates.shopTLS)) { _, url in
             #expect(url.hasPrefix("https://"))
@@ -62,7 +62,7 @@ struct SecureTargetTests {
     }
 
     @Test func anUntrustedShopFailsEveryRequestWithACertificateError() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try await withReferenceShop(ShopConfiguration(tls: certificates.shopTLS)) { _, url in
             let report = try await Self.rehearse(target: url, transport: TargetTransport(protocolChoice: .h2))

@@ -136,7 +136,7 @@ struct HTTP2ClientTests {
     static func withTLSServer(
         alpn: [String] = ["h2"], _ body: (TestCertificates, ScriptedHTTP2Server, Origin) async throws -> Void
     ) async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await ScriptedHTTP2Server.start(

@@ -14,7 +14,7 @@ struct PeerInteropTests {
         _ start: (TestCertificates) throws -> PeerServer?,
         _ body: (PeerServer, TestCertificates) async throws -> Void
     ) async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let peer = try #require(try start(certificates))
         defer { peer.stop() }
