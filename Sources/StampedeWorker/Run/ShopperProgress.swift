@@ -9,7 +9,8 @@ import StampedeHTTP
 /// A class, not a struct: an async function holds in its frame every value it keeps across a wait, and the
 /// functions a shopper's task runs (the task's closure, `Shopper.go`, the scheduler's `settle`) each held one or
 /// two copies of it, so each needed a slab of the task allocator of its own. One object, owned by one party at a
-/// time: the shopper's task while it runs, the scheduler while it is parked (hence `@unchecked Sendable`).
+/// time: the task running it (``ShopperRunners``), or the scheduler while it is parked (hence `@unchecked
+/// Sendable`).
 final class ShopperProgress: @unchecked Sendable {
     let arrival: Arrival
     /// The slot its arrival counts in.

@@ -35,10 +35,11 @@ public struct WorkerSettings: Sendable {
     }
 }
 
-/// A worker's run of its share of a plan: the open-model scheduler, one task per shopper, and an interval report
-/// every second. Arrivals follow the plan whether or not the target keeps up; when `maxShoppers` are already
-/// going or held, an arrival is dropped and counted. The scheduler sleeps until the next arrival is due (at a high
-/// rate, until the next batch: ``ReleasePacing``); a stop or a share change wakes it (``RunControl``).
+/// A worker's run of its share of a plan: the open-model scheduler, the shoppers (run by tasks kept from one
+/// shopper to the next, ``ShopperRunners``), and an interval report every second. Arrivals follow the plan whether
+/// or not the target keeps up; when `maxShoppers` are already going or held, an arrival is dropped and counted.
+/// The scheduler sleeps until the next arrival is due (at a high rate, until the next batch: ``ReleasePacing``);
+/// a stop or a share change wakes it (``RunControl``).
 public struct WorkerRun: Sendable {
     public let plan: Plan
     public let runtime: ScenarioRuntime
@@ -130,30 +131,47 @@ public struct WorkerRun: Sendable {
         var lastWake = ContinuousInstant.now
         // Arrivals due but not started while requests wait for a connection (``HeldArrivals`` says why).
         var held = HeldArrivals()
-        await withDiscardingTaskGroup { shoppers in
-            // A shopper for the scheduler's own loop starts at once, here, up to its first wait (its request is
-            // on the wire before the scheduler goes on); one for another loop is queued there.
-            func launch(on loop: Int, _ operation: sending @escaping @isolated(any) () async -> Void) {
-                if loop == 0 {
-                    shoppers.addImmediateTask(executorPreference: home, operation: operation)
-                } else {
-                    shoppers.addTask(executorPreference: loops[loop], operation: operation)
+        // The tasks that run the shoppers, one set per loop, kept from one shopper to the next.
+        let runners = loops.map { _ in ShopperRunners() }
+        // Runner `number` of `loop`: runs `first` and then each leg handed to it, until its loop's runners close
+        // or enough wait.
+        let run: @Sendable (ShopperRunners.Leg, Int, Int) async -> Void = { first, loop, number in
+            var leg: ShopperRunners.Leg? = first
+            while let current = leg {
+                switch current {
+                case .begin(let arrival, let slot):
+                    if let begun = shopper.begin(arrival, slot: slot, loop: loop) {
+                        await settle(await shopper.go(begun))
+                    } else {
+                        await settle(.ended)
+                    }
+                case .resume(let thinking):
+                    await settle(await shopper.go(thinking))
                 }
+                leg = await runners[loop].next(runner: number)
             }
-            func startShopper(_ next: HeldArrivals.Held) {
+        }
+        await withDiscardingTaskGroup { shoppers in
+            // A leg goes to a runner waiting on its loop, or to a new one. A new runner on the scheduler's own loop
+            // starts at once, here, up to its first wait (its request is on the wire before the scheduler goes
+            // on); a waiting one starts when the scheduler next waits. True when it was handed to a waiting
+            // runner on the scheduler's loop.
+            func launch(_ leg: ShopperRunners.Leg, on loop: Int) -> Bool {
+                if runners[loop].hand(leg) { return loop == 0 }
+                let number = runners[loop].enlist()
+                if loop == 0 {
+                    shoppers.addImmediateTask(executorPreference: home) { await run(leg, loop, number) }
+                } else {
+                    shoppers.addTask(executorPreference: loops[loop]) { await run(leg, loop, number) }
+                }
+                return false
+            }
+            func startShopper(_ next: HeldArrivals.Held) -> Bool {
                 progress.inFlight.add(1, ordering: .relaxed)
                 recorder.arrival(
                     slot: next.slot, started: true, lagMicros: next.lagMicros, dueSecond: Int(next.arrival.time))
                 nextLoop = (nextLoop + 1) % loops.count
-                let loop = nextLoop
-                let arrival = next.arrival
-                let slot = next.slot
-                launch(on: loop) {
-                    guard let begun = shopper.begin(arrival, slot: slot, loop: loop) else {
-                        return await settle(.ended)
-                    }
-                    await settle(await shopper.go(begun))
-                }
+                return launch(.begin(next.arrival, slot: next.slot), on: nextLoop)
             }
             func dropHeld() {
                 for dropped in held.removeAll() {
@@ -166,12 +184,19 @@ public struct WorkerRun: Sendable {
                 let now = ContinuousInstant.now
                 for thinking in parked.takeDue(by: now) {
                     pacing.observe(due: (thinking.intended - start).seconds)
-                    launch(on: thinking.loop) { await settle(await shopper.go(thinking)) }
+                    _ = launch(.resume(thinking), on: thinking.loop)
                 }
-                // Held arrivals start, oldest first, while no request waits for a connection (one started here
-                // runs to its first wait, so a shopper that had to queue shows at once).
+                // Held arrivals start, oldest first, while no request waits for a connection. One started by a new
+                // runner here runs to its first wait, so a shopper that had to queue shows at once; the ones handed
+                // to waiting runners here start when the scheduler yields, after every few of them.
+                var handedSinceYield = 0
                 while !held.isEmpty, client.waitingForConnection == 0, let next = held.popFirst() {
-                    startShopper(next)
+                    guard startShopper(next) else { continue }
+                    handedSinceYield += 1
+                    if handedSinceYield == ShopperRunners.startsBeforeLooking, !held.isEmpty {
+                        await Task.yield()
+                        handedSinceYield = 0
+                    }
                 }
                 let wake: ContinuousInstant
                 if drainBegan == nil, control.stopRequest == nil, !Task.isCancelled, let next = arrivals.peekTime() {
@@ -235,6 +260,7 @@ public struct WorkerRun: Sendable {
                 }
                 lastWake = .now
             }
+            for loopRunners in runners { loopRunners.close() }
         }
     }
 
