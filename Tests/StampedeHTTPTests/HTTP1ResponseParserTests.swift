@@ -153,4 +153,18 @@ struct HTTP1ResponseParserTests {
             String(buffer: HTTP1RequestEncoder.encode(emptyPut, host: "shop", allocator: ByteBufferAllocator()))
                 == "PUT /cart HTTP/1.1\r\nhost: shop\r\ncontent-length: 0\r\n\r\n")
     }
+
+    /// The head is written into room reserved for an estimate of its size; one past it (long headers, many
+    /// of them) is written again into more room, whole, after what the buffer already held.
+    @Test func aHeadLongerThanItsEstimateIsWrittenWhole() {
+        let long = String(repeating: "v", count: 5_000)
+        let headers = HTTPHeaders((0..<40).map { ("x-\($0)", $0 == 7 ? long : "value-\($0)") })
+        let request = HTTPRequest(method: .POST, target: "/t", headers: headers, body: ByteBuffer(string: "body"))
+        var buffer = ByteBuffer(string: "before|")
+        HTTP1RequestEncoder.encode(request, host: "shop", into: &buffer)
+        let expected =
+            "before|POST /t HTTP/1.1\r\n" + (0..<40).map { "x-\($0): \($0 == 7 ? long : "value-\($0)")\r\n" }.joined()
+            + "host: shop\r\ncontent-length: 4\r\n\r\nbody"
+        #expect(String(buffer: buffer) == expected)
+    }
 }
