@@ -117,14 +117,6 @@ public struct WorkerRun: Sendable {
         let parked = ParkedShoppers()
         // Each shopper runs on an event loop of the client (round-robin), where its requests go out and come back.
         var nextLoop = -1
-        // After each leg of a shopper: parked when it thinks, counted out when it has ended.
-        let settle: @Sendable (ShopperLeg) async -> Void = { leg in
-            if case .thinking(let thinking) = leg {
-                guard let refused = parked.park(thinking) else { return }
-                _ = await shopper.end(refused, .failed(.cancelled))
-            }
-            if progress.inFlight.subtract(1, ordering: .relaxed).newValue == 0 { progress.idle.post() }
-        }
         var drainBegan: ContinuousInstant?
         // At a high rate, shoppers start in batches: a wake-up per start would cost as much as its request.
         var pacing = ReleasePacing()
@@ -133,24 +125,7 @@ public struct WorkerRun: Sendable {
         var held = HeldArrivals()
         // The tasks that run the shoppers, one set per loop, kept from one shopper to the next.
         let runners = loops.map { _ in ShopperRunners() }
-        // Runner `number` of `loop`: runs `first` and then each leg handed to it, until its loop's runners close
-        // or enough wait.
-        let run: @Sendable (ShopperRunners.Leg, Int, Int) async -> Void = { first, loop, number in
-            var leg: ShopperRunners.Leg? = first
-            while let current = leg {
-                switch current {
-                case .begin(let arrival, let slot):
-                    if let begun = shopper.begin(arrival, slot: slot, loop: loop) {
-                        await settle(await shopper.go(begun))
-                    } else {
-                        await settle(.ended)
-                    }
-                case .resume(let thinking):
-                    await settle(await shopper.go(thinking))
-                }
-                leg = await runners[loop].next(runner: number)
-            }
-        }
+        let runner = LegRunner(shopper: shopper, parked: parked, progress: progress, runners: runners)
         await withDiscardingTaskGroup { shoppers in
             // A leg goes to a runner waiting on its loop, or to a new one. A new runner on the scheduler's own loop
             // starts at once, here, up to its first wait (its request is on the wire before the scheduler goes
@@ -160,9 +135,13 @@ public struct WorkerRun: Sendable {
                 if runners[loop].hand(leg) { return loop == 0 }
                 let number = runners[loop].enlist()
                 if loop == 0 {
-                    shoppers.addImmediateTask(executorPreference: home) { await run(leg, loop, number) }
+                    shoppers.addImmediateTask(executorPreference: home) {
+                        await runner.run(leg, loop: loop, number: number)
+                    }
                 } else {
-                    shoppers.addTask(executorPreference: loops[loop]) { await run(leg, loop, number) }
+                    shoppers.addTask(executorPreference: loops[loop]) {
+                        await runner.run(leg, loop: loop, number: number)
+                    }
                 }
                 return false
             }
