@@ -123,6 +123,22 @@ struct JSONValueTests {
     @Test func decodesEscapes() {
         #expect(JSONValue(parsing: Array(#""a\"b\\c\u00e9\ud83d\ude00""#.utf8)) == .string("a\"b\\cé😀"))
     }
+
+    /// Strings with escapes and without (decoded straight from their bytes), literals, numbers as written,
+    /// whitespace of every kind between them, and a control character refused on either path.
+    @Test func parsesAWholeDocumentIntoItsValues() {
+        let text =
+            "{ \"id\" :\t\"ord-1\",\r\n\"name\": \"caf\u{E9} \\\"x\\\"\", \"ok\": true, \"no\": false,"
+            + " \"none\": null, \"n\": [-1.5e3, 0], \"empty\": \"\" }"
+        let expected = JSONValue.object([
+            ("id", .string("ord-1")), ("name", .string("café \"x\"")), ("ok", .bool(true)), ("no", .bool(false)),
+            ("none", .null), ("n", .array([.number("-1.5e3"), .number("0")])), ("empty", .string("")),
+        ])
+        #expect(JSONValue(parsing: Array(text.utf8)) == expected)
+        for invalid in ["\"a\u{01}b\"", "\"a\\n\u{01}\"", "tru", "nulx", "[true, fals]"] {
+            #expect(JSONValue(parsing: Array(invalid.utf8)) == nil, "\(invalid)")
+        }
+    }
 }
 
 struct CookieJarTests {

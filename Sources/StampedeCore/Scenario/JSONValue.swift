@@ -44,7 +44,12 @@ public indirect enum JSONValue: Sendable, Equatable {
         var position = 0
 
         mutating func skipWhitespace() {
-            while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+            while position < bytes.count {
+                switch bytes[position] {
+                case 0x20, 0x09, 0x0A, 0x0D: position += 1
+                default: return
+                }
+            }
         }
 
         mutating func value(depth: Int) -> JSONValue? {
@@ -62,12 +67,11 @@ public indirect enum JSONValue: Sendable, Equatable {
             }
         }
 
-        mutating func literal(_ word: String, _ value: JSONValue) -> JSONValue? {
-            let utf8 = Array(word.utf8)
-            guard position + utf8.count <= bytes.count, Array(bytes[position..<position + utf8.count]) == utf8 else {
-                return nil
-            }
-            position += utf8.count
+        mutating func literal(_ word: StaticString, _ value: JSONValue) -> JSONValue? {
+            let count = word.utf8CodeUnitCount
+            guard position + count <= bytes.count else { return nil }
+            for offset in 0..<count where bytes[position + offset] != word.utf8Start[offset] { return nil }
+            position += count
             return value
         }
 
@@ -153,11 +157,28 @@ public indirect enum JSONValue: Sendable, Equatable {
             return position - start
         }
 
-        /// A string starting at the opening quote.
+        /// A string starting at the opening quote. One without escapes (most) is decoded at once from its bytes.
         mutating func string() -> String? {
             position += 1
+            let start = position
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") {
+                    let text = String(decoding: bytes[start..<position], as: UTF8.self)
+                    position += 1
+                    return text
+                }
+                if byte < 0x20 { return nil }
+                if byte == UInt8(ascii: "\\") { return escapedString(from: start) }
+                position += 1
+            }
+            return nil
+        }
+
+        /// The rest of a string that has escapes, from its first byte at `start`; `position` is at an escape.
+        mutating func escapedString(from start: Int) -> String? {
             var scalars = String.UnicodeScalarView()
-            var run = position
+            var run = start
             func flush(_ end: Int) {
                 scalars.append(contentsOf: String(decoding: bytes[run..<end], as: UTF8.self).unicodeScalars)
             }
