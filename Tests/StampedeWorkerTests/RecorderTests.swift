@@ -49,6 +49,34 @@ struct RecorderTests {
         scenario: Scenario(name: "s", origins: ["http://static.shop.test:8081"], flows: []),
         origin: Origin(url: "http://127.0.0.1:8080")!)
 
+    /// A body without placeholders is rendered once for the run, and a request sent with it is the request
+    /// rendered afresh; a body with one is rendered for each request.
+    @Test func aBodyWithoutPlaceholdersIsRenderedOnceForTheRun() throws {
+        let constant = Step(
+            name: "cart", method: "POST", path: Template(literal: "/cart"),
+            body: .json(
+                .object([
+                    .init(key: "sku", value: .string(Template(literal: "SKU-1"))),
+                    .init(key: "qty", value: .literal("1")),
+                ])))
+        let varying = Step(
+            name: "pay", method: "POST", path: Template(literal: "/pay"),
+            body: .json(.object([.init(key: "order", value: .string(try Template(parsing: "{{order}}")))])))
+        let runtime = ScenarioRuntime(
+            scenario: Scenario(name: "s", flows: [Flow(name: "f", steps: [constant, varying])]),
+            origin: Origin(url: "http://127.0.0.1:8080")!)
+        #expect(runtime.constantBodies[0][0].map { String(buffer: $0) } == #"{"sku":"SKU-1","qty":1}"#)
+        #expect(runtime.constantBodies[0][1] == nil)
+        let state = Self.state(["shopper": .text("7")])
+        let once = try Shopper.request(
+            for: constant, state: state, runtime: runtime, worker: "w1", constantBody: runtime.constantBodies[0][0]
+        ).get().request
+        let rendered = try Shopper.request(for: constant, state: state, runtime: runtime, worker: "w1").get().request
+        #expect(once.body == rendered.body)
+        #expect(once.headers == rendered.headers)
+        #expect(once.headers["content-type"] == ["application/json"])
+    }
+
     @Test func requestsAreRenderedFromTheStep() throws {
         let step = Step(
             name: "order", method: "POST", path: try Template(parsing: "/orders/{{id}}"),

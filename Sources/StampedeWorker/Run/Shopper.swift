@@ -266,7 +266,10 @@ final class Shopper: Sendable {
     private func begin(
         _ step: Step, id: StepID, state: State, intended: ContinuousInstant, slot: Int
     ) -> Result<Exchange, Unsent> {
-        switch Self.request(for: step, state: state, runtime: runtime, worker: worker) {
+        switch Self.request(
+            for: step, state: state, runtime: runtime, worker: worker,
+            constantBody: runtime.constantBodies[id.flow][id.step])
+        {
         case .success(let built):
             // A local function, not a closure in a constant: only ever passed as a non-escaping argument, its
             // context stays on the stack (a closure constant's context was an allocation a request).
@@ -469,9 +472,10 @@ final class Shopper: Sendable {
         var detail: String
     }
 
-    /// Renders a step into its URL and request, with the shopper's variables and cookies.
+    /// Renders a step into its URL and request, with the shopper's variables and cookies. `constantBody` is the
+    /// step's body rendered once, when it has no placeholder (``ScenarioRuntime/constantBodies``).
     static func request(
-        for step: Step, state: State, runtime: ScenarioRuntime, worker: String
+        for step: Step, state: State, runtime: ScenarioRuntime, worker: String, constantBody: ByteBuffer? = nil
     ) -> Result<(url: RequestURL, request: HTTPRequest), BuildFailure> {
         let variables = state.variables
         func lookup(_ name: String) -> VariableValue? { variables[name] }  // no allocation: see `begin`
@@ -517,9 +521,13 @@ final class Shopper: Sendable {
         }
         var body: ByteBuffer? = nil
         if let requestBody = step.body {
-            let (text, problem) = requestBody.render(lookup)
-            if let problem { return .failure(BuildFailure(label: .request, detail: problem.description)) }
-            body = ByteBuffer(string: text)
+            if let constantBody {
+                body = constantBody
+            } else {
+                let (text, problem) = requestBody.render(lookup)
+                if let problem { return .failure(BuildFailure(label: .request, detail: problem.description)) }
+                body = ByteBuffer(string: text)
+            }
             if let contentType = step.contentType ?? requestBody.contentType {
                 headers.replaceOrAdd(name: "content-type", value: contentType)
             }
