@@ -23,8 +23,10 @@ public enum ConsoleReport {
             "Shoppers  expected \(Format.count(report.totals.expected))  planned \(Format.count(shoppers.planned))  "
             + "started \(Format.count(shoppers.started))  dropped \(Format.count(shoppers.dropped))\n"
         out +=
-            "          succeeded \(Format.count(shoppers.succeeded))  failed \(Format.count(shoppers.failed))  "
-            + "throttled \(Format.count(shoppers.throttled))  (scheduler lag max "
+            "          succeeded \(Format.count(shoppers.succeeded))  failed \(Format.count(shoppers.failed))"
+            // Why, by label: a shopper still going when the run ended (`cancelled`) is not the target's failure.
+            + (shoppers.failures.isEmpty ? "" : " (\(Format.errors(shoppers.failures)))")
+            + "  throttled \(Format.count(shoppers.throttled))  (scheduler lag max "
             + "\(Format.milliseconds(Double(shoppers.maxStartLagMicros) / 1000)) ms)\n"
         out +=
             "Requests  \(Format.count(requests.requests))  ok \(Format.count(requests.ok))  "
