@@ -51,25 +51,21 @@ struct ConsoleReportTests {
 
     /// Failed shoppers are named by why: those the run's end cut off (`cancelled`) apart from the target's failures.
     @Test func failedShoppersSayWhy() throws {
-        var counts = ArrivalCounts()
-        counts.planned = 10
-        counts.started = 10
-        counts.succeeded = 7
-        counts.failed = 3
-        counts.failures = [.timeout: 1, .cancelled: 2]
-        let failing = ConsoleReport.render(
-            try Self.report(
-                [IntervalReport(worker: "w", second: 0, slots: [SlotRecord(slot: 0, counts: counts)])],
-                facts: [.ended(actualSeconds: 10, interrupted: false, reason: nil)]))
+        func render(succeeded: Int, failures: [ErrorLabel: Int]) throws -> String {
+            var counts = ArrivalCounts()
+            counts.succeeded = succeeded
+            counts.failed = failures.values.reduce(0, +)
+            counts.failures = failures
+            counts.planned = counts.succeeded + counts.failed
+            counts.started = counts.planned
+            return ConsoleReport.render(
+                try Self.report(
+                    [IntervalReport(worker: "w", second: 0, slots: [SlotRecord(slot: 0, counts: counts)])],
+                    facts: [.ended(actualSeconds: 10, interrupted: false, reason: nil)]))
+        }
+        let failing = try render(succeeded: 7, failures: [.timeout: 1, .cancelled: 2])
         #expect(failing.contains("succeeded 7  failed 3 (cancelled 2, timeout 1)  throttled 0"), "\(failing)")
-
-        counts.failed = 0
-        counts.succeeded = 10
-        counts.failures = [:]
-        let clean = ConsoleReport.render(
-            try Self.report(
-                [IntervalReport(worker: "w", second: 0, slots: [SlotRecord(slot: 0, counts: counts)])],
-                facts: [.ended(actualSeconds: 10, interrupted: false, reason: nil)]))
+        let clean = try render(succeeded: 10, failures: [:])
         #expect(clean.contains("succeeded 10  failed 0  throttled 0"), "\(clean)")
     }
 
