@@ -18,6 +18,12 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
     @Argument(help: "The URL to request, e.g. http://127.0.0.1:8080/ or https://127.0.0.1:8443/.") var url: String
     @Option(name: .short, help: "Connections.") var c = 1
     @Option(name: .short, help: "Streams in flight per connection (HTTP/2).") var m = 1
+    @Option(
+        help: ArgumentHelp(
+            "HTTP/2: send a connection's free streams again once this many are free, in one write. 1 (the "
+                + "default, as h2load) sends each the moment its response ends; m/8 costs less CPU a request where "
+                + "the generator's CPU is limited, see docs/http.md.",
+            valueName: "n")) var refill = 1
     @Option(help: "How long to run (10s).") var duration = "10s"
     @Option(help: "http1, h2c, h2 or auto (ALPN decides for https).") var `protocol`: HTTPProtocolChoice = .auto
     @Option(help: "Event-loop threads.") var threads = 1
@@ -47,6 +53,9 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
         guard c > 0, c <= 10_000, m > 0, m <= 10_000, threads > 0 else {
             throw ValidationError("-c and -m must be between 1 and 10000, --threads above 0")
         }
+        if refill < 1 || refill > m {
+            throw ValidationError("--refill: expected 1 to -m (\(m)), found \(refill)")
+        }
         var request = HTTPRequest(method: .init(rawValue: method.uppercased()), target: Self.path(of: url))
         for header in headers {
             guard let colon = header.firstIndex(of: ":") else {
@@ -66,7 +75,7 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
                 try await runClosedLoopBench(
                     BenchSettings(
                         origin: origin, request: request, connections: c, streams: m,
-                        duration: .seconds(seconds), client: client),
+                        duration: .seconds(seconds), client: client, refill: refill),
                     group: group))
         } catch {
             outcome = .failure(error)
@@ -106,6 +115,14 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
             "statuses: "
                 + result.statuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
         ]
+        let refill = result.refill
+        if refill.streams > 1 {
+            lines.append(
+                refill.batch == 1
+                    ? "streams refilled one at a time: \(refill.streams) in flight a connection"
+                    : "streams refilled \(refill.batch) at a time, in one write: \(refill.fewestInFlight) to "
+                        + "\(refill.streams) in flight a connection")
+        }
         if result.reconnects > 0 {
             lines.append(
                 "reconnects: \(result.reconnects) (requests refused by GOAWAY and sent again: \(result.refused))")

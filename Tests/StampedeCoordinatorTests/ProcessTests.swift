@@ -316,5 +316,12 @@ struct ProcessTests {
         #expect(await cluster.wait(usage, limit: .seconds(20)))
         #expect(usage.terminationStatus == 64)
         #expect(cluster.log("usage.log").contains("Usage"))
+        let refill = try cluster.spawn(
+            "stampede", ["bench-http", "http://127.0.0.1:9/", "-m", "8", "--refill", "9"], log: "refill.log")
+        #expect(await cluster.wait(refill, limit: .seconds(20)))
+        #expect(refill.terminationStatus == 64)
+        #expect(
+            cluster.log("refill.log").contains("--refill: expected 1 to -m (8), found 9"),
+            "\(cluster.log("refill.log"))")
     }
 }

@@ -72,6 +72,43 @@ struct ClosedLoopBenchTests {
         #expect(result.bodyBytes == 4 * result.responses)
     }
 
+    /// Free streams go out again a batch at a time and the run ends on time whatever the batch: 16 streams
+    /// refilled one at a time (the default), 2 or 3 at a time (16 is no multiple of 3, so the last streams freed
+    /// make no whole batch), or all 16 at once; every answer counted, the batch reported.
+    @Test(arguments: [nil, 2, 3, 16] as [Int?])
+    func http2StreamsAreRefilledInBatches(refill: Int?) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTP2Server.start(group: group)
+        let result = try await runClosedLoopBench(
+            BenchSettings(
+                origin: Origin(url: server.baseURL)!, request: HTTPRequest(target: "/"), connections: 1, streams: 16,
+                duration: .milliseconds(300), client: HTTPClientConfiguration(protocolChoice: .h2c),
+                refill: refill ?? 1),
+            group: group)
+        await server.close()
+        try await group.shutdownGracefully()
+        #expect(result.refill == StreamRefill(streams: 16, batch: refill ?? 1))
+        #expect(result.elapsed < .seconds(2), "ran \(result.elapsed) for 300 ms")
+        #expect(result.responses >= 100, "\(result.responses) responses in 300 ms")
+        #expect(result.errors.isEmpty)
+        #expect(result.statuses == [200: result.responses])
+    }
+
+    /// HTTP/1.1 carries one request a connection: nothing to batch, whatever was asked.
+    @Test func http1IsRefilledOneAtATime() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTPServer.start(group: group) { _ in .respond(status: 200, body: "x") }
+        let result = try await runClosedLoopBench(
+            BenchSettings(
+                origin: Origin(url: server.baseURL)!, request: HTTPRequest(target: "/"), connections: 2, streams: 32,
+                duration: .milliseconds(200), client: HTTPClientConfiguration(protocolChoice: .http1), refill: 8),
+            group: group)
+        await server.close()
+        try await group.shutdownGracefully()
+        #expect(result.refill == StreamRefill(streams: 1, batch: 1))
+        #expect(result.responses >= 20)
+    }
+
     @Test func theBackoffDoublesUpToASecond() {
         let waits = (0...14).map { ConnectionDriverBackoff.afterFailures($0) }
         #expect(waits[0] == .zero)

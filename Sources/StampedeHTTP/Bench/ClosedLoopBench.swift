@@ -4,7 +4,8 @@ public import StampedeCore
 
 /// What `stampede bench-http` asks for: one fixed request, as fast as the target answers (a closed loop, like
 /// h2load and wrk), on `connections` connections with `streams` requests in flight on each (HTTP/2; HTTP/1.1
-/// carries one at a time), for `duration`.
+/// carries one at a time), for `duration`. `refill`: how many of a connection's free streams are sent again
+/// together (``StreamRefill``; 1, each as soon as it is free).
 public struct BenchSettings: Sendable {
     public var origin: Origin
     public var request: HTTPRequest
@@ -12,10 +13,11 @@ public struct BenchSettings: Sendable {
     public var streams: Int
     public var duration: Duration
     public var client: HTTPClientConfiguration
+    public var refill: Int
 
     public init(
         origin: Origin, request: HTTPRequest, connections: Int, streams: Int, duration: Duration,
-        client: HTTPClientConfiguration
+        client: HTTPClientConfiguration, refill: Int = 1
     ) {
         self.origin = origin
         self.request = request
@@ -23,6 +25,7 @@ public struct BenchSettings: Sendable {
         self.streams = streams
         self.duration = duration
         self.client = client
+        self.refill = refill
     }
 }
 
@@ -37,6 +40,8 @@ public struct BenchResult: Sendable {
     public var elapsed: Duration = .zero
     /// The protocol the connections spoke.
     public var negotiated: String = ""
+    /// Streams a connection kept in flight, and how many were sent again together (1 and 1 over HTTP/1.1).
+    public var refill = StreamRefill(streams: 1)
     /// Connections opened again after the server closed them.
     public var reconnects: UInt64 = 0
     /// Requests the server refused unprocessed (HTTP/2 GOAWAY) and that were sent again.
@@ -99,7 +104,7 @@ public func runClosedLoopBench(_ settings: BenchSettings, group: any EventLoopGr
     let drivers = connections.map {
         ConnectionDriver(
             connection: $0, factory: factory, origin: settings.origin, request: settings.request,
-            streams: settings.streams, end: end)
+            streams: settings.streams, refill: settings.refill, end: end)
     }
     // All connections start together; then their tallies are gathered.
     for driver in drivers { driver.start() }
@@ -109,10 +114,12 @@ public func runClosedLoopBench(_ settings: BenchSettings, group: any EventLoopGr
     }
     total.elapsed = ContinuousClock.now - start
     total.negotiated = connections.first is HTTP2Connection ? "h2" : "http/1.1"
+    if let first = drivers.first { total.refill = StreamRefill(streams: first.streams, batch: settings.refill) }
     return total
 }
 
-/// Keeps `streams` requests in flight on one connection until the end, on the connection's event loop.
+/// Keeps `streams` requests in flight on one connection until the end, on the connection's event loop: free
+/// streams are sent again a ``StreamRefill`` batch at a time.
 private final class ConnectionDriver: @unchecked Sendable {
     // Everything mutable is touched on `loop` only.
     let factory: ConnectionFactory
@@ -121,6 +128,8 @@ private final class ConnectionDriver: @unchecked Sendable {
     /// The HTTP/1.1 request's bytes, encoded once.
     let http1Request: ByteBuffer
     let streams: Int
+    /// When free streams are sent again: a batch at a time, in one write.
+    private var refill: StreamRefill
     let end: ContinuousInstant
     let loop: any EventLoop
     let done: EventLoopPromise<BenchResult>
@@ -156,7 +165,7 @@ private final class ConnectionDriver: @unchecked Sendable {
 
     init(
         connection: any PooledConnection, factory: ConnectionFactory, origin: Origin, request: HTTPRequest,
-        streams: Int, end: ContinuousInstant
+        streams: Int, refill: Int, end: ContinuousInstant
     ) {
         self.connection = connection
         self.carrier = Carrier(connection)
@@ -168,6 +177,7 @@ private final class ConnectionDriver: @unchecked Sendable {
         self.http1Request = HTTP1RequestEncoder.encode(
             request, host: origin.hostHeader, allocator: ByteBufferAllocator())
         self.streams = connection is HTTP2Connection ? max(1, streams) : 1
+        self.refill = StreamRefill(streams: self.streams, batch: refill)
         self.end = end
         self.loop = connection.channel.eventLoop
         self.done = loop.makePromise(of: BenchResult.self)
@@ -230,7 +240,12 @@ private final class ConnectionDriver: @unchecked Sendable {
             result.count(status: response.status)
             result.bodyBytes += UInt64(response.bodyBytes)
             result.latency.record(microseconds: response.completedAt.microseconds(since: response.sentAt))
-            fire(now: response.completedAt)
+            // A freed stream waits for its batch only while there is a batch to come: at the end of the run, or
+            // on a connection that carries no more, it is let go at once (to finish, or to open the next one).
+            let now = response.completedAt
+            let sends = refill.streamFreed()
+            guard sends > 0 || stopped || now >= end || !usable else { return }
+            for _ in 0..<max(1, sends) { fire(now: now) }
         case .failure(let error) where error.code == .refused:
             // GOAWAY: not an error, and the request goes again on the next connection.
             result.refused += 1
@@ -275,6 +290,7 @@ private final class ConnectionDriver: @unchecked Sendable {
                 connection = fresh
                 usable = true
                 result.reconnects += 1
+                refill.reset()
                 for _ in 0..<streams { fire() }
             case .failure(let error):
                 result.errors[(error as? HTTPClientError)?.code.label ?? "connect", default: 0] += 1
