@@ -109,6 +109,24 @@ struct ClosedLoopBenchTests {
         #expect(result.responses >= 20)
     }
 
+    /// A server that answers every request with `connection: close`: each response is counted, and the next
+    /// request goes on a new connection, with no error (the driver does not ask the channel whether it is open
+    /// before each request, so it must know from the response that the connection carries no more).
+    @Test func connectionCloseIsAReconnectNotAnError() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedHTTPServer.start(group: group) { _ in
+            .respond(status: 200, body: "x", keepAlive: false)
+        }
+        let result = try await Self.bench(server.baseURL, connections: 2, for: .milliseconds(300), group: group)
+        await server.close()
+        try await group.shutdownGracefully()
+        #expect(result.responses >= 10)
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        // Each connection carried one response, and the last ones ended the run.
+        #expect(result.reconnects >= result.responses - 2 && result.reconnects <= result.responses)
+        #expect(result.statuses == [200: result.responses])
+    }
+
     @Test func theBackoffDoublesUpToASecond() {
         let waits = (0...14).map { ConnectionDriverBackoff.afterFailures($0) }
         #expect(waits[0] == .zero)

@@ -200,7 +200,11 @@ private final class ConnectionDriver: @unchecked Sendable {
     /// request of the run (and every stream at once), where one each was an allocation a request.
     private lazy var http2Exchange = HTTP2Exchange(headers: headers, body: request.body, timeout: nil, keepsBody: false)
     {
-        [unowned self] outcome in finished(outcome, reusable: true)
+        [unowned self] outcome in
+        switch outcome {
+        case .success(let response): responded(response, reusable: true)
+        case .failure(let error): failed(error)
+        }
     }
 
     private lazy var http1Exchange = HTTP1Exchange(
@@ -208,8 +212,8 @@ private final class ConnectionDriver: @unchecked Sendable {
     ) {
         [unowned self] outcome in
         switch outcome {
-        case .success(let exchanged): finished(.success(exchanged.response), reusable: exchanged.reusable)
-        case .failure(let error): finished(.failure(error), reusable: false)
+        case .success(let exchanged): responded(exchanged.response, reusable: exchanged.reusable)
+        case .failure(let error): failed(error)
         }
     }
 
@@ -217,47 +221,55 @@ private final class ConnectionDriver: @unchecked Sendable {
     /// second reading of the clock).
     private func fire(now: ContinuousInstant = .now) {
         guard !stopped, now < end else { return finish() }
-        guard usable, connection.channel.isActive else { return reconnect() }
+        guard usable else { return reconnect() }
         switch carrier {
         case .http1(let http1):
+            // Not asked whether the channel is open (a retain and a release a request): a closed connection fails
+            // the request at once, and it goes again on a new one.
             inFlight += 1
-            http1.submit(http1Exchange)
+            http1.submit(http1Exchange, sentAt: now)
         case .http2(let http2):
+            // A closed HTTP/2 connection is opened again without counting an error: it may have closed after a
+            // GOAWAY, whose refused streams are not errors.
+            guard connection.channel.isActive else { return reconnect() }
             inFlight += 1
-            http2.submit(http2Exchange)
+            http2.submit(http2Exchange, sentAt: now)
         case .neither:
             break
         }
     }
 
-    private func finished(_ outcome: Result<HTTPResponse, HTTPClientError>, reusable: Bool) {
+    /// A response: counted, and its stream sent again (or held for its batch). Borrowed, not wrapped again in a
+    /// `Result`: each copy of a response is a retain and a release of its buffers.
+    private func responded(_ response: borrowing HTTPResponse, reusable: Bool) {
         inFlight -= 1
         if !reusable { usable = false }
-        switch outcome {
-        case .success(let response):
-            failuresInARow = 0
-            result.responses += 1
-            result.count(status: response.status)
-            result.bodyBytes += UInt64(response.bodyBytes)
-            result.latency.record(microseconds: response.completedAt.microseconds(since: response.sentAt))
-            // A freed stream waits for its batch only while there is a batch to come: at the end of the run, or
-            // on a connection that carries no more, it is let go at once (to finish, or to open the next one).
-            let now = response.completedAt
-            let sends = refill.streamFreed()
-            guard sends > 0 || stopped || now >= end || !usable else { return }
-            for _ in 0..<max(1, sends) { fire(now: now) }
-        case .failure(let error) where error.code == .refused:
+        failuresInARow = 0
+        result.responses += 1
+        result.count(status: response.status)
+        result.bodyBytes += UInt64(response.bodyBytes)
+        result.latency.record(microseconds: response.completedAt.microseconds(since: response.sentAt))
+        // A freed stream waits for its batch only while there is a batch to come: at the end of the run, or on a
+        // connection that carries no more, it is let go at once (to finish, or to open the next one).
+        let now = response.completedAt
+        let sends = refill.streamFreed()
+        guard sends > 0 || stopped || now >= end || !usable else { return }
+        for _ in 0..<max(1, sends) { fire(now: now) }
+    }
+
+    /// A request that got no response: its connection carries no more, and the request goes again.
+    private func failed(_ error: HTTPClientError) {
+        inFlight -= 1
+        usable = false
+        if error.code == .refused {
             // GOAWAY: not an error, and the request goes again on the next connection.
             result.refused += 1
-            usable = false
-            loop.execute { [self] in fire() }
-        case .failure(let error):
+        } else {
             result.errors[error.code.label, default: 0] += 1
             failuresInARow += 1
-            usable = false
-            // Never loop on a failure in the same call stack: a connection that fails at once would recurse.
-            loop.execute { [self] in fire() }
         }
+        // Never loop on a failure in the same call stack: a connection that fails at once would recurse.
+        loop.execute { [self] in fire() }
     }
 
     /// Opens a new connection once the old one has nothing in flight; a failure to connect ends this driver. After

@@ -29,9 +29,10 @@ final class HTTP1Connection: PooledConnection {
                 completion: completion))
     }
 
-    /// Hands the exchange to the connection, from any thread; the handler completes it exactly once.
-    func submit(_ exchange: HTTP1Exchange) {
-        handler.withValueOnLoop { $0.send(exchange) }
+    /// Hands the exchange to the connection, from any thread; the handler completes it exactly once. `sentAt`: a
+    /// reading of the clock just taken on the connection's event loop, if the caller has one.
+    func submit(_ exchange: HTTP1Exchange, sentAt: ContinuousInstant? = nil) {
+        handler.withValueOnLoop { $0.send(exchange, sentAt: sentAt) }
     }
 
     func reusable(after error: HTTPClientError) -> Bool { false }

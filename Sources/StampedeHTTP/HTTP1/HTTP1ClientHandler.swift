@@ -30,9 +30,19 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
     private var requestBuffer: ByteBuffer?
     static let keptRequestBufferBytes = 1024
     private var context: ChannelHandlerContext?
+    /// True once the channel has said it is active, until it says it is not: asking the channel copies its
+    /// lifecycle state (a retain and a release), and `send` asked on every request. Only when this is false is the
+    /// channel asked: it is active before it says so (a connect's future completes first).
+    private var channelIsActive = false
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        channelIsActive = context.channel.isActive
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        channelIsActive = true
+        context.fireChannelActive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -41,13 +51,15 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
     }
 
     /// Sends the exchange's request (on the event loop); a connection that is busy or closed fails it at once.
-    func send(_ exchange: HTTP1Exchange) {
-        guard case .idle = state, let context, context.channel.isActive else {
+    /// `sentAt` is the clock's reading when the caller has just taken one (a benchmark sends as a response ends),
+    /// else nil to read it here.
+    func send(_ exchange: HTTP1Exchange, sentAt: ContinuousInstant? = nil) {
+        guard case .idle = state, let context, channelIsActive || context.channel.isActive else {
             let reason = if case .waiting = state { "the connection is busy" } else { "the connection is closed" }
             return exchange.completion(.failure(HTTPClientError(.reset, reason)))
         }
         let deadline = exchange.timeout.map { NIODeadline.now() + $0 }
-        state = .waiting(exchange, sentAt: .now, deadline: deadline)
+        state = .waiting(exchange, sentAt: sentAt ?? .now, deadline: deadline)
         if let deadline { armTimer(for: deadline, context: context) }
         parser.isHEAD = exchange.isHEAD
         parser.keepsBody = exchange.keepsBody
@@ -76,6 +88,7 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        channelIsActive = false
         if case .waiting = state {
             // A body delimited by the close is complete now.
             let outcome = parser.endOfInput()
@@ -96,8 +109,10 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
         fail(failure, context: context)
     }
 
-    private func deliver(_ outcome: HTTP1ResponseParser.Outcome, context: ChannelHandlerContext) {
-        switch outcome {
+    /// Consumes the outcome: its headers and body move into the response, where a copy was a retain and a release
+    /// of each buffer.
+    private func deliver(_ outcome: consuming HTTP1ResponseParser.Outcome, context: ChannelHandlerContext) {
+        switch consume outcome {
         case .needMore:
             return
         case .failure(let message):
@@ -116,7 +131,7 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
                 status: parsed.status, headers: parsed.headers,
                 body: parsed.body ?? HTTPResponse.noBody, bodyBytes: parsed.bodyBytes, sentAt: sentAt,
                 completedAt: .now)
-            exchange.completion(.success(ExchangeResult(response: response, reusable: keepAlive)))
+            exchange.completion(.success(ExchangeResult(response: consume response, reusable: keepAlive)))
             if !keepAlive { context.close(promise: nil) }
         }
     }

@@ -283,15 +283,19 @@ struct HTTP1ResponseParser {
         guard var buffer = unparsed, limit > 0 else { return 0 }
         let count = min(limit, buffer.readableBytes)
         guard count > 0 else { return 0 }
+        response.bodyBytes += count
+        guard keepsBody else {
+            // Only counted: no slice (a slice is a retain and a release).
+            buffer.moveReaderIndex(forwardBy: count)
+            unparsed = buffer
+            return count
+        }
         var slice = buffer.readSlice(length: count)!
         unparsed = buffer
-        response.bodyBytes += count
-        if keepsBody {
-            if response.body == nil {
-                response.body = slice
-            } else {
-                response.body!.writeBuffer(&slice)
-            }
+        if response.body == nil {
+            response.body = slice
+        } else {
+            response.body!.writeBuffer(&slice)
         }
         return count
     }

@@ -178,8 +178,9 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
     // MARK: Streams
 
     /// Opens a stream for this exchange (on the event loop). A connection that is going away or closed refuses
-    /// it with ``HTTPClientError/Code/refused``, so the pool sends it elsewhere.
-    func submit(_ exchange: HTTP2Exchange) {
+    /// it with ``HTTPClientError/Code/refused``, so the pool sends it elsewhere. `sentAt` is the clock's reading
+    /// when the caller has just taken one, else nil to read it here.
+    func submit(_ exchange: HTTP2Exchange, sentAt: ContinuousInstant? = nil) {
         guard let session, let context, !goingAway else {
             // Closed: the reason it closed (as HTTP/1.1 does). Going away: refused, safe to send elsewhere.
             exchange.completion(
@@ -205,7 +206,7 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
                         .refused, "no new stream on this connection: \(String(cString: nghttp2_strerror(id)))")))
             return
         }
-        let stream = Stream(exchange: exchange, sentAt: .now)
+        let stream = Stream(exchange: exchange, sentAt: sentAt ?? .now)
         if let timeout = exchange.timeout {
             stream.timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
                 timedOut(id, after: timeout)
