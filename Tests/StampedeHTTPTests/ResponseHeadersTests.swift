@@ -24,6 +24,12 @@ struct ResponseHeadersTests {
         #expect(fields == lines)
         #expect(fields["set-cookie"] == lines["set-cookie"])
         #expect(ResponseHeaders(lines: ByteBuffer(), names: .init()).map(\.name).isEmpty)
+        // No headers at all (what a benchmark's responses carry) answers as empty lines do.
+        #expect(ResponseHeaders.none["set-cookie"].isEmpty)
+        #expect(ResponseHeaders.none.first(name: "location") == nil)
+        #expect(ResponseHeaders.none.map(\.name).isEmpty)
+        #expect(ResponseHeaders.none == ResponseHeaders(lines: ByteBuffer(), names: .init()))
+        #expect(ResponseHeaders.none != lines)
     }
 
     /// The parser's summary of a head's names answers the same as a scan: every name there is found, and names

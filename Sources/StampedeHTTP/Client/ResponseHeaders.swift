@@ -9,6 +9,8 @@ public struct ResponseHeaders: Sendable, Sequence, Equatable {
         case fields(HTTPHeaders)
         /// "Name: value" lines, each ending in CRLF (or LF), as validated by the HTTP/1.1 parser.
         case lines(ByteBuffer)
+        /// No headers, and nothing held: a copy is no retain (a benchmark's responses keep no headers).
+        case empty
     }
 
     private let storage: Storage
@@ -21,15 +23,20 @@ public struct ResponseHeaders: Sendable, Sequence, Equatable {
         names = .anything
     }
 
-    /// No headers: shared, and asking it for a name costs nothing. (An empty `HTTPHeaders` is a call to make,
-    /// and the parser made one for every response.)
-    static let none = ResponseHeaders(lines: ByteBuffer(), names: NameSummary())
+    /// No headers: asking it for a name costs nothing, and it holds no storage, so making, copying and dropping it
+    /// cost no reference counting. (An empty `HTTPHeaders` is a call to make, and the parser made one for every
+    /// response; an empty buffer is a retain and a release each time it is copied.)
+    static var none: ResponseHeaders { ResponseHeaders(storage: .empty, names: NameSummary()) }
+
+    private init(storage: Storage, names: NameSummary) {
+        self.storage = storage
+        self.names = names
+    }
 
     /// Header lines as a response head holds them (validated: every line has a colon), with the summary of their
     /// names that the parser made as it read them.
     init(lines: ByteBuffer, names: NameSummary) {
-        storage = .lines(lines)
-        self.names = names
+        self.init(storage: .lines(lines), names: names)
     }
 
     /// Every value of the header `name` (any case), in order.
@@ -41,6 +48,7 @@ public struct ResponseHeaders: Sendable, Sequence, Equatable {
             var values: [String] = []
             Self.forEachLine(lines, named: name) { values.append(String(decoding: $0, as: UTF8.self)) }
             return values
+        case .empty: return []
         }
     }
 
@@ -55,6 +63,7 @@ public struct ResponseHeaders: Sendable, Sequence, Equatable {
                 if first == nil { first = String(decoding: value, as: UTF8.self) }
             }
             return first
+        case .empty: return nil
         }
     }
 
@@ -68,6 +77,7 @@ public struct ResponseHeaders: Sendable, Sequence, Equatable {
                 headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
             }
             return headers
+        case .empty: return HTTPHeaders()
         }
     }
 

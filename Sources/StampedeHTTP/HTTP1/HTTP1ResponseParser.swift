@@ -20,6 +20,8 @@ struct HTTP1ResponseParser {
         var bodyBytes: Int
         /// False when the connection must close after this response.
         var keepAlive: Bool
+
+        static var empty: Response { Response(status: 0, headers: .none, body: nil, bodyBytes: 0, keepAlive: true) }
     }
 
     enum Outcome: Equatable {
@@ -48,7 +50,7 @@ struct HTTP1ResponseParser {
     }
 
     private var state = State.head
-    private var response = Response(status: 0, headers: .none, body: nil, bodyBytes: 0, keepAlive: true)
+    private var response = Response.empty
     private var unparsed: ByteBuffer?
     /// The names of the response head being read, summarised for ``ResponseHeaders``.
     private var names = ResponseHeaders.NameSummary()
@@ -76,17 +78,16 @@ struct HTTP1ResponseParser {
         while true {
             switch state {
             case .head:
-                guard var buffer = unparsed else { return .needMore }
-                guard let end = Self.headEnd(buffer) else {
-                    if buffer.readableBytes > Self.maxHeadBytes {
+                // Read in place: a copy of the buffer, or a slice of the head, is a retain and a release.
+                guard let unparsed else { return .needMore }
+                guard let end = Self.headEnd(unparsed) else {
+                    if unparsed.readableBytes > Self.maxHeadBytes {
                         return .failure("the response head is longer than \(Self.maxHeadBytes / 1024) KiB")
                     }
                     return .needMore
                 }
-                let head = buffer.readSlice(length: end)!
-                buffer.moveReaderIndex(forwardBy: 4)
-                unparsed = buffer
-                if let failure = parseHead(head) { return .failure(failure) }
+                if let failure = parseHead(unparsed, length: end) { return .failure(failure) }
+                self.unparsed!.moveReaderIndex(forwardBy: end + 4)
                 if (100...199).contains(response.status) {
                     // An interim response (100 Continue): the real one follows.
                     let isHEAD = self.isHEAD
@@ -102,11 +103,7 @@ struct HTTP1ResponseParser {
 
     /// The connection closed: a body that runs until the close is complete now; anything else was cut short.
     mutating func endOfInput() -> Outcome {
-        if case .body(.untilClose) = state {
-            let done = response
-            reset()
-            return .response(done)
-        }
+        if case .body(.untilClose) = state { return finished() }
         return .needMore
     }
 
@@ -135,16 +132,21 @@ struct HTTP1ResponseParser {
         }
     }
 
-    /// Reads the status line and headers; decides how the body is delimited. A message on failure. One pass over
-    /// the raw bytes with no line array and no strings (and no buffer views, whose every copy is a retain): this
-    /// runs once per response.
-    private mutating func parseHead(_ head: ByteBuffer) -> String? {
-        if let failure = head.withUnsafeReadableBytes({ bytes in parseHead(bytes) }) { return failure }
+    /// Reads the status line and headers, the first `length` readable bytes of `buffer`; decides how the body is
+    /// delimited. A message on failure. One pass over the raw bytes with no line array and no strings (and no buffer
+    /// views, whose every copy is a retain): this runs once per response.
+    private mutating func parseHead(_ buffer: ByteBuffer, length: Int) -> String? {
+        if let failure = buffer.withUnsafeReadableBytes({ bytes in
+            parseHead(UnsafeRawBufferPointer(rebasing: bytes[..<length]))
+        }) {
+            return failure
+        }
         if keepsBody {
             // The header lines as they came: strings are made only of those asked for (``ResponseHeaders``).
-            let afterStatus = head.readableBytesView.firstIndex(of: 10).map { $0 + 1 - head.readerIndex }
+            let head = buffer.readableBytesView.prefix(length)
+            let afterStatus = head.firstIndex(of: 10).map { $0 + 1 - buffer.readerIndex }
             response.headers = ResponseHeaders(
-                lines: afterStatus.flatMap { head.getSlice(at: head.readerIndex + $0, length: head.readableBytes - $0) }
+                lines: afterStatus.flatMap { buffer.getSlice(at: buffer.readerIndex + $0, length: length - $0) }
                     ?? ByteBuffer(),
                 names: names)
         }
@@ -233,9 +235,7 @@ struct HTTP1ResponseParser {
                 state = .body(.fixed(remaining: remaining - taken))
                 return .needMore
             }
-            let done = response
-            reset()
-            return .response(done)
+            return finished()
         case .untilClose:
             _ = take(upTo: Int.max)
             if response.bodyBytes > Self.maxBodyBytes {
@@ -272,9 +272,7 @@ struct HTTP1ResponseParser {
             buffer.moveReaderIndex(forwardBy: lineEnd + 2)
             unparsed = buffer
             if lineEnd > 0 { return nil }  // a trailer field: skipped
-            let done = response
-            reset()
-            return .response(done)
+            return finished()
         }
     }
 
@@ -303,7 +301,17 @@ struct HTTP1ResponseParser {
     private mutating func reset() {
         state = .head
         isHEAD = false
-        response = Response(status: 0, headers: .none, body: nil, bodyBytes: 0, keepAlive: true)
+        response = .empty
+    }
+
+    /// The response read, moved out (a copy retains its buffers, and the reset then releases them), and the parser
+    /// ready for the next head. Input all read is let go: the socket's next read can then fill the same buffer again.
+    private mutating func finished() -> Outcome {
+        var done = Response.empty
+        swap(&done, &response)
+        reset()
+        if unparsed?.readableBytes == 0 { unparsed = nil }
+        return .response(done)
     }
 
     // MARK: Bytes
