@@ -32,7 +32,7 @@ final class HTTP1Connection: PooledConnection {
     /// Hands the exchange to the connection, from any thread; the handler completes it exactly once. `sentAt`: a
     /// reading of the clock just taken on the connection's event loop, if the caller has one.
     func submit(_ exchange: HTTP1Exchange, sentAt: ContinuousInstant? = nil) {
-        handler.withValueOnLoop { $0.send(exchange, sentAt: sentAt) }
+        handler.withValueOnLoop((exchange, sentAt)) { handler, request in handler.send(request.0, sentAt: request.1) }
     }
 
     func reusable(after error: HTTPClientError) -> Bool { false }

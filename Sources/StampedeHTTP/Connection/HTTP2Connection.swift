@@ -32,7 +32,7 @@ final class HTTP2Connection: PooledConnection {
     /// Opens a stream for the exchange, from any thread. `sentAt`: a reading of the clock just taken on the
     /// connection's event loop, if the caller has one.
     func submit(_ exchange: HTTP2Exchange, sentAt: ContinuousInstant? = nil) {
-        handler.withValueOnLoop { $0.submit(exchange, sentAt: sentAt) }
+        handler.withValueOnLoop((exchange, sentAt)) { handler, request in handler.submit(request.0, sentAt: request.1) }
     }
 
     /// A failed stream leaves the connection usable unless the connection itself went down.

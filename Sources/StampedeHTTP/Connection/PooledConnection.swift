@@ -25,13 +25,17 @@ protocol PooledConnection: AnyObject, Sendable {
 }
 
 extension NIOLoopBound {
-    /// Runs `body` with the bound value on its event loop: at once when already there (the benchmark's hot path,
-    /// no task hop), else as a task on that loop.
-    func withValueOnLoop(_ body: @escaping @Sendable (Value) -> Void) {
+    /// Runs `body` with the bound value and `argument` on its event loop: at once when already there (the hot
+    /// path of the benchmark and of shoppers, whose tasks run on the loop: no task hop), else as a task on that
+    /// loop. `argument` is passed, not captured: a `body` that captures nothing needs no closure context, where one
+    /// that captured the request allocated its context on every call, the hot path too (it escapes on the other).
+    func withValueOnLoop<Argument: Sendable>(
+        _ argument: Argument, _ body: @escaping @Sendable (Value, Argument) -> Void
+    ) {
         if eventLoop.inEventLoop {
-            body(value)
+            body(value, argument)
         } else {
-            eventLoop.execute { body(self.value) }
+            eventLoop.execute { body(self.value, argument) }
         }
     }
 }
