@@ -119,6 +119,27 @@ struct HTTP1ResponseParserTests {
         }
     }
 
+    /// The head is read as it arrives, line by line: lines may end in a bare LF (RFC 9112 lets a recipient accept
+    /// that), the head ends at its first empty line, and a first line that is not a status line fails at once,
+    /// without waiting for the rest of the head.
+    @Test(arguments: [1, 5, 1000])
+    func theHeadIsReadLineByLine(step: Int) {
+        let bareLF = Self.parse("HTTP/1.1 200 OK\nX-A: b\nContent-Length: 2\n\nok", step: step)
+        #expect(bareLF.count == 1)
+        #expect(Self.body(bareLF.first) == "ok")
+        if case .response(let response) = bareLF.first {
+            #expect(response.headers.map(\.name) == ["X-A", "Content-Length"])
+            #expect(response.headers.first(name: "x-a") == "b")
+        }
+        let notHTTP = Self.parse("SSH-2.0-OpenSSH_9.2\r\n", step: step)
+        guard case .failure = notHTTP.last else {
+            Issue.record("expected a failure before the head's end, got \(notHTTP)")
+            return
+        }
+        // A head cut short is neither a response nor a failure, however it is split.
+        #expect(Self.parse("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n", step: step).isEmpty)
+    }
+
     @Test func anEndlessHeadAndAnOversizedBodyAreRefused() {
         let endless = "HTTP/1.1 200 OK\r\n" + String(repeating: "X-Filler: 0123456789\r\n", count: 4000)
         if case .failure = Self.parse(endless).last {} else { Issue.record("endless head accepted") }

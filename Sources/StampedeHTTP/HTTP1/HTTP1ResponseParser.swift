@@ -78,16 +78,27 @@ struct HTTP1ResponseParser {
         while true {
             switch state {
             case .head:
-                // Read in place: a copy of the buffer, or a slice of the head, is a retain and a release.
+                // Read in place, in one pass: a copy of the buffer, or a slice of the head, is a retain and a
+                // release, and the head's lines are found as it is parsed (no scan for its end first).
                 guard let unparsed else { return .needMore }
-                guard let end = Self.headEnd(unparsed) else {
+                switch unparsed.withUnsafeReadableBytes({ parseHead($0) }) {
+                case .incomplete:
                     if unparsed.readableBytes > Self.maxHeadBytes {
                         return .failure("the response head is longer than \(Self.maxHeadBytes / 1024) KiB")
                     }
                     return .needMore
+                case .failure(let message):
+                    return .failure(message)
+                case .complete(let headers, let length):
+                    if keepsBody {
+                        // The header lines as they came: strings are made only of those asked for
+                        // (``ResponseHeaders``).
+                        let lines = unparsed.getSlice(
+                            at: unparsed.readerIndex + headers.lowerBound, length: headers.count)
+                        response.headers = ResponseHeaders(lines: lines ?? ByteBuffer(), names: names)
+                    }
+                    self.unparsed!.moveReaderIndex(forwardBy: length)
                 }
-                if let failure = parseHead(unparsed, length: end) { return .failure(failure) }
-                self.unparsed!.moveReaderIndex(forwardBy: end + 4)
                 if (100...199).contains(response.status) {
                     // An interim response (100 Continue): the real one follows.
                     let isHEAD = self.isHEAD
@@ -115,82 +126,66 @@ struct HTTP1ResponseParser {
 
     // MARK: Head
 
-    private static func headEnd(_ buffer: ByteBuffer) -> Int? {
-        buffer.withUnsafeReadableBytes { bytes in
-            guard bytes.count >= 4 else { return nil }
-            var index = 0
-            while index < bytes.count - 3 {
-                if bytes[index + 3] != 10 {
-                    // No CRLFCRLF can end within the next 3 bytes unless they hold a LF: skip ahead.
-                    index += bytes[index + 3] == 13 ? 1 : 4
-                    continue
-                }
-                if bytes[index] == 13, bytes[index + 1] == 10, bytes[index + 2] == 13 { return index }
-                index += 1
-            }
-            return nil
-        }
+    /// How far a head has been read: all of it (where its header lines are, and its length with the empty line that
+    /// ends it), not all of it yet, or not a valid head.
+    private enum Head {
+        case complete(headers: Range<Int>, length: Int)
+        case incomplete
+        case failure(String)
     }
 
-    /// Reads the status line and headers, the first `length` readable bytes of `buffer`; decides how the body is
-    /// delimited. A message on failure. One pass over the raw bytes with no line array and no strings (and no buffer
-    /// views, whose every copy is a retain): this runs once per response.
-    private mutating func parseHead(_ buffer: ByteBuffer, length: Int) -> String? {
-        if let failure = buffer.withUnsafeReadableBytes({ bytes in
-            parseHead(UnsafeRawBufferPointer(rebasing: bytes[..<length]))
-        }) {
-            return failure
-        }
-        if keepsBody {
-            // The header lines as they came: strings are made only of those asked for (``ResponseHeaders``).
-            let head = buffer.readableBytesView.prefix(length)
-            let afterStatus = head.firstIndex(of: 10).map { $0 + 1 - buffer.readerIndex }
-            response.headers = ResponseHeaders(
-                lines: afterStatus.flatMap { buffer.getSlice(at: buffer.readerIndex + $0, length: length - $0) }
-                    ?? ByteBuffer(),
-                names: names)
-        }
-        return nil
-    }
-
-    private mutating func parseHead(_ bytes: UnsafeRawBufferPointer) -> String? {
+    /// Reads the status line and headers from the start of `bytes`, up to the empty line that ends them, and
+    /// decides how the body is delimited. One pass over the raw bytes with no line array and no strings (and no
+    /// buffer views, whose every copy is a retain): this runs once per response. Nothing is kept unless the head
+    /// is complete.
+    private mutating func parseHead(_ bytes: UnsafeRawBufferPointer) -> Head {
         var lineStart = 0
+        // The next line without its line end (CRLF, or a bare LF); nil until its line end has arrived.
         func nextLine() -> Range<Int>? {
-            guard lineStart < bytes.count else { return nil }
-            let newline = Self.firstIndex(of: 10, bytes, lineStart..<bytes.count) ?? bytes.count
+            guard let newline = Self.firstIndex(of: 10, bytes, lineStart..<bytes.count) else { return nil }
             var lineEnd = newline
             if lineEnd > lineStart && bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
-            defer { lineStart = min(newline + 1, bytes.count) }
+            defer { lineStart = newline + 1 }
             return lineStart..<lineEnd
         }
         // "HTTP/1.1 200 OK"
+        guard let statusLine = nextLine() else { return .incomplete }
         let version: StaticString = "HTTP/1."
-        guard let statusLine = nextLine(), statusLine.count >= 12,
+        guard statusLine.count >= 12,
             memcmp(bytes.baseAddress.unsafelyUnwrapped + statusLine.lowerBound, version.utf8Start, 7) == 0
         else {
-            return "the response does not start with an HTTP/1.x status line"
+            return .failure("the response does not start with an HTTP/1.x status line")
         }
         let minor = bytes[statusLine.lowerBound + 7]
         let codeStart = statusLine.lowerBound + 9
         guard bytes[statusLine.lowerBound + 8] == 32, let status = Self.number(bytes, codeStart..<codeStart + 3),
             (100...999).contains(status)
         else {
-            return "the response's status line is not valid"
+            return .failure("the response's status line is not valid")
         }
-        names = ResponseHeaders.NameSummary()
+        let headersStart = lineStart
+        var headersEnd = headersStart
+        var names = ResponseHeaders.NameSummary()
         var contentLength: Int?
         var chunked = false
         var keepAlive = minor != UInt8(ascii: "0")
-        while let line = nextLine() {
-            if line.isEmpty { continue }
-            guard let colon = Self.firstIndex(of: 58, bytes, line) else { return "a response header has no colon" }
+        while true {
+            guard let line = nextLine() else { return .incomplete }
+            if line.isEmpty {
+                // The end of the head: the header lines are what came before it, each with its line end.
+                headersEnd = line.lowerBound
+                break
+            }
+            guard let colon = Self.firstIndex(of: 58, bytes, line) else {
+                return .failure("a response header has no colon")
+            }
             let name = line.lowerBound..<colon
             names.add(bytes, name)
             let value = Self.trimmed(bytes, colon + 1..<line.upperBound)
             switch name.count {
             case 14 where Self.equalsIgnoringCase(bytes, name, "content-length"):
                 guard let length = Self.number(bytes, value), contentLength == nil || contentLength == length else {
-                    return "the response's content-length is not valid"
+                    return .failure("the response's content-length is not valid")
                 }
                 contentLength = length
             case 17 where Self.equalsIgnoringCase(bytes, name, "transfer-encoding"):
@@ -206,6 +201,7 @@ struct HTTP1ResponseParser {
                 break
             }
         }
+        self.names = names
         response = Response(status: status, headers: .none, body: nil, bodyBytes: 0, keepAlive: keepAlive)
         if isHEAD || (100...199).contains(status) || status == 204 || status == 304 {
             state = .body(.fixed(remaining: 0))
@@ -213,14 +209,14 @@ struct HTTP1ResponseParser {
             state = .body(.chunkSize)
         } else if let contentLength {
             guard contentLength <= Self.maxBodyBytes else {
-                return "the response body is larger than \(Self.maxBodyBytes >> 20) MiB"
+                return .failure("the response body is larger than \(Self.maxBodyBytes >> 20) MiB")
             }
             state = .body(.fixed(remaining: contentLength))
         } else {
             response.keepAlive = false
             state = .body(.untilClose)
         }
-        return nil
+        return .complete(headers: headersStart..<headersEnd, length: lineStart)
     }
 
     // MARK: Body
