@@ -45,6 +45,8 @@ let package = Package(
         ),
         // The monotonic clock every process on a machine shares (nanoseconds), for instants that cross processes.
         .target(name: "StampedeClock", dependencies: ["StampedeCore"], swiftSettings: swiftSettings),
+        // Child processes (the run's workers, the tests' peers), started with posix_spawn, not Foundation's Process.
+        .target(name: "StampedeProcess", swiftSettings: swiftSettings),
         // YAML → core types, every problem reported at once with file:line:column and path.
         .target(
             name: "StampedeConfig",
@@ -182,7 +184,7 @@ let package = Package(
             name: "StampedeTestKit",
             dependencies: [
                 "StampedeCore", "StampedeClock", "StampedeShop", "StampedeWorker", "StampedeCoordinator",
-                "StampedePayments",
+                "StampedePayments", "StampedeProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
@@ -201,7 +203,7 @@ let package = Package(
             dependencies: [
                 "StampedeCore", "StampedeConfig", "StampedeCoordinator", "StampedeWorker", "StampedeReport",
                 "StampedeShop", "StampedeHTTP", "StampedePayments", "StampedeRecorder", "StampedeProtocol",
-                "StampedeClock",
+                "StampedeClock", "StampedeProcess",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -248,8 +250,9 @@ let package = Package(
             name: "StampedeRecorderTests", dependencies: ["StampedeRecorder", "StampedeCore", "StampedeConfig"],
             exclude: ["Recordings"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "StampedeReportTests", dependencies: ["StampedeReport", "StampedeCore"], exclude: ["Schemas"],
-            swiftSettings: swiftSettings),
+            name: "StampedeReportTests", dependencies: ["StampedeReport", "StampedeCore", "StampedeProcess"],
+            exclude: ["Schemas"], swiftSettings: swiftSettings),
+        .testTarget(name: "StampedeProcessTests", dependencies: ["StampedeProcess"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StampedeShopTests",
             dependencies: [
@@ -269,7 +272,7 @@ let package = Package(
             dependencies: [
                 "StampedeCoordinator", "StampedeReport", "StampedeCore", "StampedeTestKit", "StampedeShop",
                 "StampedeWorker", "StampedeHTTP", "StampedeProtocol", "StampedeClock", "StampedePayments",
-                "StampedeConfig", "StampedeVerify", "StampedeRecorder",
+                "StampedeConfig", "StampedeVerify", "StampedeRecorder", "StampedeProcess",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,10 +1,11 @@
 import Foundation
+import StampedeProcess
 import Synchronization
 
 /// Worker processes on this machine, started by `stampede run` (this same executable, `worker` subcommand), each
 /// logging to its own file. They are ours: only these PIDs are ever signalled.
 final class LocalWorkers: Sendable {
-    private let processes = Mutex<[Process]>([])
+    private let processes = Mutex<[ChildProcess]>([])
     /// Posted as each worker exits.
     private let exits: AsyncStream<Void>
     private let exitSink: AsyncStream<Void>.Continuation
@@ -18,19 +19,12 @@ final class LocalWorkers: Sendable {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
         for index in 1...count {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = ["worker", "--coordinator", "127.0.0.1:\(port)", "--name", "w\(index)"]
             var environment = ProcessInfo.processInfo.environment
             environment["STAMPEDE_TOKEN"] = token
-            process.environment = environment
-            let log = (logDirectory as NSString).appendingPathComponent("w\(index).log")
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-            let handle = FileHandle(forWritingAtPath: log)
-            process.standardOutput = handle
-            process.standardError = handle
-            process.terminationHandler = { [exitSink] _ in exitSink.yield() }
-            try process.run()
+            let process = try ChildProcess.launch(
+                executable.path, ["worker", "--coordinator", "127.0.0.1:\(port)", "--name", "w\(index)"],
+                environment: environment, output: (logDirectory as NSString).appendingPathComponent("w\(index).log"),
+                onExit: { [exitSink] _ in exitSink.yield() })
             processes.withLock { $0.append(process) }
         }
     }
@@ -40,12 +34,12 @@ final class LocalWorkers: Sendable {
     func finish(grace: Duration) async {
         let running = processes.withLock { $0 }
         await waitForExits(running, at: grace)
-        for process in running where process.isRunning { process.terminate() }
+        for process in running { process.terminate() }
         await waitForExits(running, at: grace)
-        for process in running where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for process in running { process.send(SIGKILL) }
     }
 
-    private func waitForExits(_ running: [Process], at most: Duration) async {
+    private func waitForExits(_ running: [ChildProcess], at most: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [exits] in
                 if running.allSatisfy({ !$0.isRunning }) { return }

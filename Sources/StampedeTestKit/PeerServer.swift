@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import StampedeProcess
 
 /// A real HTTP/2 server from Debian (nghttpd or nginx) on loopback, for interoperability tests: started on free
 /// ports with its own files in a temporary directory, and stopped by the PIDs it was started with. `nil` from a
@@ -15,10 +16,12 @@ public final class PeerServer: @unchecked Sendable {
     public let http1Port: Int?
     /// The body every GET of `/index.html` answers.
     public static let page = "hello from a peer\n"
-    private let processes: [Process]
+    private let processes: [ChildProcess]
     private let directory: String
 
-    private init(name: String, h2cPort: Int, tlsPort: Int, http1Port: Int?, processes: [Process], directory: String) {
+    private init(
+        name: String, h2cPort: Int, tlsPort: Int, http1Port: Int?, processes: [ChildProcess], directory: String
+    ) {
         self.name = name
         self.h2cPort = h2cPort
         self.tlsPort = tlsPort
@@ -34,10 +37,10 @@ public final class PeerServer: @unchecked Sendable {
         let (h2c, tls) = (try freePort(), try freePort())
         let common = ["--address=127.0.0.1", "--echo-upload", "-d", directory + "/www"]
         let processes = [
-            try launch(program, common + ["--no-tls", String(h2c)], log: directory + "/h2c.log"),
-            try launch(
+            try ChildProcess.launch(program, common + ["--no-tls", String(h2c)], output: directory + "/h2c.log"),
+            try ChildProcess.launch(
                 program, common + [String(tls), certificates.serverKey, certificates.serverCertificate],
-                log: directory + "/tls.log"),
+                output: directory + "/tls.log"),
         ]
         let server = PeerServer(
             name: "nghttpd", h2cPort: h2c, tlsPort: tls, http1Port: nil, processes: processes,
@@ -77,9 +80,9 @@ public final class PeerServer: @unchecked Sendable {
             }
             """
         try configuration.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
-        let process = try launch(
+        let process = try ChildProcess.launch(
             program, ["-c", directory + "/nginx.conf", "-p", directory + "/"],
-            log: directory + "/out.log")
+            output: directory + "/out.log")
         let server = PeerServer(
             name: "nginx", h2cPort: h2c, tlsPort: tls, http1Port: http1, processes: [process],
             directory: directory)
@@ -89,11 +92,11 @@ public final class PeerServer: @unchecked Sendable {
 
     /// Stops the servers this object started (SIGTERM, then SIGKILL after a second) and removes their files.
     public func stop() {
-        for process in processes where process.isRunning { process.terminate() }
+        for process in processes { process.terminate() }
         for process in processes {
             let deadline = Date().addingTimeInterval(1)
             while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.send(SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: directory)
@@ -127,18 +130,6 @@ public final class PeerServer: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory + "/www", withIntermediateDirectories: true)
         try page.write(toFile: directory + "/www/index.html", atomically: true, encoding: .utf8)
         return directory
-    }
-
-    private static func launch(_ program: String, _ arguments: [String], log: String) throws -> Process {
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let output = FileHandle(forWritingAtPath: log)
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        return process
     }
 
     /// A port nothing listens on now (the kernel's pick for a socket bound to port 0).

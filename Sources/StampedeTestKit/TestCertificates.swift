@@ -1,4 +1,5 @@
 import Foundation
+import StampedeProcess
 public import StampedeShop
 
 /// Certificates for TLS tests, made with the `openssl` command: a CA, a server certificate for 127.0.0.1 and
@@ -57,17 +58,11 @@ public struct TestCertificates: Sendable {
     public func remove() { try? FileManager.default.removeItem(atPath: directory) }
 
     private static func openssl(_ arguments: [String]) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do {
-                try process.run()
+                _ = try ChildProcess.launch(
+                    "/usr/bin/openssl", arguments, onExit: { continuation.resume(returning: $0.status) })
             } catch {
-                process.terminationHandler = nil
                 continuation.resume(throwing: error)
             }
         }

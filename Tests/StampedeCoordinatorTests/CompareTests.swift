@@ -1,5 +1,6 @@
 import Foundation
 import StampedeCore
+import StampedeProcess
 import StampedeShop
 import StampedeTestKit
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import StampedeCore
 import StampedePayments
+import StampedeProcess
 import StampedeReport
 import StampedeShop
 import StampedeTestKit
@@ -60,7 +61,7 @@ struct ExitCodeTests {
     static func run(
         profile: String = profile(), scenario: String, target: String, rate: String = "20/s",
         arguments: [String] = [],
-        during: (@Sendable (Process) async throws -> Void)? = nil
+        during: (@Sendable (ChildProcess) async throws -> Void)? = nil
     ) async throws -> (status: Int32, output: String, runs: URL) {
         let cluster = try ProcessTests.Cluster()
         defer { cluster.cleanUp() }
@@ -206,7 +207,7 @@ struct ExitCodeTests {
             ) { process in
                 try await ProcessTests.waitForLoad(shop)
                 try await Task.sleep(for: .seconds(1))
-                kill(process.processIdentifier, SIGINT)
+                #expect(process.send(SIGINT))
             }
             defer { try? FileManager.default.removeItem(at: runs) }
             #expect(status == 4, "\(output)")

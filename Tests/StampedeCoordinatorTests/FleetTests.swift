@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import StampedeProcess
 import StampedeShop
 import StampedeTestKit
 import Testing
@@ -24,7 +25,7 @@ struct FleetTests {
 
     static func coordinator(
         _ cluster: ProcessTests.Cluster, listen: String, target: String, portFile: String? = nil
-    ) throws -> Process {
+    ) throws -> ChildProcess {
         try cluster.spawn(
             "stampede-coordinator",
             [

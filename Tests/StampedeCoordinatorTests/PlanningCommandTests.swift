@@ -1,6 +1,7 @@
 import Foundation
 import StampedeConfig
 import StampedeCore
+import StampedeProcess
 import StampedeShop
 import StampedeTestKit
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import StampedeClock
 import StampedeCore
+import StampedeProcess
 import StampedeReport
 import StampedeShop
 import StampedeTestKit
@@ -19,8 +20,8 @@ struct ProcessTests {
         // @unchecked: used from one test task at a time.
         let directory: URL
         let runs: URL
-        var coordinator: Process?
-        var workers: [Process] = []
+        var coordinator: ChildProcess?
+        var workers: [ChildProcess] = []
         let token = "process-test-token"
 
         init() throws {
@@ -35,21 +36,12 @@ struct ProcessTests {
             return path
         }
 
-        func spawn(_ executable: String, _ arguments: [String], log: String) throws -> Process {
-            let process = Process()
-            process.executableURL =
-                executable.hasPrefix("/")
-                ? URL(fileURLWithPath: executable) : ProcessTests.binaries.appendingPathComponent(executable)
-            process.arguments = arguments
+        func spawn(_ executable: String, _ arguments: [String], log: String) throws -> ChildProcess {
             var environment = ProcessInfo.processInfo.environment
             environment["STAMPEDE_TOKEN"] = token
-            process.environment = environment
-            let path = directory.appendingPathComponent(log).path
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            process.standardOutput = FileHandle(forWritingAtPath: path)
-            process.standardError = process.standardOutput
-            try process.run()
-            return process
+            return try ChildProcess.launch(
+                executable.hasPrefix("/") ? executable : ProcessTests.binaries.appendingPathComponent(executable).path,
+                arguments, environment: environment, output: directory.appendingPathComponent(log).path)
         }
 
         /// Starts a coordinator (waiting for `workers`) and the workers; returns when they are all connected.
@@ -97,7 +89,7 @@ struct ProcessTests {
         }
 
         /// Waits for a process to exit; false if it did not within `limit`.
-        func wait(_ process: Process, limit: Duration) async -> Bool {
+        func wait(_ process: ChildProcess, limit: Duration) async -> Bool {
             let deadline = ContinuousClock.now + limit
             while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
             return !process.isRunning
@@ -110,9 +102,7 @@ struct ProcessTests {
 
         /// Ends every process we started that still runs (SIGKILL, by PID), and removes the files.
         func cleanUp() {
-            for process in workers + [coordinator].compactMap({ $0 }) where process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-            }
+            for process in workers + [coordinator].compactMap({ $0 }) { process.send(SIGKILL) }
             try? FileManager.default.removeItem(at: directory)
         }
     }
@@ -135,7 +125,7 @@ struct ProcessTests {
             try await Self.waitForLoad(shop)
             try await Task.sleep(for: .milliseconds(3_000))
             let killed = ProcessClock.nanoseconds
-            kill(cluster.workers[1].processIdentifier, SIGKILL)
+            #expect(cluster.workers[1].send(SIGKILL))
             #expect(await cluster.wait(cluster.coordinator!, limit: .seconds(40)), "\(cluster.log("coordinator.log"))")
             let report = try cluster.report("kill-worker")
             let start = try #require(report.run.startMonotonicNanos)
@@ -174,7 +164,7 @@ struct ProcessTests {
             try await Self.waitForLoad(shop)
             try await Task.sleep(for: .milliseconds(2_500))
             let killed = ProcessClock.nanoseconds
-            kill(cluster.coordinator!.processIdentifier, SIGKILL)
+            #expect(cluster.coordinator!.send(SIGKILL))
             for worker in cluster.workers { #expect(await cluster.wait(worker, limit: .seconds(8))) }
             let last = try #require(shop.requests.entries.map(\.nanos).max())
             let after = Double(last - killed) / 1e9

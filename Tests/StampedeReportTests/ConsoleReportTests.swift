@@ -1,5 +1,6 @@
 import Foundation
 import StampedeCore
+import StampedeProcess
 import Testing
 
 @testable import StampedeReport
@@ -132,15 +133,12 @@ struct CIReportTests {
         defer { try? FileManager.default.removeItem(at: file) }
         try JUnitReport.render(report, judgement: RunJudgement.of(report)).write(
             to: file, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.xmllint!)
-        process.arguments = ["--noout", "--schema", Self.schema, file.path]
-        let output = Pipe()
-        process.standardError = output
-        process.standardOutput = output
-        try process.run()
+        let log = file.appendingPathExtension("log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let process = try ChildProcess.launch(
+            Self.xmllint!, ["--noout", "--schema", Self.schema, file.path], output: log.path)
         process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.contains("validates"), "\(text)")
     }
