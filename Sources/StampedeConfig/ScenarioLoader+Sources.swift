@@ -24,8 +24,10 @@ extension ScenarioLoader {
     static let maxFeederBytes = 64 << 20
 
     /// `feeders: {users: {file: data/users.csv, pick: unique}}`: CSV with a header, or JSON lines (`.jsonl`,
-    /// `.ndjson`), read relative to the scenario.
-    static func readFeeders(_ cursor: YAMLCursor, data: [DataList]) -> [Feeder]? {
+    /// `.ndjson`), read relative to the scenario. `unread`: the feeders with a good name whose entry or file has a
+    /// problem (reported there), so that their fields are not reported again as unknown variables wherever a step
+    /// uses them.
+    static func readFeeders(_ cursor: YAMLCursor, data: [DataList], unread: inout [String]) -> [Feeder]? {
         guard cursor.isPresent else { return [] }
         guard let entries = cursor.namedEntries() else { return nil }
         var feeders: [Feeder] = []
@@ -41,44 +43,48 @@ extension ScenarioLoader {
                 complete = false
                 continue
             }
-            guard let fields = value.mapping(keys: ["file", "pick"]),
-                let file = fields.require("file", expectation: "a CSV or JSON-lines file, such as data/users.csv")?
-                    .string()
-            else {
+            if let feeder = readFeeder(name, value, relativeTo: cursor) {
+                feeders.append(feeder)
+            } else {
                 complete = false
-                continue
-            }
-            var pick = Feeder.Pick.sequential
-            if let text = fields["pick"].isPresent ? fields["pick"].string() : nil {
-                guard let chosen = Feeder.Pick(rawValue: text) else {
-                    fields["pick"].report("expected sequential, random or unique, found \"\(text)\"")
-                    complete = false
-                    continue
-                }
-                pick = chosen
-            }
-            let path = resolve(file, relativeTo: cursor)
-            guard let contents = FileManager.default.contents(atPath: path) else {
-                fields["file"].report("cannot read \(path): no such file, or not readable")
-                complete = false
-                continue
-            }
-            guard contents.count <= maxFeederBytes else {
-                fields["file"].report("\(path) is larger than \(maxFeederBytes >> 20) MiB")
-                complete = false
-                continue
-            }
-            let text = String(decoding: contents, as: UTF8.self)
-            do {
-                let (columns, rows) =
-                    file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson")
-                    ? try FeederFile.jsonLines(text) : try FeederFile.csv(text)
-                feeders.append(Feeder(name: name, columns: columns, rows: rows, pick: pick, file: file))
-            } catch {
-                fields["file"].report("\(file), \(error.description)")
-                complete = false
+                unread.append(name)
             }
         }
         return complete ? feeders : nil
+    }
+
+    /// One feeder's entry, `{file: …, pick: …}`, and its file.
+    private static func readFeeder(_ name: String, _ value: YAMLCursor, relativeTo cursor: YAMLCursor) -> Feeder? {
+        guard let fields = value.mapping(keys: ["file", "pick"]),
+            let file = fields.require("file", expectation: "a CSV or JSON-lines file, such as data/users.csv")?
+                .string()
+        else { return nil }
+        var pick = Feeder.Pick.sequential
+        if let text = fields["pick"].isPresent ? fields["pick"].string() : nil {
+            guard let chosen = Feeder.Pick(rawValue: text) else {
+                fields["pick"].report("expected sequential, random or unique, found \"\(text)\"")
+                return nil
+            }
+            pick = chosen
+        }
+        let path = resolve(file, relativeTo: cursor)
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            fields["file"].report("cannot read \(path): no such file, or not readable")
+            return nil
+        }
+        guard contents.count <= maxFeederBytes else {
+            fields["file"].report("\(path) is larger than \(maxFeederBytes >> 20) MiB")
+            return nil
+        }
+        let text = String(decoding: contents, as: UTF8.self)
+        do {
+            let (columns, rows) =
+                file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson")
+                ? try FeederFile.jsonLines(text) : try FeederFile.csv(text)
+            return Feeder(name: name, columns: columns, rows: rows, pick: pick, file: file)
+        } catch {
+            fields["file"].report("\(file), \(error.description)")
+            return nil
+        }
     }
 }

@@ -21,7 +21,8 @@ extension ScenarioLoader {
         var setup = false
     }
 
-    static func readStep(_ cursor: YAMLCursor, context: StepContext) -> Step? {
+    /// `declared`: the variables the step's `extract` names, whether or not the rest of the step is right.
+    static func readStep(_ cursor: YAMLCursor, context: StepContext, declared: inout [String]) -> Step? {
         guard let fields = cursor.mapping(keys: stepFields) else { return nil }
         var complete = true
         let variables = context.variables
@@ -72,12 +73,15 @@ extension ScenarioLoader {
         var extract: [Extraction] = []
         if let entries = fields["extract"].namedEntries() {
             for (variable, value) in entries {
+                declared.append(variable)
                 guard let extraction = readExtraction(value, variable: variable) else {
                     complete = false
                     continue
                 }
                 // A JSONPath may hold placeholders: they must be known at this step.
-                let unknown = ((try? ExtractionRule(extraction))?.variables ?? []).filter { !variables.contains($0) }
+                let unknown = ((try? ExtractionRule(extraction))?.variables ?? []).filter {
+                    !isKnown($0, in: variables)
+                }
                 if let first = unknown.first {
                     value.report("unknown variable {{\(first)}}; known here: \(variables.joined(separator: ", "))")
                     complete = false
@@ -113,7 +117,7 @@ extension ScenarioLoader {
         if let text = fields["if"].isPresent ? fields["if"].string() : nil {
             do {
                 let parsed = try StepCondition(parsing: text)
-                if let unknown = parsed.variables.first(where: { !variables.contains($0) }) {
+                if let unknown = parsed.variables.first(where: { !isKnown($0, in: variables) }) {
                     fields["if"].report(
                         "unknown variable {{\(unknown)}}; known here: \(variables.joined(separator: ", "))")
                     complete = false

@@ -44,10 +44,12 @@ public enum ScenarioLoader {
         }
         let data = readData(fields["data"])
         let origins = readOrigins(fields["origins"], target: target)
-        let feeders = readFeeders(fields["feeders"], data: data ?? [])
+        var unreadFeeders: [String] = []
+        let feeders = readFeeders(fields["feeders"], data: data ?? [], unread: &unreadFeeders)
         var complete = data != nil && feeders != nil
         let partial = Scenario(name: "", data: data ?? [], feeders: feeders ?? [], flows: [])
-        let context = StepContext(variables: partial.startingVariables, origins: origins)
+        let context = StepContext(
+            variables: partial.startingVariables + unreadFeeders.map { "\($0).*" }, origins: origins)
         var flows: [Flow] = []
         if let entries = fields.require("flows", expectation: "a list of flows")?.list(nonEmpty: true) {
             for entry in entries {
@@ -72,7 +74,9 @@ public enum ScenarioLoader {
                 var setupContext = context
                 setupContext.variables = Scenario.builtinVariables
                 setupContext.setup = true
-                let steps = entries.compactMap { readStep($0, context: setupContext) }
+                // Each setup step is read against the built-in variables alone.
+                var unused: [String] = []
+                let steps = entries.compactMap { readStep($0, context: setupContext, declared: &unused) }
                 if steps.count == entries.count { setup = steps } else { complete = false }
                 if let sqlAt = steps.firstIndex(where: { $0.sql != nil }) {
                     if case .sql? = groundTruth?.source {
@@ -202,11 +206,15 @@ public enum ScenarioLoader {
         var complete = true
         if let entries = fields.require("steps", expectation: "a list of steps")?.list(nonEmpty: true) {
             for entry in entries {
-                guard let step = readStep(entry, context: context) else {
+                // What a step extracts is known after it even when the step has a problem (reported there), so
+                // that the steps after it are not reported for using it.
+                var declared: [String] = []
+                let step = readStep(entry, context: context, declared: &declared)
+                context.variables += declared
+                guard let step else {
                     complete = false
                     continue
                 }
-                context.variables += step.extract.map(\.variable)
                 steps.append(step)
             }
             let names = steps.map(\.name)
@@ -423,11 +431,17 @@ public enum ScenarioLoader {
         return Expectation(status: statuses, bodyContains: contains)
     }
 
+    /// Whether `variable` has a value at a step whose known variables are `variables`. An entry `name.*` stands for
+    /// a feeder that could not be read: any of its fields passes, for its file is where the problem is.
+    static func isKnown(_ variable: String, in variables: [String]) -> Bool {
+        variables.contains(variable) || variables.contains { $0.hasSuffix(".*") && variable.hasPrefix($0.dropLast()) }
+    }
+
     /// Parses a template and checks that it only uses variables known at this step.
     static func template(_ text: String, at cursor: YAMLCursor, variables: [String]) -> Template? {
         do {
             let parsed = try Template(parsing: text)
-            let unknown = parsed.variables.filter { !variables.contains($0) }
+            let unknown = parsed.variables.filter { !isKnown($0, in: variables) }
             guard unknown.isEmpty else {
                 cursor.report("unknown variable {{\(unknown[0])}}; known here: \(variables.joined(separator: ", "))")
                 return nil

@@ -38,13 +38,7 @@ struct ScenarioLoaderTests {
                     post: /y
                   - name: d
             """
-        var problems: [ConfigProblem] = []
-        do {
-            _ = try ScenarioLoader.parse(yaml, file: "s.yaml")
-        } catch {
-            problems = error.problems
-        }
-        let byPath = Dictionary(grouping: problems, by: \.path)
+        let byPath = Dictionary(grouping: ScenarioLanguageLoaderTests.problems(yaml), by: \.path)
         #expect(byPath["flows[0].steps[0].get"]?.first?.message.contains("starting with /") == true)
         #expect(byPath["flows[0].steps[0].think"] != nil)
         #expect(byPath["flows[0].steps[0].proceed"] != nil)
@@ -68,6 +62,28 @@ struct ScenarioLoaderTests {
         let fixed = yaml.split(separator: "\n").filter { !$0.contains("name: pay,") }.joined(separator: "\n")
         let scenario = try ScenarioLoader.parse(fixed, file: "s.yaml")
         #expect(scenario.flows[0].steps.count == 2)
+    }
+
+    /// A step with a problem still declares what it extracts: the steps after it are not reported for using it,
+    /// so one mistake is one problem.
+    @Test func aStepsProblemIsReportedOnceNotByTheStepsAfterIt() throws {
+        let yaml = """
+            name: s
+            flows:
+              - name: f
+                steps:
+                  - name: login
+                    post: /login
+                    headers: {X-Token: "{{tokn}}"}
+                    extract: {csrf: {cookie: csrftoken}, basket: $.basket}
+                  - {name: add, post: "/baskets/{{basket}}", headers: {X-CSRFToken: "{{csrf}}"}}
+                  - {name: pay, post: "/pay/{{order}}"}
+            """
+        #expect(
+            ScenarioLanguageLoaderTests.problems(yaml).map { "\($0.line):\($0.column) \($0.message)" } == [
+                "7:28 unknown variable {{tokn}}; known here: shopper, flow, sku",
+                "10:27 unknown variable {{order}}; known here: shopper, flow, sku, csrf, basket",
+            ])
     }
 }
 
@@ -139,8 +155,7 @@ struct FlashSaleConfigTests {
                   - {name: order, post: /orders, ledger: {confirms: payment, sku: "{{nope}}"}}
                   - {name: basket, post: /basket, ledger: {sku: A}}
             """
-        problems = []
-        do { _ = try ScenarioLoader.parse(scenario, file: "s.yaml") } catch { problems = error.problems }
+        problems = ScenarioLanguageLoaderTests.problems(scenario)
         let scenarioPaths = Set(problems.map(\.path))
         #expect(
             scenarioPaths.isSuperset(of: [
@@ -188,8 +203,7 @@ struct DrillConfigTests {
                 steps:
                   - {name: pay, post: /pay, payment: {channel: "$."}}
             """
-        var problems: [ConfigProblem] = []
-        do { _ = try ScenarioLoader.parse(yaml, file: "s.yaml") } catch { problems = error.problems }
+        let problems = ScenarioLanguageLoaderTests.problems(yaml)
         let paths = Set(problems.map(\.path))
         #expect(
             paths.isSuperset(of: [
