@@ -213,4 +213,21 @@ struct EndToEndTests {
                     + report.totals.shoppers.failures[.timeout, default: 0] > 0)
         }
     }
+
+    /// A rate far beyond what a worker can even count (a mistyped --peak-rate), against a port nothing listens on:
+    /// the scheduler, behind for the whole run, still lets its event loop poll now and then. The first attempt is
+    /// refused at once and said so. Before, a scheduler that never let go of its loop left that attempt unanswered
+    /// until the drain, 10 s later: its connect timed out, and every shopper failed by timeout.
+    @Test func aSchedulerFarBehindStillLetsItsLoopPoll() async throws {
+        let report = try await TestSupport.rehearse(
+            seconds: 1, rate: 5_000_000, scenario: TestPlans.gets(["/nothing"]), target: "http://127.0.0.1:9",
+            maxShoppers: 50, connections: 4, timeout: .seconds(4))
+        TestSupport.expectAccounted(report)
+        let errors = report.totals.requests.errors
+        #expect(errors[.connect, default: 0] > 100, "\(errors)")
+        let refused = try #require(report.errorSamples?.first { $0.label == .connect }, "\(errors)")
+        #expect(refused.at < 1, "\(refused)")
+        #expect(refused.detail.contains("connection refused"), "\(refused)")
+        #expect(report.totals.shoppers.dropped > 1_000_000)
+    }
 }

@@ -121,6 +121,8 @@ public struct WorkerRun: Sendable {
         // At a high rate, shoppers start in batches: a wake-up per start would cost as much as its request.
         var pacing = ReleasePacing()
         var lastWake = ContinuousInstant.now
+        // When the scheduler last slept (its loop polls meanwhile).
+        var busySince = lastWake
         // Arrivals due but not started while requests wait for a connection (``HeldArrivals`` says why).
         var held = HeldArrivals()
         // The tasks that run the shoppers, one set per loop, kept from one shopper to the next.
@@ -159,8 +161,19 @@ public struct WorkerRun: Sendable {
                 }
             }
             while true {
+                // The scheduler goes round without waiting when it is behind the plan, or when the next arrival is
+                // due before it could sleep. Past `longestWithoutPolling` of that, it pauses for `pollPause`, so
+                // that its loop polls for the connections' events meanwhile (a connection refused, a response). A
+                // yield would not do: NIO runs the tasks that are ready until none is left before it polls, and a
+                // task that yields is ready again at once. Before, at a rate far beyond what a worker can count, a
+                // refused connection was answered only after the drain, and its shoppers failed by timeout.
+                var now = ContinuousInstant.now
+                if now - busySince >= Self.longestWithoutPolling {
+                    await home.sleep(until: now + Self.pollPause)
+                    now = .now
+                    busySince = now
+                }
                 for change in control.takeChanges() { arrivals.changeShare(to: change.share, from: change.from) }
-                let now = ContinuousInstant.now
                 for thinking in parked.takeDue(by: now) {
                     pacing.observe(due: (thinking.intended - start).seconds)
                     _ = launch(.resume(thinking), on: thinking.loop)
@@ -182,7 +195,10 @@ public struct WorkerRun: Sendable {
                     wake = start + .seconds(double: next)
                     if wake <= now {
                         let elapsed = (now - start).seconds
-                        while let arrival = arrivals.takeNext(dueBy: elapsed) {
+                        // At most `arrivalsPerPass` a pass: a scheduler far behind goes round (and pauses) between.
+                        var taken = 0
+                        while taken < Self.arrivalsPerPass, let arrival = arrivals.takeNext(dueBy: elapsed) {
+                            taken += 1
                             let slot =
                                 arrival.burst.flatMap { plan.slotIndex(ofBurst: $0) }
                                 ?? plan.slotIndex(atReal: arrival.time)
@@ -238,10 +254,19 @@ public struct WorkerRun: Sendable {
                         orUntilAnyOf: [control.signal, parked.signal] + (drainBegan == nil ? [] : [progress.idle]))
                 }
                 lastWake = .now
+                busySince = lastWake
             }
             for loopRunners in runners { loopRunners.close() }
         }
     }
+
+    /// The longest the scheduler goes round without sleeping before it pauses for `pollPause`, and the pause: long
+    /// enough for the loop to finish the tasks ready and poll, short enough to cost the scheduler 0.5 % of its time
+    /// at most, and only while it cannot sleep.
+    static let longestWithoutPolling: Duration = .milliseconds(10)
+    static let pollPause: Duration = .microseconds(50)
+    /// The most arrivals one pass of the scheduler takes (starts, holds or drops) before it goes round again.
+    static let arrivalsPerPass = 1_024
 
     /// When the drain that began at `began` ends: after the drain timeout, or sooner as a stop asked for.
     private func drainLimit(began: ContinuousInstant, control: RunControl) -> ContinuousInstant {
