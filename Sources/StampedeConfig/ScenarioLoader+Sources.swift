@@ -60,11 +60,8 @@ extension ScenarioLoader {
                 .string()
         else { return nil }
         var pick = Feeder.Pick.sequential
-        if let text = fields["pick"].isPresent ? fields["pick"].string() : nil {
-            guard let chosen = Feeder.Pick(rawValue: text) else {
-                fields["pick"].report("expected sequential, random or unique, found \"\(text)\"")
-                return nil
-            }
+        if fields["pick"].isPresent {
+            guard let chosen = fields["pick"].choice(Feeder.Pick.self) else { return nil }
             pick = chosen
         }
         let path = resolve(file, relativeTo: cursor)

@@ -332,11 +332,8 @@ extension ScenarioLoader {
         }
         let at = fields[given[0]]
         var pick = Extraction.Pick.first
-        if let name = fields["pick"].isPresent ? fields["pick"].string() : nil {
-            guard let chosen = Extraction.Pick(rawValue: name) else {
-                fields["pick"].report("expected first, last, random or all, found \"\(name)\"")
-                return nil
-            }
+        if fields["pick"].isPresent {
+            guard let chosen = fields["pick"].choice(Extraction.Pick.self) else { return nil }
             pick = chosen
         }
         let defaultValue = fields["default"].isPresent ? fields["default"].scalarText() : nil
@@ -388,13 +385,7 @@ extension ScenarioLoader {
                 value.report("expected an HTTP status code as the key, found \"\(key)\"")
                 return nil
             }
-            guard let text = value.string() else { return nil }
-            guard let outcome = StatusOutcome.Outcome(rawValue: text) else {
-                value.report(
-                    "expected \(StatusOutcome.Outcome.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(text)\""
-                )
-                return nil
-            }
+            guard let outcome = value.choice(StatusOutcome.Outcome.self) else { return nil }
             if outcome == .soldOut && ledger == nil {
                 value.report("sold_out counts in the ledger: give the step a ledger with its sku")
                 return nil

@@ -287,16 +287,9 @@ public enum ScenarioLoader {
                     fault["channel"].report("expected one of the channels, found \"\(channel)\"")
                     complete = false
                 }
-                var kind: ChannelFault.Kind? = nil
-                if let text = fault.require("kind", expectation: "timeout, error, slow, flap, refuse or garbage")?
-                    .string()
-                {
-                    kind = ChannelFault.Kind(rawValue: text)
-                    if kind == nil {
-                        fault["kind"].report(
-                            "expected timeout, error, slow, flap, refuse or garbage, found \"\(text)\"")
-                    }
-                }
+                let kind = fault.require(
+                    "kind", expectation: YAMLCursor.alternatives(ChannelFault.Kind.allCases.map(\.rawValue))
+                )?.choice(ChannelFault.Kind.self)
                 var at: Double? = nil
                 if let atField = fault.require("at", expectation: "a clock time such as \"00:00:20\"") {
                     at = atField.scalarText().flatMap(ProfileClock.parse)

@@ -187,6 +187,19 @@ struct YAMLCursor {
         return value
     }
 
+    /// Text naming one of `T`'s cases (its raw value); "expected a, b or c, found …" when it names none.
+    func choice<T: RawRepresentable & CaseIterable>(_: T.Type) -> T? where T.RawValue == String {
+        guard let text = string() else { return nil }
+        if let chosen = T(rawValue: text) { return chosen }
+        report("expected \(Self.alternatives(T.allCases.map(\.rawValue))), found \"\(text)\"")
+        return nil
+    }
+
+    /// "a, b or c".
+    static func alternatives(_ names: [String]) -> String {
+        names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
+
     func boolean() -> Bool? {
         guard isPresent else { return nil }
         switch scalarText() {

@@ -211,6 +211,12 @@ struct DrillConfigTests {
                 "drill.faults[0].at",
                 "drill.faults[0].lasting", "flows[0].steps[0].payment.order", "flows[0].steps[0].payment.channel",
             ]), "\(problems)")
+        #expect(
+            problems.first { $0.path == "drill.faults[0].kind" }?.message
+                == #"expected timeout, error, slow, flap, refuse or garbage, found "meltdown""#)
+        let outcome = ScenarioLanguageLoaderTests.problems(
+            "name: s\nflows: [{name: f, steps: [{name: a, get: /a, on_status: {409: maybe}}]}]")
+        #expect(outcome.map(\.message) == [#"expected sold_out, done or fail, found "maybe""#])
     }
 }
 
