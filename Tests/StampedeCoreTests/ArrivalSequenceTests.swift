@@ -65,6 +65,83 @@ struct ArrivalSequenceTests {
         #expect(sequence.take(dueBy: 0.5).isEmpty)
         #expect(sequence.next()?.time == next)
     }
+
+    /// Walks the sequence one arrival at a time up to (not including) `limit`: how many it takes.
+    static func walk(_ sequence: inout ArrivalSequence, before limit: Double) -> Int {
+        var count = 0
+        while let time = sequence.peekTime(), time < limit {
+            _ = sequence.next()
+            count += 1
+        }
+        return count
+    }
+
+    @Test(arguments: [ShareSchedule.whole, ShareSchedule(Share.equalShares(3)[1])])
+    func aUniformSkipTakesExactlyWhatTheWalkWould(schedule: ShareSchedule) throws {
+        let plan = try Self.plan(rate: 5_000)
+        var walked = ArrivalSequence(plan: plan, process: .uniform, seed: 1, schedule: schedule)
+        var skipped = walked
+        // From the start, then after an arrival looked at (and so taken by the skip), then up to the end.
+        for limit in [2.5, 7.25, plan.duration + 1] {
+            _ = walked.peekTime()
+            _ = skipped.peekTime()
+            #expect(skipped.skip(before: limit) == Self.walk(&walked, before: limit), "before \(limit)")
+            #expect(skipped.next() == walked.next())
+        }
+        #expect(skipped.next() == nil)
+    }
+
+    @Test func aPoissonSkipDrawsAsManyAsThePlanExpectsAndGoesOnAfter() throws {
+        let plan = try Self.plan(rate: 1_000)
+        var counts: [Double] = []
+        for seed in UInt64(1)...200 {
+            var sequence = ArrivalSequence(plan: plan, process: .poisson, seed: seed)
+            let early = Self.walk(&sequence, before: 1)
+            let count = early + sequence.skip(before: 6)
+            counts.append(Double(count))
+            let following = sequence.next()
+            let next = try #require(following)
+            #expect(next.time >= 6)
+            #expect(next.index == UInt64(count), "the shape's indices go on from the skip")
+            #expect(sequence.skip(before: 5.5) == 0, "nothing is left before where it stands")
+        }
+        let expected = plan.expectedArrivals(upTo: 6)
+        let mean = counts.reduce(0, +) / Double(counts.count)
+        let variance = counts.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(counts.count - 1)
+        // Poisson: the variance equals the mean. The mean of 200 draws strays by σ/√200 at most four times over.
+        #expect(abs(mean - expected) < 4 * (expected / 200).squareRoot(), "mean \(mean), expected \(expected)")
+        #expect(abs(variance / expected - 1) < 0.3, "variance \(variance), expected \(expected)")
+    }
+
+    @Test func aSkipStopsAtABurstShopperAndAtAChangeOfShare() throws {
+        let plan = try BurstTests.plan()
+        let burstAt = plan.realTime(ofBurst: 0)
+        var sequence = ArrivalSequence(plan: plan, process: .uniform, seed: 1)
+        var walked = sequence
+        let before = sequence.skip(before: burstAt + 0.5)
+        #expect(before == Self.walk(&walked, before: burstAt))
+        #expect(sequence.next()?.burst == 0)
+        #expect(sequence.skip(before: burstAt + 0.5) == 0, "a burst shopper is next again")
+
+        var changing = ShareSchedule(.whole)
+        changing.change(to: Share.equalShares(2)[0], from: 10)
+        var shared = ArrivalSequence(plan: plan, process: .uniform, seed: 1, schedule: changing)
+        var sharedWalk = shared
+        #expect(shared.skip(before: 30) == Self.walk(&sharedWalk, before: 10), "it stops where the share changes")
+        #expect(shared.skip(before: 30) == Self.walk(&sharedWalk, before: 30), "and goes on with the new share")
+    }
+
+    @Test(arguments: [0.3, 4, 9.99, 10, 57, 1_000, 50_000_000])
+    func poissonCountsHaveTheirMeanAndVariance(mean: Double) {
+        var random = SeededRandom(seed: 11)
+        let draws = (0..<20_000).map { _ in Double(random.nextPoisson(mean: mean)) }
+        let average = draws.reduce(0, +) / Double(draws.count)
+        let variance = draws.map { ($0 - average) * ($0 - average) }.reduce(0, +) / Double(draws.count - 1)
+        #expect(draws.allSatisfy { $0 >= 0 && $0 == $0.rounded() })
+        #expect(abs(average - mean) < 5 * (mean / Double(draws.count)).squareRoot(), "mean \(average)")
+        #expect(abs(variance / mean - 1) < 0.06, "variance \(variance)")
+        #expect(random.nextPoisson(mean: 0) == 0)
+    }
 }
 
 struct ShareTests {

@@ -51,6 +51,8 @@ public struct ArrivalSequence: Sequence, IteratorProtocol, Sendable {
         /// The next arrival of the shape, computed but not yet returned (it may come after burst shoppers).
         var shape: Arrival?
         var shapeOver = false
+        /// When the walk stands: the time of the shape's last arrival computed (or the end of the last skip).
+        var shapeTime: Double = 0
     }
 
     public init(plan: Plan, process: ArrivalProcess, seed: UInt64, share: Share = .whole) {
@@ -119,7 +121,57 @@ public struct ArrivalSequence: Sequence, IteratorProtocol, Sendable {
             return nil
         }
         defer { walk.nextIndex += 1 }
+        walk.shapeTime = time
         return Arrival(index: walk.nextIndex, time: time)
+    }
+
+    /// Takes the shape's arrivals this share owns that are due before `limit`, without making them one by one,
+    /// and returns how many it took: what a worker too far behind the plan to start them drops. It stops at the
+    /// next burst shopper and at the next change of share (`takeNext` and the next call go on from there).
+    ///
+    /// A uniform process skips exactly the arrivals `next()` would have made. A Poisson process draws how many
+    /// fall before `limit` (over an expected count m, that count is Poisson(m)), and the arrivals after it follow
+    /// as they would have, the process having no memory: the plan is kept, the draws from here on are others.
+    public mutating func skip(before limit: Double) -> Int {
+        var taken = 0
+        if let (arrival, _) = pending {
+            guard arrival.burst == nil, arrival.time < limit else { return 0 }
+            pending = nil
+            taken = 1
+        }
+        var end = Swift.min(limit, plan.duration)
+        if walk.crowdPosition < crowd.count { end = Swift.min(end, crowd[walk.crowdPosition].time) }
+        if let shape = walk.shape {
+            guard shape.time < end else { return taken }
+            if schedule.owns(arrival: shape.index, at: shape.time) { taken += 1 }
+            walk.shape = nil
+        }
+        // The share owning everything up to the next change.
+        if let change = schedule.changes.first(where: { $0.from > walk.shapeTime }) {
+            end = Swift.min(end, change.from)
+        }
+        let share = schedule.share(at: walk.shapeTime)
+        guard !walk.shapeOver, end > walk.shapeTime else { return taken }
+        let reached = plan.expectedArrivals(upTo: end)
+        let count: UInt64
+        switch process {
+        case .poisson:
+            guard reached > walk.target else { return taken }
+            count = UInt64(walk.random.nextPoisson(mean: reached - walk.target))
+            walk.target = reached
+        case .uniform:
+            // Arrival k is due where k + ½ are expected: those before `end` are 0 up to ⌈reached − ½⌉.
+            let due = UInt64(Swift.max(0, (reached - 0.5).rounded(.up)))
+            count = due > walk.nextIndex ? due - walk.nextIndex : 0
+        }
+        let first = walk.nextIndex
+        walk.nextIndex += count
+        walk.shapeTime = end
+        // A part of the whole looks at each index's key (about a nanosecond each).
+        if share == .whole { return taken + Int(count) }
+        if share == .empty { return taken }
+        for index in first..<walk.nextIndex where share.owns(arrival: index) { taken += 1 }
+        return taken
     }
 
     /// When the next arrival is due, without taking it; nil when the plan is over.

@@ -35,6 +35,40 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         -Foundation.log(1.0 - nextUnit())
     }
 
+    /// A Poisson-distributed count with the given mean (≥ 0): how many arrivals of a Poisson process fall where
+    /// `mean` are expected. Below 10 by counting uniforms until their product drops under e^−mean (about mean + 1
+    /// draws); from 10 on by Hörmann's transformed rejection with squeeze (PTRS, 1993), a few draws whatever the
+    /// mean, exact for any mean a double holds.
+    public mutating func nextPoisson(mean: Double) -> Int {
+        guard mean > 0 else { return 0 }
+        if mean < 10 {
+            let floor = Foundation.exp(-mean)
+            var count = 0
+            var product = nextUnit()
+            while product > floor {
+                count += 1
+                product *= nextUnit()
+            }
+            return count
+        }
+        let root = mean.squareRoot()
+        let logMean = Foundation.log(mean)
+        let b = 0.931 + 2.53 * root
+        let a = -0.059 + 0.02483 * b
+        let inverseAlpha = 1.1239 + 1.1328 / (b - 3.4)
+        let acceptAtOnce = 0.9277 - 3.6224 / (b - 2)
+        while true {
+            let u = nextUnit() - 0.5
+            let v = nextUnit()
+            let fromEdge = 0.5 - abs(u)
+            let k = ((2 * a / fromEdge + b) * u + mean + 0.43).rounded(.down)
+            if fromEdge >= 0.07 && v <= acceptAtOnce { return Int(k) }
+            if k < 0 || (fromEdge < 0.013 && v > fromEdge) { continue }
+            let lhs = Foundation.log(v * inverseAlpha / (a / (fromEdge * fromEdge) + b))
+            if lhs <= -mean + k * logMean - Foundation.lgamma(k + 1) { return Int(k) }
+        }
+    }
+
     private static func mix(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -57,16 +57,28 @@ public final class Recorder: Sendable {
     /// An arrival came due in run second `dueSecond`: it either started (after `lagMicros` of scheduler lag) or was
     /// dropped. It counts in the interval of the second it was due in, even when that interval is not open yet.
     public func arrival(slot: Int, started: Bool, lagMicros: UInt64, dueSecond: Int = 0) {
-        state.withLock { state in
-            func count(_ counts: inout ArrivalCounts) {
-                counts.planned += 1
-                if started {
-                    counts.started += 1
-                    counts.maxStartLagMicros = max(counts.maxStartLagMicros, lagMicros)
-                } else {
-                    counts.dropped += 1
-                }
+        countArrivals(slot: slot, dueSecond: dueSecond) { counts in
+            counts.planned += 1
+            if started {
+                counts.started += 1
+                counts.maxStartLagMicros = max(counts.maxStartLagMicros, lagMicros)
+            } else {
+                counts.dropped += 1
             }
+        }
+    }
+
+    /// `count` arrivals came due in run second `dueSecond` and were dropped, counted at once.
+    public func dropped(_ count: Int, slot: Int, dueSecond: Int) {
+        countArrivals(slot: slot, dueSecond: dueSecond) { counts in
+            counts.planned += count
+            counts.dropped += count
+        }
+    }
+
+    /// Arrivals due in `dueSecond` count in that second's interval, even when it is not open yet.
+    private func countArrivals(slot: Int, dueSecond: Int, _ count: (inout ArrivalCounts) -> Void) {
+        state.withLock { state in
             if dueSecond > state.openSecond {
                 count(&state.ahead[dueSecond, default: [:]][slot, default: ArrivalCounts()])
             } else {
