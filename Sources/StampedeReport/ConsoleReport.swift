@@ -12,7 +12,7 @@ public enum ConsoleReport {
             "  played    \(run.window) (\(run.timeZone)) in \(Format.seconds(run.plannedSeconds)) at "
             + "\(Format.fixed(run.speed, run.speed < 10 ? 2 : 0))x; ran \(Format.seconds(run.actualSeconds))\n"
         out +=
-            "  load      peak \(Format.fixed(run.peakRate, 0))/s, \(run.arrivals.rawValue) arrivals, seed \(run.seed), "
+            "  load      peak \(Format.rate(run.peakRate))/s, \(run.arrivals.rawValue) arrivals, seed \(run.seed), "
             + "\(run.workers) worker\(run.workers == 1 ? "" : "s"), at most \(Format.count(run.maxShoppers)) shoppers "
             + "and \(run.connections) connections\n"
         out += "  target    \(run.target) (scenario \(run.scenario))\n\n"
@@ -32,7 +32,9 @@ public enum ConsoleReport {
             "Requests  \(Format.count(requests.requests))  ok \(Format.count(requests.ok))  "
             + "failed \(Format.count(requests.failed))  throttled (429) \(Format.count(requests.throttled))\n"
         out += "Errors    \(Format.errors(requests.errors))\n"
-        if let bottleneck = Bottleneck.summary(report.timeline) { out += "NOTE      \(bottleneck)\n" }
+        if let bottleneck = Bottleneck.summary(report.timeline, count: Format.count) {
+            out += "NOTE      \(bottleneck)\n"
+        }
         for sample in report.errorSamples ?? [] {
             out +=
                 "          first \(sample.label) at \(sample.flow)/\(sample.step) (\(Format.seconds(sample.at))): \(sample.detail)\n"

@@ -8,7 +8,7 @@ public enum MarkdownSummary {
         var out = "## Stampede: \(headline(judgement))\n\n"
         out +=
             "`\(run.id)` — \(run.profile) \(run.window) in \(Format.seconds(run.plannedSeconds)) at peak "
-            + "\(Format.fixed(run.peakRate, 0))/s against \(run.target) (scenario \(run.scenario)); "
+            + "\(Format.rate(run.peakRate))/s against \(run.target) (scenario \(run.scenario)); "
             + "\(Format.count(report.totals.shoppers.started)) shoppers, \(Format.count(report.totals.requests.requests)) "
             + "requests.\n\n"
         if !judgement.reasons.isEmpty {

@@ -57,7 +57,9 @@ public enum Format {
         }
     }
 
+    /// `digits` decimals: 3.14, 2.0; none is a whole number, 779 (not 779.0).
     public static func fixed(_ value: Double, _ digits: Int) -> String {
+        if digits <= 0 { return String(Int(value.rounded())) }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let rounded = (value * scale).rounded() / scale
@@ -69,6 +71,11 @@ public enum Format {
             text += "." + String(repeating: "0", count: digits)
         }
         return text
+    }
+
+    /// A rate per second: 100,000,000 or 800 when whole, 2.50 or 12.5 when not.
+    public static func rate(_ value: Double) -> String {
+        value == value.rounded() ? count(value) : fixed(value, value < 10 ? 2 : 1)
     }
 
     public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, 1) + "%" }

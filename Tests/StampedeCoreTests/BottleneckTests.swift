@@ -44,6 +44,8 @@ struct BottleneckTests {
         #expect(text.hasPrefix("the generator, not the target, was the bottleneck in 2 of 3 seconds"))
         #expect(text.contains("waited a median 597 ms") || text.contains("waited a median 577 ms"), "\(text)")
         #expect(text.contains("51000 arrivals dropped"))
+        let grouped = try #require(Bottleneck.summary(timeline, count: { "<\($0)>" }))
+        #expect(grouped.contains("<51000> arrivals dropped"), "the report writes the count its own way")
         #expect(text.contains("scheduler lag up to 46 ms"))
     }
 }

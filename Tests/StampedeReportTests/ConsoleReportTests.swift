@@ -77,6 +77,19 @@ struct ConsoleReportTests {
         #expect(text.contains("(INTERRUPTED: interrupted by a signal)"))
     }
 
+    @Test func numbersReadAsNumbers() throws {
+        #expect(Format.fixed(779, 0) == "779")
+        #expect(Format.fixed(3.14159, 2) == "3.14")
+        #expect(Format.fixed(2, 1) == "2.0")
+        #expect(Format.rate(100_000_000) == "100,000,000")
+        #expect(Format.rate(800) == "800")
+        #expect(Format.rate(2.5) == "2.50")
+        #expect(Format.rate(12.5) == "12.5")
+        // The load line said "peak 10.0/s"; a lost worker's gap said "from 3.0 s" and "[0.0, 3.0) s".
+        let text = ConsoleReport.render(try Self.report([]))
+        #expect(text.contains("load      peak 10/s, uniform arrivals"), "\(text)")
+    }
+
     @Test func eventsReadAsSentences() {
         #expect(
             RunEventLine.render(.joined(worker: "w2", present: 2, expected: 3)) == "worker w2 joined (2 of 3)")

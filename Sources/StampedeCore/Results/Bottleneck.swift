@@ -22,8 +22,9 @@ public enum Bottleneck {
         return wait >= waitMilliseconds && point.uncorrected.p99 < waitMilliseconds
     }
 
-    /// The console's sentence about a run whose generator was its bottleneck, or nil when it never was.
-    public static func summary(_ timeline: [TimelinePoint]) -> String? {
+    /// The console's sentence about a run whose generator was its bottleneck, or nil when it never was; `count`
+    /// writes a count (the report groups its digits).
+    public static func summary(_ timeline: [TimelinePoint], count: (Int) -> String = { String($0) }) -> String? {
         let bound = timeline.filter(generatorBound)
         guard !bound.isEmpty else { return nil }
         let waits = bound.map(medianWait).sorted()
@@ -33,7 +34,7 @@ public enum Bottleneck {
         return "the generator, not the target, was the bottleneck in \(bound.count) of \(timeline.count) seconds: "
             + "requests waited a median \(Self.milliseconds(waits[waits.count / 2])) ms in the generator before they "
             + "were sent while the target answered in \(Self.milliseconds(answers[answers.count / 2])) ms "
-            + "(scheduler lag up to \(Self.milliseconds(Double(lag) / 1000)) ms, \(dropped) arrivals dropped in those "
+            + "(scheduler lag up to \(Self.milliseconds(Double(lag) / 1000)) ms, \(count(dropped)) arrivals dropped in those "
             + "seconds); add workers or cores, or connections (--connections) — these latencies are the generator's"
     }
 

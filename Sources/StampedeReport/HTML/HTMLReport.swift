@@ -57,7 +57,7 @@ public enum HTMLReport {
             [
                 "name": "time",
                 "value": "\(Format.seconds(run.actualSeconds)) of \(Format.seconds(run.plannedSeconds)) planned, "
-                    + "\(Format.fixed(run.speed, 0))× the profile's speed",
+                    + "\(Format.rate(run.speed))× the profile's speed",
             ],
             ["name": "target", "value": "\(run.target) (scenario \(run.scenario))"],
             ["name": "started", "value": run.startedAt],
