@@ -40,6 +40,16 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
         try await failing("stampede bench-http") { try await work() }
     }
 
+    public func validate() throws {
+        guard c > 0, c <= 10_000, m > 0, m <= 10_000 else {
+            throw ValidationError("-c and -m must be between 1 and 10000")
+        }
+        try CommandLineNumbers.checkThreads(threads)
+        if refill < 1 || refill > m {
+            throw ValidationError("--refill: expected 1 to -m (\(m)), found \(refill)")
+        }
+    }
+
     private func work() async throws {
         guard let origin = Origin(url: url) else {
             throw ValidationError("expected a URL such as http://127.0.0.1:8080/, found \"\(url)\"")
@@ -49,12 +59,6 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
         }
         guard let seconds = Units.seconds(duration), seconds > 0, seconds <= 3600 else {
             throw ValidationError("--duration: expected such as 10s (at most 1h), found \"\(duration)\"")
-        }
-        guard c > 0, c <= 10_000, m > 0, m <= 10_000, threads > 0 else {
-            throw ValidationError("-c and -m must be between 1 and 10000, --threads above 0")
-        }
-        if refill < 1 || refill > m {
-            throw ValidationError("--refill: expected 1 to -m (\(m)), found \(refill)")
         }
         var request = HTTPRequest(method: .init(rawValue: method.uppercased()), target: Self.path(of: url))
         for header in headers {

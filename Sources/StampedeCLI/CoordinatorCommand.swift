@@ -20,8 +20,11 @@ public struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "TLS certificate (PEM) for the workers' channel.") var tlsCert: String?
     @Option(help: "TLS private key (PEM).") var tlsKey: String?
     @Option(help: "CA (PEM) whose client certificates workers must present (mutual TLS).") var clientCA: String?
-    @Option(help: "Serve Prometheus metrics on this port (/metrics).") var metricsPort: Int?
-    @Option(help: "Serve the live dashboard on this port (charts every second, a Stop button that needs the token).")
+    @Option(help: "Serve Prometheus metrics on this port (/metrics).", transform: CommandLineNumbers.port)
+    var metricsPort: Int?
+    @Option(
+        help: "Serve the live dashboard on this port (charts every second, a Stop button that needs the token).",
+        transform: CommandLineNumbers.port)
     var dashboard: Int?
     @Option(help: "The dashboard's address (loopback unless told).") var dashboardHost = "127.0.0.1"
     @Option(help: "Workers stop on their own after this long without word from the coordinator.") var lease = "3s"

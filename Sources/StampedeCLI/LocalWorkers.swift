@@ -14,15 +14,19 @@ final class LocalWorkers: Sendable {
         (exits, exitSink) = AsyncStream.makeStream(of: Void.self)
     }
 
-    /// Starts `count` workers against 127.0.0.1:`port`, the token passed in the environment only.
-    func start(count: Int, port: Int, token: String, logDirectory: String) throws {
+    /// Starts `count` workers of `threads` event-loop threads each against 127.0.0.1:`port`, the token passed in the
+    /// environment only.
+    func start(count: Int, threads: Int, port: Int, token: String, logDirectory: String) throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
         for index in 1...count {
             var environment = ProcessInfo.processInfo.environment
             environment["STAMPEDE_TOKEN"] = token
             let process = try ChildProcess.launch(
-                executable.path, ["worker", "--coordinator", "127.0.0.1:\(port)", "--name", "w\(index)"],
+                executable.path,
+                [
+                    "worker", "--coordinator", "127.0.0.1:\(port)", "--name", "w\(index)", "--threads", "\(threads)",
+                ],
                 environment: environment, output: (logDirectory as NSString).appendingPathComponent("w\(index).log"),
                 onExit: { [exitSink] _ in exitSink.yield() })
             processes.withLock { $0.append(process) }

@@ -89,54 +89,27 @@ struct PlanOptions: ParsableArguments {
                 "the scenario sends requests off loopback:\n"
                     + elsewhere.map(\.description).joined(separator: "\n"))
         }
-        guard let peakRate = Units.ratePerSecond(self.peakRate) else {
-            throw ValidationError("--peak-rate: expected a rate such as 800/s, found \"\(self.peakRate)\"")
-        }
+        let peakRate = try peakRatePerSecond()
         let compression: RunScale.Compression
-        switch (speed, duration) {
-        case (let speed?, nil):
-            guard let value = Units.speed(speed) else {
-                throw ValidationError("--speed: expected such as 1440x, found \"\(speed)\"")
-            }
-            compression = .speed(value)
-        case (nil, let duration?):
-            guard let value = Units.seconds(duration), value > 0 else {
-                throw ValidationError("--duration: expected such as 90s, found \"\(duration)\"")
-            }
-            compression = .duration(value)
-        case (nil, nil):
+        if let given = try givenCompression() {
+            compression = given
+        } else {
             guard profile.length <= 600 else {
                 throw ValidationError(
                     "say how fast to play \(profile.name) (\(Int(profile.length / 3600)) h long): "
                         + "--duration 90s or --speed 1440x")
             }
             compression = .speed(1)
-        case (_?, _?):
-            throw ValidationError("give --speed or --duration, not both")
         }
-        var profileWindow: ProfileWindow? = nil
-        if let window {
-            guard let parsed = ProfileWindow.parse(window) else {
-                throw ValidationError("--window: expected a range such as 09:00-11:00, found \"\(window)\"")
-            }
-            profileWindow = parsed
-        }
-        let scale = RunScale(peakRate: peakRate, compression: compression, window: profileWindow)
+        let scale = RunScale(peakRate: peakRate, compression: compression, window: try profileWindow())
         guard let targetURL = target ?? scenario.target else {
             throw ValidationError("no target: give --target http://host:port or a target in the scenario")
         }
-        guard let origin = Origin(url: targetURL) else {
-            throw ValidationError("--target: expected a URL such as http://127.0.0.1:8080, found \"\(targetURL)\"")
-        }
+        let origin = try Self.origin(targetURL)
         guard origin.isLoopback || allowRemote else {
             throw ValidationError("\(origin.host) is not on loopback; load goes elsewhere only with --allow-remote")
         }
-        guard maxShoppers > 0, connections > 0, streams > 0 else {
-            throw ValidationError("--max-shoppers, --connections and --streams must be above 0")
-        }
-        if let ca, !FileManager.default.isReadableFile(atPath: ca) {
-            throw ValidationError("--ca: cannot read \(ca)")
-        }
+        try checkLimits()
         if let mismatch = `protocol`.mismatch(origin.scheme) { throw ValidationError("--protocol: \(mismatch)") }
         let plan: Plan
         do {
@@ -168,23 +141,101 @@ struct PlanOptions: ParsableArguments {
     }
 
     func settings(workers: Int, lease: String, silenceBeforeLost: String = "2s") throws -> CoordinatorSettings {
-        guard let timeout = Units.seconds(timeout), timeout > 0 else {
-            throw ValidationError("--timeout: expected such as 10s, found \"\(self.timeout)\"")
-        }
+        let timeout = try requestTimeout()
         guard let lease = Units.seconds(lease), lease >= 1 else {
             throw ValidationError("--lease: expected at least 1s, found \"\(lease)\"")
         }
         guard let silence = Units.seconds(silenceBeforeLost), silence >= 0.5 else {
             throw ValidationError("--silence-before-lost: expected at least 0.5s, found \"\(silenceBeforeLost)\"")
         }
-        guard let registration = Units.seconds(registrationTimeout), registration > 0 else {
-            throw ValidationError("--registration-timeout: expected such as 60s, found \"\(registrationTimeout)\"")
-        }
+        let registration = try registrationSeconds()
         return CoordinatorSettings(
             expectedWorkers: workers, lease: .seconds(double: lease), silenceBeforeLost: .seconds(double: silence),
             maxShoppersPerWorker: maxShoppers,
             connectionsPerWorker: connections, requestTimeout: .seconds(double: timeout),
             registrationTimeout: .seconds(double: registration))
+    }
+
+    /// What the command line alone shows to be wrong, found while it is parsed, so that ArgumentParser prints it
+    /// with this command's usage; what needs the files is found by `run`.
+    func validate() throws {
+        _ = try peakRatePerSecond()
+        _ = try givenCompression()
+        _ = try profileWindow()
+        if let target { _ = try Self.origin(target) }
+        try checkLimits()
+        _ = try requestTimeout()
+        _ = try registrationSeconds()
+    }
+
+    func peakRatePerSecond() throws -> Double {
+        guard let rate = Units.ratePerSecond(peakRate) else {
+            throw ValidationError("--peak-rate: expected a rate such as 800/s, found \"\(peakRate)\"")
+        }
+        return rate
+    }
+
+    /// `--speed` or `--duration`; nil when neither is given (a profile longer than 10 minutes needs one).
+    func givenCompression() throws -> RunScale.Compression? {
+        switch (speed, duration) {
+        case (let speed?, nil):
+            guard let value = Units.speed(speed) else {
+                throw ValidationError("--speed: expected such as 1440x, found \"\(speed)\"")
+            }
+            return .speed(value)
+        case (nil, let duration?):
+            guard let value = Units.seconds(duration), value > 0 else {
+                throw ValidationError("--duration: expected such as 90s, found \"\(duration)\"")
+            }
+            return .duration(value)
+        case (nil, nil):
+            return nil
+        case (_?, _?):
+            throw ValidationError("give --speed or --duration, not both")
+        }
+    }
+
+    func profileWindow() throws -> ProfileWindow? {
+        guard let window else { return nil }
+        guard let parsed = ProfileWindow.parse(window) else {
+            throw ValidationError("--window: expected a range such as 09:00-11:00, found \"\(window)\"")
+        }
+        return parsed
+    }
+
+    static func origin(_ url: String) throws -> Origin {
+        guard let origin = Origin(url: url) else {
+            throw ValidationError("--target: expected a URL such as http://127.0.0.1:8080, found \"\(url)\"")
+        }
+        return origin
+    }
+
+    /// The limits, the CA file, and the run's name: a name, not a path (`--id ../../etc` made a directory, or
+    /// failed to, outside `--runs`).
+    func checkLimits() throws {
+        guard maxShoppers > 0, connections > 0, streams > 0 else {
+            throw ValidationError("--max-shoppers, --connections and --streams must be above 0")
+        }
+        if let ca, !FileManager.default.isReadableFile(atPath: ca) {
+            throw ValidationError("--ca: cannot read \(ca)")
+        }
+        if let id, id.isEmpty || id == "." || id == ".." || id.contains("/") {
+            throw ValidationError("--id: expected a name for the run's directory inside --runs, found \"\(id)\"")
+        }
+    }
+
+    func requestTimeout() throws -> Double {
+        guard let timeout = Units.seconds(timeout), timeout > 0 else {
+            throw ValidationError("--timeout: expected such as 10s, found \"\(self.timeout)\"")
+        }
+        return timeout
+    }
+
+    func registrationSeconds() throws -> Double {
+        guard let registration = Units.seconds(registrationTimeout), registration > 0 else {
+            throw ValidationError("--registration-timeout: expected such as 60s, found \"\(registrationTimeout)\"")
+        }
+        return registration
     }
 
     static func runID(_ date: Date, profile: String) -> String {

@@ -13,8 +13,11 @@ public struct RunCommand: AsyncParsableCommand {
     @OptionGroup var plan: PlanOptions
     @Option(help: "Worker processes to start on this machine.") var workers = 1
     @Option(help: "Threads per worker for the HTTP engine.") var threads = 1
-    @Option(help: "Serve Prometheus metrics on this port (/metrics).") var metricsPort: Int?
-    @Option(help: "Serve the live dashboard on this port (charts every second, a Stop button that needs the token).")
+    @Option(help: "Serve Prometheus metrics on this port (/metrics).", transform: CommandLineNumbers.port)
+    var metricsPort: Int?
+    @Option(
+        help: "Serve the live dashboard on this port (charts every second, a Stop button that needs the token).",
+        transform: CommandLineNumbers.port)
     var dashboard: Int?
     @Option(help: "The dashboard's address (loopback unless told).") var dashboardHost = "127.0.0.1"
 
@@ -24,8 +27,12 @@ public struct RunCommand: AsyncParsableCommand {
         try await failing("stampede run") { try await work() }
     }
 
-    private func work() async throws {
+    public func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1 to 64") }
+        try CommandLineNumbers.checkThreads(threads)
+    }
+
+    private func work() async throws {
         let (record, plan) = try self.plan.run(workers: workers)
         let token = Token.random()
         let coordinator = Coordinator(
@@ -36,10 +43,11 @@ public struct RunCommand: AsyncParsableCommand {
             record: record, plan: plan, settings: try self.plan.settings(workers: workers, lease: "3s"))
         let processes = LocalWorkers()
         let count = workers
+        let threads = threads
         let logs = (self.plan.runs as NSString).appendingPathComponent("\(record.id)/workers")
         do {
             _ = try await CoordinatorRunner.run(coordinator, quiet: self.plan.quiet, showsToken: true) { port in
-                try processes.start(count: count, port: port, token: token, logDirectory: logs)
+                try processes.start(count: count, threads: threads, port: port, token: token, logDirectory: logs)
             }
         } catch {
             // A judged run (exit 1-4) or a failure: the worker processes end first either way.

@@ -130,7 +130,9 @@ public struct SearchCommand: AsyncParsableCommand {
         do {
             outcome = try await CoordinatorRunner.run(coordinator, quiet: true, exitOnJudgement: false, silent: true) {
                 port in
-                if count > 0 { try processes.start(count: count, port: port, token: token, logDirectory: logs) }
+                if count > 0 {
+                    try processes.start(count: count, threads: 1, port: port, token: token, logDirectory: logs)
+                }
             }
         } catch {
             await processes.finish(grace: .seconds(5))

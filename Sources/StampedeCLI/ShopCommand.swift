@@ -15,7 +15,7 @@ public struct ShopCommand: AsyncParsableCommand {
         commandName: "shop", abstract: "Run the reference checkout shop on its own.")
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port (0 picks a free one).") var port = 8080
+    @Option(help: "Port (0 picks a free one).", transform: CommandLineNumbers.port) var port = 8080
     @Option(
         help:
             "Stock keeping: atomic, racy (oversells), leaky (never releases unpaid orders) or phantom (confirms without writing)."

@@ -43,6 +43,10 @@ public struct WorkerCommand: AsyncParsableCommand {
         try await failing("stampede worker") { try await work() }
     }
 
+    public func validate() throws {
+        try CommandLineNumbers.checkThreads(threads)
+    }
+
     private func work() async throws {
         let token = try Token.read(file: tokenFile)
         guard let join = Units.seconds(joinTimeout), join >= 0 else {

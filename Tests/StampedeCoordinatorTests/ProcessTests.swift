@@ -314,4 +314,53 @@ struct ProcessTests {
             cluster.log("refill.log").contains("--refill: expected 1 to -m (8), found 9"),
             "\(cluster.log("refill.log"))")
     }
+
+    /// What NIO would wrap or trap on (a port beyond 65535, no threads) and a run name that is a path are refused
+    /// while the command line is parsed, with that command's usage and exit 64; `stampede run --threads` reaches the
+    /// workers it starts (it used to stop at the run).
+    @Test func outOfRangeNumbersAndPathsAreRefusedAndThreadsReachTheWorkers() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        let escaped = cluster.directory.appendingPathComponent("escaped")
+        let refused: [(arguments: [String], says: String)] = [
+            (["shop", "--port", "70000"], "expected a port from 0 (a free one) to 65535"),
+            (["run", "--scenario", "unread.yaml", "--metrics-port", "65536"], "expected a port from 0"),
+            (["run", "--scenario", "unread.yaml", "--dashboard", "70000"], "expected a port from 0"),
+            (["run", "--scenario", "unread.yaml", "--threads", "0"], "--threads: expected 1 to 256, found 0"),
+            (["worker", "--threads", "257"], "--threads: expected 1 to 256, found 257"),
+            (
+                ["run", "--scenario", "unread.yaml", "--runs", cluster.runs.path, "--id", "../escaped"],
+                "--id: expected a name for the run's directory inside --runs, found \"../escaped\""
+            ),
+            (
+                ["run", "--scenario", "unread.yaml", "--peak-rate", "fast"],
+                "--peak-rate: expected a rate such as 800/s"
+            ),
+        ]
+        for (index, (arguments, says)) in refused.enumerated() {
+            let process = try cluster.spawn("stampede", arguments, log: "refused\(index).log")
+            #expect(await cluster.wait(process, limit: .seconds(20)))
+            let output = cluster.log("refused\(index).log")
+            #expect(process.terminationStatus == 64, "\(arguments): \(output)")
+            #expect(output.contains(says), "\(arguments): \(output)")
+            #expect(output.contains("Usage: stampede \(arguments[0])"), "\(arguments): \(output)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: escaped.path))
+
+        let scenario = try cluster.write(
+            "scenario.yaml", "name: threads\nflows:\n  - name: get\n    steps:\n      - {name: ping, get: /}\n")
+        let profile = try cluster.write("profile.yaml", "name: short\nstages:\n  - {duration: 1s, from: 2, to: 2}\n")
+        let run = try cluster.spawn(
+            "stampede",
+            [
+                "run", "--profile", profile, "--scenario", scenario, "--target", "http://127.0.0.1:9", "--runs",
+                cluster.runs.path, "--id", "threads", "--threads", "3", "--quiet",
+            ], log: "threads.log")
+        #expect(await cluster.wait(run, limit: .seconds(60)))
+        #expect(run.terminationStatus == 4, "\(cluster.log("threads.log"))")
+        let worker =
+            (try? String(
+                contentsOf: cluster.runs.appendingPathComponent("threads/workers/w1.log"), encoding: .utf8)) ?? ""
+        #expect(worker.contains("threads=3"), "\(worker)")
+    }
 }

@@ -318,6 +318,7 @@ public final class WorkerAgent: Service, Sendable {
             "assigned",
             metadata: [
                 "worker": "\(worker)", "share": "\(assignment.share.fraction)", "from": "\(assignment.fromSecond)",
+                "threads": "\(configuration.eventLoopThreads)",
                 "clockOffsetMicros": "\((offset.offset ?? 0) / 1000)",
                 "roundTripMicros": "\((offset.roundTrip ?? 0) / 1000)",
             ])
