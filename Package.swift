@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "StampedeWorker",
             dependencies: [
-                "StampedeCore", "StampedeHTTP", "StampedeProtocol", "StampedeClock",
+                "StampedeCore", "StampedeHTTP", "StampedeProtocol", "StampedeClock", "StampedeProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

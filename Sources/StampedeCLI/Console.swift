@@ -4,9 +4,9 @@
 @preconcurrency import Darwin
 #endif
 
-public enum Console {
+enum Console {
     /// One line at a time, also when the output goes to a file: logs and progress must show as they happen.
-    public static func lineBuffered() {
+    static func lineBuffered() {
         // Called once at start, before any other thread writes.
         setvbuf(stdout, nil, _IOLBF, 0)
     }

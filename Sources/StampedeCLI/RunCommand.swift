@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 import StampedeCoordinator
 import StampedeCore
+import StampedeProcess
 
 /// `stampede run`: a rehearsal on this machine, through the same coordinator and worker path as a distributed
 /// one: a coordinator in this process and `--workers` worker processes over loopback.
@@ -41,6 +42,10 @@ public struct RunCommand: AsyncParsableCommand {
                 dashboardHost: dashboardHost,
                 environment: ProcessInfo.processInfo.environment, runsDirectory: self.plan.runs),
             record: record, plan: plan, settings: try self.plan.settings(workers: workers, lease: "3s"))
+        // The workers start with this process's limits.
+        if let shortfall = FileLimit.shortfall(connections: record.connectionsPerWorkerAtMost) {
+            printError("stampede run: warning: \(shortfall)")
+        }
         let processes = LocalWorkers()
         let count = workers
         let threads = threads

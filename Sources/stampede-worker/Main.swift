@@ -4,7 +4,7 @@ import StampedeCLI
 @main
 enum Main {
     static func main() async {
-        Console.lineBuffered()
+        ProcessStart.prepare()
         await WorkerCommand.main()
     }
 }

@@ -363,4 +363,50 @@ struct ProcessTests {
                 contentsOf: cluster.runs.appendingPathComponent("threads/workers/w1.log"), encoding: .utf8)) ?? ""
         #expect(worker.contains("threads=3"), "\(worker)")
     }
+
+    /// A shell's soft limit on open files does not fail shoppers: `stampede run` raises it to the hard limit, and
+    /// the workers it starts inherit it. Under a hard limit too low for the run, it says so before it starts.
+    @Test func theOpenFileLimitIsRaisedAndAHardLimitTooLowIsNamed() async throws {
+        try await withReferenceShop(ShopConfiguration(inventory: .atomic)) { _, url in
+            let cluster = try Cluster()
+            defer { cluster.cleanUp() }
+            let scenario = try cluster.write(
+                "scenario.yaml",
+                """
+                name: held
+                flows:
+                  - name: browser
+                    steps:
+                      - {name: browse, get: /products, expect: 200, think: 2s}
+                      - {name: again, get: /products, expect: 200}
+                """)
+            let profile = try cluster.write("profile.yaml", "name: held\nstages:\n  - {duration: 2s, from: 1, to: 1}\n")
+            let stampede = Self.binaries.appendingPathComponent("stampede").path
+            // 600 shoppers, each holding its own connection through a 2 s think: about 600 open at once.
+            func run(_ id: String, limit: String) async throws -> (status: Int32, output: String) {
+                let process = try cluster.spawn(
+                    "/bin/sh",
+                    [
+                        "-c", "\(limit) && exec \"$0\" \"$@\"", stampede, "run", "--profile", profile, "--scenario",
+                        scenario, "--target", url, "--peak-rate", "300/s", "--arrivals", "uniform",
+                        "--connection-per-shopper", "--max-shoppers", "1000", "--runs", cluster.runs.path, "--id", id,
+                        "--quiet",
+                    ], log: "\(id).log")
+                #expect(await cluster.wait(process, limit: .seconds(60)))
+                return (process.terminationStatus, cluster.log("\(id).log"))
+            }
+            let soft = try await run("soft", limit: "ulimit -Sn 128")
+            #expect(soft.status == 0, "\(soft.output)")
+            #expect(!soft.output.contains("warning"), "\(soft.output)")
+            let shoppers = try cluster.report("soft").totals.shoppers
+            #expect(shoppers.started == 600)
+            #expect(shoppers.failed == 0, "\(shoppers.failures)")
+
+            let hard = try await run("hard", limit: "ulimit -n 256")
+            #expect(
+                hard.output.contains(
+                    "stampede run: warning: this worker may hold 1000 connections at once, but may open only 256 files"),
+                "\(hard.output)")
+        }
+    }
 }

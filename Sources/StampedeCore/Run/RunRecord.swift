@@ -68,3 +68,11 @@ public struct GateSettings: Codable, Sendable, Equatable {
         self.maxLostWorkers = maxLostWorkers
     }
 }
+
+extension RunRecord {
+    /// The most connections one worker may hold to the target at once: one for each shopper going
+    /// (`--connection-per-shopper`), or its pool's.
+    public var connectionsPerWorkerAtMost: Int {
+        transport?.connectionPerShopper == true ? maxShoppers : connections
+    }
+}

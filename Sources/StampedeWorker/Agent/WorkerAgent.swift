@@ -5,6 +5,7 @@ public import Logging
 public import ServiceLifecycle
 public import StampedeClock
 import StampedeCore
+import StampedeProcess
 import StampedeProtocol
 import SwiftProtobuf
 import Synchronization
@@ -322,6 +323,9 @@ public final class WorkerAgent: Service, Sendable {
                 "clockOffsetMicros": "\((offset.offset ?? 0) / 1000)",
                 "roundTripMicros": "\((offset.roundTrip ?? 0) / 1000)",
             ])
+        if let shortfall = FileLimit.shortfall(connections: assignment.run.connectionsPerWorkerAtMost) {
+            logger.warning("\(shortfall)")
+        }
     }
 
     private func transportSecurity() throws -> HTTP2ClientTransport.Posix.TransportSecurity {
