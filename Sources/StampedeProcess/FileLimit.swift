@@ -7,9 +7,10 @@
 /// How many files, sockets among them, this process may hold open (`RLIMIT_NOFILE`).
 ///
 /// A load generator holds one a connection. Under a login shell's soft limit of 1,024, a run of 2,400 shoppers
-/// going at once, each on its own connection, failed 1,426 of them with "too many open files": failures of the
-/// generator, counted as the target's. The hard limit allowed far more. So every Stampede process raises its soft
-/// limit to the hard one when it starts, as the Go runtime does; the workers `stampede run` starts inherit it.
+/// going at once, each on its own connection, failed 1,426 of them with "too many open files": the generator's
+/// failures, which the report then counted as the target's connect errors (they are labelled `files` now). The
+/// hard limit allowed far more. So every Stampede process raises its soft limit to the hard one when it starts,
+/// as the Go runtime does; the workers `stampede run` starts inherit it.
 public enum FileLimit {
     public struct Limits: Equatable, Sendable {
         public var soft: Int
@@ -50,8 +51,8 @@ public enum FileLimit {
     public static func shortfall(connections: Int, limits: Limits = current()) -> String? {
         guard connections + reserve > limits.soft else { return nil }
         return "this worker may hold \(connections) connections at once, but may open only \(limits.soft) files "
-            + "(ulimit -n; hard limit \(limits.hard)): connections beyond fail with \"too many open files\", "
-            + "which the report counts as the target's errors. Raise the limit, or lower --max-shoppers or --connections."
+            + "(ulimit -n; hard limit \(limits.hard)): connections beyond fail with \"too many open files\" (error "
+            + "label files), load the target never sees. Raise the limit, or lower --max-shoppers or --connections."
     }
 
     private static func count(_ value: rlim_t) -> Int {

@@ -402,11 +402,16 @@ struct ProcessTests {
             #expect(shoppers.started == 600)
             #expect(shoppers.failed == 0, "\(shoppers.failures)")
 
+            // Under a hard limit too low, the failures are the generator's, and the report says so.
             let hard = try await run("hard", limit: "ulimit -n 256")
             #expect(
                 hard.output.contains(
                     "stampede run: warning: this worker may hold 1000 connections at once, but may open only 256 files"),
                 "\(hard.output)")
+            let errors = try cluster.report("hard").totals.requests.errors
+            #expect(errors[.files, default: 0] > 0, "\(errors)")
+            #expect(errors[.connect] == nil, "\(errors)")
+            #expect(hard.output.contains("the generator ran out of open files"), "\(hard.output)")
         }
     }
 }

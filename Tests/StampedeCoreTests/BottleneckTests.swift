@@ -4,7 +4,8 @@ import Testing
 
 struct BottleneckTests {
     static func second(
-        corrected: Double, uncorrected: Double, uncorrectedP99: Double? = nil, lagMs: UInt64 = 0, dropped: Int = 0
+        corrected: Double, uncorrected: Double, uncorrectedP99: Double? = nil, lagMs: UInt64 = 0, dropped: Int = 0,
+        outOfFiles: Int = 0
     ) -> TimelinePoint {
         var shoppers = ArrivalCounts()
         shoppers.maxStartLagMicros = lagMs * 1_000
@@ -12,8 +13,11 @@ struct BottleneckTests {
         func summary(_ p50: Double, _ p99: Double) -> LatencySummary {
             LatencySummary(count: 100, p50: p50, p90: p50, p99: p99, p999: p99, max: p99, mean: p50)
         }
+        var requests = RequestCounts()
+        if outOfFiles > 0 { requests.errors[.files] = outOfFiles }
+        requests.errors[.connect] = 7  // a target's refusals are not the generator's
         return TimelinePoint(
-            second: 0, clock: "", expected: 0, shoppers: shoppers, requests: RequestCounts(), inFlight: 0,
+            second: 0, clock: "", expected: 0, shoppers: shoppers, requests: requests, inFlight: 0,
             corrected: summary(corrected, corrected), uncorrected: summary(uncorrected, uncorrectedP99 ?? uncorrected))
     }
 
@@ -47,5 +51,28 @@ struct BottleneckTests {
         let grouped = try #require(Bottleneck.summary(timeline, count: { "<\($0)>" }))
         #expect(grouped.contains("<51000> arrivals dropped"), "the report writes the count its own way")
         #expect(text.contains("scheduler lag up to 46 ms"))
+    }
+
+    /// Connections that failed for want of files are the generator's, whatever the latencies say.
+    @Test func runningOutOfOpenFilesIsTheGenerators() throws {
+        #expect(Bottleneck.generatorBound(Self.second(corrected: 0.3, uncorrected: 0.2, outOfFiles: 1)))
+        #expect(!Bottleneck.generatorBound(Self.second(corrected: 0.3, uncorrected: 0.2)))
+        let onlyFiles = try #require(
+            Bottleneck.summary([
+                Self.second(corrected: 0.3, uncorrected: 0.2, outOfFiles: 1_000),
+                Self.second(corrected: 0.4, uncorrected: 0.2, outOfFiles: 431),
+                Self.second(corrected: 0.3, uncorrected: 0.2),
+            ]))
+        #expect(onlyFiles.hasPrefix("the generator, not the target, was the bottleneck in 2 of 3 seconds: 1431 "))
+        #expect(onlyFiles.contains("ran out of open files; raise its limit (ulimit -n)"), "\(onlyFiles)")
+        #expect(!onlyFiles.contains("waited"), "no second waited: \(onlyFiles)")
+        let both = try #require(
+            Bottleneck.summary([
+                Self.second(corrected: 580, uncorrected: 3, dropped: 25_000),
+                Self.second(corrected: 0.3, uncorrected: 0.2, outOfFiles: 12),
+            ]))
+        #expect(both.contains("in 2 of 2 seconds: requests waited a median 577 ms"), "\(both)")
+        #expect(both.contains("25000 arrivals dropped"), "\(both)")
+        #expect(both.contains("; and 12 requests could not open a connection"), "\(both)")
     }
 }

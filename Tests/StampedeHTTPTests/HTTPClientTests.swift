@@ -338,6 +338,19 @@ struct HTTPClientTests {
         }
     }
 
+    /// A socket this process cannot open is its own limit, labelled apart from a target that refuses.
+    @Test func runningOutOfFilesIsNotAConnectError() {
+        let origin = Origin(scheme: .http, host: "127.0.0.1", port: 8080)
+        let files = HTTPClientError.connect(to: origin, IOError(errnoCode: EMFILE, reason: "socket"))
+        #expect(files.code == .files)
+        #expect(files.code.label == ErrorLabel.files.rawValue)
+        #expect(files.message.contains("too many open files (this machine's limit on open files, ulimit -n"))
+        #expect(HTTPClientError.connect(to: origin, IOError(errnoCode: ENFILE, reason: "socket")).code == .files)
+        let refused = HTTPClientError.connect(to: origin, IOError(errnoCode: ECONNREFUSED, reason: "connect"))
+        #expect(refused.code == .connect)
+        #expect(refused.message == "cannot connect to http://127.0.0.1:8080: connection refused")
+    }
+
     @Test func originsParse() {
         #expect(Origin(url: "http://127.0.0.1:8080/x") == Origin(scheme: .http, host: "127.0.0.1", port: 8080))
         #expect(Origin(url: "https://shop.example")?.port == 443)

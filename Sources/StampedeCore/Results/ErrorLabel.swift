@@ -10,6 +10,9 @@ public struct ErrorLabel: RawRepresentable, Codable, Hashable, Sendable, Compara
 
     /// The connection could not be opened.
     public static let connect = ErrorLabel(rawValue: "connect")
+    /// The connection could not be opened because the generator had no file left to open (EMFILE, ENFILE): the
+    /// generator's failure, not the target's.
+    public static let files = ErrorLabel(rawValue: "files")
     /// No (complete) response within the request timeout.
     public static let timeout = ErrorLabel(rawValue: "timeout")
     /// The connection closed or was reset before the response was complete.

@@ -62,6 +62,9 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         public var description: String { label }
 
         public static let connect = Code(label: "connect")
+        /// This process could not open another socket: out of file descriptors (its own limit, or the system's).
+        /// Its label is the report's `ErrorLabel.files`.
+        public static let files = Code(label: ErrorLabel.files.rawValue)
         public static let timeout = Code(label: "timeout")
         public static let reset = Code(label: "reset")
         public static let `protocol` = Code(label: "protocol")
@@ -94,7 +97,22 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// event loop's error dump.
     static func connect(to origin: some CustomStringConvertible, _ error: any Error) -> HTTPClientError {
         if let error = error as? HTTPClientError { return error }
+        if errnoCodes(error).contains(where: { $0 == EMFILE || $0 == ENFILE }) {
+            return HTTPClientError(
+                .files,
+                "cannot open a connection to \(origin): \(reason(error)) (this machine's limit on open files, "
+                    + "ulimit -n, not the target)")
+        }
         return HTTPClientError(.connect, "cannot connect to \(origin): \(reason(error))")
+    }
+
+    /// The system errors under a failed connection attempt (one an address tried).
+    static func errnoCodes(_ error: any Error) -> [Int32] {
+        if let io = error as? IOError { return [io.errnoCode] }
+        if let connection = error as? NIOConnectionError {
+            return connection.connectionErrors.flatMap { errnoCodes($0.error) }
+        }
+        return []
     }
 
     static func reason(_ error: any Error) -> String {
