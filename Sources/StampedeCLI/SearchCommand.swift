@@ -34,6 +34,7 @@ public struct SearchCommand: AsyncParsableCommand {
     var slo: [String] = []
     @Option(help: "Stop a step this long after a threshold breaks (1s).") var abortAfter = "1s"
     @Option(help: "Worker processes to start on this machine (with --listen: workers to wait for).") var workers = 1
+    @Option(help: "Threads per local worker for the HTTP engine.") var threads = 1
     @Option(
         help:
             "Play the steps with workers on other machines: each step's coordinator listens here (host:port) for `stampede-worker --rejoin`, and no local worker is started."
@@ -48,8 +49,12 @@ public struct SearchCommand: AsyncParsableCommand {
         try await failing("stampede search") { try await work() }
     }
 
-    private func work() async throws {
+    public func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1 to 64") }
+        try CommandLineNumbers.checkThreads(threads)
+    }
+
+    private func work() async throws {
         guard let from = Units.ratePerSecond(from), let maxRate = Units.ratePerSecond(maxRate),
             let resolution = Units.ratePerSecond(resolution)
         else { throw ValidationError("--from, --max-rate and --resolution: expected rates such as 100/s") }
@@ -125,13 +130,14 @@ public struct SearchCommand: AsyncParsableCommand {
             record: record, plan: built, settings: try options.settings(workers: workers, lease: "3s"))
         let processes = LocalWorkers()
         let count = listen == nil ? workers : 0
+        let threads = threads
         let logs = (runs as NSString).appendingPathComponent("\(record.id)/workers")
         let outcome: RunOutcome
         do {
             outcome = try await CoordinatorRunner.run(coordinator, quiet: true, exitOnJudgement: false, silent: true) {
                 port in
                 if count > 0 {
-                    try processes.start(count: count, threads: 1, port: port, token: token, logDirectory: logs)
+                    try processes.start(count: count, threads: threads, port: port, token: token, logDirectory: logs)
                 }
             }
         } catch {

@@ -36,7 +36,7 @@ struct PlanningCommandTests {
                 [
                     "search", "--scenario", scenario, "--target", url, "--arrivals", "uniform", "--from", "50/s",
                     "--max-rate", "400/s", "--resolution", "20/s", "--hold", "3s", "--settle", "1s", "--slo",
-                    "rate(429) < 1%", "--runs", cluster.runs.path, "--id", "knee",
+                    "rate(429) < 1%", "--runs", cluster.runs.path, "--id", "knee", "--threads", "2",
                 ], log: "search.log")
             #expect(await cluster.wait(search, limit: .seconds(180)), "\(cluster.log("search.log"))")
             #expect(search.terminationStatus == 0, "\(cluster.log("search.log"))")
@@ -53,6 +53,16 @@ struct PlanningCommandTests {
             #expect(lastGood - 20 <= capacity && capacity <= firstBad + 20, "capacity \(capacity): \(result)")
             #expect(FileManager.default.fileExists(atPath: cluster.runs.appendingPathComponent("knee/search.txt").path))
             #expect(cluster.log("search.log").contains("Knee: "))
+            // Each step's local worker ran the threads asked for.
+            let knee = cluster.runs.appendingPathComponent("knee")
+            let stepDirectories = try FileManager.default.contentsOfDirectory(atPath: knee.path).filter {
+                FileManager.default.fileExists(atPath: knee.appendingPathComponent("\($0)/workers/w1.log").path)
+            }
+            #expect(stepDirectories.count == steps.count, "\(stepDirectories)")
+            for step in stepDirectories {
+                let log = try String(contentsOf: knee.appendingPathComponent("\(step)/workers/w1.log"), encoding: .utf8)
+                #expect(log.contains("threads=2"), "\(step): \(log)")
+            }
         }
     }
 

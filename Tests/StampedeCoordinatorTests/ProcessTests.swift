@@ -329,6 +329,10 @@ struct ProcessTests {
             (["run", "--scenario", "unread.yaml", "--threads", "0"], "--threads: expected 1 to 256, found 0"),
             (["worker", "--threads", "257"], "--threads: expected 1 to 256, found 257"),
             (
+                ["search", "--scenario", "unread.yaml", "--max-rate", "100/s", "--threads", "0"],
+                "--threads: expected 1 to 256, found 0"
+            ),
+            (
                 ["run", "--scenario", "unread.yaml", "--runs", cluster.runs.path, "--id", "../escaped"],
                 "--id: expected a name for the run's directory inside --runs, found \"../escaped\""
             ),

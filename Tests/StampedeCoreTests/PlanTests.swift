@@ -62,6 +62,25 @@ struct PlanTests {
         }
     }
 
+    /// `--window 11:00-09:00` ends the next day, past a one-day profile: the message says why "d2" appears.
+    @Test func aWindowEndingTheNextDaySaysSo() throws {
+        func message(_ window: ProfileWindow) -> String {
+            do {
+                _ = try Plan(profile: Self.day, scale: RunScale(peakRate: 1, compression: .speed(1), window: window))
+                return ""
+            } catch {
+                return error.message
+            }
+        }
+        let wrapped = message(try #require(ProfileWindow.parse("11:00-09:00")))
+        #expect(
+            wrapped
+                == "the window 11:00-d2 09:00 is not inside the profile, which runs from 00:00 to d2 00:00 "
+                + "(an end earlier than the start is the next day's)")
+        let late = message(ProfileWindow(start: 25 * 3600, end: 26 * 3600))
+        #expect(late == "the window d2 01:00-d2 02:00 is not inside the profile, which runs from 00:00 to d2 00:00")
+    }
+
     @Test(arguments: [0.0, 36_000.0, 72_000.0])
     func spikesLandAtTheirInstant(at start: Double) throws {
         var profile = Self.day

@@ -56,7 +56,7 @@ final class CoordinatorMetrics: Sendable {
     /// Request classes, and the error labels every step starts with at 0 (so a board's queries find their series
     /// before the first failure, as Prometheus advises for known label values).
     static let classes = ["ok", "throttled", "4xx", "5xx", "error"]
-    static let commonErrors: [ErrorLabel] = [.connect, .timeout, .reset, .status5xx, .status4xx, .check]
+    static let commonErrors: [ErrorLabel] = [.connect, .files, .timeout, .reset, .status5xx, .status4xx, .check]
 
     private func count(_ name: String, _ labels: [(String, String)], by amount: Int) {
         let key = Key(name: name, labels: labels.flatMap { [$0.0, $0.1] })

@@ -24,10 +24,13 @@ public struct Plan: Sendable {
         let curve = RateCurve(profile: profile)
         let window = scale.window ?? ProfileWindow(start: 0, end: profile.length)
         guard window.start >= 0, window.end <= profile.length + 1e-9, window.length > 0 else {
+            // `--window 11:00-09:00` ends the next day: say so, or "d2 09:00" reads like a typo of ours.
+            let nextDay = window.start < 86_400 && window.end >= 86_400
             throw PlanError(
                 .windowOutsideProfile,
                 "the window \(ProfileClock.label(window.start))-\(ProfileClock.label(window.end)) is not inside "
-                    + "the profile, which runs from 00:00 to \(ProfileClock.label(profile.length))")
+                    + "the profile, which runs from 00:00 to \(ProfileClock.label(profile.length))"
+                    + (nextDay ? " (an end earlier than the start is the next day's)" : ""))
         }
         guard scale.peakRate > 0, scale.peakRate.isFinite else {
             throw PlanError(.badScale, "the peak rate must be above 0 arrivals per second")
