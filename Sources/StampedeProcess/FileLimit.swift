@@ -12,14 +12,10 @@
 /// hard limit allowed far more. So every Stampede process raises its soft limit to the hard one when it starts,
 /// as the Go runtime does; the workers `stampede run` starts inherit it.
 public enum FileLimit {
+    /// Read from the process (`current()`), never made elsewhere: its memberwise init stays internal.
     public struct Limits: Equatable, Sendable {
         public var soft: Int
         public var hard: Int
-
-        public init(soft: Int, hard: Int) {
-            self.soft = soft
-            self.hard = hard
-        }
     }
 
     /// Files a process needs besides its connections: its logs, the coordinator's channel, the event loops' own.

@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
-import StampedeProcess
 import Testing
+
+@testable import StampedeProcess
 
 struct FileLimitTests {
     @Test func aWorkerIsWarnedOnlyWhenItsConnectionsAndReserveExceedTheSoftLimit() throws {
