@@ -51,9 +51,17 @@ public enum ScenarioLoader {
         let context = StepContext(
             variables: partial.startingVariables + unreadFeeders.map { "\($0).*" }, origins: origins)
         var flows: [Flow] = []
+        // Flows with a problem (reported there), by name: a threshold that names one is not reported again.
+        var unreadFlows: [String] = []
         if let entries = fields.require("flows", expectation: "a list of flows")?.list(nonEmpty: true) {
             for entry in entries {
-                if let flow = readFlow(entry, context: context) { flows.append(flow) } else { complete = false }
+                var named: String? = nil
+                if let flow = readFlow(entry, context: context, named: &named) {
+                    flows.append(flow)
+                } else {
+                    unreadFlows += named.map { [$0] } ?? []
+                    complete = false
+                }
             }
             let names = flows.map(\.name)
             for (index, flowName) in names.enumerated() where names[..<index].contains(flowName) {
@@ -97,7 +105,7 @@ public enum ScenarioLoader {
         }
         var thresholds: [Threshold]? = nil
         if fields["thresholds"].isPresent {
-            thresholds = readThresholds(fields["thresholds"], flows: flows)
+            thresholds = readThresholds(fields["thresholds"], flows: flows, unread: unreadFlows)
             if thresholds == nil { complete = false }
         }
         guard let name, let data, complete else { return nil }
@@ -107,7 +115,8 @@ public enum ScenarioLoader {
     }
 
     /// `thresholds: ["p99(buyer/order) < 300ms", {check: "error_rate(all) < 1%", abort_on_fail: true, delay: 10s}]`
-    static func readThresholds(_ cursor: YAMLCursor, flows: [Flow]) -> [Threshold]? {
+    /// `unread`: flows that have a problem of their own; a threshold naming one is taken as it is.
+    static func readThresholds(_ cursor: YAMLCursor, flows: [Flow], unread: [String] = []) -> [Threshold]? {
         guard let entries = cursor.list() else { return nil }
         var thresholds: [Threshold] = []
         for entry in entries {
@@ -137,7 +146,7 @@ public enum ScenarioLoader {
                     text.report("this figure is known only after the run; it cannot stop one (no abort_on_fail)")
                     continue
                 }
-                if let problem = Self.unknownName(in: threshold, flows: flows) {
+                if let problem = Self.unknownName(in: threshold, flows: flows, unread: unread) {
                     text.report(problem)
                     continue
                 }
@@ -149,22 +158,27 @@ public enum ScenarioLoader {
         return thresholds.count == entries.count ? thresholds : nil
     }
 
-    /// A flow or step a threshold names that the scenario does not have.
-    public static func unknownName(in threshold: Threshold, flows: [Flow]) -> String? {
+    /// A flow or step a threshold names that the scenario does not have. A flow in `unread` exists but could not be
+    /// read (its problems are reported where they are), so its steps are not checked.
+    public static func unknownName(in threshold: Threshold, flows: [Flow], unread: [String] = []) -> String? {
         let selector: Threshold.Selector
         switch threshold.metric {
         case .latency(_, _, let chosen, _), .errorRate(let chosen, _), .rate(_, let chosen, _): selector = chosen
         default: return nil
         }
+        let flowName: String
         switch selector {
         case .all: return nil
-        case .flow(let name):
-            return flows.contains { $0.name == name }
-                ? nil : "the scenario has no flow \"\(name)\" (flows: \(flows.map(\.name).joined(separator: ", ")))"
-        case .step(let flowName, let stepName):
-            guard let flow = flows.first(where: { $0.name == flowName }) else {
-                return "the scenario has no flow \"\(flowName)\" (flows: \(flows.map(\.name).joined(separator: ", ")))"
-            }
+        case .flow(let name), .step(let name, _): flowName = name
+        }
+        guard !unread.contains(flowName) else { return nil }
+        guard let flow = flows.first(where: { $0.name == flowName }) else {
+            return "the scenario has no flow \"\(flowName)\" (flows: "
+                + (flows.map(\.name) + unread).joined(separator: ", ") + ")"
+        }
+        switch selector {
+        case .all, .flow: return nil
+        case .step(_, let stepName):
             return flow.steps.contains { $0.name == stepName }
                 ? nil
                 : "the flow \(flowName) has no step \"\(stepName)\" (steps: \(flow.steps.map(\.name).joined(separator: ", ")))"
@@ -195,9 +209,11 @@ public enum ScenarioLoader {
         return complete ? lists : nil
     }
 
-    static func readFlow(_ cursor: YAMLCursor, context: StepContext) -> Flow? {
+    /// `named`: the flow's name, whether or not the rest of the flow is right.
+    static func readFlow(_ cursor: YAMLCursor, context: StepContext, named: inout String?) -> Flow? {
         guard let fields = cursor.mapping(keys: ["name", "weight", "steps"]) else { return nil }
         let name = fields.require("name", expectation: "a short name")?.string()
+        named = name
         let weight =
             fields["weight"].isPresent
             ? fields["weight"].number(0...1e12, expectation: "a weight ≥ 0 (0: only bursts play the flow)") : 1

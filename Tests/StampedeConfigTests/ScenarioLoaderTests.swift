@@ -174,6 +174,57 @@ struct FlashSaleConfigTests {
             profile: profile, profilePath: "p.yaml", scenario: scenario, scenarioPath: "s.yaml")
         #expect(problems == ["p.yaml: bursts[0].flow: no flow \"ghost\" in s.yaml (its flows: browser, flash-buyer)"])
     }
+
+    /// `{{sku}}` comes only with a burst unless a data list gives it: a weighted flow that needs it before any step
+    /// takes it from a response would fail every shopper between the bursts ("the variable sku has no value").
+    @Test func aWeightedFlowNeedingTheBurstsSkuIsNamed() throws {
+        let flows = """
+            flows:
+              - name: buyer
+                steps:
+                  - {name: browse, get: /products}
+                  - {name: maybe, get: "/p/{{sku}}", if: "{{shopper}} == 1"}
+                  - {name: order, post: "/orders/{{sku}}"}
+              - name: picker
+                steps:
+                  - {name: browse, get: /products, extract: {sku: "$.skus[0]"}}
+                  - {name: order, post: "/orders/{{sku}}"}
+              - name: payer
+                steps:
+                  - {name: pay, post: /pay, ledger: {confirms: order, sku: "{{sku}}", sold_out: {status: 409}}}
+              - name: crowd
+                weight: 0
+                steps:
+                  - {name: order, post: "/orders/{{sku}}"}
+            """
+        let scenario = try ScenarioLoader.parse("name: s\n" + flows, file: "s.yaml")
+        let day = Profile(
+            name: "p", shape: .hourly(Array(repeating: 1, count: 24)),
+            bursts: [Burst(label: "b", at: 0, crowd: 1, within: 0, flow: "crowd", sku: "A", stock: 1)])
+        let problems = RunConsistency.problems(
+            profile: day, profilePath: "p.yaml", scenario: scenario, scenarioPath: "s.yaml")
+        #expect(problems.count == 2, "\(problems)")
+        #expect(
+            problems.first?.hasPrefix(
+                "s.yaml: flows[0] (buyer): the step order uses {{sku}} before anything gives it a value (no data "
+                    + "list sku, no step before it extracts one); only a burst gives its crowd one, and p.yaml brings "
+                    + "buyer shoppers between its bursts too") == true, "\(problems)")
+        #expect(problems.last?.hasPrefix("s.yaml: flows[2] (payer): the step pay uses {{sku}}") == true)
+        let given = try ScenarioLoader.parse("name: s\ndata: {sku: [A, B]}\n" + flows, file: "s.yaml")
+        #expect(
+            RunConsistency.problems(profile: day, profilePath: "p.yaml", scenario: given, scenarioPath: "s.yaml")
+                .isEmpty)
+        let noBursts = Profile(name: "p", shape: .hourly(Array(repeating: 1, count: 24)))
+        let withoutBursts = RunConsistency.problems(
+            profile: noBursts, profilePath: "p.yaml", scenario: scenario, scenarioPath: "s.yaml")
+        #expect(withoutBursts.count == 2 && withoutBursts[0].contains("p.yaml has no bursts"), "\(withoutBursts)")
+        let burstOnly = Profile(name: "p", shape: .hourly(Array(repeating: 0, count: 24)), bursts: day.bursts)
+        #expect(
+            RunConsistency.problems(
+                profile: burstOnly, profilePath: "p.yaml", scenario: scenario, scenarioPath: "s.yaml"
+            )
+            .isEmpty)
+    }
 }
 
 struct DrillConfigTests {
@@ -320,5 +371,29 @@ struct ThresholdLoaderTests {
                 problems[2].contains("s.yaml:9:13") && problems[2].contains("known only after the run"),
                 "\(problems[2])")
         }
+    }
+
+    /// A threshold naming a flow that has problems of its own is not reported as naming a flow that does not exist.
+    @Test func aFlowWithProblemsIsStillAFlowToTheThresholds() {
+        let yaml = """
+            name: s
+            flows:
+              - name: buyer
+                steps:
+                  - {name: order, post: /orders, think: 2x}
+              - name: browser
+                steps:
+                  - {name: look, get: /}
+            thresholds:
+              - p99(buyer/order) < 1s
+              - p99(buyer) < 1s
+              - p99(ghost) < 1s
+            """
+        let problems = ScenarioLanguageLoaderTests.problems(yaml).map(\.description)
+        #expect(problems.count == 2, "\(problems)")
+        #expect(problems.first?.contains("flows[0].steps[0].think") == true, "\(problems)")
+        #expect(
+            problems.last == #"s.yaml:12:5: thresholds[2]: the scenario has no flow "ghost" (flows: browser, buyer)"#,
+            "\(problems)")
     }
 }

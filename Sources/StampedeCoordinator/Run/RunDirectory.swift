@@ -107,8 +107,6 @@ public final class RunDirectory: Sendable {
         }
     }
 
-    /// Reads the plan and every complete interval. A last line cut short by a crash is skipped and reported in
-    /// `damaged`; any other bad line is an error.
     /// What a run directory holds, read back.
     public struct Contents: Sendable {
         public var record: RunRecord

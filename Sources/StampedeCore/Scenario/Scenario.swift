@@ -69,6 +69,19 @@ public struct Flow: Codable, Sendable, Equatable {
         self.weight = weight
         self.steps = steps
     }
+
+    /// The first step that needs `variable` while no step before it has taken it from a response. Only steps that
+    /// always run count (no `if:`, repeated at least once); a step that may take it, even conditionally, ends the
+    /// search.
+    public func firstStep(needingUnset variable: String) -> Step? {
+        for step in steps {
+            if step.condition == nil, step.repeats.lowerBound > 0, step.variablesNeeded.contains(variable) {
+                return step
+            }
+            if step.extract.contains(where: { $0.variable == variable }) { return nil }
+        }
+        return nil
+    }
 }
 
 /// One request of a flow.
@@ -146,6 +159,11 @@ public struct Step: Codable, Sendable, Equatable {
     /// Every template the request is made of (for finding a variable without a value).
     public var templates: [Template] {
         [path] + headers.map(\.value) + (body?.templates ?? [])
+    }
+
+    /// The variables the step cannot run without: its request's, the SKU its ledger rule books, the order it pays.
+    public var variablesNeeded: [String] {
+        (templates + [ledger?.sku, payment?.order].compactMap { $0 }).flatMap(\.variables)
     }
 
     /// The outcome a status ends the flow with, if the step names one.
