@@ -9,7 +9,14 @@ public enum ComparisonSummary {
         var out =
             "## Stampede compare: "
             + (regressions.isEmpty
-                ? "no regression ✓" : "\(regressions.count) regression\(regressions.count == 1 ? "" : "s") ✗") + "\n\n"
+                ? "no regression ✓" : "\(regressions.count) regression\(regressions.count == 1 ? "" : "s") ✗")
+            + (comparison.unjudged > 0
+                ? ", \(comparison.unjudged) of \(comparison.rows.count) figures not judged" : "") + "\n\n"
+        if !comparison.differences.isEmpty {
+            out +=
+                "**The runs are not alike**, so their figures differ for these reasons too: "
+                + comparison.differences.joined(separator: "; ") + ".\n\n"
+        }
         out +=
             "`\(comparison.base)` → `\(comparison.new)`; a figure regresses when it is worse by more than "
             + "\(Format.percent(comparison.settings.tolerance)), by more than "

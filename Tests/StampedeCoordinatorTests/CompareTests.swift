@@ -54,6 +54,7 @@ struct CompareTests {
             let same = try await Self.compare(base, rerun)
             #expect(same.status == 0, "\(same.comparison.regressions)")
             #expect(same.comparison.regressions.isEmpty)
+            #expect(same.comparison.differences.isEmpty, "\(same.comparison.differences)")
             let slow = try await Self.compare(base, slower)
             #expect(slow.status == 1)
             #expect(

@@ -133,4 +133,22 @@ struct RunComparisonTests {
         #expect(verdict?.subject == "X")
         #expect(verdict?.note == "ok → OVERSOLD by 1, NEGATIVE STOCK")
     }
+
+    /// Two runs that played different things are compared all the same, and the comparison says how they differ.
+    @Test func whatTheRunsPlayedDifferentlyIsNamed() {
+        let steps = ["shop/browse": Self.step(latency: Self.spread(1, 9))]
+        let base = Self.series("a", steps)
+        #expect(RunComparison.compare(base, Self.series("b", steps)).differences.isEmpty)
+        var other = Self.series("b", steps)
+        other.report.run.scenario = "funnel"
+        other.report.run.peakRate = 1_600
+        other.report.run.speed = 960
+        other.report.run.interrupted = true
+        other.report.run.stopReason = "Ctrl-C"
+        #expect(
+            RunComparison.compare(base, other).differences == [
+                "scenario s → funnel", "peak rate 1/s → 1600/s", "speed 1x → 960x",
+                "the new run stopped before its end (Ctrl-C)",
+            ])
+    }
 }

@@ -66,8 +66,13 @@ public struct RunComparison: Codable, Sendable, Equatable {
     public var new: String
     public var settings: Settings
     public var rows: [Row]
+    /// What the two runs played differently (scenario, profile, target, window, rate, speed, arrivals), and a run
+    /// that stopped before its end: their figures differ for those reasons too.
+    public var differences: [String]
 
     public var regressions: [Row] { rows.filter(\.regression) }
+    /// Figures shown but not judged (too few seconds or requests, or in one run only).
+    public var unjudged: Int { rows.filter { $0.change == .unjudged }.count }
 
     /// The per-second figures of one run, by step name ("flow/step").
     public struct Series: Sendable {
@@ -181,7 +186,29 @@ public struct RunComparison: Codable, Sendable, Equatable {
                         ? .regression : !wasFine && !payments.failedVerdict ? .improvement : .unchanged,
                     note: "\(before?.summary ?? "not in the base run") → \(payments.summary)"))
         }
-        return RunComparison(base: base.id, new: new.id, settings: settings, rows: rows)
+        return RunComparison(
+            base: base.id, new: new.id, settings: settings, rows: rows,
+            differences: differences(base.report.run, new.report.run))
+    }
+
+    /// What makes two runs' figures differ besides the target's behaviour: each entry names the setting and both
+    /// values ("peak rate 800/s → 1600/s"), or the run that stopped before its end.
+    static func differences(_ base: RunInfo, _ new: RunInfo) -> [String] {
+        func number(_ value: Double) -> String {
+            value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+        }
+        let settings: [(String, String, String)] = [
+            ("scenario", base.scenario, new.scenario), ("profile", base.profile, new.profile),
+            ("target", base.target, new.target), ("window", base.window, new.window),
+            ("peak rate", number(base.peakRate) + "/s", number(new.peakRate) + "/s"),
+            ("speed", number(base.speed) + "x", number(new.speed) + "x"),
+            ("arrivals", base.arrivals.rawValue, new.arrivals.rawValue),
+        ]
+        let changed = settings.filter { $0.1 != $0.2 }.map { "\($0.0) \($0.1) → \($0.2)" }
+        let stopped = [("the base run", base), ("the new run", new)].compactMap { name, run in
+            run.interrupted ? "\(name) stopped before its end (\(run.stopReason ?? "interrupted"))" : nil
+        }
+        return changed + stopped
     }
 
     /// Worse (higher) by more than the tolerance, the floor and the noise is a regression; better by as much an
