@@ -43,7 +43,8 @@ public struct FromHARCommand: AsyncParsableCommand {
         do {
             har = try HARFile.decode(data)
         } catch {
-            throw CommandFailure(.usage, "\(recording) is not a HAR file: \(error)")
+            throw CommandFailure(
+                .usage, "\(recording) is not a HAR file: \(DecodingError.plainDescription(of: error))")
         }
         var origin: Origin? = nil
         if let target {

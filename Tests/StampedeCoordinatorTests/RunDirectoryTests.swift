@@ -114,6 +114,19 @@ struct RunDirectoryTests {
         #expect(rebuilt.damagedLines == 1)
         #expect(rebuilt.report.totals.shoppers.planned <= original.totals.shoppers.planned)
         #expect(rebuilt.report.totals.shoppers.planned > 0)
+
+        // A bad line that is not the last is no crash: it is named, by its line and the field, in plain words.
+        try (Data("{\"worker\": \"w1\"}\n".utf8) + data).write(to: intervals)
+        let midway = #expect(throws: RunDirectoryError.self) { try directory.load() }
+        #expect(
+            midway?.message.hasPrefix("\(intervals.path):1: not an interval report (") == true
+                && midway?.message.hasSuffix(": missing)") == true
+                && midway?.message.contains("CodingKeys") == false, "\(String(describing: midway))")
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: directory.file(RunDirectory.planFile)))
+        let plan = #expect(throws: RunDirectoryError.self) { try directory.load() }
+        #expect(
+            plan?.message.hasSuffix("plan.json: not a run plan (format: missing)") == true,
+            "\(String(describing: plan))")
     }
 
     @Test func aDirectoryThatIsNotARunIsNamed() {

@@ -126,7 +126,8 @@ public final class RunDirectory: Sendable {
         do {
             record = try JSONDecoder().decode(RunRecord.self, from: planData)
         } catch {
-            throw RunDirectoryError("\(file(Self.planFile)): not a run plan (\(error))")
+            throw RunDirectoryError(
+                "\(file(Self.planFile)): not a run plan (\(DecodingError.plainDescription(of: error)))")
         }
         let (intervals, damagedIntervals) = try lines(
             of: Self.intervalsFile, as: IntervalReport.self, "an interval report")
@@ -147,7 +148,8 @@ public final class RunDirectory: Sendable {
                 values.append(try decoder.decode(Value.self, from: Data(line)))
             } catch {
                 guard lines[(number + 1)...].allSatisfy(\.isEmpty) else {
-                    throw RunDirectoryError("\(file(name)):\(number + 1): not \(what) (\(error))")
+                    throw RunDirectoryError(
+                        "\(file(name)):\(number + 1): not \(what) (\(DecodingError.plainDescription(of: error)))")
                 }
                 damaged += 1
             }
