@@ -66,6 +66,8 @@ public enum ProfileLoader {
     static func readHours(_ cursor: YAMLCursor) -> [Double]? {
         guard let entries = cursor.list(nonEmpty: true) else { return nil }
         var weights: [Int: Double] = [:]
+        // Where each hour was written, for an hour the day does not have.
+        var places: [Int: YAMLCursor] = [:]
         var complete = true
         for (index, entry) in entries.enumerated() {
             var hour: Int? = index
@@ -73,7 +75,10 @@ public enum ProfileLoader {
             if entry.node?.scalar != nil {
                 weight = entry.number(0...Double.greatestFiniteMagnitude, expectation: "a number ≥ 0")
             } else if let fields = entry.mapping(keys: ["hour", "weight", "note"]) {
-                if fields["hour"].isPresent { hour = readHour(fields["hour"]) }
+                if fields["hour"].isPresent {
+                    hour = readHour(fields["hour"])
+                    if let hour { places[hour] = fields["hour"] }
+                }
                 weight = fields.require("weight", expectation: "a number ≥ 0")?
                     .number(0...Double.greatestFiniteMagnitude, expectation: "a number ≥ 0")
                 _ = fields["note"].string(nonEmpty: false)
@@ -96,6 +101,12 @@ public enum ProfileLoader {
             cursor.report("expected 24 hours per day (24, 48, …), found \(count) entries")
             return nil
         }
+        let beyond = places.keys.filter { $0 >= count }.sorted()
+        for hour in beyond {
+            places[hour]?.report(
+                "hour \(hour) is beyond this profile's \(count) entries, which are hours 0 to \(count - 1)")
+        }
+        guard beyond.isEmpty else { return nil }
         let missing = (0..<count).filter { weights[$0] == nil }
         guard missing.isEmpty else {
             cursor.report(

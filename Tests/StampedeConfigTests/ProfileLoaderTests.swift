@@ -125,6 +125,13 @@ struct ProfileProblemTests {
         let gap = "name: x\nhours:\n" + (0..<24).map { "  - {hour: \($0 == 5 ? 6 : $0), weight: 1}\n" }.joined()
         let problems = Self.problems(gap)
         #expect(problems.contains { $0.message.contains("hour 6 appears twice") })
+
+        // An hour past the day is named where it is written, not only as the hour it leaves missing.
+        let past = "name: x\nhours:\n" + (0..<24).map { "  - {hour: \($0 == 23 ? 25 : $0), weight: 1}\n" }.joined()
+        #expect(
+            Self.problems(past).map(\.description) == [
+                "p.yaml:26:12: hours[23].hour: hour 25 is beyond this profile's 24 entries, which are hours 0 to 23"
+            ])
     }
 
     @Test func overlappingSpikesAreRefused() {
