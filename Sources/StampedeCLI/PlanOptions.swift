@@ -41,6 +41,32 @@ struct PlanOptions: ParsableArguments {
     var noFailOnVerdict = false
     @Option(help: "Workers that may be lost before the run counts as not completed.") var maxLostWorkers = 0
 
+    /// The scenario file, read and checked, and the addresses it sends to.
+    func loadScenario() throws -> (Scenario, [ConfigAddress]) {
+        do {
+            return try ScenarioLoader.loadWithAddresses(path: scenario)
+        } catch {
+            throw CommandFailure(.usage, "the configuration has problems:\n" + error.description)
+        }
+    }
+
+    /// Thresholds given on the command line (`--threshold`, `--slo`), each checked against the scenario's flows and
+    /// steps: a mistake is named with the option and the text.
+    static func thresholds(_ texts: [String], option: String, flows: [Flow]) throws -> [Threshold] {
+        try texts.map { text in
+            do {
+                let parsed = try ThresholdParser.parse(text)
+                if let problem = ScenarioLoader.unknownName(in: parsed, flows: flows) {
+                    throw CommandFailure(.usage, "\(option) \"\(text)\": \(problem)")
+                }
+                return parsed
+            } catch let problem as ThresholdParser.Problem {
+                throw CommandFailure(
+                    .usage, "\(option) \"\(text)\": \(problem.message) (at character \(problem.offset + 1))")
+            }
+        }
+    }
+
     /// The run and its plan (built once, here), checked; every mistake named by its option.
     func run(workers: Int, profile given: Profile? = nil) throws -> (record: RunRecord, plan: Plan) {
         let profile: Profile
@@ -50,30 +76,19 @@ struct PlanOptions: ParsableArguments {
         let profilePath = self.profile ?? "(the search's steps)"
         do {
             if let given { profile = given } else { profile = try ProfileLoader.load(path: profilePath) }
-            (scenario, addresses) = try ScenarioLoader.loadWithAddresses(path: self.scenario)
         } catch {
             throw CommandFailure(.usage, "the configuration has problems:\n" + error.description)
         }
+        (scenario, addresses) = try loadScenario()
         let mismatches = RunConsistency.problems(
             profile: profile, profilePath: profilePath, scenario: scenario, scenarioPath: self.scenario)
         guard mismatches.isEmpty else {
             throw CommandFailure(.usage, "the configuration has problems:\n" + mismatches.joined(separator: "\n"))
         }
         if !threshold.isEmpty {
-            var extra: [Threshold] = []
-            for text in threshold {
-                do {
-                    let parsed = try ThresholdParser.parse(text)
-                    if let problem = ScenarioLoader.unknownName(in: parsed, flows: scenario.flows) {
-                        throw CommandFailure(.usage, "--threshold \"\(text)\": \(problem)")
-                    }
-                    extra.append(parsed)
-                } catch let problem as ThresholdParser.Problem {
-                    throw CommandFailure(
-                        .usage, "--threshold \"\(text)\": \(problem.message) (at character \(problem.offset + 1))")
-                }
-            }
-            scenario.thresholds = (scenario.thresholds ?? []) + extra
+            scenario.thresholds =
+                (scenario.thresholds ?? [])
+                + (try Self.thresholds(threshold, option: "--threshold", flows: scenario.flows))
         }
         let scopes = RunConsistency.thresholdProblems(
             scenario.thresholds ?? [], profile: profile, profilePath: profilePath)

@@ -63,18 +63,11 @@ public struct SearchCommand: AsyncParsableCommand {
         else { throw ValidationError("--hold (at least 1s), --settle and --abort-after: expected such as 10s") }
         let settings = CapacitySearch.Settings(from: from, maxRate: maxRate, resolution: resolution)
         if let problem = settings.problem { throw ValidationError(problem) }
-        var thresholds: [Threshold] = []
-        for text in slo {
-            do {
-                var threshold = try ThresholdParser.parse(text).scoped(to: .period(SearchStep.holdStage))
-                threshold.abortOnFail = true
-                threshold.delay = abortAfter
-                thresholds.append(threshold)
-            } catch {
-                let problem = error
-                throw CommandFailure(
-                    .usage, "--slo \"\(text)\": \(problem.message) (at character \(problem.offset + 1))")
-            }
+        let thresholds = try PlanOptions.thresholds(slo, option: "--slo", flows: try plan.loadScenario().0.flows).map {
+            var threshold = $0.scoped(to: .period(SearchStep.holdStage))
+            threshold.abortOnFail = true
+            threshold.delay = abortAfter
+            return threshold
         }
         let id = plan.id ?? PlanOptions.runID(Date(), profile: "search")
         let directory = (plan.runs as NSString).appendingPathComponent(id)

@@ -317,7 +317,7 @@ struct ProcessTests {
 
     /// What NIO would wrap or trap on (a port beyond 65535, no threads) and a run name that is a path are refused
     /// while the command line is parsed, with that command's usage and exit 64; `stampede run --threads` reaches the
-    /// workers it starts (it used to stop at the run).
+    /// workers it starts (it used to stop at the run); a search's SLO is checked against the scenario's flows.
     @Test func outOfRangeNumbersAndPathsAreRefusedAndThreadsReachTheWorkers() async throws {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
@@ -366,6 +366,22 @@ struct ProcessTests {
             (try? String(
                 contentsOf: cluster.runs.appendingPathComponent("threads/workers/w1.log"), encoding: .utf8)) ?? ""
         #expect(worker.contains("threads=3"), "\(worker)")
+
+        // An SLO naming a flow the scenario does not have is refused before the first step, as --threshold is:
+        // it used to fail every step, and the search blamed the target's capacity.
+        let search = try cluster.spawn(
+            "stampede",
+            [
+                "search", "--scenario", scenario, "--target", "http://127.0.0.1:9", "--max-rate", "100/s", "--runs",
+                cluster.runs.path, "--slo", "p99(buyr) < 300ms",
+            ], log: "search.log")
+        #expect(await cluster.wait(search, limit: .seconds(30)))
+        #expect(search.terminationStatus == 64, "\(cluster.log("search.log"))")
+        #expect(
+            cluster.log("search.log").contains(
+                #"--slo "p99(buyr) < 300ms": the scenario has no flow "buyr" (flows: get)"#),
+            "\(cluster.log("search.log"))")
+        #expect(!cluster.log("search.log").contains("search: step 1"), "\(cluster.log("search.log"))")
     }
 
     /// A shell's soft limit on open files does not fail shoppers: `stampede run` raises it to the hard limit, and
