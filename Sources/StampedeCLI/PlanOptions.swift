@@ -50,13 +50,15 @@ struct PlanOptions: ParsableArguments {
         }
     }
 
-    /// Thresholds given on the command line (`--threshold`, `--slo`), each checked against the scenario's flows and
-    /// steps: a mistake is named with the option and the text.
-    static func thresholds(_ texts: [String], option: String, flows: [Flow]) throws -> [Threshold] {
+    /// Thresholds given on the command line (`--threshold`, `--slo`), each checked against the scenario (its flows
+    /// and steps, and the verdicts it can give): a mistake is named with the option and the text.
+    static func thresholds(_ texts: [String], option: String, scenario: Scenario) throws -> [Threshold] {
         try texts.map { text in
             do {
                 let parsed = try ThresholdParser.parse(text)
-                if let problem = ScenarioLoader.unknownName(in: parsed, flows: flows) {
+                if let problem = ScenarioLoader.problem(
+                    with: parsed, flows: scenario.flows, drill: scenario.drill != nil)
+                {
                     throw CommandFailure(.usage, "\(option) \"\(text)\": \(problem)")
                 }
                 return parsed
@@ -88,7 +90,7 @@ struct PlanOptions: ParsableArguments {
         if !threshold.isEmpty {
             scenario.thresholds =
                 (scenario.thresholds ?? [])
-                + (try Self.thresholds(threshold, option: "--threshold", flows: scenario.flows))
+                + (try Self.thresholds(threshold, option: "--threshold", scenario: scenario))
         }
         let scopes = RunConsistency.thresholdProblems(
             scenario.thresholds ?? [], profile: profile, profilePath: profilePath)

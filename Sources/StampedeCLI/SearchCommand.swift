@@ -63,7 +63,7 @@ public struct SearchCommand: AsyncParsableCommand {
         else { throw ValidationError("--hold (at least 1s), --settle and --abort-after: expected such as 10s") }
         let settings = CapacitySearch.Settings(from: from, maxRate: maxRate, resolution: resolution)
         if let problem = settings.problem { throw ValidationError(problem) }
-        let thresholds = try PlanOptions.thresholds(slo, option: "--slo", flows: try plan.loadScenario().0.flows).map {
+        let thresholds = try PlanOptions.thresholds(slo, option: "--slo", scenario: try plan.loadScenario().0).map {
             var threshold = $0.scoped(to: .period(SearchStep.holdStage))
             threshold.abortOnFail = true
             threshold.delay = abortAfter

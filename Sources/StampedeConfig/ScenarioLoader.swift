@@ -105,7 +105,8 @@ public enum ScenarioLoader {
         }
         var thresholds: [Threshold]? = nil
         if fields["thresholds"].isPresent {
-            thresholds = readThresholds(fields["thresholds"], flows: flows, unread: unreadFlows)
+            thresholds = readThresholds(
+                fields["thresholds"], flows: flows, drill: fields["drill"].isPresent, unread: unreadFlows)
             if thresholds == nil { complete = false }
         }
         guard let name, let data, complete else { return nil }
@@ -116,7 +117,9 @@ public enum ScenarioLoader {
 
     /// `thresholds: ["p99(buyer/order) < 300ms", {check: "error_rate(all) < 1%", abort_on_fail: true, delay: 10s}]`
     /// `unread`: flows that have a problem of their own; a threshold naming one is taken as it is.
-    static func readThresholds(_ cursor: YAMLCursor, flows: [Flow], unread: [String] = []) -> [Threshold]? {
+    static func readThresholds(
+        _ cursor: YAMLCursor, flows: [Flow], drill: Bool, unread: [String] = []
+    ) -> [Threshold]? {
         guard let entries = cursor.list() else { return nil }
         var thresholds: [Threshold] = []
         for entry in entries {
@@ -146,7 +149,7 @@ public enum ScenarioLoader {
                     text.report("this figure is known only after the run; it cannot stop one (no abort_on_fail)")
                     continue
                 }
-                if let problem = Self.unknownName(in: threshold, flows: flows, unread: unread) {
+                if let problem = Self.problem(with: threshold, flows: flows, drill: drill, unread: unread) {
                     text.report(problem)
                     continue
                 }
@@ -158,12 +161,27 @@ public enum ScenarioLoader {
         return thresholds.count == entries.count ? thresholds : nil
     }
 
-    /// A flow or step a threshold names that the scenario does not have. A flow in `unread` exists but could not be
-    /// read (its problems are reported where they are), so its steps are not checked.
-    public static func unknownName(in threshold: Threshold, flows: [Flow], unread: [String] = []) -> String? {
+    /// What makes a threshold wrong for this scenario: a flow or step it names that the scenario does not have, or
+    /// a verdict the scenario could never give (oversold without a ledger rule, a payment figure without a drill),
+    /// which would leave the run UNVERIFIED (exit 3) every time. A flow in `unread` exists but could not be read (its
+    /// problems are reported where they are), so its steps are not checked, nor is the ledger when one is unread.
+    public static func problem(with threshold: Threshold, flows: [Flow], drill: Bool, unread: [String] = []) -> String?
+    {
         let selector: Threshold.Selector
         switch threshold.metric {
         case .latency(_, _, let chosen, _), .errorRate(let chosen, _), .rate(_, let chosen, _): selector = chosen
+        case .oversold, .phantom, .leaked:
+            let ledger = !unread.isEmpty || flows.contains { $0.steps.contains { $0.ledger != nil } }
+            return ledger
+                ? nil
+                : "this verdict joins the orders the shoppers' ledger confirmed with the target's books, and no step "
+                    + "has a ledger rule (ledger: {confirms: order, sku: \"{{sku}}\"}): it could never be checked "
+                    + "(docs/flash-sales.md)"
+        case .doubleCharges, .orphanCharges, .failoverTime:
+            return drill
+                ? nil
+                : "this figure comes from a payment-failover drill, and the scenario has no drill: it could never be "
+                    + "checked (docs/payments.md)"
         default: return nil
         }
         let flowName: String

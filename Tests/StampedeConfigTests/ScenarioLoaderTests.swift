@@ -332,7 +332,7 @@ struct ThresholdLoaderTests {
             flows:
               - name: buyer
                 steps:
-                  - {name: order, post: /orders}
+                  - {name: order, post: /orders, ledger: {confirms: order, sku: A}}
             thresholds:
               - "p99(buyer/order) < 300ms"
               - {check: "error_rate(all) < 1%", abort_on_fail: true, delay: 10s}
@@ -371,6 +371,32 @@ struct ThresholdLoaderTests {
                 problems[2].contains("s.yaml:9:13") && problems[2].contains("known only after the run"),
                 "\(problems[2])")
         }
+    }
+
+    /// A verdict the scenario could never give is refused where the threshold is written: it would leave every run
+    /// UNVERIFIED (exit 3). Oversold and its kin need a ledger rule; payment figures need a drill.
+    @Test func aVerdictTheScenarioCannotGiveIsRefused() {
+        let scenario = { (order: String) in
+            """
+            name: s
+            flows:
+              - name: buyer
+                steps:
+                  - \(order)
+            thresholds:
+              - oversold == 0
+              - leaked == 0
+              - double_charges == 0
+              - failover_time < 2s
+              - p99(all) < 1s
+            """
+        }
+        let problems = ScenarioLanguageLoaderTests.problems(scenario("{name: order, post: /orders}"))
+        #expect(problems.map(\.path) == ["thresholds[0]", "thresholds[1]", "thresholds[2]", "thresholds[3]"])
+        #expect(problems.first?.message.contains("no step has a ledger rule") == true, "\(problems)")
+        #expect(problems.last?.message.contains("the scenario has no drill") == true, "\(problems)")
+        let withLedger = scenario("{name: order, post: /orders, ledger: {confirms: order, sku: A}}")
+        #expect(ScenarioLanguageLoaderTests.problems(withLedger).map(\.path) == ["thresholds[2]", "thresholds[3]"])
     }
 
     /// A threshold naming a flow that has problems of its own is not reported as naming a flow that does not exist.

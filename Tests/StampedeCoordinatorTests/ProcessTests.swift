@@ -367,21 +367,30 @@ struct ProcessTests {
                 contentsOf: cluster.runs.appendingPathComponent("threads/workers/w1.log"), encoding: .utf8)) ?? ""
         #expect(worker.contains("threads=3"), "\(worker)")
 
-        // An SLO naming a flow the scenario does not have is refused before the first step, as --threshold is:
-        // it used to fail every step, and the search blamed the target's capacity.
-        let search = try cluster.spawn(
-            "stampede",
-            [
-                "search", "--scenario", scenario, "--target", "http://127.0.0.1:9", "--max-rate", "100/s", "--runs",
-                cluster.runs.path, "--slo", "p99(buyr) < 300ms",
-            ], log: "search.log")
-        #expect(await cluster.wait(search, limit: .seconds(30)))
-        #expect(search.terminationStatus == 64, "\(cluster.log("search.log"))")
-        #expect(
-            cluster.log("search.log").contains(
-                #"--slo "p99(buyr) < 300ms": the scenario has no flow "buyr" (flows: get)"#),
-            "\(cluster.log("search.log"))")
-        #expect(!cluster.log("search.log").contains("search: step 1"), "\(cluster.log("search.log"))")
+        // Thresholds the scenario cannot judge are refused once the scenario is read, before anything is sent:
+        // - an SLO naming a flow it does not have (it used to fail every step, and the search blamed the target);
+        // - a payment figure without a drill (it used to end the run UNVERIFIED, exit 3).
+        let judged: [(arguments: [String], says: String)] = [
+            (
+                ["search", "--max-rate", "100/s", "--slo", "p99(buyr) < 300ms"],
+                #"--slo "p99(buyr) < 300ms": the scenario has no flow "buyr" (flows: get)"#
+            ),
+            (
+                ["run", "--profile", profile, "--threshold", "double_charges == 0"],
+                #"--threshold "double_charges == 0": this figure comes from a payment"#
+            ),
+        ]
+        for (index, (arguments, says)) in judged.enumerated() {
+            let process = try cluster.spawn(
+                "stampede",
+                arguments + ["--scenario", scenario, "--target", "http://127.0.0.1:9", "--runs", cluster.runs.path],
+                log: "judged\(index).log")
+            #expect(await cluster.wait(process, limit: .seconds(30)))
+            let output = cluster.log("judged\(index).log")
+            #expect(process.terminationStatus == 64, "\(arguments): \(output)")
+            #expect(output.contains(says), "\(arguments): \(output)")
+            #expect(!output.contains("search: step 1") && !output.contains("coordinator listening"), "\(output)")
+        }
     }
 
     /// A shell's soft limit on open files does not fail shoppers: `stampede run` raises it to the hard limit, and
