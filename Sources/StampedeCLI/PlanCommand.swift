@@ -45,7 +45,7 @@ public struct PlanCommand: AsyncParsableCommand {
         let steps = record.scenario.flows.reduce(0) { $0 + $1.steps.count }
         let fleet = FleetEstimate(
             peakRequestsPerSecond: forecast.peakRequestsPerSecond,
-            shoppersInFlight: forecast.peakArrivalsPerSecond * forecast.shopperSeconds, steps: steps,
+            shoppersInFlight: forecast.peakShoppersInFlight, steps: steps,
             assumptions: assumptions)
         print(PlanReport.text(plan: built, forecast: forecast, fleet: fleet, assumptions: assumptions))
     }
@@ -75,7 +75,7 @@ enum PlanReport {
             "Plan: \(plan.profile.name), \(count(plan.duration)) s at \(one(plan.speed))x, peak "
                 + "\(count(forecast.peakArrivalsPerSecond)) arrivals/s")
         lines.append(
-            "Shoppers: \(count(forecast.shoppers)) from the shape, \(forecast.burstShoppers) in bursts; "
+            "Shoppers: \(count(forecast.shoppers)) from the shape, \(count(Double(forecast.burstShoppers))) in bursts; "
                 + "\(one(forecast.requestsPerShopper)) requests and \(one(forecast.shopperSeconds)) s of thinking each")
         lines.append("")
         lines.append(row("Requests per step", "per shopper", "total"))
@@ -89,7 +89,8 @@ enum PlanReport {
         }
         lines.append("")
         lines.append(
-            "At the peak second: \(count(forecast.peakArrivalsPerSecond)) arrivals, "
+            "At the peak second" + (forecast.peakBurst.map { " (the burst \"\($0)\")" } ?? "") + ": "
+                + "\(count(forecast.peakArrivalsPerSecond)) arrivals, "
                 + "\(count(forecast.peakRequestsPerSecond)) requests, \(count(fleet.shoppersInFlight)) shoppers "
                 + "thinking or waiting")
         lines.append("")

@@ -43,6 +43,33 @@ struct PlanningTests {
         #expect(abs(forecast.shopperSeconds - 0.75 * 4) < 1e-9)
     }
 
+    /// A flash sale's crowd is the peak when it sends more than the shape's busiest second: 2,000 buyers at once,
+    /// each through a flow of 3.5 requests over 4 s, on top of 20 arrivals/s. A small, slow crowd in the quiet
+    /// half (10 arrivals/s) is not.
+    @Test func aBurstThatSendsMoreThanTheShapeIsThePeak() throws {
+        let scenario = try ScenarioLoader.parse(Self.scenario, file: "funnel.yaml")
+        let profile = Profile(
+            name: "sale",
+            shape: .stages([Stage(duration: 100, from: 0.5, to: 0.5), Stage(duration: 100, from: 1, to: 1)]),
+            bursts: [
+                Burst(label: "slow", at: 50, crowd: 10, within: 60, flow: "looker", sku: "A", stock: 1),
+                Burst(label: "gate", at: 150, crowd: 2_000, within: 0, flow: "buyer", sku: "B", stock: 100),
+            ])
+        let plan = try Plan(profile: profile, scale: RunScale(peakRate: 20, compression: .speed(1)))
+        let forecast = RunForecast(plan: plan, scenario: scenario)
+        #expect(forecast.peakBurst == "gate")
+        #expect(abs(forecast.peakArrivalsPerSecond - 2_020) < 1e-9)
+        // The shape's 20/s at 2.875 requests each, and the crowd's 7,000 requests over its 4 s flow.
+        #expect(abs(forecast.peakRequestsPerSecond - (20 * 2.875 + 2_000 * 3.5 / 4)) < 1e-9)
+        // The shape's 20/s for its 3 s, and the whole crowd.
+        #expect(abs(forecast.peakShoppersInFlight - (20 * 3 + 2_000)) < 1e-9)
+        let quiet = Profile(name: "sale", shape: profile.shape, bursts: [profile.bursts[0]])
+        let calm = RunForecast(
+            plan: try Plan(profile: quiet, scale: RunScale(peakRate: 20, compression: .speed(1))), scenario: scenario)
+        #expect(calm.peakBurst == nil)
+        #expect(calm.peakRequestsPerSecond == 20 * calm.requestsPerShopper)
+    }
+
     /// docs/scale.md's paper fleet: 583,000 orders/s through a five-step funnel.
     @Test func theFleetForTheDouble11PeakIsWhatScaleMdWorksOut() {
         let fleet = FleetEstimate(

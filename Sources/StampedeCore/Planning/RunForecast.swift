@@ -1,6 +1,7 @@
 /// What a rehearsal will send, worked out from its plan and scenario before anything is sent: the shoppers, the
 /// requests each step expects (a step is reached with the product of the `proceed` chances before it, and sent
-/// its mean number of repeats; `if:` conditions are taken as true), per period of the profile, and at the peak.
+/// its mean number of repeats; `if:` conditions are taken as true), per period of the profile, and at the peak —
+/// the shape's busiest instant, or a burst's second when its crowd sends more (a flash sale usually does).
 public struct RunForecast: Sendable, Equatable {
     public struct StepLine: Sendable, Equatable {
         public var flow: String
@@ -22,9 +23,14 @@ public struct RunForecast: Sendable, Equatable {
     public var periods: [PeriodLine]
     /// Requests per shape shopper (weighted over the flows with a weight).
     public var requestsPerShopper: Double
-    /// Arrivals per second at the busiest instant (the plan's peak) and the requests that makes.
+    /// Arrivals per second at the busiest second and the requests that makes: the shape's peak, or a burst's
+    /// second (its crowd spread over `within`, at least a second, on top of the shape there).
     public var peakArrivalsPerSecond: Double
     public var peakRequestsPerSecond: Double
+    /// Shoppers in flight then (arrived, not yet through their flow): Little's law, a burst's crowd at most.
+    public var peakShoppersInFlight: Double
+    /// The burst whose second is the peak, when one is.
+    public var peakBurst: String?
     /// A shopper's mean time from arrival to its last step, think times included (latency not counted).
     public var shopperSeconds: Double
 
@@ -42,6 +48,9 @@ public struct RunForecast: Sendable, Equatable {
         var steps: [StepLine] = []
         var perShopper = 0.0
         var seconds = 0.0
+        // Per flow: requests and seconds of one shopper, for its bursts.
+        var flowRequests: [String: Double] = [:]
+        var flowTimes: [String: Double] = [:]
         for flow in scenario.flows {
             let share = flow.weight > 0 && weightSum > 0 ? flow.weight / weightSum : 0
             let flowShoppers = shapeShoppers * share + Double(burstByFlow[flow.name] ?? 0)
@@ -53,9 +62,11 @@ public struct RunForecast: Sendable, Equatable {
                 steps.append(
                     StepLine(flow: flow.name, step: step.name, perShopper: expected, total: flowShoppers * expected))
                 perShopper += share * expected
+                flowRequests[flow.name, default: 0] += expected
                 flowSeconds += reach * repeats * (step.think.lowerBound + step.think.upperBound) / 2
                 reach *= step.proceed
             }
+            flowTimes[flow.name] = flowSeconds
             seconds += share * flowSeconds
         }
         self.steps = steps
@@ -71,6 +82,23 @@ public struct RunForecast: Sendable, Equatable {
         }
         peakArrivalsPerSecond = plan.scale.peakRate
         peakRequestsPerSecond = plan.scale.peakRate * perShopper
+        peakShoppersInFlight = plan.scale.peakRate * seconds
+        peakBurst = nil
+        for slot in plan.slots[plan.timeSlotCount...] {
+            guard let index = slot.burst else { continue }
+            let burst = plan.profile.bursts[index]
+            let base = plan.rate(atReal: plan.realTime(ofBurst: index))
+            let spread = max(burst.within, 1)
+            let crowd = Double(burst.crowd)
+            let flowSeconds = flowTimes[burst.flow] ?? 0
+            // The crowd's requests go out over its arrival or its flow, whichever is longer.
+            let requests = base * perShopper + crowd * (flowRequests[burst.flow] ?? 0) / max(spread, flowSeconds)
+            guard requests > peakRequestsPerSecond else { continue }
+            peakArrivalsPerSecond = base + crowd / spread
+            peakRequestsPerSecond = requests
+            peakShoppersInFlight = base * seconds + min(crowd, crowd / spread * max(flowSeconds, 1))
+            peakBurst = burst.label
+        }
     }
 }
 
