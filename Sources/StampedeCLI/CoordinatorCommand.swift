@@ -43,6 +43,9 @@ public struct CoordinatorCommand: AsyncParsableCommand {
     private func work() async throws {
         guard workers > 0 else { throw ValidationError("--workers must be at least 1") }
         let (record, plan) = try self.plan.run(workers: workers)
+        if let cut = PlanReport.capWarning(record: record, plan: plan, workers: workers) {
+            printError("stampede coordinator: warning: \(cut)")
+        }
         let token = try Token.read(file: tokenFile)
         var tls: CoordinatorTLS? = nil
         switch (tlsCert, tlsKey) {

@@ -15,7 +15,7 @@ public struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var plan: PlanOptions
     @Option(help: "Requests a second one worker core sustains on this flow (docs/scale.md, scripts/bench).")
-    var perCore = 32_500.0
+    var perCore = FleetEstimate.Assumptions.measured.requestsPerCore
     @Option(help: "The share of --per-core to plan for (70%).") var headroom = "70%"
     @Option(help: "Cores per worker (a pod's CPU limit).") var coresPerWorker = 2
 
@@ -46,8 +46,9 @@ public struct PlanCommand: AsyncParsableCommand {
         let fleet = FleetEstimate(
             peakRequestsPerSecond: forecast.peakRequestsPerSecond,
             shoppersInFlight: forecast.peakShoppersInFlight, steps: steps,
-            assumptions: assumptions)
-        print(PlanReport.text(plan: built, forecast: forecast, fleet: fleet, assumptions: assumptions))
+            connectionsPerWorker: record.connectionsPerWorkerAtMost, assumptions: assumptions)
+        let cap = ShopperCap(forecast: forecast, workers: fleet.workers, cap: record.maxShoppers)
+        print(PlanReport.text(plan: built, forecast: forecast, fleet: fleet, cap: cap, assumptions: assumptions))
     }
 }
 
@@ -66,7 +67,8 @@ enum PlanReport {
     }
 
     static func text(
-        plan: Plan, forecast: RunForecast, fleet: FleetEstimate, assumptions: FleetEstimate.Assumptions
+        plan: Plan, forecast: RunForecast, fleet: FleetEstimate, cap: ShopperCap,
+        assumptions: FleetEstimate.Assumptions
     )
         -> String
     {
@@ -100,6 +102,12 @@ enum PlanReport {
             "Fleet (\(rate) requests/s per core at \(headroom) %, \(assumptions.coresPerWorker) cores per worker):")
         lines.append("  worker cores        \(fleet.workerCores)")
         lines.append("  workers             \(fleet.workers), each about \(bytes(fleet.workerBytes))")
+        lines.append(
+            "  shoppers at once    \(count(cap.perWorker)) a worker at the peak"
+                + (cap.fits
+                    ? ", within --max-shoppers \(count(Double(cap.cap)))"
+                    : ": run with --max-shoppers \(cap.suggested) (it is \(count(Double(cap.cap))); "
+                        + "arrivals beyond it are dropped)"))
         let coordinatorCPU = one(fleet.coordinatorCPU * 100)
         lines.append(
             "  coordinator         \(coordinatorCPU) % of one core, \(bytes(fleet.coordinatorBytes)); one core "
@@ -109,5 +117,17 @@ enum PlanReport {
         lines.append(
             "  run directory       \(one(fleet.runDirectoryBytesPerSecond / 1024)) KB/s, \(runBytes) for the run")
         return lines.joined(separator: "\n")
+    }
+
+    /// What `stampede run` and `stampede coordinator` print before a run whose peak its workers' cap would cut.
+    static func capWarning(record: RunRecord, plan: Plan, workers: Int) -> String? {
+        let cap = ShopperCap(
+            forecast: RunForecast(plan: plan, scenario: record.scenario), workers: workers, cap: record.maxShoppers)
+        guard !cap.fits else { return nil }
+        return "at the peak second a worker holds about \(count(cap.perWorker)) shoppers at once (arrived, not yet "
+            + "through their flow), and --max-shoppers is \(count(Double(cap.cap))): arrivals beyond it are "
+            + "dropped, and the target sees less load than the plan. Run with --max-shoppers \(cap.suggested) "
+            + "(a thinking shopper costs about "
+            + "\(count(FleetEstimate.Assumptions.measured.bytesPerShopper)) bytes) or with more workers."
     }
 }

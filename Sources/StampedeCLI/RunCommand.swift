@@ -46,6 +46,9 @@ public struct RunCommand: AsyncParsableCommand {
         if let shortfall = FileLimit.shortfall(connections: record.connectionsPerWorkerAtMost) {
             printError("stampede run: warning: \(shortfall)")
         }
+        if let cut = PlanReport.capWarning(record: record, plan: plan, workers: workers) {
+            printError("stampede run: warning: \(cut)")
+        }
         let processes = LocalWorkers()
         let count = workers
         let threads = threads

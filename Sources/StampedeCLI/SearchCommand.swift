@@ -112,6 +112,9 @@ public struct SearchCommand: AsyncParsableCommand {
         options.id = String(format: "step-%02d-%g", number, (rate * 10).rounded() / 10)
         options.quiet = true
         var (record, built) = try options.run(workers: workers, profile: profile)
+        if let cut = PlanReport.capWarning(record: record, plan: built, workers: workers) {
+            printError("search: warning: \(cut)")
+        }
         record.scenario.thresholds =
             (record.scenario.thresholds ?? []).map { $0.scoped(to: .period(SearchStep.holdStage)) }
             + thresholds

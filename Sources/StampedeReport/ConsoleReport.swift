@@ -35,6 +35,11 @@ public enum ConsoleReport {
         if let bottleneck = Bottleneck.summary(report.timeline, count: Format.count) {
             out += "NOTE      \(bottleneck)\n"
         }
+        if let dropped = DroppedArrivals.summary(
+            shoppers, timeline: report.timeline, maxShoppers: run.maxShoppers, count: Format.count)
+        {
+            out += "NOTE      \(dropped)\n"
+        }
         for sample in report.errorSamples ?? [] {
             out +=
                 "          first \(sample.label) at \(sample.flow)/\(sample.step) (\(Format.seconds(sample.at))): \(sample.detail)\n"

@@ -73,22 +73,61 @@ struct PlanningTests {
     /// docs/scale.md's paper fleet: 583,000 orders/s through a five-step funnel.
     @Test func theFleetForTheDouble11PeakIsWhatScaleMdWorksOut() {
         let fleet = FleetEstimate(
-            peakRequestsPerSecond: 583_000 * 5, shoppersInFlight: 583_000 * 2, steps: 30, assumptions: .measured)
-        #expect(fleet.workerCores == 129)  // 2,915,000 / (32,500 × 0.7) = 128.1, rounded up
-        #expect(fleet.workers == 65)
-        #expect(abs(fleet.coordinatorCPU - 65 * 490e-6) < 1e-12)
-        #expect(abs(fleet.coordinatorBytesPerSecondIn - 65 * 12 * 1024) < 1e-6)
-        #expect(abs(fleet.runDirectoryBytesPerSecond - 65 * 36 * 1024) < 1e-6)
+            peakRequestsPerSecond: 583_000 * 5, shoppersInFlight: 583_000 * 2, steps: 30, connectionsPerWorker: 256,
+            assumptions: .measured)
+        #expect(fleet.workerCores == 93)  // 2,915,000 / (45,000 × 0.7) = 92.5, rounded up
+        #expect(fleet.workers == 47)
+        // 40 MiB, a 47th of 1,166,000 thinking shoppers at 350 bytes, and 256 busy connections at 16 KiB.
+        #expect(abs(fleet.workerBytes - (40 * 1_048_576 + 1_166_000 / 47 * 350 + 256 * 16_384)) < 1e-6)
+        #expect(abs(fleet.coordinatorCPU - 47 * 490e-6) < 1e-12)
+        #expect(abs(fleet.coordinatorBytesPerSecondIn - 47 * 12 * 1024) < 1e-6)
+        #expect(abs(fleet.runDirectoryBytesPerSecond - 47 * 36 * 1024) < 1e-6)
         #expect(fleet.workersPerCoordinatorCore == 1_836)
         // Twice the steps per interval: twice the coordinator's work and bytes, half the fleet one core holds.
         let wider = FleetEstimate(
-            peakRequestsPerSecond: 583_000 * 5, shoppersInFlight: 0, steps: 60, assumptions: .measured)
+            peakRequestsPerSecond: 583_000 * 5, shoppersInFlight: 0, steps: 60, connectionsPerWorker: 256,
+            assumptions: .measured)
         #expect(abs(wider.coordinatorCPU - 2 * fleet.coordinatorCPU) < 1e-12)
         #expect(wider.workersPerCoordinatorCore == 918)
         var small = FleetEstimate.Assumptions.measured
         small.coresPerWorker = 8
         #expect(
-            FleetEstimate(peakRequestsPerSecond: 583_000 * 5, shoppersInFlight: 0, steps: 30, assumptions: small)
-                .workers == 17)
+            FleetEstimate(
+                peakRequestsPerSecond: 583_000 * 5, shoppersInFlight: 0, steps: 30, connectionsPerWorker: 256,
+                assumptions: small
+            ).workers == 12)
+    }
+
+    /// A worker's cap (`--max-shoppers`) must hold its share of the peak's shoppers in flight, with a quarter to
+    /// spare; otherwise arrivals are dropped and the target sees less than the plan.
+    @Test func theCapIsWeighedAgainstTheShoppersAWorkerHoldsAtThePeak() throws {
+        let profile = Profile(name: "steady", shape: .stages([Stage(duration: 60, from: 1, to: 1)]))
+        let scenario = try ScenarioLoader.parse(
+            """
+            name: s
+            target: http://127.0.0.1:8080
+            flows:
+              - name: buyer
+                steps:
+                  - {name: browse, get: /, think: 4s..6s}
+                  - {name: pay, get: /pay}
+            """, file: "s.yaml")
+        let forecast = RunForecast(
+            plan: try Plan(profile: profile, scale: RunScale(peakRate: 5_000, compression: .speed(1))),
+            scenario: scenario)
+        // 5,000 arrivals a second, each thinking 5 s: 25,000 in flight.
+        #expect(abs(forecast.peakShoppersInFlight - 25_000) < 1e-9)
+        let one = ShopperCap(forecast: forecast, workers: 1, cap: 10_000)
+        #expect(!one.fits)
+        #expect(one.suggested == 32_000)  // 25,000 × 1.25 = 31,250, up to a thousand
+        #expect(ShopperCap(forecast: forecast, workers: 1, cap: 32_000).fits)
+        // 31,250 is the least that fits; a cap just above the shoppers alone does not.
+        #expect(ShopperCap(forecast: forecast, workers: 1, cap: 31_250).fits)
+        #expect(!ShopperCap(forecast: forecast, workers: 1, cap: 26_000).fits)
+        // Four workers share them: 6,250 each, and 10,000 holds that.
+        let four = ShopperCap(forecast: forecast, workers: 4, cap: 10_000)
+        #expect(four.perWorker == 6_250)
+        #expect(four.fits)
+        #expect(four.suggested == 8_000)
     }
 }

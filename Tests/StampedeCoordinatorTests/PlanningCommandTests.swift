@@ -140,7 +140,12 @@ struct PlanningCommandTests {
         let text = cluster.log("plan.log")
         #expect(text.contains("peak 583,000 arrivals/s"), "\(text)")
         #expect(text.contains("buyer/pay"))
-        #expect(text.contains("  worker cores"))
-        #expect(text.contains("  workers"))
+        #expect(text.contains("  worker cores        62"), "\(text)")
+        #expect(text.contains("  workers             31, each about"), "\(text)")
+        // 1,218,470 shoppers in flight over 31 workers: 39,305 each, four times the default cap of 10,000.
+        #expect(
+            text.contains(
+                "shoppers at once    39,305 a worker at the peak: run with --max-shoppers 50000 (it is 10,000"),
+            "\(text)")
     }
 }

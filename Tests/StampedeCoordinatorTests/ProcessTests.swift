@@ -393,23 +393,29 @@ struct ProcessTests {
         }
     }
 
+    /// Two requests a shopper with a 2 s think between them, for 2 s at a steady rate: shoppers held at once.
+    static func thinkingShoppers(in cluster: Cluster) throws -> (scenario: String, profile: String) {
+        let scenario = try cluster.write(
+            "scenario.yaml",
+            """
+            name: held
+            flows:
+              - name: browser
+                steps:
+                  - {name: browse, get: /products, expect: 200, think: 2s}
+                  - {name: again, get: /products, expect: 200}
+            """)
+        let profile = try cluster.write("profile.yaml", "name: held\nstages:\n  - {duration: 2s, from: 1, to: 1}\n")
+        return (scenario, profile)
+    }
+
     /// A shell's soft limit on open files does not fail shoppers: `stampede run` raises it to the hard limit, and
     /// the workers it starts inherit it. Under a hard limit too low for the run, it says so before it starts.
     @Test func theOpenFileLimitIsRaisedAndAHardLimitTooLowIsNamed() async throws {
         try await withReferenceShop(ShopConfiguration(inventory: .atomic)) { _, url in
             let cluster = try Cluster()
             defer { cluster.cleanUp() }
-            let scenario = try cluster.write(
-                "scenario.yaml",
-                """
-                name: held
-                flows:
-                  - name: browser
-                    steps:
-                      - {name: browse, get: /products, expect: 200, think: 2s}
-                      - {name: again, get: /products, expect: 200}
-                """)
-            let profile = try cluster.write("profile.yaml", "name: held\nstages:\n  - {duration: 2s, from: 1, to: 1}\n")
+            let (scenario, profile) = try Self.thinkingShoppers(in: cluster)
             let stampede = Self.binaries.appendingPathComponent("stampede").path
             // 600 shoppers, each holding its own connection through a 2 s think: about 600 open at once.
             func run(_ id: String, limit: String) async throws -> (status: Int32, output: String) {
@@ -441,6 +447,59 @@ struct ProcessTests {
             #expect(errors[.files, default: 0] > 0, "\(errors)")
             #expect(errors[.connect] == nil, "\(errors)")
             #expect(hard.output.contains("the generator ran out of open files"), "\(hard.output)")
+        }
+    }
+
+    /// A cap (`--max-shoppers`) below what the peak puts on a worker is named before the run, with the cap that
+    /// holds it; the arrivals it then dropped are named after it: the target saw less load than the plan. Both
+    /// used to go unsaid: a run that sent half its plan ended "Errors none", exit 0. A search's step warns the same.
+    @Test func aCapBelowThePeakIsNamedBeforeTheRunAndItsDropsAfter() async throws {
+        try await withReferenceShop(ShopConfiguration(inventory: .atomic)) { _, url in
+            let cluster = try Cluster()
+            defer { cluster.cleanUp() }
+            let (scenario, profile) = try Self.thinkingShoppers(in: cluster)
+            // 200 arrivals a second, each thinking 2 s: 400 at once, against a cap of 100.
+            let process = try cluster.spawn(
+                "stampede",
+                [
+                    "run", "--profile", profile, "--scenario", scenario, "--target", url, "--peak-rate", "200/s",
+                    "--arrivals", "uniform", "--max-shoppers", "100", "--runs", cluster.runs.path, "--id", "capped",
+                ], log: "capped.log")
+            #expect(await cluster.wait(process, limit: .seconds(60)))
+            let output = cluster.log("capped.log")
+            #expect(process.terminationStatus == 0, "\(output)")
+            #expect(
+                output.contains(
+                    "stampede run: warning: at the peak second a worker holds about 400 shoppers at once"),
+                "\(output)")
+            #expect(output.contains("Run with --max-shoppers 1000 "), "\(output)")
+            // The warning comes before anything is sent.
+            let warned = try #require(output.range(of: "stampede run: warning"))
+            let listening = try #require(output.range(of: "coordinator listening"))
+            #expect(warned.lowerBound < listening.lowerBound)
+            let shoppers = try cluster.report("capped").totals.shoppers
+            #expect(shoppers.dropped > 0, "\(shoppers)")
+            #expect(
+                output.contains(
+                    "NOTE      \(shoppers.dropped.formatted()) of \(shoppers.planned.formatted()) planned arrivals"),
+                "\(output)")
+            #expect(output.contains("at most 100 shoppers at once (--max-shoppers)"), "\(output)")
+
+            // A search's step says it too, before it plays; the step then ends the search as the generator's.
+            let search = try cluster.spawn(
+                "stampede",
+                [
+                    "search", "--scenario", scenario, "--target", url, "--arrivals", "uniform", "--from", "200/s",
+                    "--max-rate", "400/s", "--hold", "2s", "--settle", "0s", "--max-shoppers", "100", "--runs",
+                    cluster.runs.path, "--id", "capped-search",
+                ], log: "search.log")
+            #expect(await cluster.wait(search, limit: .seconds(60)))
+            let searched = cluster.log("search.log")
+            #expect(search.terminationStatus == 0, "\(searched)")
+            #expect(
+                searched.contains("search: warning: at the peak second a worker holds about 400 shoppers at once"),
+                "\(searched)")
+            #expect(searched.contains("search: 200/s generator-bound"), "\(searched)")
         }
     }
 }

@@ -118,21 +118,24 @@ public struct FleetEstimate: Sendable, Equatable {
         /// An interval on the wire and on disk, for 30 steps.
         public var intervalWireBytes: Double
         public var intervalDiskBytes: Double
-        /// A shopper in flight on a worker.
+        /// A shopper in flight on a worker: one thinking between its steps, parked off any task.
         public var bytesPerShopper: Double
+        /// A connection with a request waiting on it: the connection's buffers and the shopper's task.
+        public var bytesPerConnection: Double
         public var workerBaseBytes: Double
 
         /// The figures measured on this repository's machine (`docs/scale.md`).
         public static let measured = Assumptions(
-            requestsPerCore: 32_500, headroom: 0.7, coresPerWorker: 2, coordinatorSecondsPerInterval: 490e-6,
+            requestsPerCore: 45_000, headroom: 0.7, coresPerWorker: 2, coordinatorSecondsPerInterval: 490e-6,
             coordinatorBytesPerWorker: 125 * 1024, coordinatorBaseBytes: 60 * 1024 * 1024,
-            intervalWireBytes: 12 * 1024, intervalDiskBytes: 36 * 1024, bytesPerShopper: 12.6 * 1024,
-            workerBaseBytes: 40 * 1024 * 1024)
+            intervalWireBytes: 12 * 1024, intervalDiskBytes: 36 * 1024, bytesPerShopper: 350,
+            bytesPerConnection: 16 * 1024, workerBaseBytes: 40 * 1024 * 1024)
     }
 
     public var workerCores: Int
     public var workers: Int
     public var shoppersInFlight: Double
+    /// A worker's memory with its share of the shoppers in flight and every connection it may open busy.
     public var workerBytes: Double
     /// Share of one core.
     public var coordinatorCPU: Double
@@ -142,12 +145,17 @@ public struct FleetEstimate: Sendable, Equatable {
     /// The largest fleet one coordinator core merges for this scenario.
     public var workersPerCoordinatorCore: Int
 
-    public init(peakRequestsPerSecond: Double, shoppersInFlight: Double, steps: Int, assumptions: Assumptions) {
+    public init(
+        peakRequestsPerSecond: Double, shoppersInFlight: Double, steps: Int, connectionsPerWorker: Int,
+        assumptions: Assumptions
+    ) {
         let perCore = assumptions.requestsPerCore * assumptions.headroom
         workerCores = max(1, Int((peakRequestsPerSecond / perCore).rounded(.up)))
         workers = max(1, (workerCores + assumptions.coresPerWorker - 1) / assumptions.coresPerWorker)
         self.shoppersInFlight = shoppersInFlight
-        workerBytes = assumptions.workerBaseBytes + shoppersInFlight / Double(workers) * assumptions.bytesPerShopper
+        workerBytes =
+            assumptions.workerBaseBytes + shoppersInFlight / Double(workers) * assumptions.bytesPerShopper
+            + Double(connectionsPerWorker) * assumptions.bytesPerConnection
         // Interval cost and size grow with the steps each one reports; measured at 30, and not scaled below
         // that (an interval's fixed costs do not shrink with fewer steps).
         let stepScale = Double(max(steps, 30)) / 30
@@ -158,4 +166,26 @@ public struct FleetEstimate: Sendable, Equatable {
         runDirectoryBytesPerSecond = Double(workers) * assumptions.intervalDiskBytes * stepScale
         workersPerCoordinatorCore = Int(0.9 / perInterval)
     }
+}
+
+/// Whether `--max-shoppers` holds what the peak puts on a worker. A worker starts an arrival only while fewer than
+/// its cap are going or held; beyond it the arrival is dropped, and the target sees less load than the plan. The
+/// peak's shoppers in flight (`RunForecast`: think times only, so a slow answer keeps more) over the workers is
+/// what each holds then, at least.
+public struct ShopperCap: Sendable, Equatable {
+    /// Shoppers a worker holds at the peak second.
+    public var perWorker: Double
+    /// `--max-shoppers`.
+    public var cap: Int
+
+    public init(forecast: RunForecast, workers: Int, cap: Int) {
+        perWorker = forecast.peakShoppersInFlight / Double(max(1, workers))
+        self.cap = cap
+    }
+
+    /// A cap with a quarter to spare (arrivals come in clumps, answers take time), rounded up to a thousand.
+    public var suggested: Int { max(1, Int((perWorker * 1.25 / 1000).rounded(.up))) * 1000 }
+
+    /// The cap holds the peak with that to spare.
+    public var fits: Bool { perWorker * 1.25 <= Double(cap) }
 }
