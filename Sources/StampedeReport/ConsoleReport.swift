@@ -32,14 +32,7 @@ public enum ConsoleReport {
             "Requests  \(Format.count(requests.requests))  ok \(Format.count(requests.ok))  "
             + "failed \(Format.count(requests.failed))  throttled (429) \(Format.count(requests.throttled))\n"
         out += "Errors    \(Format.errors(requests.errors))\n"
-        if let bottleneck = Bottleneck.summary(report.timeline, count: Format.count) {
-            out += "NOTE      \(bottleneck)\n"
-        }
-        if let dropped = DroppedArrivals.summary(
-            shoppers, timeline: report.timeline, maxShoppers: run.maxShoppers, count: Format.count)
-        {
-            out += "NOTE      \(dropped)\n"
-        }
+        for note in RunNotes.of(report) { out += "NOTE      \(note)\n" }
         for sample in report.errorSamples ?? [] {
             out +=
                 "          first \(sample.label) at \(sample.flow)/\(sample.step) (\(Format.seconds(sample.at))): \(sample.detail)\n"

@@ -187,6 +187,57 @@ struct HTMLReportTests {
         #expect(html.contains("<table class=\"periods\">") && html.contains("<span class=\"bar p99\""))
     }
 
+    /// What the console notes under its errors, the page says under its verdicts: here, arrivals dropped at the cap.
+    @Test func droppedArrivalsAreNamedInTheHeader() throws {
+        var (report, series) = try Self.run(seconds: 10, steps: 1)
+        for second in 5..<10 {
+            report.timeline[second].shoppers.started = 20
+            report.timeline[second].shoppers.dropped = 30
+        }
+        report.totals.shoppers.planned = 500
+        report.totals.shoppers.started = 350
+        report.totals.shoppers.dropped = 150
+        report.run.maxShoppers = 40
+        let html = HTMLReport.render(report, series: series, judgement: RunJudgement.of(report))
+        #expect(html.contains("<dt>load</dt><dd>peak"), "\(html.prefix(3_000))")
+        #expect(html.contains("350 shoppers (150 dropped), "), "\(html.prefix(3_000))")
+        // The run's middle second waited 900 ms in the generator: that note comes first, as on the console.
+        #expect(html.contains("<ul class=\"notes\"><li>the generator, not the target, was the bottleneck in 1 of 10"))
+        #expect(
+            html.contains("<li>150 of 500 planned arrivals (30.0%) were dropped, not sent, in 5 of 10 seconds"),
+            "\(html.prefix(3_000))")
+        // Nothing dropped, nor waited: neither.
+        var (calm, calmSeries) = try Self.run(seconds: 10, steps: 1)
+        calm.timeline[5].corrected = Self.summary(2)
+        let quiet = HTMLReport.render(calm, series: calmSeries, judgement: RunJudgement.of(calm))
+        #expect(!quiet.contains(" dropped)") && !quiet.contains("class=\"notes\""))
+    }
+
+    /// The header lists why the run failed, its verdicts and its thresholds. They were written for the header from
+    /// the start, but behind `{{#list.first}}`, which the template library reads as a member lookup that finds
+    /// nothing: no report.html ever showed them.
+    @Test func theHeaderListsTheReasonsTheVerdictsAndTheThresholds() throws {
+        var report = try CIReportTests.report()
+        report.inventory = [
+            InventoryVerdict(
+                sku: "X", verified: true, problem: nil, initialStock: 1, confirmedUnits: 2, confirmations: 2,
+                soldOutTold: 0, failedAttempts: 0, bookedByTarget: 2, released: nil, finalStock: -1, reservedAtEnd: 0,
+                oversold: 1, negativeStock: true, phantom: 0, unannounced: 0, leaked: 0, soldOutAt: nil,
+                firstOversoldAt: nil)
+        ]
+        let (_, series) = try Self.run(seconds: 3, steps: 1)
+        let html = HTMLReport.render(report, series: series, judgement: RunJudgement.of(report))
+        #expect(html.contains("<ul class=\"reasons\"><li>"), "\(html.prefix(3_000))")
+        #expect(html.contains("<ul class=\"verdicts\"><li>X: OVERSOLD"), "\(html.prefix(3_000))")
+        #expect(html.contains("<table class=\"thresholds\">"), "\(html.prefix(3_000))")
+        #expect(html.contains("<td><code>p99(buyer/order) &lt; 300ms</code></td><td>312 ms</td>"))
+        // The reason is escaped like any text from a run.
+        #expect(html.contains("the books were not read &lt;after&gt; &amp; &quot;gone&quot;"))
+        // A live page has no verdicts yet, and no empty lists stand in for them.
+        let live = HTMLReport.render(report, series: series, judgement: nil, live: HTMLReport.Live())
+        #expect(!live.contains("class=\"reasons\"") && !live.contains("class=\"notes\""))
+    }
+
     @Test func theLivePageListensAndOffersStop() throws {
         let (report, series) = try Self.run(seconds: 5)
         let page = HTMLReport.render(report, series: series, judgement: nil, live: HTMLReport.Live())

@@ -65,7 +65,10 @@ public enum HTMLReport {
                 "name": "load",
                 "value":
                     "peak \(Format.count(run.peakRate))/s, \(run.arrivals), \(Format.count(report.totals.shoppers.started)) "
-                    + "shoppers, \(Format.count(report.totals.requests.requests)) requests",
+                    + "shoppers"
+                    + (report.totals.shoppers.dropped > 0
+                        ? " (\(Format.count(report.totals.shoppers.dropped)) dropped)" : "")
+                    + ", \(Format.count(report.totals.requests.requests)) requests",
             ],
             [
                 "name": "workers",
@@ -92,7 +95,10 @@ public enum HTMLReport {
                 "class": "\(result.outcome)",
             ]
         }
-        var header: [String: Any] = ["id": run.id, "facts": facts, "verdicts": verdicts, "thresholds": thresholds]
+        var header: [String: Any] = [
+            "id": run.id, "facts": facts, "verdicts": verdicts, "thresholds": thresholds,
+            "notes": judgement != nil ? RunNotes.of(report) : [], "reasons": [String](),
+        ]
         if let judgement {
             header["headline"] = MarkdownSummary.headline(judgement)
             header["status"] = judgement.status == .ok ? "ok" : "failed"
@@ -104,7 +110,9 @@ public enum HTMLReport {
         return header
     }
 
-    // The page's templates (Mustache: `{{x}}` is escaped, `{{{x}}}` is HTML made here).
+    // The page's templates (Mustache: `{{x}}` is escaped, `{{{x}}}` is HTML made here). A list's wrapper shows
+    // unless `empty(list)`: a transform is called like a function (`list.first` looks up a member named `first`,
+    // finds none, and hid every list of the header).
 
     private static let page = try! MustacheTemplate(
         string: """
@@ -123,11 +131,12 @@ public enum HTMLReport {
         string: """
             {{#header}}<header class="{{status}}"><h1>Stampede — {{headline}}</h1><p class="run-id">{{id}}</p>
             <dl>{{#facts}}<dt>{{name}}</dt><dd>{{value}}</dd>{{/facts}}</dl>
-            {{#reasons.first}}<ul class="reasons">{{#reasons}}<li>{{.}}</li>{{/reasons}}</ul>{{/reasons.first}}
-            {{#verdicts.first}}<ul class="verdicts">{{#verdicts}}<li>{{.}}</li>{{/verdicts}}</ul>{{/verdicts.first}}
-            {{#thresholds.first}}<table class="thresholds"><tr><th></th><th>threshold</th><th>observed</th><th>bound</th></tr>
+            {{^empty(reasons)}}<ul class="reasons">{{#reasons}}<li>{{.}}</li>{{/reasons}}</ul>{{/empty(reasons)}}
+            {{^empty(verdicts)}}<ul class="verdicts">{{#verdicts}}<li>{{.}}</li>{{/verdicts}}</ul>{{/empty(verdicts)}}
+            {{^empty(notes)}}<ul class="notes">{{#notes}}<li>{{.}}</li>{{/notes}}</ul>{{/empty(notes)}}
+            {{^empty(thresholds)}}<table class="thresholds"><tr><th></th><th>threshold</th><th>observed</th><th>bound</th></tr>
             {{#thresholds}}<tr class="{{class}}"><td>{{mark}}</td><td><code>{{threshold}}</code></td><td>{{observed}}</td><td>{{bound}}</td></tr>{{/thresholds}}
-            </table>{{/thresholds.first}}</header>{{/header}}
+            </table>{{/empty(thresholds)}}</header>{{/header}}
             <nav>{{#nav}}<a href="#{{id}}">{{title}}</a> {{/nav}}<a href="#tables">Tables</a></nav>
             {{#sections}}<section id="{{id}}"><h2>{{title}}</h2>{{{charts}}}{{{note}}}</section>{{/sections}}
             <section id="tables">{{{tables}}}</section>
@@ -149,7 +158,7 @@ public enum HTMLReport {
         svg .level-label{fill:#d62728;text-anchor:end}svg .mark-label{font-size:10px}
         table{border-collapse:collapse;margin:8px 0;width:100%}td,th{padding:2px 6px;border-bottom:1px solid #eee;text-align:right}
         td:first-child,th:first-child{text-align:left}.bar{display:inline-block;height:8px;background:#1f77b4;vertical-align:middle}
-        .bar.p99{background:#ff7f0e}tr.failed td{color:#d62728}.verdicts li,.reasons li{margin:2px 0}
+        .bar.p99{background:#ff7f0e}tr.failed td{color:#d62728}.verdicts li,.reasons li,.notes li{margin:2px 0}
         .live-bar{position:sticky;top:0;background:#1f77b4;color:#fff;padding:6px 12px;z-index:1}
         .live-bar button{margin-left:8px}
         """
