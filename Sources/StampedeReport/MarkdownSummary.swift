@@ -1,7 +1,7 @@
 public import StampedeCore
 
-/// The run as Markdown (`summary.md`), fit for a pull-request comment: the judgement, the thresholds ✓/✗ with
-/// what was observed, the step table, the verdicts, and where the run directory is.
+/// The run as Markdown (`summary.md`), fit for a pull-request comment: the judgement, the console's notes, the
+/// thresholds ✓/✗ with what was observed, the step table, the verdicts, and where the run directory is.
 public enum MarkdownSummary {
     public static func render(_ report: RunReport, judgement: RunJudgement, directory: String?) -> String {
         let run = report.run
@@ -9,12 +9,15 @@ public enum MarkdownSummary {
         out +=
             "`\(run.id)` — \(run.profile) \(run.window) in \(Format.seconds(run.plannedSeconds)) at peak "
             + "\(Format.rate(run.peakRate))/s against \(run.target) (scenario \(run.scenario)); "
-            + "\(Format.count(report.totals.shoppers.started)) shoppers, \(Format.count(report.totals.requests.requests)) "
-            + "requests.\n\n"
+            + "\(Format.count(report.totals.shoppers.started)) shoppers"
+            + (report.totals.shoppers.dropped > 0 ? " (\(Format.count(report.totals.shoppers.dropped)) dropped)" : "")
+            + ", \(Format.count(report.totals.requests.requests)) requests.\n\n"
         if !judgement.reasons.isEmpty {
             for reason in judgement.reasons { out += "- \(cell(reason))\n" }
             out += "\n"
         }
+        // What the figures do not say on their own: a pass that sent half its plan is no pass on the target.
+        for note in RunNotes.of(report) { out += "> **Note:** \(note)\n\n" }
         if let thresholds = report.thresholds, !thresholds.isEmpty {
             out += "| | threshold | observed | bound |\n| --- | --- | --- | --- |\n"
             for result in thresholds {

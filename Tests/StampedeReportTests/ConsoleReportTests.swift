@@ -165,5 +165,23 @@ struct CIReportTests {
         #expect(markdown.contains("| ? | `oversold == 0` |"))
         #expect(markdown.contains("| buy/pay | 0 | - |"))
         #expect(markdown.contains("Run directory: `runs/r`"))
+        #expect(!markdown.contains("dropped") && !markdown.contains("**Note:**"))
+    }
+
+    /// A gate that passed while the generator dropped arrivals says so where the pull request shows it.
+    @Test func theMarkdownSummaryNotesDroppedArrivals() throws {
+        var report = try Self.report()
+        report.thresholds = []
+        report.totals.shoppers.planned = 1_000
+        report.totals.shoppers.started = 400
+        report.totals.shoppers.dropped = 600
+        report.run.maxShoppers = 50
+        let markdown = MarkdownSummary.render(report, judgement: RunJudgement.of(report), directory: nil)
+        #expect(markdown.hasPrefix("## Stampede: passed ✓"), "\(markdown)")
+        #expect(markdown.contains("; 400 shoppers (600 dropped), 10 requests."), "\(markdown)")
+        #expect(
+            markdown.contains("> **Note:** 600 of 1,000 planned arrivals (60.0%) were dropped, not sent"),
+            "\(markdown)")
+        #expect(markdown.contains("at most 50 shoppers at once (--max-shoppers)"), "\(markdown)")
     }
 }
