@@ -40,6 +40,12 @@ struct PlanOptions: ParsableArguments {
     @Flag(help: "Report failed verdicts (oversold, phantom, leaked, double or orphan charges) without failing the run.")
     var noFailOnVerdict = false
     @Option(help: "Workers that may be lost before the run counts as not completed.") var maxLostWorkers = 0
+    @Option(
+        help: """
+            Stop the run when not one request has reached the target this long after the first was sent (10s; \
+            0 plays to the end).
+            """)
+    var unreachedAfter = "10s"
 
     /// The scenario file, read and checked, and the addresses it sends to.
     func loadScenario() throws -> (Scenario, [ConfigAddress]) {
@@ -170,7 +176,8 @@ struct PlanOptions: ParsableArguments {
             expectedWorkers: workers, lease: .seconds(double: lease), silenceBeforeLost: .seconds(double: silence),
             maxShoppersPerWorker: maxShoppers,
             connectionsPerWorker: connections, requestTimeout: .seconds(double: timeout),
-            registrationTimeout: .seconds(double: registration))
+            registrationTimeout: .seconds(double: registration),
+            unreachedAfter: try unreachedPatience().map { .seconds(double: $0) })
     }
 
     /// What the command line alone shows to be wrong, found while it is parsed, so that ArgumentParser prints it
@@ -183,6 +190,7 @@ struct PlanOptions: ParsableArguments {
         try checkLimits()
         _ = try requestTimeout()
         _ = try registrationSeconds()
+        _ = try unreachedPatience()
     }
 
     func peakRatePerSecond() throws -> Double {
@@ -253,6 +261,15 @@ struct PlanOptions: ParsableArguments {
             throw ValidationError("--registration-timeout: expected such as 60s, found \"\(registrationTimeout)\"")
         }
         return registration
+    }
+
+    /// `--unreached-after` in seconds, nil for 0 (never give up).
+    func unreachedPatience() throws -> Double? {
+        guard let seconds = Units.seconds(unreachedAfter), seconds >= 0 else {
+            throw ValidationError(
+                "--unreached-after: expected such as 10s, or 0 to never stop, found \"\(unreachedAfter)\"")
+        }
+        return seconds > 0 ? seconds : nil
     }
 
     static func runID(_ date: Date, profile: String) -> String {

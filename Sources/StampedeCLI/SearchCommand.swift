@@ -142,7 +142,10 @@ public struct SearchCommand: AsyncParsableCommand {
         }
         await processes.finish(grace: .seconds(5))
         if outcome.report.run.interrupted && outcome.report.thresholds?.allSatisfy({ $0.abortedAt == nil }) ?? true {
-            throw CommandFailure(.incomplete, "the search was stopped during the step at \(Self.rate(rate))/s")
+            throw CommandFailure(
+                .incomplete,
+                "the search was stopped during the step at \(Self.rate(rate))/s"
+                    + (outcome.report.run.stopReason.map { ": \($0)" } ?? ""))
         }
         return SearchStep(
             rate: rate, report: outcome.report,

@@ -15,6 +15,7 @@ extension Stampede_V1_StopReason {
             case .refused: .refused
             case .registrationDeadline: .registrationDeadline
             case .thresholdBroken: .thresholdBroken
+            case .targetUnreached: .targetUnreached
             }
         detail = reason.detail
     }
@@ -32,6 +33,7 @@ extension StopReason {
             case .coordinatorGone: .coordinatorGone
             case .registrationDeadline: .registrationDeadline
             case .thresholdBroken: .thresholdBroken
+            case .targetUnreached: .targetUnreached
             case .refused, .UNRECOGNIZED: .refused
             }
         self.init(code: code, detail: message.detail)

@@ -231,6 +231,37 @@ struct ExitCodeTests {
         }
     }
 
+    /// Nothing listens at the target (a wrong port): the run stops once not one request has connected for
+    /// `--unreached-after`, rather than play its 60 s, and says what the requests met. With `--unreached-after 0` a
+    /// short run plays to its end, and fails only for having measured nothing.
+    @Test func aTargetThatNeverAnswersIsGivenUpOnWithExit4() async throws {
+        let target = "http://127.0.0.1:\(try FleetTests.freePort())"
+        let scenario = "name: nowhere\nflows:\n  - name: browser\n    steps:\n      - {name: browse, get: /products}\n"
+        let started = ContinuousClock.now
+        let (status, output, runs) = try await Self.run(
+            profile: "name: long\nstages:\n  - {duration: 60s, from: 1, to: 1}\n", scenario: scenario, target: target,
+            arguments: ["--unreached-after", "2s"])
+        defer { try? FileManager.default.removeItem(at: runs) }
+        #expect(status == 4, "\(output)")
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(output.contains("the target never answered: not one of "), "\(output)")
+        #expect(output.contains("could connect (GET /products: cannot connect to \(target)"), "\(output)")
+        let report = try Self.report(runs)
+        #expect(report.run.interrupted)
+        #expect(report.run.actualSeconds < 10, "ran \(report.run.actualSeconds) s")
+        #expect(report.run.stopReason?.hasPrefix("the target never answered") == true)
+        #expect(try await Self.rejudge(runs) == 4)
+
+        let (played, playedOutput, again) = try await Self.run(
+            profile: "name: short\nstages:\n  - {duration: 3s, from: 1, to: 1}\n", scenario: scenario, target: target,
+            arguments: ["--unreached-after", "0"])
+        defer { try? FileManager.default.removeItem(at: again) }
+        #expect(played == 4, "\(playedOutput)")
+        #expect(!playedOutput.contains("never answered"), "\(playedOutput)")
+        #expect(playedOutput.contains("all failed): the rehearsal measured nothing"), "\(playedOutput)")
+        #expect(try Self.report(again).run.interrupted == false)
+    }
+
     @Test func aWrongThresholdIsAConfigurationErrorWithExit64() async throws {
         let (status, output, runs) = try await Self.run(
             scenario: Self.scenario(thresholds: [#""p99(all) << 5s""#]), target: "http://127.0.0.1:9")

@@ -340,6 +340,10 @@ struct ProcessTests {
                 ["run", "--scenario", "unread.yaml", "--peak-rate", "fast"],
                 "--peak-rate: expected a rate such as 800/s"
             ),
+            (
+                ["run", "--scenario", "unread.yaml", "--unreached-after", "soon"],
+                "--unreached-after: expected such as 10s, or 0 to never stop, found \"soon\""
+            ),
         ]
         for (index, (arguments, says)) in refused.enumerated() {
             let process = try cluster.spawn("stampede", arguments, log: "refused\(index).log")

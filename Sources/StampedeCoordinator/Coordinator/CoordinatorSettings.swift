@@ -20,6 +20,9 @@ public struct CoordinatorSettings: Sendable, Equatable {
     public var tick: Duration
     /// How long to wait for every expected worker; then the run ends without starting. Nil waits for ever.
     public var registrationTimeout: Duration?
+    /// How long after the first request the run goes on while not one request has reached the target; then it
+    /// stops (``TargetReach``). Nil goes on to the end.
+    public var unreachedAfter: Duration?
 
     public init(
         expectedWorkers: Int, lease: Duration = .seconds(3), heartbeat: Duration = .milliseconds(500),
@@ -28,8 +31,9 @@ public struct CoordinatorSettings: Sendable, Equatable {
         connectionsPerWorker: Int = 256, requestTimeout: Duration = .seconds(10),
         stopDrain: Duration = .milliseconds(500),
         stopTimeout: Duration = .seconds(3), tick: Duration = .milliseconds(100),
-        registrationTimeout: Duration? = .seconds(60)
+        registrationTimeout: Duration? = .seconds(60), unreachedAfter: Duration? = .seconds(10)
     ) {
+        self.unreachedAfter = unreachedAfter
         self.registrationTimeout = registrationTimeout
         self.expectedWorkers = expectedWorkers
         self.lease = lease

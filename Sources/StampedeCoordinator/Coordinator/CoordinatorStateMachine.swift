@@ -106,6 +106,8 @@ public struct CoordinatorStateMachine: Sendable {
     private var evaluatedUpTo: Int?
     /// Since when (run seconds) each `abort` threshold is broken.
     private var brokenSince: [String: Double] = [:]
+    /// Whether any request has reached the target yet.
+    private var reach: TargetReach
 
     /// What the last readings wait for.
     private struct Verification: Sendable {
@@ -128,6 +130,7 @@ public struct CoordinatorStateMachine: Sendable {
                 registrationTimeout: settings.registrationTimeout))
         self.aggregator = RunAggregator(plan: plan, scenario: record.scenario)
         self.abortable = (record.scenario.thresholds ?? []).filter(\.abortOnFail)
+        self.reach = TargetReach(patience: settings.unreachedAfter.map { $0.seconds } ?? 0)
     }
 
     private var hasBooks: Bool { record.scenario.groundTruth != nil }
@@ -211,6 +214,7 @@ public struct CoordinatorStateMachine: Sendable {
             return [.emit(.problem(RunProblem(.refusedInterval, "refused an interval from \(id): \(problem)")))]
         }
         aggregator.add(report)
+        reach.add(report)
         mergedIntervals += 1
         var actions: [Action] = [.record(report, aggregator.progress(second: report.second))]
         perSecond[report.second, default: 0] += 1
@@ -247,6 +251,7 @@ public struct CoordinatorStateMachine: Sendable {
         }
         actions += clusterActions(cluster.tick(now: now, judgingSilence: backlog == 0), now: now)
         actions += checkThresholds(now: now)
+        actions += checkReach(now: now)
         if phase == .running, let spec = record.scenario.groundTruth, spec.every > 0, !booksInFlight,
             let due = nextBooksReading, due <= now
         {
@@ -281,6 +286,15 @@ public struct CoordinatorStateMachine: Sendable {
                 + clusterActions(cluster.stop(reason, now: now), now: now)
         }
         return []
+    }
+
+    /// A target that not one request has reached since the patience after the first stops the run: it would
+    /// measure nothing to its end.
+    private mutating func checkReach(now: MonotonicInstant) -> [Action] {
+        guard phase == .running, let what = reach.giveUp(atSecond: cluster.second(at: now)) else { return [] }
+        let reason = StopReason.targetUnreached(what)
+        stopReason = stopReason ?? reason
+        return clusterActions(cluster.stop(reason, now: now), now: now)
     }
 
     /// Carries the cluster's decisions over to connections, the merge and the events.

@@ -16,6 +16,8 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
     case registrationDeadline(joined: [String], expected: Int)
     /// An `abort` threshold stayed broken: the run was stopped as a safety valve.
     case thresholdBroken(String)
+    /// Not one request reached the target for a while after the first was sent: the run measured nothing.
+    case targetUnreached(String)
 
     /// A stable name for the reason, on the wire and in logs.
     public enum Code: String, Sendable, CaseIterable {
@@ -27,6 +29,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         case refused
         case registrationDeadline = "registration_deadline"
         case thresholdBroken = "threshold_broken"
+        case targetUnreached = "target_unreached"
     }
 
     public var code: Code {
@@ -39,6 +42,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         case .refused: .refused
         case .registrationDeadline: .registrationDeadline
         case .thresholdBroken: .thresholdBroken
+        case .targetUnreached: .targetUnreached
         }
     }
 
@@ -57,6 +61,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
                 joined: parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : [],
                 expected: Int(parts.first ?? "") ?? 0)
         case .thresholdBroken: self = .thresholdBroken(detail)
+        case .targetUnreached: self = .targetUnreached(detail)
         }
     }
 
@@ -67,6 +72,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         case .refused(let message): message
         case .registrationDeadline(let joined, let expected): "\(expected)/" + joined.joined(separator: ",")
         case .thresholdBroken(let threshold): threshold
+        case .targetUnreached(let what): what
         default: ""
         }
     }
@@ -93,6 +99,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
                 + (joined.isEmpty ? "(none joined)" : "(joined: \(joined.joined(separator: ", ")))")
                 + "; \(expected - joined.count) did not join"
         case .thresholdBroken(let threshold): "the threshold \(threshold) broke (abort)"
+        case .targetUnreached(let what): "the target never answered: \(what)"
         }
     }
 }

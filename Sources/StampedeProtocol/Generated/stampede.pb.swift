@@ -147,7 +147,8 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
 
   public var code: Stampede_V1_StopReason.Code = .planOver
 
-  /// The lease in milliseconds, a refusal's words, or "expected/joined,names" for a registration deadline.
+  /// The lease in milliseconds, a refusal's words, "expected/joined,names" for a registration deadline, the
+  /// threshold that broke, or what the requests to a target that never answered met.
   public var detail: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -162,6 +163,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
     case refused // = 5
     case registrationDeadline // = 6
     case thresholdBroken // = 7
+    case targetUnreached // = 8
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -178,6 +180,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
       case 5: self = .refused
       case 6: self = .registrationDeadline
       case 7: self = .thresholdBroken
+      case 8: self = .targetUnreached
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -192,6 +195,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
       case .refused: return 5
       case .registrationDeadline: return 6
       case .thresholdBroken: return 7
+      case .targetUnreached: return 8
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -206,6 +210,7 @@ public nonisolated struct Stampede_V1_StopReason: Sendable {
       .refused,
       .registrationDeadline,
       .thresholdBroken,
+      .targetUnreached,
     ]
 
   }
@@ -1185,7 +1190,7 @@ nonisolated extension Stampede_V1_StopReason: SwiftProtobuf.Message, SwiftProtob
 }
 
 nonisolated extension Stampede_V1_StopReason.Code: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PLAN_OVER\0\u{1}INTERRUPTED\0\u{1}DECLARED_LOST\0\u{1}LEASE_EXPIRED\0\u{1}COORDINATOR_GONE\0\u{1}REFUSED\0\u{1}REGISTRATION_DEADLINE\0\u{1}THRESHOLD_BROKEN\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PLAN_OVER\0\u{1}INTERRUPTED\0\u{1}DECLARED_LOST\0\u{1}LEASE_EXPIRED\0\u{1}COORDINATOR_GONE\0\u{1}REFUSED\0\u{1}REGISTRATION_DEADLINE\0\u{1}THRESHOLD_BROKEN\0\u{1}TARGET_UNREACHED\0")
 }
 
 nonisolated extension Stampede_V1_CoordinatorMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -1,0 +1,74 @@
+import StampedeCore
+import Testing
+
+/// A target that not one request has reached is given up on after the patience; one that answered once never is.
+struct TargetReachTests {
+    static let browse = StepID(flow: 0, step: 0)
+
+    /// One worker's second: `requests` sent, `refused` of them failed to connect, the rest answered 500.
+    static func second(_ second: Int, requests: Int, refused: Int, worker: String = "w1") -> IntervalReport {
+        var counts = RequestCounts()
+        counts.requests = requests
+        counts.failed = requests
+        counts.errors[.connect] = refused > 0 ? refused : nil
+        counts.errors[.status5xx] = requests > refused ? requests - refused : nil
+        return IntervalReport(
+            worker: worker, second: second,
+            steps: requests == 0
+                ? []
+                : [StepRecord(slot: 0, step: browse, counts: counts, corrected: .init(), uncorrected: .init())],
+            samples: refused == 0
+                ? []
+                : [
+                    ErrorSample(
+                        step: browse, label: .connect,
+                        detail: "GET /products: cannot connect to http://127.0.0.1:9: connection refused",
+                        at: UInt64(second) * 1_000_000 + 5)
+                ])
+    }
+
+    @Test func everyRequestRefusedForThePatienceGivesUpAndSaysWhatTheyMet() {
+        var reach = TargetReach(patience: 10)
+        // The ramp sends nothing in its first seconds: the patience counts from the first request.
+        reach.add(Self.second(0, requests: 0, refused: 0))
+        reach.add(Self.second(1, requests: 0, refused: 0))
+        for second in 2...11 { reach.add(Self.second(second, requests: 20, refused: 20)) }
+        #expect(!reach.reached)
+        #expect(reach.firstSecond == 2)
+        #expect(reach.giveUp(atSecond: 11.9) == nil)
+        let why = try? #require(reach.giveUp(atSecond: 12))
+        #expect(
+            why
+                == "not one of 200 requests in 10 s could connect (GET /products: cannot connect to "
+                + "http://127.0.0.1:9: connection refused): is it up, at that address? (--unreached-after waits "
+                + "longer)")
+    }
+
+    /// Any answer, an error status included, is the target reached: a later outage is what a rehearsal is for.
+    @Test func oneAnswerReachesTheTargetForGood() {
+        var reach = TargetReach(patience: 2)
+        reach.add(Self.second(0, requests: 10, refused: 9))
+        #expect(reach.reached)
+        for second in 1...30 { reach.add(Self.second(second, requests: 10, refused: 10)) }
+        #expect(reach.reached)
+        #expect(reach.giveUp(atSecond: 31) == nil)
+    }
+
+    /// Two workers: one whose requests all fail to connect, and one that reaches the target late in its second.
+    @Test func workersAreCountedTogether() {
+        var reach = TargetReach(patience: 3)
+        reach.add(Self.second(4, requests: 5, refused: 5, worker: "w1"))
+        reach.add(Self.second(3, requests: 5, refused: 5, worker: "w2"))
+        #expect(reach.firstSecond == 3)
+        #expect(reach.giveUp(atSecond: 6) != nil)
+        reach.add(Self.second(5, requests: 5, refused: 4, worker: "w2"))
+        #expect(reach.giveUp(atSecond: 6) == nil)
+    }
+
+    @Test func noPatienceNeverGivesUp() {
+        var reach = TargetReach(patience: 0)
+        reach.add(Self.second(0, requests: 100, refused: 100))
+        #expect(!reach.reached)
+        #expect(reach.giveUp(atSecond: 3_600) == nil)
+    }
+}
