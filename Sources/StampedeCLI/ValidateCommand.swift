@@ -3,11 +3,27 @@ import StampedeConfig
 
 public struct ValidateCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "validate", abstract: "Check profiles and scenarios; print every problem with file:line:column.")
+        commandName: "validate", abstract: "Check profiles and scenarios; print every problem with file:line:column.",
+        discussion: """
+            Each file is checked alone. With --profile and --scenario, the pair is also checked as `stampede run` \
+            would play it: every burst's flow is in the scenario, a flow that needs {{sku}} gets one, and the \
+            periods and bursts the thresholds name are in the profile.
+            """)
 
-    @Argument(help: "Profile or scenario files.") var files: [String]
+    @Argument(help: "Profile or scenario files.") var files: [String] = []
+    @Option(help: "A profile to check together with --scenario.") var profile: String?
+    @Option(help: "A scenario to check together with --profile.") var scenario: String?
 
     public init() {}
+
+    public func validate() throws {
+        if (profile == nil) != (scenario == nil) {
+            throw ValidationError("--profile and --scenario go together: the pair is checked as a run plays it")
+        }
+        if files.isEmpty && profile == nil {
+            throw ValidationError("give the files to check, or --profile and --scenario")
+        }
+    }
 
     public func run() throws {
         var problems = 0
@@ -15,6 +31,12 @@ public struct ValidateCommand: ParsableCommand {
             let found = ConfigValidator.validate(path: file)
             for problem in found { print(problem) }
             if found.isEmpty { print("\(file): ok") }
+            problems += found.count
+        }
+        if let profile, let scenario {
+            let found = ConfigValidator.validate(profile: profile, scenario: scenario)
+            for problem in found { print(problem) }
+            if found.isEmpty { print("\(profile) with \(scenario): ok, they fit together") }
             problems += found.count
         }
         if problems > 0 {

@@ -23,4 +23,20 @@ public enum ConfigValidator {
             return error.problems
         }
     }
+
+    /// A profile and a scenario as `stampede run` would play them: each file alone, then whether they fit together
+    /// (each burst's flow, the weights, `{{sku}}` between bursts, the periods and bursts the thresholds name).
+    /// Empty when they fit.
+    public static func validate(profile profilePath: String, scenario scenarioPath: String) -> [String] {
+        let alone = (validate(path: profilePath) + validate(path: scenarioPath)).map(\.description)
+        guard alone.isEmpty else { return alone }
+        do {
+            let profile = try ProfileLoader.load(path: profilePath)
+            let scenario = try ScenarioLoader.load(path: scenarioPath)
+            return RunConsistency.problems(
+                profile: profile, profilePath: profilePath, scenario: scenario, scenarioPath: scenarioPath)
+        } catch {
+            return error.problems.map(\.description)
+        }
+    }
 }

@@ -68,6 +68,67 @@ struct ShippedProfileTests {
     }
 }
 
+/// `stampede validate --profile P --scenario S`: the pair checked as a run plays it, after each file alone.
+struct PairValidationTests {
+    /// The pairs the README, the docs and the scripts play.
+    @Test(arguments: [
+        ("double11", "reference-shop"), ("double12", "reference-shop"), ("aliexpress-us", "reference-shop"),
+        ("ci-gate", "ci-gate"), ("flash-sale", "flash-sale"), ("payment-failover-drill", "payment-failover-drill"),
+        ("storefront", "storefront"),
+    ])
+    func theShippedPairsFitTogether(profile: String, scenario: String) {
+        let problems = ConfigValidator.validate(
+            profile: RepositoryFiles.path("profiles/\(profile).yaml"),
+            scenario: RepositoryFiles.path("scenarios/\(scenario).yaml"))
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
+    /// Each file validates alone; together a burst follows a flow the scenario lacks and a threshold names a burst
+    /// the profile lacks. A pair with a broken file gives that file's located problems, and nothing about fitting.
+    @Test func aPairThatDoesNotFitIsNamedFileByFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stampede-pair-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func write(_ name: String, _ text: String) throws -> String {
+            let path = directory.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let profile = try write(
+            "sale.yaml",
+            """
+            name: sale
+            stages:
+              - {duration: 10s, from: 1, to: 1}
+            bursts:
+              - {at: "00:00:05", crowd: 100, within: 1s, flow: flash-buyer, sku: F, stock: 10, label: noon}
+            """)
+        let scenario = try write(
+            "shop.yaml",
+            """
+            name: shop
+            thresholds:
+              - 'p99(all @ burst "midnight") < 1s'
+            flows:
+              - name: browser
+                steps:
+                  - {name: browse, get: /products}
+            """)
+        #expect(ConfigValidator.validate(path: profile).isEmpty)
+        #expect(ConfigValidator.validate(path: scenario).isEmpty)
+        let problems = ConfigValidator.validate(profile: profile, scenario: scenario)
+        #expect(problems.count == 2, "\(problems)")
+        #expect(
+            problems.contains { $0.hasPrefix("\(profile): bursts[0].flow: no flow \"flash-buyer\" in \(scenario)") })
+        #expect(problems.contains { $0.hasPrefix("\(scenario): thresholds: ") && $0.contains("no burst \"midnight\"") })
+
+        let broken = try write("broken.yaml", "name: broken\nstages:\n  - {duration: soon, to: 1}\n")
+        let located = ConfigValidator.validate(profile: broken, scenario: scenario)
+        #expect(!located.isEmpty)
+        #expect(located.allSatisfy { $0.hasPrefix("\(broken):3:") }, "\(located)")
+    }
+}
+
 struct ProfileProblemTests {
     static func problems(_ yaml: String) -> [ConfigProblem] {
         do {

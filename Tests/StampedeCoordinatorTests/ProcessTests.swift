@@ -288,6 +288,17 @@ struct ProcessTests {
         let validate = try cluster.spawn("stampede", ["validate", draft], log: "validate.log")
         #expect(await cluster.wait(validate, limit: .seconds(20)))
         #expect(validate.terminationStatus == 0, "\(cluster.log("validate.log"))")
+        // With the storefront's profile, whose flash sale plays a flow the recording does not have: the pair does
+        // not fit, as `stampede run` would have said.
+        let storefront = repository.appendingPathComponent("profiles/storefront.yaml").path
+        let pair = try cluster.spawn(
+            "stampede", ["validate", "--profile", storefront, "--scenario", draft], log: "pair.log")
+        #expect(await cluster.wait(pair, limit: .seconds(20)))
+        #expect(pair.terminationStatus == 64, "\(cluster.log("pair.log"))")
+        #expect(
+            cluster.log("pair.log").contains(
+                "\(storefront): bursts[0].flow: no flow \"flash-buyer\" in \(draft) (its flows: recorded)"),
+            "\(cluster.log("pair.log"))")
     }
 
     /// A runtime failure is one line and its exit code, never the usage; argument mistakes still show the usage.
@@ -340,6 +351,7 @@ struct ProcessTests {
                 ["run", "--scenario", "unread.yaml", "--peak-rate", "fast"],
                 "--peak-rate: expected a rate such as 800/s"
             ),
+            (["validate", "--profile", "unread.yaml"], "--profile and --scenario go together"),
             (
                 ["run", "--scenario", "unread.yaml", "--unreached-after", "soon"],
                 "--unreached-after: expected such as 10s, or 0 to never stop, found \"soon\""
