@@ -244,12 +244,12 @@ struct ExitCodeTests {
         defer { try? FileManager.default.removeItem(at: runs) }
         #expect(status == 4, "\(output)")
         #expect(ContinuousClock.now - started < .seconds(20))
-        #expect(output.contains("the target never answered: not one of "), "\(output)")
-        #expect(output.contains("could connect (GET /products: cannot connect to \(target)"), "\(output)")
+        #expect(output.contains("no request reached the target: not one of "), "\(output)")
+        #expect(output.contains("could open a connection (GET /products: cannot connect to \(target)"), "\(output)")
         let report = try Self.report(runs)
         #expect(report.run.interrupted)
         #expect(report.run.actualSeconds < 10, "ran \(report.run.actualSeconds) s")
-        #expect(report.run.stopReason?.hasPrefix("the target never answered") == true)
+        #expect(report.run.stopReason?.hasPrefix("no request reached the target") == true)
         #expect(try await Self.rejudge(runs) == 4)
 
         let (played, playedOutput, again) = try await Self.run(
@@ -257,7 +257,7 @@ struct ExitCodeTests {
             arguments: ["--unreached-after", "0"])
         defer { try? FileManager.default.removeItem(at: again) }
         #expect(played == 4, "\(playedOutput)")
-        #expect(!playedOutput.contains("never answered"), "\(playedOutput)")
+        #expect(!playedOutput.contains("no request reached the target"), "\(playedOutput)")
         #expect(playedOutput.contains("all failed): the rehearsal measured nothing"), "\(playedOutput)")
         #expect(try Self.report(again).run.interrupted == false)
     }

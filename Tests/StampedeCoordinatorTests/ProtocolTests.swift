@@ -83,7 +83,7 @@ struct ProtocolTests {
     @Test(arguments: [
         StopReason.planOver, .interrupted, .declaredLost, .leaseExpired(after: .milliseconds(3_000)), .coordinatorGone,
         .refused("the run is over"), .thresholdBroken("error_rate(all) < 20%"),
-        .targetUnreached("not one of 12 requests in 10 s could connect"),
+        .targetUnreached("not one of 12 requests in 10 s could open a connection"),
     ])
     func aStopReasonSurvivesTheWire(_ reason: StopReason) throws {
         let bytes: [UInt8] = try Stampede_V1_StopReason(reason).serializedBytes()

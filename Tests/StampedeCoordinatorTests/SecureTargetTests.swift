@@ -18,9 +18,11 @@ struct SecureTargetTests {
         return parts.joined(separator: "/") + "/scenarios/reference-shop.yaml"
     }()
 
-    static func rehearse(target: String, transport: TargetTransport) async throws -> RunReport {
+    static func rehearse(
+        target: String, transport: TargetTransport, seconds: Double = 3, unreachedAfter: Duration? = .seconds(10)
+    ) async throws -> RunReport {
         let scenario = try ScenarioLoader.load(path: scenarioPath)
-        let profile = Profile(name: "steady", shape: .stages([Stage(duration: 3, from: 1, to: 1)]))
+        let profile = Profile(name: "steady", shape: .stages([Stage(duration: seconds, from: 1, to: 1)]))
         let record = RunRecord(
             id: "tls-\(UUID().uuidString.prefix(6))", startedAt: "", profile: profile, scenario: scenario,
             scale: RunScale(peakRate: 20, compression: .speed(1)), target: Origin(url: target)!, seed: 3,
@@ -29,7 +31,7 @@ struct SecureTargetTests {
         let settings = CoordinatorSettings(
             expectedWorkers: 1, startDelay: LocalCluster.startDelay, maxShoppersPerWorker: 1000,
             connectionsPerWorker: 4,
-            requestTimeout: .seconds(5))
+            requestTimeout: .seconds(5), unreachedAfter: unreachedAfter)
         return try await LocalCluster.run(record: record, .init(workers: 1, settings: settings))
             .coordinator.report
     }
@@ -61,11 +63,20 @@ struct SecureTargetTests {
         }
     }
 
+    /// Every request fails with a certificate error, and the 30 s run stops once none has opened a connection for 2 s
+    /// (`--unreached-after`), saying why.
     @Test func anUntrustedShopFailsEveryRequestWithACertificateError() async throws {
         let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try await withReferenceShop(ShopConfiguration(tls: certificates.shopTLS)) { _, url in
-            let report = try await Self.rehearse(target: url, transport: TargetTransport(protocolChoice: .h2))
+            let report = try await Self.rehearse(
+                target: url, transport: TargetTransport(protocolChoice: .h2), seconds: 30,
+                unreachedAfter: .seconds(2))
+            #expect(report.run.interrupted)
+            #expect(report.run.actualSeconds < 10, "ran \(report.run.actualSeconds) s")
+            let reason = try #require(report.run.stopReason)
+            #expect(reason.hasPrefix("no request reached the target: not one of "), "\(reason)")
+            #expect(reason.contains("is not trusted"), "\(reason)")
             #expect(report.totals.shoppers.succeeded == 0)
             #expect(report.totals.shoppers.failed == report.totals.shoppers.started)
             #expect(Array(report.totals.requests.errors.keys) == [ErrorLabel(rawValue: "certificate")])

@@ -39,7 +39,7 @@ struct TargetReachTests {
         let why = try? #require(reach.giveUp(atSecond: 12))
         #expect(
             why
-                == "not one of 200 requests in 10 s could connect (GET /products: cannot connect to "
+                == "not one of 200 requests in 10 s could open a connection (GET /products: cannot connect to "
                 + "http://127.0.0.1:9: connection refused): is it up, at that address? (--unreached-after waits "
                 + "longer)")
     }
@@ -63,6 +63,20 @@ struct TargetReachTests {
         #expect(reach.giveUp(atSecond: 6) != nil)
         reach.add(Self.second(5, requests: 5, refused: 4, worker: "w2"))
         #expect(reach.giveUp(atSecond: 6) == nil)
+    }
+
+    /// A certificate not trusted, a TLS handshake that fails, a protocol the target will not speak: no request
+    /// opened a connection either.
+    @Test func aConnectionThatCouldNotBeOpenedForTLSIsNotReached() {
+        var reach = TargetReach(patience: 1)
+        var interval = Self.second(0, requests: 3, refused: 0)
+        interval.steps[0].counts.errors = [.certificate: 1, .tls: 1, .protocolMismatch: 1]
+        reach.add(interval)
+        #expect(!reach.reached)
+        #expect(reach.giveUp(atSecond: 1) != nil)
+        interval.steps[0].counts.errors = [.certificate: 2, .timeout: 1]
+        reach.add(interval)
+        #expect(reach.reached)
     }
 
     @Test func noPatienceNeverGivesUp() {

@@ -13,6 +13,12 @@ public struct ErrorLabel: RawRepresentable, Codable, Hashable, Sendable, Compara
     /// The connection could not be opened because the generator had no file left to open (EMFILE, ENFILE): the
     /// generator's failure, not the target's.
     public static let files = ErrorLabel(rawValue: "files")
+    /// The TLS handshake or a TLS record failed.
+    public static let tls = ErrorLabel(rawValue: "tls")
+    /// The target's certificate is not trusted (or the CA file cannot be read).
+    public static let certificate = ErrorLabel(rawValue: "certificate")
+    /// The target would not speak the protocol asked for (ALPN).
+    public static let protocolMismatch = ErrorLabel(rawValue: "protocol-mismatch")
     /// No (complete) response within the request timeout.
     public static let timeout = ErrorLabel(rawValue: "timeout")
     /// The connection closed or was reset before the response was complete.

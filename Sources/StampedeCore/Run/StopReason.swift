@@ -99,7 +99,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
                 + (joined.isEmpty ? "(none joined)" : "(joined: \(joined.joined(separator: ", ")))")
                 + "; \(expected - joined.count) did not join"
         case .thresholdBroken(let threshold): "the threshold \(threshold) broke (abort)"
-        case .targetUnreached(let what): "the target never answered: \(what)"
+        case .targetUnreached(let what): "no request reached the target: \(what)"
         }
     }
 }

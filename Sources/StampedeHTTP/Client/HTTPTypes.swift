@@ -73,11 +73,11 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         public static let cancelled = Code(label: "cancelled")
         public static let unsupported = Code(label: "unsupported")
         /// The TLS handshake or a TLS record failed.
-        public static let tls = Code(label: "tls")
+        public static let tls = Code(label: ErrorLabel.tls.rawValue)
         /// The server's certificate is not trusted (or the CA file cannot be read).
-        public static let certificate = Code(label: "certificate")
+        public static let certificate = Code(label: ErrorLabel.certificate.rawValue)
         /// The server would not speak the protocol asked for (ALPN).
-        public static let protocolMismatch = Code(label: "protocol-mismatch")
+        public static let protocolMismatch = Code(label: ErrorLabel.protocolMismatch.rawValue)
         /// The server refused the request without processing it (HTTP/2 GOAWAY or REFUSED_STREAM); the pool
         /// sends it again elsewhere, so a caller sees this only when retries ran out.
         public static let refused = Code(label: "refused")
