@@ -14,7 +14,8 @@ public struct CompareCommand: AsyncParsableCommand {
             Per step p50/p90/p99/p99.9 (corrected latency), error and 429 rates, arrivals of plan, and the verdicts. \
             A figure regresses when it is worse by more than --tolerance, by more than --min-latency-change (or \
             --min-rate-change) and by more than the noise between the runs, measured from their per-second figures \
-            (a bootstrap over seconds). Exit 0: no regression; 1: a regression; 64: a run directory is wrong.
+            (a bootstrap over seconds). Exit 0: no regression; 1: a regression; 3: nothing about the target could \
+            be judged (every step too short or in one run only, and no verdict); 64: a run directory is wrong.
             """)
 
     @Argument(help: "The baseline run directory.") var base: String
@@ -54,6 +55,9 @@ public struct CompareCommand: AsyncParsableCommand {
             try encoder.encode(comparison).write(to: URL(fileURLWithPath: json))
         }
         if !comparison.regressions.isEmpty { throw ExitCode(ExitStatus.thresholdFailed.rawValue) }
+        if comparison.judgedNothing {
+            throw CommandFailure(.verdictUnverified, "nothing could be judged: " + ComparisonSummary.why(comparison))
+        }
     }
 
     /// A run directory's per-second figures and its report (rebuilt, so that it is judged by this version).

@@ -6,12 +6,19 @@ public enum ComparisonSummary {
     public static func render(_ comparison: RunComparison) -> String {
         let regressions = comparison.regressions
         let improvements = comparison.rows.filter { $0.change == .improvement }
+        let nothing = regressions.isEmpty && comparison.judgedNothing
         var out =
             "## Stampede compare: "
-            + (regressions.isEmpty
-                ? "no regression ✓" : "\(regressions.count) regression\(regressions.count == 1 ? "" : "s") ✗")
+            + (!regressions.isEmpty
+                ? "\(regressions.count) regression\(regressions.count == 1 ? "" : "s") ✗"
+                : nothing ? "nothing judged ·" : "no regression ✓")
             + (comparison.unjudged > 0
                 ? ", \(comparison.unjudged) of \(comparison.rows.count) figures not judged" : "") + "\n\n"
+        if nothing {
+            out +=
+                "**Nothing about the target could be judged**, so no regression says nothing: " + why(comparison)
+                + "\n\n"
+        }
         if !comparison.differences.isEmpty {
             out +=
                 "**The runs are not alike**, so their figures differ for these reasons too: "
@@ -32,6 +39,15 @@ public enum ComparisonSummary {
         out += table(comparison.rows)
         out += "\n</details>\n"
         return out
+    }
+
+    /// Why a comparison judged nothing, and what to do: a sentence for the summary and the command's last line.
+    public static func why(_ comparison: RunComparison) -> String {
+        let reasons = comparison.unjudgedReasons
+        return (reasons.isEmpty ? "the runs have no step in common" : reasons.prefix(3).joined(separator: "; "))
+            + (reasons.count > 3 ? "; and \(reasons.count - 3) more" : "")
+            + ". Compare runs with requests in at least \(comparison.settings.minSeconds) seconds of each step, or "
+            + "gate a step that short (a flash sale's crowd) with thresholds and verdicts"
     }
 
     static func table(_ rows: [RunComparison.Row]) -> String {

@@ -21,15 +21,17 @@ struct CompareTests {
         """
     static let profile = "name: steady\nstages:\n  - {duration: 12s, from: 1, to: 1}\n"
 
-    static func play(_ url: String) async throws -> URL {
+    static func play(_ url: String, profile: String = profile) async throws -> URL {
         let (status, output, runs) = try await ExitCodeTests.run(
             profile: profile, scenario: scenario, target: url, rate: "60/s")
         #expect(status == 0, "\(output)")
         return runs.appendingPathComponent("run")
     }
 
-    /// `stampede compare BASE NEW --json`: its exit status and the comparison it wrote.
-    static func compare(_ base: URL, _ new: URL) async throws -> (status: Int32, comparison: RunComparison) {
+    /// `stampede compare BASE NEW --json`: its exit status, the comparison it wrote, and what it printed.
+    static func compare(
+        _ base: URL, _ new: URL
+    ) async throws -> (status: Int32, comparison: RunComparison, output: String) {
         let cluster = try ProcessTests.Cluster()
         defer { cluster.cleanUp() }
         let json = cluster.directory.appendingPathComponent("compare.json")
@@ -37,7 +39,7 @@ struct CompareTests {
             "stampede", ["compare", base.path, new.path, "--json", json.path], log: "compare.log")
         #expect(await cluster.wait(process, limit: .seconds(30)))
         let comparison = try JSONDecoder().decode(RunComparison.self, from: Data(contentsOf: json))
-        return (process.terminationStatus, comparison)
+        return (process.terminationStatus, comparison, cluster.log("compare.log"))
     }
 
     @Test func aRerunPassesAndASlowerStepFailsOnThatStepOnly() async throws {
@@ -60,6 +62,27 @@ struct CompareTests {
             #expect(
                 Set(slow.comparison.regressions.map(\.subject)) == ["shop/product"], "\(slow.comparison.regressions)")
             #expect(slow.comparison.regressions.contains { $0.figure == "p50 ms" })
+        }
+    }
+
+    /// Two 4 s runs: no step has requests in the 10 seconds the noise needs, and there is no verdict. The comparison
+    /// judged nothing about the target, and exits 3 rather than pass, saying why.
+    @Test func runsTooShortToJudgeExit3() async throws {
+        try await withReferenceShop { _, url in
+            let short = "name: short\nstages:\n  - {duration: 4s, from: 1, to: 1}\n"
+            let base = try await Self.play(url, profile: short)
+            let new = try await Self.play(url, profile: short)
+            defer {
+                for run in [base, new] { try? FileManager.default.removeItem(at: run.deletingLastPathComponent()) }
+            }
+            let compared = try await Self.compare(base, new)
+            #expect(compared.status == 3, "\(compared.output)")
+            #expect(compared.comparison.judgedNothing)
+            #expect(compared.output.contains("## Stampede compare: nothing judged ·"), "\(compared.output)")
+            #expect(
+                compared.output.contains(
+                    "stampede compare: nothing could be judged: shop/browse: requests in "),
+                "\(compared.output)")
         }
     }
 }

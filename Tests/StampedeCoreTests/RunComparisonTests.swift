@@ -134,6 +134,37 @@ struct RunComparisonTests {
         #expect(verdict?.note == "ok → OVERSOLD by 1, NEGATIVE STOCK")
     }
 
+    /// Steps too short to judge and no verdict: the comparison judged nothing about the target, and says why, each
+    /// reason once. One judged step, or one verdict compared, is enough to judge something.
+    @Test func stepsTooShortAndNoVerdictJudgeNothing() {
+        let short = Self.step(seconds: 4, perSecond: 100, latency: Self.spread(1, 9, perSecond: 100))
+        let nothing = RunComparison.compare(
+            Self.series("a", ["shop/browse": short, "shop/cart": short]),
+            Self.series("b", ["shop/browse": short, "shop/cart": short]))
+        #expect(nothing.regressions.isEmpty)
+        #expect(nothing.judgedNothing)
+        #expect(
+            nothing.unjudgedReasons == [
+                "shop/browse: requests in 4 seconds of a run, 10 needed to measure the noise",
+                "shop/cart: requests in 4 seconds of a run, 10 needed to measure the noise",
+            ])
+
+        let long = Self.step(latency: Self.spread(1, 9))
+        #expect(
+            !RunComparison.compare(
+                Self.series("a", ["shop/browse": long, "shop/cart": short]),
+                Self.series("b", ["shop/browse": long, "shop/cart": short])
+            ).judgedNothing)
+        var fine = RunJudgementTests.oversold
+        fine.oversold = 0
+        fine.negativeStock = false
+        #expect(
+            !RunComparison.compare(
+                Self.series("a", ["shop/cart": short], inventory: [fine]),
+                Self.series("b", ["shop/cart": short], inventory: [fine])
+            ).judgedNothing)
+    }
+
     /// Two runs that played different things are compared all the same, and the comparison says how they differ.
     @Test func whatTheRunsPlayedDifferentlyIsNamed() {
         let steps = ["shop/browse": Self.step(latency: Self.spread(1, 9))]

@@ -71,6 +71,22 @@ public struct RunComparison: Codable, Sendable, Equatable {
     public var differences: [String]
 
     public var regressions: [Row] { rows.filter(\.regression) }
+    /// The figure that says how fully each run delivered its plan: the one row that is not about the target.
+    public static let arrivalsFigure = "arrivals of plan"
+    /// True when nothing of the target's behaviour could be judged: every step's figures were too thin (or in one
+    /// run only) and no verdict was compared. "No regression" would then say nothing.
+    public var judgedNothing: Bool {
+        !rows.contains { $0.figure != Self.arrivalsFigure && $0.change != .unjudged }
+    }
+    /// Why figures were not judged, each reason once, in the order of the rows (steps named).
+    public var unjudgedReasons: [String] {
+        var seen: Set<String> = []
+        return rows.compactMap { row in
+            guard row.change == .unjudged, let note = row.note else { return nil }
+            let reason = "\(row.subject): \(note.hasPrefix("not judged: ") ? String(note.dropFirst(12)) : note)"
+            return seen.insert(reason).inserted ? reason : nil
+        }
+    }
     /// Figures shown but not judged (too few seconds or requests, or in one run only).
     public var unjudged: Int { rows.filter { $0.change == .unjudged }.count }
 
@@ -161,7 +177,7 @@ public struct RunComparison: Codable, Sendable, Equatable {
             let allowed = settings.tolerance * baseAccuracy
             rows.append(
                 Row(
-                    subject: "run", figure: "arrivals of plan", base: baseAccuracy, new: newAccuracy, noise: nil,
+                    subject: "run", figure: Self.arrivalsFigure, base: baseAccuracy, new: newAccuracy, noise: nil,
                     change: worse > allowed ? .regression : -worse > allowed ? .improvement : .unchanged,
                     note: worse > allowed ? "the plan was delivered less fully" : nil))
         }
