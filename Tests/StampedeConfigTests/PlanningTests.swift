@@ -20,6 +20,19 @@ struct PlanningTests {
               - {name: browse, get: /products}
         """
 
+    /// A buyer who thinks 5 s on average, then pays.
+    static func thinker() throws -> Scenario {
+        try ScenarioLoader.parse(
+            """
+            name: s
+            flows:
+              - name: buyer
+                steps:
+                  - {name: browse, get: /, think: 4s..6s}
+                  - {name: pay, get: /pay}
+            """, file: "s.yaml")
+    }
+
     /// 100 s at 10 arrivals/s then 100 s at 20/s: 3,000 shoppers, three quarters of them buyers.
     @Test func theForecastFollowsTheFunnelThePeriodsAndThePeak() throws {
         let profile = Profile(
@@ -62,7 +75,7 @@ struct PlanningTests {
         // The shape's 20/s at 2.875 requests each, and the crowd's 7,000 requests over its 4 s flow.
         #expect(abs(forecast.peakRequestsPerSecond - (20 * 2.875 + 2_000 * 3.5 / 4)) < 1e-9)
         // The shape's 20/s for its 3 s, and the whole crowd.
-        #expect(abs(forecast.peakShoppersInFlight - (20 * 3 + 2_000)) < 1e-9)
+        #expect(abs(forecast.peakShoppersInFlight - (20 * 3 + 2_000)) < 1e-6)
         let quiet = Profile(name: "sale", shape: profile.shape, bursts: [profile.bursts[0]])
         let calm = RunForecast(
             plan: try Plan(profile: quiet, scale: RunScale(peakRate: 20, compression: .speed(1))), scenario: scenario)
@@ -102,21 +115,11 @@ struct PlanningTests {
     /// spare; otherwise arrivals are dropped and the target sees less than the plan.
     @Test func theCapIsWeighedAgainstTheShoppersAWorkerHoldsAtThePeak() throws {
         let profile = Profile(name: "steady", shape: .stages([Stage(duration: 60, from: 1, to: 1)]))
-        let scenario = try ScenarioLoader.parse(
-            """
-            name: s
-            target: http://127.0.0.1:8080
-            flows:
-              - name: buyer
-                steps:
-                  - {name: browse, get: /, think: 4s..6s}
-                  - {name: pay, get: /pay}
-            """, file: "s.yaml")
         let forecast = RunForecast(
             plan: try Plan(profile: profile, scale: RunScale(peakRate: 5_000, compression: .speed(1))),
-            scenario: scenario)
+            scenario: try Self.thinker())
         // 5,000 arrivals a second, each thinking 5 s: 25,000 in flight.
-        #expect(abs(forecast.peakShoppersInFlight - 25_000) < 1e-9)
+        #expect(abs(forecast.peakShoppersInFlight - 25_000) < 1e-6)
         let one = ShopperCap(forecast: forecast, workers: 1, cap: 10_000)
         #expect(!one.fits)
         #expect(one.suggested == 32_000)  // 25,000 × 1.25 = 31,250, up to a thousand
@@ -126,8 +129,32 @@ struct PlanningTests {
         #expect(!ShopperCap(forecast: forecast, workers: 1, cap: 26_000).fits)
         // Four workers share them: 6,250 each, and 10,000 holds that.
         let four = ShopperCap(forecast: forecast, workers: 4, cap: 10_000)
-        #expect(four.perWorker == 6_250)
+        #expect(abs(four.perWorker - 6_250) < 1e-6)
         #expect(four.fits)
         #expect(four.suggested == 8_000)
+    }
+
+    /// Little's law is a steady state. A run shorter than a shopper's 5 s holds only the shoppers it brings, and a
+    /// peak that lasts a second of real time (a spike played compressed) holds that second's crowd and the quieter
+    /// seconds after it, not five seconds of the peak.
+    @Test func theShoppersInFlightAreThoseOfTheBusiestStretchAsLongAsAShopper() throws {
+        let scenario = try Self.thinker()
+        func forecast(_ stages: [Stage], rate: Double, speed: Double) throws -> RunForecast {
+            let profile = Profile(name: "p", shape: .stages(stages))
+            return RunForecast(
+                plan: try Plan(profile: profile, scale: RunScale(peakRate: rate, compression: .speed(speed))),
+                scenario: scenario)
+        }
+        // 1,000 arrivals a second for 3 s: 3,000, where Little's law says 5,000.
+        let short = try forecast([Stage(duration: 3, from: 1, to: 1)], rate: 1_000, speed: 1)
+        #expect(abs(short.peakShoppersInFlight - 3_000) < 1e-6)
+        // Long enough, it is Little's law.
+        let long = try forecast([Stage(duration: 30, from: 1, to: 1)], rate: 1_000, speed: 1)
+        #expect(abs(long.peakShoppersInFlight - 5_000) < 1e-6)
+        // At 10×: 1 s at 1,000/s, then 10 s at 100/s. The busiest 5 s hold 1,000 + 4 × 100.
+        let spike = try forecast(
+            [Stage(duration: 10, from: 1, to: 1), Stage(duration: 100, from: 0.1, to: 0.1)], rate: 1_000, speed: 10)
+        #expect(abs(spike.peakShoppersInFlight - 1_400) < 1e-6)
+        #expect(ShopperCap(forecast: spike, workers: 1, cap: 2_000).fits)
     }
 }

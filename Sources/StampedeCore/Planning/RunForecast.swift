@@ -27,7 +27,8 @@ public struct RunForecast: Sendable, Equatable {
     /// second (its crowd spread over `within`, at least a second, on top of the shape there).
     public var peakArrivalsPerSecond: Double
     public var peakRequestsPerSecond: Double
-    /// Shoppers in flight then (arrived, not yet through their flow): Little's law, a burst's crowd at most.
+    /// Shoppers in flight then (arrived, not yet through their flow): the most arrivals within a shopper's time
+    /// anywhere in the run (Little's law where the rate holds that long), and a burst's crowd at most.
     public var peakShoppersInFlight: Double
     /// The burst whose second is the peak, when one is.
     public var peakBurst: String?
@@ -82,7 +83,8 @@ public struct RunForecast: Sendable, Equatable {
         }
         peakArrivalsPerSecond = plan.scale.peakRate
         peakRequestsPerSecond = plan.scale.peakRate * perShopper
-        peakShoppersInFlight = plan.scale.peakRate * seconds
+        let shapeInFlight = Self.mostArrivals(within: seconds, plan: plan)
+        peakShoppersInFlight = shapeInFlight
         peakBurst = nil
         for slot in plan.slots[plan.timeSlotCount...] {
             guard let index = slot.burst else { continue }
@@ -96,8 +98,25 @@ public struct RunForecast: Sendable, Equatable {
             guard requests > peakRequestsPerSecond else { continue }
             peakArrivalsPerSecond = base + crowd / spread
             peakRequestsPerSecond = requests
-            peakShoppersInFlight = base * seconds + min(crowd, crowd / spread * max(flowSeconds, 1))
+            peakShoppersInFlight =
+                min(base * seconds, shapeInFlight) + min(crowd, crowd / spread * max(flowSeconds, 1))
             peakBurst = burst.label
+        }
+    }
+
+    /// The most arrivals the shape brings within any `seconds` of the run: the shoppers in flight where they are
+    /// most. Where the rate holds for that long it is Little's law, rate × time; a run shorter than a shopper's
+    /// flow, or a peak shorter (a spike played at 1440×), holds fewer. Windows end every eighth of `seconds` (at
+    /// most a second, and at least 20,000 of them over the run).
+    static func mostArrivals(within seconds: Double, plan: Plan) -> Double {
+        guard seconds > 0, plan.duration > 0 else { return 0 }
+        let step = max(min(seconds / 8, 1), plan.duration / 20_000)
+        var most = 0.0
+        var end = 0.0
+        while true {
+            end = min(end + step, plan.duration)
+            most = max(most, plan.expectedArrivals(from: max(0, end - seconds), to: end))
+            if end >= plan.duration { return most }
         }
     }
 }
