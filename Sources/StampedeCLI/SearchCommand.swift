@@ -16,8 +16,9 @@ public struct SearchCommand: AsyncParsableCommand {
             --settle (not judged) and holds for --hold (judged); a threshold that breaks stops the step at once. \
             The thresholds are the scenario's and --slo's (judged over the hold), and the verdicts (oversold, …) \
             always count. A step the generator could not play (dropped arrivals, fewer than 97% started) is no \
-            verdict on the target: the search stops there and says so. Everything is written to the search's \
-            directory: search.json, search.txt, and each step's run directory.
+            verdict on the target: the search stops there and says so. A target that no request reaches for \
+            --unreached-after breaks the step (at the first step, it stops the search). Everything is written to \
+            the search's directory: search.json, search.txt, and each step's run directory.
             """)
 
     @OptionGroup var plan: PlanOptions
@@ -141,7 +142,12 @@ public struct SearchCommand: AsyncParsableCommand {
             throw error
         }
         await processes.finish(grace: .seconds(5))
-        if outcome.report.run.interrupted && outcome.report.thresholds?.allSatisfy({ $0.abortedAt == nil }) ?? true {
+        // A target that answered an earlier step and now reaches no request has gone down under the load: the step
+        // broke (its judgement says why). Stopped so at the first step, or for any other reason, there is no search.
+        let wentDown = number > 1 && outcome.stopReason?.code == .targetUnreached
+        if outcome.report.run.interrupted && !wentDown
+            && outcome.report.thresholds?.allSatisfy({ $0.abortedAt == nil }) ?? true
+        {
             throw CommandFailure(
                 .incomplete,
                 "the search was stopped during the step at \(Self.rate(rate))/s"

@@ -95,6 +95,41 @@ struct PlanningCommandTests {
         }
     }
 
+    /// The shop goes down as the second step starts (its process killed): that step reaches no request and breaks
+    /// once --unreached-after has passed, saying so, and so do the steps after it. The knee is the rate that held.
+    /// (A target no request reaches in the first step stops the search instead: there is nothing to search.)
+    @Test func aShopThatGoesDownDuringTheSearchBreaksTheStepsAfter() async throws {
+        let cluster = try ProcessTests.Cluster()
+        defer { cluster.cleanUp() }
+        let port = try FleetTests.freePort()
+        let shop = try cluster.spawn("stampede", ["shop", "--port", "\(port)"], log: "shop.log")
+        defer { _ = shop.send(SIGKILL) }
+        for _ in 0..<400 where !cluster.log("shop.log").contains("listening") {
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        let search = try cluster.spawn(
+            "stampede",
+            [
+                "search", "--scenario", try Self.productPage(in: cluster), "--target", "http://127.0.0.1:\(port)",
+                "--from", "20/s", "--max-rate", "80/s", "--resolution", "10/s", "--hold", "2s", "--settle", "0s",
+                "--unreached-after", "1s", "--runs", cluster.runs.path, "--id", "down",
+            ], log: "search.log")
+        for _ in 0..<1_200 where !cluster.log("search.log").contains("search: step 2") {
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(shop.send(SIGKILL))
+        #expect(await cluster.wait(search, limit: .seconds(90)), "\(cluster.log("search.log"))")
+        let log = cluster.log("search.log")
+        #expect(search.terminationStatus == 0, "\(log)")
+        #expect(log.contains("search: 20/s held"), "\(log)")
+        #expect(log.contains("search: 40/s broke: the run did not complete: no request reached the target"), "\(log)")
+        let data = try Data(contentsOf: cluster.runs.appendingPathComponent("down/search.json"))
+        let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(result["conclusion"] as? String == "knee", "\(result)")
+        #expect(result["lastGood"] as? Double == 20)
+        #expect(result["firstBad"] as? Double == 30, "\(result)")
+    }
+
     @Test func profileFromLogWritesAProfileThatLoads() async throws {
         let cluster = try ProcessTests.Cluster()
         defer { cluster.cleanUp() }

@@ -393,7 +393,8 @@ public final class Coordinator: Service, Sendable {
             .finished(
                 RunOutcome(
                     report: report, directory: loop.directory?.path, mergedIntervals: merged,
-                    cpuMicrosPerInterval: merged > 0 ? cpu * 1e6 / Double(merged) : 0)))
+                    cpuMicrosPerInterval: merged > 0 ? cpu * 1e6 / Double(merged) : 0,
+                    stopReason: machine.withLock { $0.stopReason })))
     }
 
     /// The clock's ticks, for heartbeats, losses and deadlines, until cancelled.

@@ -58,8 +58,14 @@ public struct RunOutcome: Sendable {
     /// progress) per interval merged, in microseconds.
     public var mergedIntervals: Int
     public var cpuMicrosPerInterval: Double
+    /// Why the coordinator stopped the run before its end, when it did (the report carries its description).
+    public var stopReason: StopReason?
 
-    public init(report: RunReport, directory: String?, mergedIntervals: Int, cpuMicrosPerInterval: Double) {
+    public init(
+        report: RunReport, directory: String?, mergedIntervals: Int, cpuMicrosPerInterval: Double,
+        stopReason: StopReason? = nil
+    ) {
+        self.stopReason = stopReason
         self.report = report
         self.directory = directory
         self.mergedIntervals = mergedIntervals
