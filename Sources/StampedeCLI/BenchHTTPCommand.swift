@@ -37,7 +37,7 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        try await failing("stampede bench-http") { try await work() }
+        try await failing("stampede bench-http", Self.self) { try await work() }
     }
 
     public func validate() throws {
@@ -48,18 +48,24 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
         if refill < 1 || refill > m {
             throw ValidationError("--refill: expected 1 to -m (\(m)), found \(refill)")
         }
+        _ = try targetAndSeconds()
     }
 
-    private func work() async throws {
+    /// Where to send and for how long, checked while the command line is parsed.
+    private func targetAndSeconds() throws -> (origin: Origin, seconds: Double) {
         guard let origin = Origin(url: url) else {
             throw ValidationError("expected a URL such as http://127.0.0.1:8080/, found \"\(url)\"")
         }
         guard origin.isLoopback || allowRemote else {
             throw ValidationError("\(origin.host) is not on loopback; load goes elsewhere only with --allow-remote")
         }
-        guard let seconds = Units.seconds(duration), seconds > 0, seconds <= 3600 else {
-            throw ValidationError("--duration: expected such as 10s (at most 1h), found \"\(duration)\"")
-        }
+        let seconds = try CommandLineNumbers.seconds(duration, option: "--duration", example: "10s")
+        guard seconds <= 3600 else { throw ValidationError("--duration: at most 1h, found \"\(duration)\"") }
+        return (origin, seconds)
+    }
+
+    private func work() async throws {
+        let (origin, seconds) = try targetAndSeconds()
         var request = HTTPRequest(method: .init(rawValue: method.uppercased()), target: Self.path(of: url))
         for header in headers {
             guard let colon = header.firstIndex(of: ":") else {

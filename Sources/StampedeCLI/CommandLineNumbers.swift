@@ -1,4 +1,5 @@
 import ArgumentParser
+import StampedeConfig
 
 /// Numbers on the command line whose range nothing below checks: NIO keeps a port's low 16 bits (`--port 70000`
 /// listened on 4464 without a word) and traps on an event-loop group of no threads.
@@ -12,6 +13,24 @@ enum CommandLineNumbers {
             throw ValidationError("expected a port from 0 (a free one) to 65535")
         }
         return port
+    }
+
+    /// A duration option's seconds (`Units.seconds`): above 0, or 0 too when `zero` says what 0 does.
+    static func seconds(_ text: String, option: String, example: String, zero: String? = nil) throws -> Double {
+        guard let seconds = Units.seconds(text), seconds > 0 || zero != nil else {
+            let expected =
+                zero.map { "a duration such as \(example), or 0 \($0)" } ?? "a duration above 0 such as \(example)"
+            throw ValidationError("\(option): expected \(expected), found \"\(text)\"")
+        }
+        return seconds
+    }
+
+    /// A rate option's arrivals per second (`Units.ratePerSecond`), above 0.
+    static func rate(_ text: String, option: String, example: String) throws -> Double {
+        guard let rate = Units.ratePerSecond(text) else {
+            throw ValidationError("\(option): expected a rate above 0 such as \(example), found \"\(text)\"")
+        }
+        return rate
     }
 
     static func checkThreads(_ threads: Int) throws {

@@ -29,23 +29,30 @@ public struct CompareCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        try await failing("stampede compare") { try await work() }
+        try await failing("stampede compare", Self.self) { try await work() }
+    }
+
+    public func validate() throws {
+        _ = try settings()
+    }
+
+    /// What counts as a change, checked while the command line is parsed.
+    private func settings() throws -> RunComparison.Settings {
+        guard let tolerance = Self.fraction(tolerance), tolerance >= 0 else {
+            throw ValidationError("--tolerance: expected a percentage such as 10%, found \"\(self.tolerance)\"")
+        }
+        let latency = try CommandLineNumbers.seconds(
+            minLatencyChange, option: "--min-latency-change", example: "1ms", zero: "to count any change")
+        guard let rate = Self.fraction(minRateChange), rate >= 0 else {
+            throw ValidationError(
+                "--min-rate-change: expected a percentage such as 0.1%, found \"\(minRateChange)\"")
+        }
+        return RunComparison.Settings(tolerance: tolerance, minLatencyChange: latency * 1000, minRateChange: rate)
     }
 
     private func work() async throws {
-        guard let tolerance = Self.fraction(tolerance), tolerance >= 0 else {
-            throw ValidationError("--tolerance: expected such as 10%, found \"\(self.tolerance)\"")
-        }
-        guard let latency = Units.seconds(minLatencyChange), latency >= 0 else {
-            throw ValidationError("--min-latency-change: expected such as 1ms, found \"\(minLatencyChange)\"")
-        }
-        guard let rate = Self.fraction(minRateChange), rate >= 0 else {
-            throw ValidationError("--min-rate-change: expected such as 0.1%, found \"\(minRateChange)\"")
-        }
         let comparison = RunComparison.compare(
-            try Self.series(base), try Self.series(new),
-            settings: RunComparison.Settings(
-                tolerance: tolerance, minLatencyChange: latency * 1000, minRateChange: rate))
+            try Self.series(base), try Self.series(new), settings: try settings())
         let text = ComparisonSummary.render(comparison)
         print(text, terminator: "")
         if let markdown { try text.write(toFile: markdown, atomically: true, encoding: .utf8) }

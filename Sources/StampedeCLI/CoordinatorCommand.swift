@@ -37,7 +37,7 @@ public struct CoordinatorCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        try await failing("stampede coordinator") { try await work() }
+        try await failing("stampede coordinator", Self.self) { try await work() }
     }
 
     private func work() async throws {

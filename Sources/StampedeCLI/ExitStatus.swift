@@ -63,9 +63,11 @@ struct CommandFailure: Error, CustomStringConvertible {
 }
 
 /// Runs a command's work: a ``CommandFailure`` is printed as one line on standard error and becomes its exit code;
-/// argument mistakes (`ValidationError`) are left to ArgumentParser, which prints the usage with them.
+/// an argument mistake found only now (`ValidationError`, e.g. a target that is not on loopback once the scenario
+/// names it) is printed as ArgumentParser prints one found while parsing: with this command's usage, exit 64.
+/// ArgumentParser alone printed the usage of `stampede`, not of the command.
 func failing<Result>(
-    _ command: String, _ body: () async throws -> Result
+    _ command: String, _ type: any ParsableCommand.Type, _ body: () async throws -> Result
 ) async throws -> Result {
     do {
         return try await body()
@@ -75,7 +77,12 @@ func failing<Result>(
     } catch let notStarted as RunNotStarted {
         printError("\(command): the run did not start: \(notStarted.message)")
         throw ExitCode(ExitStatus.incomplete.rawValue)
-    } catch let error where !(error is ValidationError || error is ExitCode || error is CleanExit) {
+    } catch let mistake as ValidationError {
+        printError("Error: \(mistake.message)")
+        printError("Usage: \(StampedeCommand.usageString(for: type))")
+        printError("  See '\(command) --help' for more information.")
+        throw ExitCode(ExitStatus.usage.rawValue)
+    } catch let error where !(error is ExitCode || error is CleanExit) {
         printError("\(command): \(error)")
         throw ExitCode(ExitStatus.internalError.rawValue)
     }

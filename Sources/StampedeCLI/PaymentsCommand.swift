@@ -24,13 +24,19 @@ public struct PaymentsCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        try await failing("stampede payments") { try await work() }
+        try await failing("stampede payments", Self.self) { try await work() }
+    }
+
+    public func validate() throws {
+        _ = try latencySeconds()
+    }
+
+    private func latencySeconds() throws -> Double {
+        try CommandLineNumbers.seconds(latency, option: "--latency", example: "20ms", zero: "to answer at once")
     }
 
     private func work() async throws {
-        guard let latency = Units.seconds(latency) else {
-            throw ValidationError("--latency: expected such as 20ms, found \"\(self.latency)\"")
-        }
+        let latency = try latencySeconds()
         var simulators: [ChannelSimulator] = []
         for entry in channel {
             let parts = entry.split(separator: "=")

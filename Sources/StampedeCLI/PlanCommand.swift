@@ -22,7 +22,7 @@ public struct PlanCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        try await failing("stampede plan") { try work() }
+        try await failing("stampede plan", Self.self) { try work() }
     }
 
     private func work() throws {

@@ -194,10 +194,7 @@ struct PlanOptions: ParsableArguments {
     }
 
     func peakRatePerSecond() throws -> Double {
-        guard let rate = Units.ratePerSecond(peakRate) else {
-            throw ValidationError("--peak-rate: expected a rate such as 800/s, found \"\(peakRate)\"")
-        }
-        return rate
+        try CommandLineNumbers.rate(peakRate, option: "--peak-rate", example: "800/s")
     }
 
     /// `--speed` or `--duration`; nil when neither is given (a profile longer than 10 minutes needs one).
@@ -205,14 +202,11 @@ struct PlanOptions: ParsableArguments {
         switch (speed, duration) {
         case (let speed?, nil):
             guard let value = Units.speed(speed) else {
-                throw ValidationError("--speed: expected such as 1440x, found \"\(speed)\"")
+                throw ValidationError("--speed: expected a speed above 0 such as 1440x, found \"\(speed)\"")
             }
             return .speed(value)
         case (nil, let duration?):
-            guard let value = Units.seconds(duration), value > 0 else {
-                throw ValidationError("--duration: expected such as 90s, found \"\(duration)\"")
-            }
-            return .duration(value)
+            return .duration(try CommandLineNumbers.seconds(duration, option: "--duration", example: "90s"))
         case (nil, nil):
             return nil
         case (_?, _?):
@@ -238,8 +232,11 @@ struct PlanOptions: ParsableArguments {
     /// The limits, the CA file, and the run's name: a name, not a path (`--id ../../etc` made a directory, or
     /// failed to, outside `--runs`).
     func checkLimits() throws {
-        guard maxShoppers > 0, connections > 0, streams > 0 else {
-            throw ValidationError("--max-shoppers, --connections and --streams must be above 0")
+        for (option, value, least) in [
+            ("--max-shoppers", maxShoppers, 1), ("--connections", connections, 1), ("--streams", streams, 1),
+            ("--max-lost-workers", maxLostWorkers, 0),
+        ] where value < least {
+            throw ValidationError("\(option): expected \(least) or more, found \(value)")
         }
         if let ca, !FileManager.default.isReadableFile(atPath: ca) {
             throw ValidationError("--ca: cannot read \(ca)")
@@ -250,25 +247,17 @@ struct PlanOptions: ParsableArguments {
     }
 
     func requestTimeout() throws -> Double {
-        guard let timeout = Units.seconds(timeout), timeout > 0 else {
-            throw ValidationError("--timeout: expected such as 10s, found \"\(self.timeout)\"")
-        }
-        return timeout
+        try CommandLineNumbers.seconds(timeout, option: "--timeout", example: "10s")
     }
 
     func registrationSeconds() throws -> Double {
-        guard let registration = Units.seconds(registrationTimeout), registration > 0 else {
-            throw ValidationError("--registration-timeout: expected such as 60s, found \"\(registrationTimeout)\"")
-        }
-        return registration
+        try CommandLineNumbers.seconds(registrationTimeout, option: "--registration-timeout", example: "60s")
     }
 
     /// `--unreached-after` in seconds, nil for 0 (never give up).
     func unreachedPatience() throws -> Double? {
-        guard let seconds = Units.seconds(unreachedAfter), seconds >= 0 else {
-            throw ValidationError(
-                "--unreached-after: expected such as 10s, or 0 to never stop, found \"\(unreachedAfter)\"")
-        }
+        let seconds = try CommandLineNumbers.seconds(
+            unreachedAfter, option: "--unreached-after", example: "10s", zero: "to never stop")
         return seconds > 0 ? seconds : nil
     }
 

@@ -37,7 +37,7 @@ public struct FromLogCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        try await failing("stampede profile from-log") { try work() }
+        try await failing("stampede profile from-log", Self.self) { try work() }
     }
 
     private func work() throws {

@@ -15,7 +15,7 @@ public struct ReportCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        try await failing("stampede report") {
+        try await failing("stampede report", Self.self) {
             let rebuilt: ReportRebuilder.Rebuilt
             do {
                 let run = RunDirectory.open(directory)

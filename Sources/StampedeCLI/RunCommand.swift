@@ -25,7 +25,7 @@ public struct RunCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        try await failing("stampede run") { try await work() }
+        try await failing("stampede run", Self.self) { try await work() }
     }
 
     public func validate() throws {

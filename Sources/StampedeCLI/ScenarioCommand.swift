@@ -32,7 +32,7 @@ public struct FromHARCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        try await failing("stampede scenario from-har") { try await work() }
+        try await failing("stampede scenario from-har", Self.self) { try await work() }
     }
 
     private func work() async throws {

@@ -47,23 +47,34 @@ public struct SearchCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        try await failing("stampede search") { try await work() }
+        try await failing("stampede search", Self.self) { try await work() }
     }
 
     public func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1 to 64") }
         try CommandLineNumbers.checkThreads(threads)
+        _ = try stepSettings()
+    }
+
+    /// The rates and durations of the steps, checked while the command line is parsed.
+    private func stepSettings() throws -> (
+        settings: CapacitySearch.Settings, hold: Double, settle: Double, abortAfter: Double
+    ) {
+        let settings = CapacitySearch.Settings(
+            from: try CommandLineNumbers.rate(from, option: "--from", example: "100/s"),
+            maxRate: try CommandLineNumbers.rate(maxRate, option: "--max-rate", example: "2000/s"),
+            resolution: try CommandLineNumbers.rate(resolution, option: "--resolution", example: "10/s"))
+        if let problem = settings.problem { throw ValidationError(problem) }
+        let hold = try CommandLineNumbers.seconds(hold, option: "--hold", example: "10s")
+        guard hold >= 1 else { throw ValidationError("--hold: at least 1s, found \"\(self.hold)\"") }
+        let settle = try CommandLineNumbers.seconds(settle, option: "--settle", example: "3s", zero: "to judge at once")
+        let abortAfter = try CommandLineNumbers.seconds(
+            abortAfter, option: "--abort-after", example: "1s", zero: "to stop at once")
+        return (settings, hold, settle, abortAfter)
     }
 
     private func work() async throws {
-        guard let from = Units.ratePerSecond(from), let maxRate = Units.ratePerSecond(maxRate),
-            let resolution = Units.ratePerSecond(resolution)
-        else { throw ValidationError("--from, --max-rate and --resolution: expected rates such as 100/s") }
-        guard let hold = Units.seconds(hold), hold >= 1, let settle = Units.seconds(settle), settle >= 0,
-            let abortAfter = Units.seconds(abortAfter), abortAfter >= 0
-        else { throw ValidationError("--hold (at least 1s), --settle and --abort-after: expected such as 10s") }
-        let settings = CapacitySearch.Settings(from: from, maxRate: maxRate, resolution: resolution)
-        if let problem = settings.problem { throw ValidationError(problem) }
+        let (settings, hold, settle, abortAfter) = try stepSettings()
         let thresholds = try PlanOptions.thresholds(slo, option: "--slo", scenario: try plan.loadScenario().0).map {
             var threshold = $0.scoped(to: .period(SearchStep.holdStage))
             threshold.abortOnFail = true

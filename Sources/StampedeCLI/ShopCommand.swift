@@ -81,10 +81,15 @@ public struct ShopCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        try await failing("stampede shop") { try await work() }
+        try await failing("stampede shop", Self.self) { try await work() }
     }
 
-    private func work() async throws {
+    public func validate() throws {
+        _ = try configuration()
+    }
+
+    /// The shop the options describe, checked while the command line is parsed (the accounts file is read later).
+    private func configuration() throws -> ShopConfiguration {
         var catalog = Product.defaultCatalog(count: skus, stock: stock)
         for item in flash {
             let parts = item.split(separator: ":")
@@ -101,9 +106,7 @@ public struct ShopCommand: AsyncParsableCommand {
         } else {
             throw ValidationError("--store: expected memory or postgres://user:password@host:port/database")
         }
-        guard let hold = Units.seconds(reservationHold), hold > 0 else {
-            throw ValidationError("--reservation-hold: expected such as 60s, found \"\(reservationHold)\"")
-        }
+        let hold = try CommandLineNumbers.seconds(reservationHold, option: "--reservation-hold", example: "60s")
         var payments: PaymentSettings? = nil
         if !payment.isEmpty {
             var channels: [PaymentSettings.Channel] = []
@@ -115,9 +118,7 @@ public struct ShopCommand: AsyncParsableCommand {
                 }
                 channels.append(PaymentSettings.Channel(name: String(parts[0]), origin: origin))
             }
-            guard let timeout = Units.seconds(paymentTimeout), timeout > 0 else {
-                throw ValidationError("--payment-timeout: expected such as 500ms, found \"\(paymentTimeout)\"")
-            }
+            let timeout = try CommandLineNumbers.seconds(paymentTimeout, option: "--payment-timeout", example: "500ms")
             payments = PaymentSettings(channels: channels, mode: paymentMode, timeout: .seconds(double: timeout))
         }
         var tls: ShopConfiguration.TLSFiles? = nil
@@ -137,15 +138,20 @@ public struct ShopCommand: AsyncParsableCommand {
             faults.delays[route] = .seconds(double: seconds)
         }
         if let failAfter {
-            guard let seconds = Units.seconds(failAfter), seconds >= 0 else {
-                throw ValidationError("--fail-after: expected such as 30s, found \"\(failAfter)\"")
-            }
+            let seconds = try CommandLineNumbers.seconds(
+                failAfter, option: "--fail-after", example: "30s", zero: "to fail from the start")
             faults.failAfter = .seconds(double: seconds)
         }
         var shopConfiguration = ShopConfiguration(
             host: host, port: port, inventory: inventory, catalog: catalog, maxInFlight: maxInFlight,
             reservationHold: .seconds(double: hold), store: storage, payments: payments, tls: tls)
         shopConfiguration.faults = faults
+        return shopConfiguration
+    }
+
+    private func work() async throws {
+        var shopConfiguration = try configuration()
+        let storage = shopConfiguration.store
         if storefront || accounts != nil {
             shopConfiguration.storefront = try accounts.map(Self.readAccounts) ?? .generated(count: 100_000)
         }
@@ -155,7 +161,7 @@ public struct ShopCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let portFile = self.portFile
         let inventory = self.inventory
-        let scheme = tls == nil ? "http" : "https"
+        let scheme = shopConfiguration.tls == nil ? "http" : "https"
         let app = try shop.application(logger: logger) { port in
             // A database store starts from the catalog (its connection pool runs once the shop does).
             if usesDatabase {

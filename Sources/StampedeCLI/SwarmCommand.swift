@@ -30,7 +30,7 @@ public struct SwarmCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        try await failing("stampede swarm") { try await work() }
+        try await failing("stampede swarm", Self.self) { try await work() }
     }
 
     private func work() async throws {

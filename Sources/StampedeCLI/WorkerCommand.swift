@@ -40,18 +40,21 @@ public struct WorkerCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        try await failing("stampede worker") { try await work() }
+        try await failing("stampede worker", Self.self) { try await work() }
     }
 
     public func validate() throws {
         try CommandLineNumbers.checkThreads(threads)
+        _ = try joinSeconds()
+    }
+
+    private func joinSeconds() throws -> Double {
+        try CommandLineNumbers.seconds(joinTimeout, option: "--join-timeout", example: "60s", zero: "to try once")
     }
 
     private func work() async throws {
         let token = try Token.read(file: tokenFile)
-        guard let join = Units.seconds(joinTimeout), join >= 0 else {
-            throw ValidationError("--join-timeout: expected such as 60s, found \"\(joinTimeout)\"")
-        }
+        let join = try joinSeconds()
         if let capacity, capacity < 1 { throw ValidationError("--capacity must be at least 1") }
         let tls: WorkerTLS? = (ca != nil || tlsCert != nil) ? WorkerTLS(ca: ca, certificate: tlsCert, key: tlsKey) : nil
         var runs = 0

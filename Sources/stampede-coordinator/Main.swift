@@ -5,6 +5,6 @@ import StampedeCLI
 enum Main {
     static func main() async {
         ProcessStart.prepare()
-        await CoordinatorCommand.main()
+        await CoordinatorCommand.main(ProcessStart.arguments)
     }
 }

@@ -326,8 +326,9 @@ struct ProcessTests {
             "\(cluster.log("refill.log"))")
     }
 
-    /// What NIO would wrap or trap on (a port beyond 65535, no threads) and a run name that is a path are refused
-    /// while the command line is parsed, with that command's usage and exit 64; `stampede run --threads` reaches the
+    /// What NIO would wrap or trap on (a port beyond 65535, no threads), a run name that is a path, and a negative
+    /// number (`--peak-rate -5/s`, which ArgumentParser took for an option) are refused with that command's usage
+    /// and exit 64, whether found while the command line is parsed or later; `stampede run --threads` reaches the
     /// workers it starts (it used to stop at the run); a search's SLO is checked against the scenario's flows.
     @Test func outOfRangeNumbersAndPathsAreRefusedAndThreadsReachTheWorkers() async throws {
         let cluster = try Cluster()
@@ -349,13 +350,37 @@ struct ProcessTests {
             ),
             (
                 ["run", "--scenario", "unread.yaml", "--peak-rate", "fast"],
-                "--peak-rate: expected a rate such as 800/s"
+                "--peak-rate: expected a rate above 0 such as 800/s"
             ),
             (["validate", "--profile", "unread.yaml"], "--profile and --scenario go together"),
             (
                 ["run", "--scenario", "unread.yaml", "--unreached-after", "soon"],
-                "--unreached-after: expected such as 10s, or 0 to never stop, found \"soon\""
+                "--unreached-after: expected a duration such as 10s, or 0 to never stop, found \"soon\""
             ),
+            // A negative value is the option's (ArgumentParser took it for an option: "Missing value").
+            (
+                ["run", "--scenario", "unread.yaml", "--peak-rate", "-5/s"],
+                "--peak-rate: expected a rate above 0 such as 800/s, found \"-5/s\""
+            ),
+            (
+                ["run", "--scenario", "unread.yaml", "--timeout", "-1s"],
+                "--timeout: expected a duration above 0 such as 10s, found \"-1s\""
+            ),
+            (
+                ["run", "--scenario", "unread.yaml", "--max-lost-workers", "-1"],
+                "--max-lost-workers: expected 0 or more, found -1"
+            ),
+            (
+                ["search", "--scenario", "unread.yaml", "--max-rate", "100/s", "--settle", "-3s"],
+                "--settle: expected a duration such as 3s, or 0 to judge at once, found \"-3s\""
+            ),
+            (["shop", "--reservation-hold", "-1s"], "--reservation-hold: expected a duration above 0 such as 60s"),
+            (["compare", "a", "b", "--tolerance", "-5%"], "--tolerance: expected a percentage such as 10%"),
+            (["bench-http", "http://127.0.0.1:9/", "--duration", "2h"], "--duration: at most 1h, found \"2h\""),
+            (["payments", "--latency", "-20ms"], "--latency: expected a duration such as 20ms, or 0 to answer"),
+            // Mistakes found once the command runs show the command's usage too (they showed `stampede`'s).
+            (["plan", "--scenario", "unread.yaml", "--headroom", "-5%"], "--headroom: expected a share such as 70%"),
+            (["bench-http", "http://127.0.0.1:9/", "--header", "nocolon"], "--header: expected NAME: VALUE"),
         ]
         for (index, (arguments, says)) in refused.enumerated() {
             let process = try cluster.spawn("stampede", arguments, log: "refused\(index).log")
