@@ -42,8 +42,8 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "Workers that may be lost before the run counts as not completed.") var maxLostWorkers = 0
     @Option(
         help: """
-            Stop the run when not one request has reached the target this long after the first was sent (10s; \
-            0 plays to the end).
+            Stop the run when the target has not answered one request (no connection, or no response on one) \
+            this long after the first request ended (10s; 0 plays to the end).
             """)
     var unreachedAfter = "10s"
 

@@ -16,7 +16,7 @@ public struct SearchCommand: AsyncParsableCommand {
             --settle (not judged) and holds for --hold (judged); a threshold that breaks stops the step at once. \
             The thresholds are the scenario's and --slo's (judged over the hold), and the verdicts (oversold, …) \
             always count. A step the generator could not play (dropped arrivals, fewer than 97% started) is no \
-            verdict on the target: the search stops there and says so. A target that no request reaches for \
+            verdict on the target: the search stops there and says so. A target that answers no request for \
             --unreached-after breaks the step (at the first step, it stops the search). Everything is written to \
             the search's directory: search.json, search.txt, and each step's run directory.
             """)

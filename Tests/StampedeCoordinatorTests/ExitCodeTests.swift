@@ -244,12 +244,12 @@ struct ExitCodeTests {
         defer { try? FileManager.default.removeItem(at: runs) }
         #expect(status == 4, "\(output)")
         #expect(ContinuousClock.now - started < .seconds(20))
-        #expect(output.contains("no request reached the target: not one of "), "\(output)")
+        #expect(output.contains("the target never answered: not one of "), "\(output)")
         #expect(output.contains("could open a connection (GET /products: cannot connect to \(target)"), "\(output)")
         let report = try Self.report(runs)
         #expect(report.run.interrupted)
         #expect(report.run.actualSeconds < 10, "ran \(report.run.actualSeconds) s")
-        #expect(report.run.stopReason?.hasPrefix("no request reached the target") == true)
+        #expect(report.run.stopReason?.hasPrefix("the target never answered") == true)
         #expect(try await Self.rejudge(runs) == 4)
 
         let (played, playedOutput, again) = try await Self.run(
@@ -257,9 +257,33 @@ struct ExitCodeTests {
             arguments: ["--unreached-after", "0"])
         defer { try? FileManager.default.removeItem(at: again) }
         #expect(played == 4, "\(playedOutput)")
-        #expect(!playedOutput.contains("no request reached the target"), "\(playedOutput)")
+        #expect(!playedOutput.contains("the target never answered"), "\(playedOutput)")
         #expect(playedOutput.contains("all failed): the rehearsal measured nothing"), "\(playedOutput)")
         #expect(try Self.report(again).run.interrupted == false)
+    }
+
+    /// A target that takes every connection and answers nothing on it (a hung shop): every request times out. The
+    /// run stops `--unreached-after` after the first timed out, rather than play its 60 s of timeouts.
+    @Test func aTargetThatTakesConnectionsButNeverAnswersIsGivenUpOnWithExit4() async throws {
+        try await withReferenceShop(ShopConfiguration(inventory: .atomic)) { shop, url in
+            // Longer than the run should last, short enough for the shop to stop soon after it (it waits for them).
+            shop.faults.setDelay(.seconds(6), for: .products)
+            let scenario =
+                "name: hung\nflows:\n  - name: browser\n    steps:\n      - {name: browse, get: /products}\n"
+            let started = ContinuousClock.now
+            let (status, output, runs) = try await Self.run(
+                profile: "name: long\nstages:\n  - {duration: 60s, from: 1, to: 1}\n", scenario: scenario,
+                target: url, arguments: ["--unreached-after", "2s", "--timeout", "1s"])
+            defer { try? FileManager.default.removeItem(at: runs) }
+            #expect(status == 4, "\(output)")
+            #expect(ContinuousClock.now - started < .seconds(20))
+            #expect(
+                output.contains("had an answer (GET /products: no complete response within 1 s): "), "\(output)")
+            #expect(output.contains("does it answer HTTP at that address?"), "\(output)")
+            let report = try Self.report(runs)
+            #expect(report.run.interrupted)
+            #expect(report.run.stopReason?.hasPrefix("the target never answered: not one of ") == true)
+        }
     }
 
     @Test func aWrongThresholdIsAConfigurationErrorWithExit64() async throws {

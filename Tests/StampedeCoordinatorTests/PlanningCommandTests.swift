@@ -122,7 +122,7 @@ struct PlanningCommandTests {
         let log = cluster.log("search.log")
         #expect(search.terminationStatus == 0, "\(log)")
         #expect(log.contains("search: 20/s held"), "\(log)")
-        #expect(log.contains("search: 40/s broke: the run did not complete: no request reached the target"), "\(log)")
+        #expect(log.contains("search: 40/s broke: the run did not complete: the target never answered"), "\(log)")
         let data = try Data(contentsOf: cluster.runs.appendingPathComponent("down/search.json"))
         let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(result["conclusion"] as? String == "knee", "\(result)")

@@ -75,7 +75,7 @@ struct SecureTargetTests {
             #expect(report.run.interrupted)
             #expect(report.run.actualSeconds < 10, "ran \(report.run.actualSeconds) s")
             let reason = try #require(report.run.stopReason)
-            #expect(reason.hasPrefix("no request reached the target: not one of "), "\(reason)")
+            #expect(reason.hasPrefix("the target never answered: not one of "), "\(reason)")
             #expect(reason.contains("is not trusted"), "\(reason)")
             #expect(report.totals.shoppers.succeeded == 0)
             #expect(report.totals.shoppers.failed == report.totals.shoppers.started)

@@ -74,9 +74,45 @@ struct TargetReachTests {
         reach.add(interval)
         #expect(!reach.reached)
         #expect(reach.giveUp(atSecond: 1) != nil)
-        interval.steps[0].counts.errors = [.certificate: 2, .timeout: 1]
+        interval.steps[0].counts.errors = [.certificate: 2, .status4xx: 1]
         reach.add(interval)
         #expect(reach.reached)
+    }
+
+    /// A target that takes connections and never answers on them (a hung process, a port that is not HTTP): every
+    /// request times out, is reset or gets bytes that are not HTTP. It has not answered either, and the reason says
+    /// so, with the first such request's detail.
+    @Test func connectionsOpenedButNeverAnsweredAreNotReached() {
+        var reach = TargetReach(patience: 10)
+        var interval = Self.second(10, requests: 4, refused: 0)
+        interval.steps[0].counts.errors = [.timeout: 2, .reset: 1, .protocol: 1]
+        interval.samples = [
+            ErrorSample(step: Self.browse, label: .reset, detail: "GET /products: connection reset", at: 10_000_900),
+            ErrorSample(
+                step: Self.browse, label: .timeout, detail: "GET /products: no complete response within 10 s",
+                at: 10_000_100),
+        ]
+        reach.add(interval)
+        #expect(!reach.reached)
+        #expect(reach.giveUp(atSecond: 19) == nil)
+        #expect(
+            reach.giveUp(atSecond: 20)
+                == "not one of 4 requests in 10 s had an answer (GET /products: no complete response within 10 s): "
+                + "does it answer HTTP at that address? (--unreached-after waits longer)")
+        // A blackholed port: connections that time out opening, and requests that time out waiting for one. The
+        // connection's failure is the one to show.
+        var blackholed = Self.second(11, requests: 3, refused: 1)
+        blackholed.steps[0].counts.errors[.status5xx] = nil
+        blackholed.steps[0].counts.errors[.timeout] = 2
+        reach.add(blackholed)
+        #expect(reach.sample?.label == .connect)
+        #expect(
+            reach.giveUp(atSecond: 20)?.hasSuffix(": is it up, at that address? (--unreached-after waits longer)")
+                == true)
+        // One answer, even an error status, and it never gives up.
+        reach.add(Self.second(12, requests: 2, refused: 1))
+        #expect(reach.reached)
+        #expect(reach.giveUp(atSecond: 30) == nil)
     }
 
     @Test func noPatienceNeverGivesUp() {

@@ -310,10 +310,13 @@ struct HTTPClientTests {
         }
     }
 
+    /// The message gives the request's timeout, not what was left of it once a connection was open (it read "no
+    /// complete response within 0.29958 s").
     @Test func noAnswerIsATimeout() async throws {
         let began = ContinuousClock.now
         let error = try await Self.failure(.hang, timeout: .milliseconds(300))
         #expect(error?.code == .timeout)
+        #expect(error?.message == "no complete response within 0.3 s")
         #expect(ContinuousClock.now - began < .seconds(3))
     }
 

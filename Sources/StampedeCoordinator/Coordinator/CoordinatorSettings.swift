@@ -20,7 +20,7 @@ public struct CoordinatorSettings: Sendable, Equatable {
     public var tick: Duration
     /// How long to wait for every expected worker; then the run ends without starting. Nil waits for ever.
     public var registrationTimeout: Duration?
-    /// How long after the first request the run goes on while not one request has reached the target; then it
+    /// How long after the first request ended the run goes on while not one request has had an answer; then it
     /// stops (``TargetReach``). Nil goes on to the end.
     public var unreachedAfter: Duration?
 

@@ -106,7 +106,7 @@ public struct CoordinatorStateMachine: Sendable {
     private var evaluatedUpTo: Int?
     /// Since when (run seconds) each `abort` threshold is broken.
     private var brokenSince: [String: Double] = [:]
-    /// Whether any request has reached the target yet.
+    /// Whether any request has had an answer from the target yet.
     private var reach: TargetReach
 
     /// What the last readings wait for.
@@ -288,7 +288,7 @@ public struct CoordinatorStateMachine: Sendable {
         return []
     }
 
-    /// A target that not one request has reached since the patience after the first stops the run: it would
+    /// A target that has not answered one request in the patience after the first ended stops the run: it would
     /// measure nothing to its end.
     private mutating func checkReach(now: MonotonicInstant) -> [Action] {
         guard phase == .running, let what = reach.giveUp(atSecond: cluster.second(at: now)) else { return [] }

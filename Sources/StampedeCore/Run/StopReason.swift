@@ -16,7 +16,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
     case registrationDeadline(joined: [String], expected: Int)
     /// An `abort` threshold stayed broken: the run was stopped as a safety valve.
     case thresholdBroken(String)
-    /// Not one request reached the target for a while after the first was sent: the run measured nothing.
+    /// Not one request had an answer from the target for a while after the first ended: the run measured nothing.
     case targetUnreached(String)
 
     /// A stable name for the reason, on the wire and in logs.
@@ -99,7 +99,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
                 + (joined.isEmpty ? "(none joined)" : "(joined: \(joined.joined(separator: ", ")))")
                 + "; \(expected - joined.count) did not join"
         case .thresholdBroken(let threshold): "the threshold \(threshold) broke (abort)"
-        case .targetUnreached(let what): "no request reached the target: \(what)"
+        case .targetUnreached(let what): "the target never answered: \(what)"
         }
     }
 }

@@ -93,6 +93,21 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "\(code.label): \(message)" }
 
+    private static let noCompleteResponse = "no complete response"
+
+    /// The exchange's timer went off: `within` is the time the exchange had (the request's timeout, less its wait for
+    /// a connection).
+    static func noCompleteResponse(within limit: TimeAmount?) -> HTTPClientError {
+        HTTPClientError(.timeout, noCompleteResponse + (limit.map { " within \($0.seconds)" } ?? ""))
+    }
+
+    /// The same, said with the whole timeout of the request, which is what a person set (`--timeout 1s` read "no
+    /// complete response within 0.99587323 s" when a connection took 4 ms to open).
+    public func saidWithTimeout(_ timeout: Duration) -> HTTPClientError {
+        guard code == .timeout, message.hasPrefix(Self.noCompleteResponse) else { return self }
+        return Self.noCompleteResponse(within: TimeAmount(timeout))
+    }
+
     /// A failed connection attempt to `origin`, with the reason a person needs ("connection refused"), not the
     /// event loop's error dump.
     static func connect(to origin: some CustomStringConvertible, _ error: any Error) -> HTTPClientError {

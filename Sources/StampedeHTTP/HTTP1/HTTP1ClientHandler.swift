@@ -151,8 +151,7 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
         timer = nil
         guard case .waiting(let exchange, _, let deadline?) = state else { return }
         guard deadline <= .now() else { return armTimer(for: deadline, context: context) }
-        let limit = exchange.timeout.map { " within \($0.seconds)" } ?? ""
-        fail(HTTPClientError(.timeout, "no complete response\(limit)"), context: context)
+        fail(.noCompleteResponse(within: exchange.timeout), context: context)
     }
 
     private func fail(_ error: HTTPClientError, context: ChannelHandlerContext) {

@@ -220,7 +220,7 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
         guard let session, let context, let stream = streams.removeValue(forKey: id) else { return }
         nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, NGHTTP2_CANCEL.rawValue)
         stream.exchange.completion(
-            .failure(HTTPClientError(.timeout, "no complete response within \(timeout.seconds)")))
+            .failure(.noCompleteResponse(within: timeout)))
         sendPending(context: context)
     }
 

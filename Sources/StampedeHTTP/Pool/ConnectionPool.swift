@@ -44,7 +44,11 @@ final class ConnectionPool: Sendable {
 
     /// Sends a request on a pooled connection, at most `timeout` from now (the wait for a connection included).
     func execute(_ request: HTTPRequest, timeout: Duration) async throws(HTTPClientError) -> HTTPResponse {
-        try await execute(request, deadline: NIODeadline.now() + TimeAmount(timeout))
+        do {
+            return try await execute(request, deadline: NIODeadline.now() + TimeAmount(timeout))
+        } catch {
+            throw error.saidWithTimeout(timeout)
+        }
     }
 
     /// Sends a request on a pooled connection; the deadline covers the wait for a connection and the exchange.

@@ -253,7 +253,7 @@ final class Shopper: Sendable {
             }
             return .success(try await client.execute(request, to: url.origin, timeout: timeout))
         } catch {
-            return .failure(error)
+            return .failure(error.saidWithTimeout(requestTimeout))
         }
     }
 
