@@ -7,7 +7,7 @@ public struct ValidateCommand: ParsableCommand {
         discussion: """
             Each file is checked alone. With --profile and --scenario, the pair is also checked as `stampede run` \
             would play it: every burst's flow is in the scenario, a flow that needs {{sku}} gets one, and the \
-            periods and bursts the thresholds name are in the profile.
+            periods and bursts the thresholds name are in the profile. One of them alone is checked as a file.
             """)
 
     @Argument(help: "Profile or scenario files.") var files: [String] = []
@@ -17,17 +17,17 @@ public struct ValidateCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
-        if (profile == nil) != (scenario == nil) {
-            throw ValidationError("--profile and --scenario go together: the pair is checked as a run plays it")
-        }
-        if files.isEmpty && profile == nil {
+        if files.isEmpty && profile == nil && scenario == nil {
             throw ValidationError("give the files to check, or --profile and --scenario")
         }
     }
 
     public func run() throws {
         var problems = 0
-        for file in files {
+        // `stampede validate --scenario s.yaml` was refused ("go together"): as `stampede run` takes it, it is a
+        // scenario to check.
+        let alone = (profile != nil) != (scenario != nil) ? [profile, scenario].compactMap { $0 } : []
+        for file in files + alone {
             let found = ConfigValidator.validate(path: file)
             for problem in found { print(problem) }
             if found.isEmpty { print("\(file): ok") }

@@ -285,9 +285,11 @@ struct ProcessTests {
         #expect(convert.terminationStatus == 0, "\(cluster.log("har.log"))")
         #expect(cluster.log("har.log").contains("wrote \(draft): 7 steps from 11 requests"))
         #expect(cluster.log("har.log").contains("guess: post-accounts-login: login-username was typed"))
-        let validate = try cluster.spawn("stampede", ["validate", draft], log: "validate.log")
+        // `--scenario` alone is a scenario to check, as `stampede run` takes it (it was refused: "go together").
+        let validate = try cluster.spawn("stampede", ["validate", "--scenario", draft], log: "validate.log")
         #expect(await cluster.wait(validate, limit: .seconds(20)))
         #expect(validate.terminationStatus == 0, "\(cluster.log("validate.log"))")
+        #expect(cluster.log("validate.log").contains("\(draft): ok"), "\(cluster.log("validate.log"))")
         // With the storefront's profile, whose flash sale plays a flow the recording does not have: the pair does
         // not fit, as `stampede run` would have said.
         let storefront = repository.appendingPathComponent("profiles/storefront.yaml").path
@@ -352,7 +354,7 @@ struct ProcessTests {
                 ["run", "--scenario", "unread.yaml", "--peak-rate", "fast"],
                 "--peak-rate: expected a rate above 0 such as 800/s"
             ),
-            (["validate", "--profile", "unread.yaml"], "--profile and --scenario go together"),
+            (["validate"], "give the files to check, or --profile and --scenario"),
             (
                 ["run", "--scenario", "unread.yaml", "--unreached-after", "soon"],
                 "--unreached-after: expected a duration such as 10s, or 0 to never stop, found \"soon\""
