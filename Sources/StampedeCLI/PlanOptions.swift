@@ -152,7 +152,7 @@ struct PlanOptions: ParsableArguments {
         }
         let started = Date()
         let record = RunRecord(
-            id: id ?? Self.runID(started, profile: profile.name),
+            id: id ?? Self.runID(started, profile: profile.name, under: runs),
             startedAt: ISO8601DateFormatter().string(from: started),
             profile: profile, scenario: scenario, scale: scale, target: origin, seed: seed,
             arrivals: arrivals, workers: workers, maxShoppers: maxShoppers, connections: connections,
@@ -261,12 +261,13 @@ struct PlanOptions: ParsableArguments {
         return seconds > 0 ? seconds : nil
     }
 
-    static func runID(_ date: Date, profile: String) -> String {
+    /// A new run's directory name under `runs`: the time and the profile, made unique (`RunDirectory.freeID`).
+    static func runID(_ date: Date, profile: String, under runs: String) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd-HHmmss"
-        return "\(formatter.string(from: date))-\(profile)"
+        return RunDirectory.freeID("\(formatter.string(from: date))-\(profile)", under: runs)
     }
 }
 

@@ -81,7 +81,7 @@ public struct SearchCommand: AsyncParsableCommand {
             threshold.delay = abortAfter
             return threshold
         }
-        let id = plan.id ?? PlanOptions.runID(Date(), profile: "search")
+        let id = plan.id ?? PlanOptions.runID(Date(), profile: "search", under: plan.runs)
         let directory = (plan.runs as NSString).appendingPathComponent(id)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var search = CapacitySearch(settings)

@@ -14,6 +14,21 @@ struct RunDirectoryTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("stampede-runs-\(UUID())").path
     }
 
+    /// Runs started in the same second are given names of their own; the second one failed with exit 70.
+    @Test func aRunStartedInTheSameSecondGetsANameOfItsOwn() throws {
+        let runs = Self.temporaryRuns()
+        defer { try? FileManager.default.removeItem(atPath: runs) }
+        let base = "20261128-094412-flash-sale"
+        #expect(RunDirectory.freeID(base, under: runs) == base)
+        for expected in [base, "\(base)-2", "\(base)-3"] {
+            let id = RunDirectory.freeID(base, under: runs)
+            #expect(id == expected)
+            try FileManager.default.createDirectory(
+                atPath: (runs as NSString).appendingPathComponent(id), withIntermediateDirectories: true)
+        }
+        #expect(RunDirectory.freeID("other", under: runs) == "other")
+    }
+
     @Test func theReportRebuildsFromDiskAlone() async throws {
         let runs = Self.temporaryRuns()
         defer { try? FileManager.default.removeItem(atPath: runs) }

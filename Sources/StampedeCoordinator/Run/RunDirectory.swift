@@ -23,6 +23,17 @@ public final class RunDirectory: Sendable {
         self.path = path
     }
 
+    /// A name for a new run under `parent`: `base` (the time and the profile), or `base-2`, `base-3`, … when runs
+    /// started in the same second have those. Two runs started back to back (a CI job, a script) both took `base`,
+    /// and the second failed with exit 70 ("A file with the same name already exists").
+    public static func freeID(_ base: String, under parent: String) -> String {
+        let taken = { (id: String) in
+            FileManager.default.fileExists(atPath: (parent as NSString).appendingPathComponent(id))
+        }
+        guard taken(base) else { return base }
+        return (2...).lazy.map { "\(base)-\($0)" }.first { !taken($0) }!
+    }
+
     /// Makes `runs/<id>` (failing if it exists) and writes the plan into it.
     public static func create(under parent: String, record: RunRecord) throws -> RunDirectory {
         let path = (parent as NSString).appendingPathComponent(record.id)
