@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import StampedeCoordinator
 import StampedeCore
+import StampedeProcess
 import StampedeReport
 import UnixSignals
 
@@ -19,6 +20,15 @@ enum CoordinatorRunner {
         showsToken: Bool = false,
         listening: @escaping @Sendable (_ port: Int) throws -> Void = { _ in }
     ) async throws -> RunOutcome {
+        // Every port asked for, tried before the run directory is made or the target set up.
+        let configuration = coordinator.configuration
+        try ListeningPort.check(host: configuration.host, port: configuration.port, option: "--listen")
+        if let port = configuration.metricsPort {
+            try ListeningPort.check(host: configuration.host, port: port, option: "--metrics-port")
+        }
+        if let port = configuration.dashboardPort {
+            try ListeningPort.check(host: configuration.dashboardHost, port: port, option: "--dashboard")
+        }
         let logger = Logger(label: "stampede.coordinator")
         let group = ServiceGroup(
             configuration: .init(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import StampedeCoordinator
 import StampedeCore
+import StampedeProcess
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -74,6 +75,9 @@ func failing<Result>(
     } catch let failure as CommandFailure {
         printError("\(command): \(failure.message)")
         throw ExitCode(failure.status.rawValue)
+    } catch let taken as ListeningPort.Unavailable {
+        printError("\(command): \(taken)")
+        throw ExitCode(ExitStatus.usage.rawValue)
     } catch let notStarted as RunNotStarted {
         printError("\(command): the run did not start: \(notStarted.message)")
         throw ExitCode(ExitStatus.incomplete.rawValue)

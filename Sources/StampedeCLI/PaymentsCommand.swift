@@ -5,6 +5,7 @@ import NIOPosix
 import ServiceLifecycle
 import StampedeConfig
 import StampedePayments
+import StampedeProcess
 import UnixSignals
 
 /// `stampede payments`: payment channel simulators on their own, for a drill against any checkout.
@@ -43,6 +44,7 @@ public struct PaymentsCommand: AsyncParsableCommand {
             guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
                 throw ValidationError("--channel: expected NAME=PORT such as alipay=9001, found \"\(entry)\"")
             }
+            try ListeningPort.check(host: host, port: port, option: "--channel \(entry)")
             let simulator = try await ChannelSimulator.start(
                 name: String(parts[0]), host: host, port: port, latency: .seconds(latency))
             print("payment channel \(simulator.name) on \(simulator.baseURL)")

@@ -88,6 +88,23 @@ struct ProcessTests {
             (try? String(contentsOfFile: directory.appendingPathComponent(name).path, encoding: .utf8)) ?? ""
         }
 
+        /// Runs `stampede` with each command line, expects it refused (exit 64) saying its text, and gives each
+        /// output for what else the caller checks.
+        func refusals(
+            _ cases: [(arguments: [String], says: String)], log: String, limit: Duration = .seconds(20)
+        ) async throws -> [(arguments: [String], output: String)] {
+            var outputs: [(arguments: [String], output: String)] = []
+            for (index, (arguments, says)) in cases.enumerated() {
+                let process = try spawn("stampede", arguments, log: "\(log)\(index).log")
+                #expect(await wait(process, limit: limit))
+                let output = self.log("\(log)\(index).log")
+                #expect(process.terminationStatus == 64, "\(arguments): \(output)")
+                #expect(output.contains(says), "\(arguments): \(output)")
+                outputs.append((arguments, output))
+            }
+            return outputs
+        }
+
         /// Waits for a process to exit; false if it did not within `limit`.
         func wait(_ process: ChildProcess, limit: Duration) async -> Bool {
             let deadline = ContinuousClock.now + limit
@@ -276,8 +293,7 @@ struct ProcessTests {
     @Test func theRecordingBecomesAScenarioFileThatValidates() async throws {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
+        let repository = PlanningCommandTests.repository
         let har = repository.appendingPathComponent("Tests/StampedeRecorderTests/Recordings/storefront.har").path
         let draft = cluster.directory.appendingPathComponent("draft.yaml").path
         let convert = try cluster.spawn("stampede", ["scenario", "from-har", har, "--output", draft], log: "har.log")
@@ -326,6 +342,44 @@ struct ProcessTests {
         #expect(
             cluster.log("refill.log").contains("--refill: expected 1 to -m (8), found 9"),
             "\(cluster.log("refill.log"))")
+    }
+
+    /// A port asked for that another process has is refused before anything is sent, named with its option, exit
+    /// 64: the coordinator's `--listen` port used to be found taken only after the target was set up (its stock
+    /// reset), and failed with gRPC's "serverIsStopped", exit 70; the others with NIO's "bind(…): Address already
+    /// in use) (errno: 98)", exit 70.
+    @Test func aPortAnotherProcessHasIsRefusedBeforeAnythingIsSent() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        let repository = PlanningCommandTests.repository
+        let profile = repository.appendingPathComponent("profiles/flash-sale.yaml").path
+        let scenario = repository.appendingPathComponent("scenarios/flash-sale.yaml").path
+        let token = try cluster.write("token", "secret\n")
+        try await withReferenceShop { _, url in
+            let taken = try #require(URL(string: url)?.port)
+            let run = [
+                "--profile", profile, "--scenario", scenario, "--target", url, "--duration", "5s", "--runs",
+                cluster.runs.path, "--quiet",
+            ]
+            let refused: [(arguments: [String], says: String)] = [
+                (["shop", "--port", "\(taken)"], "stampede shop: cannot listen on 127.0.0.1:\(taken) (--port)"),
+                (["payments", "--channel", "alipay=\(taken)"], "(--channel alipay=\(taken))"),
+                (
+                    ["coordinator", "--listen", "127.0.0.1:\(taken)", "--token-file", token] + run,
+                    "stampede coordinator: cannot listen on 127.0.0.1:\(taken) (--listen)"
+                ),
+                (["run", "--metrics-port", "\(taken)"] + run, "(--metrics-port)"),
+                (["run", "--dashboard", "\(taken)"] + run, "(--dashboard)"),
+            ]
+            for (arguments, output) in try await cluster.refusals(refused, log: "taken") {
+                #expect(
+                    output.contains(": address already in use: another process has it (choose another port, or 0"),
+                    "\(arguments): \(output)")
+                #expect(!output.contains("target set up"), "\(arguments): \(output)")
+            }
+            let made = (try? FileManager.default.contentsOfDirectory(atPath: cluster.runs.path)) ?? []
+            #expect(made.isEmpty, "\(made)")
+        }
     }
 
     /// What NIO would wrap or trap on (a port beyond 65535, no threads), a run name that is a path, and a negative
@@ -384,12 +438,7 @@ struct ProcessTests {
             (["plan", "--scenario", "unread.yaml", "--headroom", "-5%"], "--headroom: expected a share such as 70%"),
             (["bench-http", "http://127.0.0.1:9/", "--header", "nocolon"], "--header: expected NAME: VALUE"),
         ]
-        for (index, (arguments, says)) in refused.enumerated() {
-            let process = try cluster.spawn("stampede", arguments, log: "refused\(index).log")
-            #expect(await cluster.wait(process, limit: .seconds(20)))
-            let output = cluster.log("refused\(index).log")
-            #expect(process.terminationStatus == 64, "\(arguments): \(output)")
-            #expect(output.contains(says), "\(arguments): \(output)")
+        for (arguments, output) in try await cluster.refusals(refused, log: "refused") {
             #expect(output.contains("Usage: stampede \(arguments[0])"), "\(arguments): \(output)")
         }
         #expect(!FileManager.default.fileExists(atPath: escaped.path))
@@ -413,25 +462,18 @@ struct ProcessTests {
         // Thresholds the scenario cannot judge are refused once the scenario is read, before anything is sent:
         // - an SLO naming a flow it does not have (it used to fail every step, and the search blamed the target);
         // - a payment figure without a drill (it used to end the run UNVERIFIED, exit 3).
+        let common = ["--scenario", scenario, "--target", "http://127.0.0.1:9", "--runs", cluster.runs.path]
         let judged: [(arguments: [String], says: String)] = [
             (
-                ["search", "--max-rate", "100/s", "--slo", "p99(buyr) < 300ms"],
+                ["search", "--max-rate", "100/s", "--slo", "p99(buyr) < 300ms"] + common,
                 #"--slo "p99(buyr) < 300ms": the scenario has no flow "buyr" (flows: get)"#
             ),
             (
-                ["run", "--profile", profile, "--threshold", "double_charges == 0"],
+                ["run", "--profile", profile, "--threshold", "double_charges == 0"] + common,
                 #"--threshold "double_charges == 0": this figure comes from a payment"#
             ),
         ]
-        for (index, (arguments, says)) in judged.enumerated() {
-            let process = try cluster.spawn(
-                "stampede",
-                arguments + ["--scenario", scenario, "--target", "http://127.0.0.1:9", "--runs", cluster.runs.path],
-                log: "judged\(index).log")
-            #expect(await cluster.wait(process, limit: .seconds(30)))
-            let output = cluster.log("judged\(index).log")
-            #expect(process.terminationStatus == 64, "\(arguments): \(output)")
-            #expect(output.contains(says), "\(arguments): \(output)")
+        for (_, output) in try await cluster.refusals(judged, log: "judged", limit: .seconds(30)) {
             #expect(!output.contains("search: step 1") && !output.contains("coordinator listening"), "\(output)")
         }
     }
