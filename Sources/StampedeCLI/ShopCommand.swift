@@ -156,7 +156,7 @@ public struct ShopCommand: AsyncParsableCommand {
         if storefront || accounts != nil {
             shopConfiguration.storefront = try accounts.map(Self.readAccounts) ?? .generated(count: 100_000)
         }
-        try ListeningPort.check(host: host, port: port, option: "--port")
+        try ListeningPort.check(host: host, port: port, option: "--host, --port")
         let shop = try ReferenceShop(configuration: shopConfiguration)
         let usesDatabase = storage != .memory
         var logger = Logger(label: "stampede.shop")

@@ -13,10 +13,10 @@
 /// (Another process may still take the port between this try and the real listen: that one fails as before.)
 public enum ListeningPort {
     /// Binds `host:port` as a listener would (`SO_REUSEADDR`, as SwiftNIO sets it) and lets it go at once. Port 0
-    /// (a free one) and a host that does not resolve (the listener says so itself) pass.
+    /// (a free one) passes.
     public static func check(host: String, port: Int, option: String) throws(Unavailable) {
-        guard port != 0, let reason = bindFailure(host: host, port: port) else { return }
-        throw Unavailable(option: option, host: host, port: port, reason: reason)
+        guard port != 0, let problem = bindFailure(host: host, port: port) else { return }
+        throw Unavailable(option: option, host: host, port: port, problem: problem)
     }
 
     /// Why the port cannot be listened on.
@@ -24,28 +24,24 @@ public enum ListeningPort {
         public let option: String
         public let host: String
         public let port: Int
-        public let reason: Int32
+        public let problem: String
 
         public var description: String {
             let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-            let hint =
-                switch reason {
-                case EADDRINUSE: ": another process has it (choose another port, or 0 for a free one)"
-                case EACCES: ": a port below 1024 needs privileges (choose one above)"
-                case EADDRNOTAVAIL: ": this machine has no such address"
-                default: ""
-                }
-            return "cannot listen on \(address) (\(option)): \(String(cString: strerror(reason)).lowercased())\(hint)"
+            return "cannot listen on \(address) (\(option)): \(problem)"
         }
     }
 
-    private static func bindFailure(host: String, port: Int) -> Int32? {
+    private static func bindFailure(host: String, port: Int) -> String? {
         var hints = addrinfo()
         hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = socketStream
         var found: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &found) == 0, let first = found else { return nil }
+        let resolved = getaddrinfo(host, String(port), &hints, &found)
+        guard resolved == 0, let first = found else {
+            return "\(host) does not resolve (\(String(cString: gai_strerror(resolved)).lowercased()))"
+        }
         defer { freeaddrinfo(found) }
         let descriptor = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
         guard descriptor >= 0 else { return nil }
@@ -53,7 +49,15 @@ public enum ListeningPort {
         var on: Int32 = 1
         _ = setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
         guard bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 else { return nil }
-        return errno
+        let reason = errno
+        let hint =
+            switch reason {
+            case EADDRINUSE: ": another process has it (choose another port, or 0 for a free one)"
+            case EACCES: ": a port below 1024 needs privileges (choose one above)"
+            case EADDRNOTAVAIL: ": this machine has no such address"
+            default: ""
+            }
+        return String(cString: strerror(reason)).lowercased() + hint
     }
 
     #if canImport(Glibc)

@@ -362,7 +362,10 @@ struct ProcessTests {
                 cluster.runs.path, "--quiet",
             ]
             let refused: [(arguments: [String], says: String)] = [
-                (["shop", "--port", "\(taken)"], "stampede shop: cannot listen on 127.0.0.1:\(taken) (--port)"),
+                (
+                    ["shop", "--port", "\(taken)"],
+                    "stampede shop: cannot listen on 127.0.0.1:\(taken) (--host, --port)"
+                ),
                 (["payments", "--channel", "alipay=\(taken)"], "(--channel alipay=\(taken))"),
                 (
                     ["coordinator", "--listen", "127.0.0.1:\(taken)", "--token-file", token] + run,

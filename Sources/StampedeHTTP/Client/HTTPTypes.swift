@@ -130,7 +130,8 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         return []
     }
 
-    static func reason(_ error: any Error) -> String {
+    /// What a person reads of a failed connection attempt: "connection refused", "cannot resolve HOST".
+    public static func reason(_ error: any Error) -> String {
         if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
         if let connection = error as? NIOConnectionError {
             if connection.connectionErrors.isEmpty {

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import StampedeClock
 import StampedeCore
+import StampedeHTTP
 
 /// Before a worker says hello, it waits for its coordinator to be there: a worker pod may start long before the
 /// coordinator's (or before its Service name resolves). It tries a TCP connection with a growing pause (0.1 s,
@@ -53,14 +54,5 @@ enum CoordinatorProbe {
         }
     }
 
-    static func describe(_ error: any Error) -> String {
-        if let io = error as? IOError { return "\(io.description)" }
-        if let connect = error as? NIOConnectionError {
-            if connect.dnsAError != nil || connect.dnsAAAAError != nil, connect.connectionErrors.isEmpty {
-                return "the name \(connect.host) does not resolve"
-            }
-            return connect.connectionErrors.first.map { "\($0.error)" } ?? "no address"
-        }
-        return "\(error)"
-    }
+    static func describe(_ error: any Error) -> String { HTTPClientError.reason(error) }
 }
