@@ -103,7 +103,8 @@ final class HTTP1ClientHandler: ChannelInboundHandler {
         let failure: HTTPClientError
         switch error {
         case let error as HTTPClientError: failure = error
-        case let error as IOError: failure = HTTPClientError(.reset, "the connection failed: \(error)")
+        case let error as IOError:
+            failure = HTTPClientError(.reset, "the connection failed: \(HTTPClientError.reason(error))")
         default: failure = HTTPClientError(.protocol, "\(error)")
         }
         fail(failure, context: context)

@@ -171,7 +171,9 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let failure = (error as? HTTPClientError) ?? HTTPClientError(.reset, "the connection failed: \(error)")
+        let failure =
+            (error as? HTTPClientError)
+            ?? HTTPClientError(.reset, "the connection failed: \(HTTPClientError.reason(error))")
         fail(failure, context: context)
     }
 
