@@ -38,6 +38,12 @@ public enum ConsoleReport {
                 "          first \(sample.label) at \(sample.flow)/\(sample.step) (\(Format.seconds(sample.at))): \(sample.detail)\n"
         }
         out += "\n"
+        // A run stopped before its first arrival (Ctrl-C while workers were awaited) has nothing to tabulate: its
+        // tables were a page of zeros.
+        guard shoppers.planned > 0 || requests.requests > 0 else {
+            out += "Nothing was played: the run ended before its first arrival.\n"
+            return out
+        }
 
         out +=
             "Latency per step, ms. Corrected: from the intended start to the end, whatever the outcome (includes "

@@ -70,11 +70,23 @@ struct ConsoleReportTests {
         #expect(clean.contains("succeeded 10  failed 0  throttled 0"), "\(clean)")
     }
 
+    /// Interrupted before its first arrival (Ctrl-C while the workers were awaited), a run says so and shows no
+    /// tables: they were a page of zeros.
     @Test func anInterruptedRunSaysWhy() throws {
         let text = ConsoleReport.render(
             try Self.report(
                 [], facts: [.ended(actualSeconds: 1, interrupted: true, reason: "interrupted by a signal")]))
         #expect(text.contains("(INTERRUPTED: interrupted by a signal)"))
+        #expect(text.hasSuffix("\nNothing was played: the run ended before its first arrival.\n"), "\(text)")
+        #expect(!text.contains("Latency per step"), "\(text)")
+        var counts = ArrivalCounts()
+        counts.planned = 1
+        let played = ConsoleReport.render(
+            try Self.report(
+                [IntervalReport(worker: "w", second: 0, slots: [SlotRecord(slot: 0, counts: counts)])],
+                facts: [.ended(actualSeconds: 1, interrupted: true, reason: "interrupted by a signal")]))
+        #expect(played.contains("Latency per step"), "\(played)")
+        #expect(!played.contains("Nothing was played"), "\(played)")
     }
 
     @Test func numbersReadAsNumbers() throws {
