@@ -1,5 +1,6 @@
 import ArgumentParser
 import StampedeConfig
+import StampedeCore
 
 /// Numbers on the command line whose range nothing below checks: NIO keeps a port's low 16 bits (`--port 70000`
 /// listened on 4464 without a word) and traps on an event-loop group of no threads.
@@ -25,10 +26,11 @@ enum CommandLineNumbers {
         return seconds
     }
 
-    /// A rate option's arrivals per second (`Units.ratePerSecond`), above 0.
+    /// A rate option's arrivals per second (`Units.ratePerSecond`), above 0 and at most what a plan may ask for.
     static func rate(_ text: String, option: String, example: String) throws -> Double {
-        guard let rate = Units.ratePerSecond(text) else {
-            throw ValidationError("\(option): expected a rate above 0 such as \(example), found \"\(text)\"")
+        guard let rate = Units.ratePerSecond(text), rate <= Plan.maxPeakRate else {
+            throw ValidationError(
+                "\(option): expected a rate above 0 such as \(example), at most 10000000/s, found \"\(text)\"")
         }
         return rate
     }

@@ -62,6 +62,33 @@ struct PlanTests {
         }
     }
 
+    /// A rate no fleet plays, and a run shorter than a second or longer than a week, are refused with what they
+    /// would have been: `--peak-rate 1e300/s` trapped, `--speed 1e-300x` planned 10^300 years, and `--duration
+    /// 0.0001s` a run that measured nothing.
+    @Test func aScaleNoRunCanPlayIsRefused() throws {
+        func message(_ scale: RunScale) -> String {
+            do {
+                _ = try Plan(profile: Self.day, scale: scale)
+                return ""
+            } catch {
+                return error.message
+            }
+        }
+        #expect(
+            message(RunScale(peakRate: 1e300, compression: .duration(90)))
+                == "the peak rate is more than any fleet plays: at most 10,000,000 arrivals a second")
+        #expect(message(RunScale(peakRate: 10_000_000, compression: .duration(90))).isEmpty)
+        #expect(
+            message(RunScale(peakRate: 100, compression: .speed(1e-300)))
+                == "the run would last more than a week; a run lasts from 1 s to 7 days: play it faster or shorter")
+        #expect(
+            message(RunScale(peakRate: 100, compression: .duration(0.5)))
+                == "the run would last less than a second; a run lasts from 1 s to 7 days: play it slower or longer")
+        #expect(message(RunScale(peakRate: 100, compression: .duration(1))).isEmpty)
+        #expect(message(RunScale(peakRate: 100, compression: .speed(1.0 / 7))).isEmpty)
+        #expect(!message(RunScale(peakRate: 100, compression: .speed(1.0 / 7.01))).isEmpty)
+    }
+
     /// `--window 11:00-09:00` ends the next day, past a one-day profile: the message says why "d2" appears.
     @Test func aWindowEndingTheNextDaySaysSo() throws {
         func message(_ window: ProfileWindow) -> String {

@@ -20,6 +20,13 @@ public struct Plan: Sendable {
     private let ratePerLevel: Double
     private let integralAtWindowStart: Double
 
+    /// The most arrivals a second a plan asks for: 17 times Double 11's 583,000 orders a second. Beyond it a plan is
+    /// a typo (`--peak-rate 1e300/s` trapped converting its arrival count to an integer).
+    public static let maxPeakRate = 10_000_000.0
+    /// How long a run may last, in real seconds: at least a second (one interval; a shorter one measures nothing),
+    /// at most a week (a day played at 1×, or two, is a real rehearsal; `--speed 1e-300x` asked for 10^300 years).
+    public static let durations = 1.0...(7 * 86_400.0)
+
     public init(profile: Profile, scale: RunScale) throws(PlanError) {
         let curve = RateCurve(profile: profile)
         let window = scale.window ?? ProfileWindow(start: 0, end: profile.length)
@@ -35,6 +42,10 @@ public struct Plan: Sendable {
         guard scale.peakRate > 0, scale.peakRate.isFinite else {
             throw PlanError(.badScale, "the peak rate must be above 0 arrivals per second")
         }
+        guard scale.peakRate <= Self.maxPeakRate else {
+            throw PlanError(
+                .badScale, "the peak rate is more than any fleet plays: at most 10,000,000 arrivals a second")
+        }
         let speed: Double
         switch scale.compression {
         case .speed(let value):
@@ -43,6 +54,15 @@ public struct Plan: Sendable {
         case .duration(let seconds):
             guard seconds > 0, seconds.isFinite else { throw PlanError(.badScale, "the duration must be above 0") }
             speed = window.length / seconds
+        }
+        let lasts = window.length / speed
+        guard Self.durations.contains(lasts) else {
+            throw PlanError(
+                .badScale,
+                "the run would last "
+                    + (lasts < 1
+                        ? "less than a second; a run lasts from 1 s to 7 days: play it slower or longer"
+                        : "more than a week; a run lasts from 1 s to 7 days: play it faster or shorter"))
         }
         let busiest = curve.maxLevel(from: window.start, to: window.end)
         let burstInWindow = profile.bursts.contains { window.start <= $0.at && $0.at < window.end }
