@@ -3,8 +3,16 @@ import StampedeConfig
 import StampedeCore
 
 /// Numbers on the command line whose range nothing below checks: NIO keeps a port's low 16 bits (`--port 70000`
-/// listened on 4464 without a word) and traps on an event-loop group of no threads.
+/// listened on 4464 without a word) and traps on an event-loop group of no threads, or on a timer beyond 292 years
+/// (`--timeout 99999999h`); `--max-shoppers`, `--connections` and `--streams` of 9e18 trapped too.
 enum CommandLineNumbers {
+    /// The longest duration an option takes: a week, as long as a run may last.
+    static let longest = Plan.durations.upperBound
+    /// Shoppers going at once, connections and HTTP/2 streams per connection, per worker.
+    static let shoppers = 1...10_000_000
+    static let connections = 1...1_000_000
+    static let streams = 1...100_000
+
     /// Event-loop threads one process may run.
     static let threads = 1...256
 
@@ -18,12 +26,19 @@ enum CommandLineNumbers {
 
     /// A duration option's seconds (`Units.seconds`): above 0, or 0 too when `zero` says what 0 does.
     static func seconds(_ text: String, option: String, example: String, zero: String? = nil) throws -> Double {
-        guard let seconds = Units.seconds(text), seconds > 0 || zero != nil else {
+        guard let seconds = Units.seconds(text), seconds > 0 || zero != nil, seconds <= longest else {
             let expected =
                 zero.map { "a duration such as \(example), or 0 \($0)" } ?? "a duration above 0 such as \(example)"
-            throw ValidationError("\(option): expected \(expected), found \"\(text)\"")
+            throw ValidationError("\(option): expected \(expected), at most 7d, found \"\(text)\"")
         }
         return seconds
+    }
+
+    /// A count option within its range.
+    static func check(_ value: Int, _ range: ClosedRange<Int>, option: String) throws {
+        guard range.contains(value) else {
+            throw ValidationError("\(option): expected \(range.lowerBound) to \(range.upperBound), found \(value)")
+        }
     }
 
     /// A rate option's arrivals per second (`Units.ratePerSecond`), above 0 and at most what a plan may ask for.

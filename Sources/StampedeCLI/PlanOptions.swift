@@ -165,15 +165,16 @@ struct PlanOptions: ParsableArguments {
 
     func settings(workers: Int, lease: String, silenceBeforeLost: String = "2s") throws -> CoordinatorSettings {
         let timeout = try requestTimeout()
-        guard let lease = Units.seconds(lease), lease >= 1 else {
-            throw ValidationError("--lease: expected at least 1s, found \"\(lease)\"")
-        }
-        guard let silence = Units.seconds(silenceBeforeLost), silence >= 0.5 else {
+        let leaseSeconds = try CommandLineNumbers.seconds(lease, option: "--lease", example: "3s")
+        guard leaseSeconds >= 1 else { throw ValidationError("--lease: expected at least 1s, found \"\(lease)\"") }
+        let silence = try CommandLineNumbers.seconds(silenceBeforeLost, option: "--silence-before-lost", example: "2s")
+        guard silence >= 0.5 else {
             throw ValidationError("--silence-before-lost: expected at least 0.5s, found \"\(silenceBeforeLost)\"")
         }
         let registration = try registrationSeconds()
         return CoordinatorSettings(
-            expectedWorkers: workers, lease: .seconds(double: lease), silenceBeforeLost: .seconds(double: silence),
+            expectedWorkers: workers, lease: .seconds(double: leaseSeconds),
+            silenceBeforeLost: .seconds(double: silence),
             maxShoppersPerWorker: maxShoppers,
             connectionsPerWorker: connections, requestTimeout: .seconds(double: timeout),
             registrationTimeout: .seconds(double: registration),
@@ -232,11 +233,11 @@ struct PlanOptions: ParsableArguments {
     /// The limits, the CA file, and the run's name: a name, not a path (`--id ../../etc` made a directory, or
     /// failed to, outside `--runs`).
     func checkLimits() throws {
-        for (option, value, least) in [
-            ("--max-shoppers", maxShoppers, 1), ("--connections", connections, 1), ("--streams", streams, 1),
-            ("--max-lost-workers", maxLostWorkers, 0),
-        ] where value < least {
-            throw ValidationError("\(option): expected \(least) or more, found \(value)")
+        try CommandLineNumbers.check(maxShoppers, CommandLineNumbers.shoppers, option: "--max-shoppers")
+        try CommandLineNumbers.check(connections, CommandLineNumbers.connections, option: "--connections")
+        try CommandLineNumbers.check(streams, CommandLineNumbers.streams, option: "--streams")
+        guard maxLostWorkers >= 0 else {
+            throw ValidationError("--max-lost-workers: expected 0 or more, found \(maxLostWorkers)")
         }
         if let ca, !FileManager.default.isReadableFile(atPath: ca) {
             throw ValidationError("--ca: cannot read \(ca)")

@@ -414,7 +414,7 @@ struct ProcessTests {
             (["validate"], "give the files to check, or --profile and --scenario"),
             (
                 ["run", "--scenario", "unread.yaml", "--unreached-after", "soon"],
-                "--unreached-after: expected a duration such as 10s, or 0 to never stop, found \"soon\""
+                "--unreached-after: expected a duration such as 10s, or 0 to never stop, at most 7d, found \"soon\""
             ),
             // A negative value is the option's (ArgumentParser took it for an option: "Missing value").
             (
@@ -427,7 +427,16 @@ struct ProcessTests {
             ),
             (
                 ["run", "--scenario", "unread.yaml", "--timeout", "-1s"],
-                "--timeout: expected a duration above 0 such as 10s, found \"-1s\""
+                "--timeout: expected a duration above 0 such as 10s, at most 7d, found \"-1s\""
+            ),
+            // Beyond what a timer or a pool can hold: these trapped (signal 4).
+            (
+                ["run", "--scenario", "unread.yaml", "--timeout", "99999999h"],
+                "--timeout: expected a duration above 0 such as 10s, at most 7d, found \"99999999h\""
+            ),
+            (
+                ["run", "--scenario", "unread.yaml", "--max-shoppers", "9000000000000000000"],
+                "--max-shoppers: expected 1 to 10000000, found 9000000000000000000"
             ),
             (
                 ["run", "--scenario", "unread.yaml", "--max-lost-workers", "-1"],
@@ -435,7 +444,7 @@ struct ProcessTests {
             ),
             (
                 ["search", "--scenario", "unread.yaml", "--max-rate", "100/s", "--settle", "-3s"],
-                "--settle: expected a duration such as 3s, or 0 to judge at once, found \"-3s\""
+                "--settle: expected a duration such as 3s, or 0 to judge at once, at most 7d, found \"-3s\""
             ),
             (["shop", "--reservation-hold", "-1s"], "--reservation-hold: expected a duration above 0 such as 60s"),
             (["compare", "a", "b", "--tolerance", "-5%"], "--tolerance: expected a percentage such as 10%"),
