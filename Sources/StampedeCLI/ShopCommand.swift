@@ -91,6 +91,10 @@ public struct ShopCommand: AsyncParsableCommand {
 
     /// The shop the options describe, checked while the command line is parsed (the accounts file is read later).
     private func configuration() throws -> ShopConfiguration {
+        // `--skus 9e18` trapped allocating the catalog; a negative stock was taken as it was.
+        try CommandLineNumbers.check(skus, 1...1_000_000, option: "--skus")
+        try CommandLineNumbers.check(stock, 0...Int(Int32.max), option: "--stock")
+        if let maxInFlight { try CommandLineNumbers.check(maxInFlight, 1...10_000_000, option: "--max-in-flight") }
         var catalog = Product.defaultCatalog(count: skus, stock: stock)
         for item in flash {
             let parts = item.split(separator: ":")

@@ -446,6 +446,8 @@ struct ProcessTests {
                 ["search", "--scenario", "unread.yaml", "--max-rate", "100/s", "--settle", "-3s"],
                 "--settle: expected a duration such as 3s, or 0 to judge at once, at most 7d, found \"-3s\""
             ),
+            (["shop", "--skus", "9000000000000000000"], "--skus: expected 1 to 1000000, found 9000000000000000000"),
+            (["shop", "--stock", "-1"], "--stock: expected 0 to 2147483647, found -1"),
             (["shop", "--reservation-hold", "-1s"], "--reservation-hold: expected a duration above 0 such as 60s"),
             (["compare", "a", "b", "--tolerance", "-5%"], "--tolerance: expected a percentage such as 10%"),
             (["bench-http", "http://127.0.0.1:9/", "--duration", "2h"], "--duration: at most 1h, found \"2h\""),
