@@ -45,7 +45,7 @@ enum CommandLineNumbers {
     static func rate(_ text: String, option: String, example: String) throws -> Double {
         guard let rate = Units.ratePerSecond(text), rate <= Plan.maxPeakRate else {
             throw ValidationError(
-                "\(option): expected a rate above 0 such as \(example), at most 10000000/s, found \"\(text)\"")
+                "\(option): expected a rate above 0 such as \(example), at most 10000000000/s, found \"\(text)\"")
         }
         return rate
     }

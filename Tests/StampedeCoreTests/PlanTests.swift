@@ -76,8 +76,9 @@ struct PlanTests {
         }
         #expect(
             message(RunScale(peakRate: 1e300, compression: .duration(90)))
-                == "the peak rate is more than any fleet plays: at most 10,000,000 arrivals a second")
-        #expect(message(RunScale(peakRate: 10_000_000, compression: .duration(90))).isEmpty)
+                == "the peak rate is more than a plan can count: at most 10,000,000,000 arrivals a second")
+        #expect(message(RunScale(peakRate: 10_000_000_000, compression: .duration(90))).isEmpty)
+        #expect(message(RunScale(peakRate: 10_000_000_000, compression: .speed(1.0 / 7))).isEmpty)
         #expect(
             message(RunScale(peakRate: 100, compression: .speed(1e-300)))
                 == "the run would last more than a week; a run lasts from 1 s to 7 days: play it faster or shorter")

@@ -20,9 +20,10 @@ public struct Plan: Sendable {
     private let ratePerLevel: Double
     private let integralAtWindowStart: Double
 
-    /// The most arrivals a second a plan asks for: 17 times Double 11's 583,000 orders a second. Beyond it a plan is
-    /// a typo (`--peak-rate 1e300/s` trapped converting its arrival count to an integer).
-    public static let maxPeakRate = 10_000_000.0
+    /// The most arrivals a second a plan asks for: far beyond any fleet (a worker drops what it cannot start, and
+    /// counts it), and a week of it still fits the arrival counts. Beyond it a plan is a typo (`--peak-rate
+    /// 1e300/s` trapped converting its arrival count to an integer).
+    public static let maxPeakRate = 10_000_000_000.0
     /// How long a run may last, in real seconds: at least a second (one interval; a shorter one measures nothing),
     /// at most a week (a day played at 1×, or two, is a real rehearsal; `--speed 1e-300x` asked for 10^300 years).
     public static let durations = 1.0...(7 * 86_400.0)
@@ -44,7 +45,7 @@ public struct Plan: Sendable {
         }
         guard scale.peakRate <= Self.maxPeakRate else {
             throw PlanError(
-                .badScale, "the peak rate is more than any fleet plays: at most 10,000,000 arrivals a second")
+                .badScale, "the peak rate is more than a plan can count: at most 10,000,000,000 arrivals a second")
         }
         let speed: Double
         switch scale.compression {
