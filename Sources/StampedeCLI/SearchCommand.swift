@@ -86,16 +86,26 @@ public struct SearchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var search = CapacitySearch(settings)
         var steps: [SearchStep] = []
+        // A search stopped during a step (Ctrl-C, a target gone at the first step) keeps the steps it played: it
+        // wrote nothing, and the steps that held were known only from the console.
+        var stopped: CommandFailure?
         while let rate = search.next {
             printError("search: step \(steps.count + 1) at \(Self.rate(rate))/s (settle \(settle) s, hold \(hold) s)")
-            let step = try await self.step(
-                rate: rate, number: steps.count + 1, settle: settle, hold: hold, thresholds: thresholds,
-                runs: directory)
+            let step: SearchStep
+            do {
+                step = try await self.step(
+                    rate: rate, number: steps.count + 1, settle: settle, hold: hold, thresholds: thresholds,
+                    runs: directory)
+            } catch let failure as CommandFailure where failure.status == .incomplete {
+                stopped = failure
+                break
+            }
             steps.append(step)
             search.record(step.verdict)
             printError("search: \(Self.rate(rate))/s \(Self.describe(step.verdict))")
         }
-        let result = SearchResult(search: search, steps: steps)
+        var result = SearchResult(search: search, steps: steps)
+        result.stopped = stopped?.message
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(result).write(
@@ -105,6 +115,7 @@ public struct SearchCommand: AsyncParsableCommand {
             toFile: (directory as NSString).appendingPathComponent("search.txt"), atomically: true, encoding: .utf8)
         print(text, terminator: "")
         print("Search directory: \(directory)")
+        if let stopped { throw stopped }
     }
 
     /// One step: a profile of `settle` then `hold` seconds at `rate`, played like `stampede run`.
@@ -188,6 +199,8 @@ struct SearchResult: Codable {
     var lastGood: Double?
     var firstBad: Double?
     var brokeFirst: String?
+    /// Why the search ended before it concluded, if it did.
+    var stopped: String?
     var steps: [SearchStep]
 
     init(search: CapacitySearch, steps: [SearchStep]) {
@@ -212,7 +225,7 @@ struct SearchResult: Codable {
             lines.append(
                 "The generator was the limit: last good \(lastGood.map { rate($0) + "/s" } ?? "none"); add workers or "
                     + "cores (stampede plan) and search again")
-        case nil: lines.append("The search did not finish")
+        case nil: lines.append("The search did not finish" + (stopped.map { ": \($0)" } ?? ""))
         }
         lines.append("")
         lines.append("      rate   achieved    p50 ms    p99 ms   errors      429  verdict")

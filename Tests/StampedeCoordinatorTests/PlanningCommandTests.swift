@@ -130,6 +130,40 @@ struct PlanningCommandTests {
         #expect(result["firstBad"] as? Double == 30, "\(result)")
     }
 
+    /// Ctrl-C during the second step: the search exits 4 and still writes what it played (it wrote nothing, and the
+    /// step that held was known only from the console).
+    @Test func anInterruptedSearchKeepsTheStepsItPlayed() async throws {
+        let cluster = try ProcessTests.Cluster()
+        defer { cluster.cleanUp() }
+        try await withReferenceShop { _, url in
+            let search = try cluster.spawn(
+                "stampede",
+                [
+                    "search", "--scenario", try Self.productPage(in: cluster), "--target", url, "--from", "20/s",
+                    "--max-rate", "160/s", "--hold", "3s", "--settle", "0s", "--runs", cluster.runs.path, "--id",
+                    "stopped",
+                ], log: "search.log")
+            for _ in 0..<1_200 where !cluster.log("search.log").contains("search: step 2") {
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(search.send(SIGINT))
+            #expect(await cluster.wait(search, limit: .seconds(30)), "\(cluster.log("search.log"))")
+            let log = cluster.log("search.log")
+            #expect(search.terminationStatus == 4, "\(log)")
+            let why = "the search was stopped during the step at 40/s: interrupted by a signal"
+            #expect(log.contains("The search did not finish: \(why)"), "\(log)")
+            let directory = cluster.runs.appendingPathComponent("stopped")
+            let text = try String(contentsOf: directory.appendingPathComponent("search.txt"), encoding: .utf8)
+            #expect(text.contains("        20"), "\(text)")
+            let data = try Data(contentsOf: directory.appendingPathComponent("search.json"))
+            let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            #expect(result["stopped"] as? String == why, "\(result)")
+            #expect((result["steps"] as? [Any])?.count == 1, "\(result)")
+            #expect(result["conclusion"] == nil, "\(result)")
+        }
+    }
+
     @Test func profileFromLogWritesAProfileThatLoads() async throws {
         let cluster = try ProcessTests.Cluster()
         defer { cluster.cleanUp() }
