@@ -75,7 +75,9 @@ enum PlanReport {
         var lines: [String] = []
         lines.append(
             "Plan: \(plan.profile.name), \(count(plan.duration)) s at \(one(plan.speed))x, peak "
-                + "\(count(forecast.peakArrivalsPerSecond)) arrivals/s")
+                + "\(count(forecast.peakArrivalsPerSecond)) arrivals/s"
+                + (plan.arrivalsEnd > plan.duration
+                    ? "; a crowd still arrives until \(one(plan.arrivalsEnd)) s, and the run waits for it" : ""))
         lines.append(
             "Shoppers: \(count(forecast.shoppers)) from the shape, \(count(Double(forecast.burstShoppers))) in bursts; "
                 + "\(one(forecast.requestsPerShopper)) requests and \(one(forecast.shopperSeconds)) s of thinking each")

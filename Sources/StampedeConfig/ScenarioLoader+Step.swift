@@ -93,10 +93,12 @@ extension ScenarioLoader {
         let expect = readExpectation(fields["expect"])
         var think: ClosedRange<Double> = 0...0
         if fields["think"].isPresent {
-            if let text = fields["think"].scalarText(), let range = Units.secondsRange(text) {
+            if let text = fields["think"].scalarText(), let range = Units.secondsRange(text),
+                range.upperBound <= Plan.durations.upperBound
+            {
                 think = range
             } else {
-                fields["think"].report("expected a think time such as 2s or 0.5s..3s")
+                fields["think"].report("expected a think time such as 2s or 0.5s..3s, at most 7d")
                 complete = false
             }
         }

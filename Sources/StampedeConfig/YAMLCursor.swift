@@ -1,4 +1,5 @@
 import Foundation
+import StampedeCore
 import Yams
 
 /// Collects problems while a document is read, so that all of them are reported at once.
@@ -223,10 +224,14 @@ struct YAMLCursor {
     }
 
     /// A duration ("90s", "250ms", "5m", "1.5h", "1h30m"; a bare number is seconds), in seconds.
+    /// A duration of at most a week (`Plan.durations`' bound on a run): a stage, a think time or a crowd's
+    /// window longer than any run is a typo (`within: 1000000h`).
     func duration(allowZero: Bool = false) -> Double? {
         guard isPresent else { return nil }
-        let expectation = "a duration such as 90s, 250ms, 5m or 1.5h\(allowZero ? "" : " above zero")"
-        guard let text = scalarText(), let seconds = Units.seconds(text), allowZero ? seconds >= 0 : seconds > 0 else {
+        let expectation = "a duration such as 90s, 250ms, 5m or 1.5h\(allowZero ? "" : " above zero"), at most 7d"
+        guard let text = scalarText(), let seconds = Units.seconds(text), allowZero ? seconds >= 0 : seconds > 0,
+            seconds <= Plan.durations.upperBound
+        else {
             report("expected \(expectation), found \(describe(node!))")
             return nil
         }

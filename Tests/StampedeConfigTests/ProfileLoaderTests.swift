@@ -215,6 +215,27 @@ struct ProfileProblemTests {
         let paths = Set(Self.problems(yaml).map(\.path))
         #expect(paths.isSuperset(of: ["stages[0].duration", "stages[1].to", "stages[2].from"]))
     }
+
+    /// No duration in a profile is longer than a run may last: a crowd's `within: 1000000h` held the run open for
+    /// as long as it was let be, and a stage of 10^20 hours squeezed every other stage to nothing.
+    @Test func aDurationLongerThanAWeekIsRefused() {
+        let yaml = """
+            name: x
+            stages:
+              - {duration: 7d, to: 1}
+              - {duration: 1e20h, to: 1}
+            bursts:
+              - {at: "00:00:01", crowd: 10, within: 1000000h, flow: buyer, sku: A, stock: 1}
+              - {at: "00:00:02", crowd: 10, within: 168h, flow: buyer, sku: B, stock: 1}
+            """
+        #expect(
+            Self.problems(yaml).map(\.description) == [
+                "p.yaml:4:16: stages[1].duration: expected a duration such as 90s, 250ms, 5m or 1.5h above zero, "
+                    + "at most 7d, found \"1e20h\"",
+                "p.yaml:6:41: bursts[0].within: expected a duration such as 90s, 250ms, 5m or 1.5h, at most 7d, "
+                    + "found \"1000000h\"",
+            ])
+    }
 }
 
 struct MalformedInputTests {

@@ -37,8 +37,14 @@ struct ScenarioLoaderTests {
                     get: /x
                     post: /y
                   - name: d
+                  - name: e
+                    get: /e
+                    think: 1s..8d
             """
         let byPath = Dictionary(grouping: ScenarioLanguageLoaderTests.problems(yaml), by: \.path)
+        #expect(
+            byPath["flows[0].steps[4].think"]?.first?.message
+                == "expected a think time such as 2s or 0.5s..3s, at most 7d")
         #expect(byPath["flows[0].steps[0].get"]?.first?.message.contains("starting with /") == true)
         #expect(byPath["flows[0].steps[0].think"] != nil)
         #expect(byPath["flows[0].steps[0].proceed"] != nil)

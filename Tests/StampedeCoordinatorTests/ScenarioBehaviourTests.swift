@@ -278,6 +278,25 @@ struct ScenarioBehaviourTests {
         }
     }
 
+    /// A crowd still arriving when the plan's time is up is waited for. Its 100 shoppers arrive over 60 s from 1 s
+    /// into a 2 s run; the coordinator used to finish 30 s after the plan's end (its finish timeout) with half of
+    /// them, and call the run complete. On a manual clock, so the minute takes no time.
+    @Test func aCrowdStillArrivingAfterThePlansEndIsWaitedFor() async throws {
+        var record = TestSupport.record(seconds: 2, rate: 10, target: "http://127.0.0.1:9", workers: 1)
+        record.profile.bursts = [
+            Burst(label: "slow crowd", at: 1, crowd: 100, within: 60, flow: "flow", sku: "X", stock: 10)
+        ]
+        let plan = try Plan(profile: record.profile, scale: record.scale)
+        #expect(plan.duration == 2 && plan.arrivalsEnd == 61)
+        // The progress line counts to the last arrival: [3/61s …], not [3/2s …].
+        #expect(RunAggregator(plan: plan, scenario: record.scenario).progress(second: 2).plannedSeconds == 61)
+        let result = try await LocalCluster.run(record: record, .init(workers: 1, clock: ManualClock()))
+        let report = result.coordinator.report
+        #expect(!report.run.interrupted)
+        #expect(result.arrivals.filter { $0.arrival.burst == 0 }.count == 100)
+        #expect(report.totals.shoppers.started == 120)
+    }
+
     /// A burst-only profile (every level 0) with a flow of weight 0: only the crowd comes.
     @Test func aBurstOnlyProfilePlaysOnlyItsCrowd() async throws {
         let scenario = try Self.scenario(

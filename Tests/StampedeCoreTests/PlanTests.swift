@@ -90,6 +90,38 @@ struct PlanTests {
         #expect(!message(RunScale(peakRate: 100, compression: .speed(1.0 / 7.01))).isEmpty)
     }
 
+    /// A crowd arrives over `within` real seconds. One still arriving when the run ends is waited for (the
+    /// coordinator ended the run 30 s after its end, without the rest of the crowd, and said it had finished); one
+    /// that would arrive for more than a week is refused, as such a run is. A crowd outside the window is not
+    /// played, and not waited for.
+    @Test func aCrowdStillArrivingWhenTheRunEndsIsWaitedForUpToAWeek() throws {
+        func plan(at: Double, within: Double, window: ProfileWindow? = nil) throws(PlanError) -> Plan {
+            let burst = Burst(label: "earbuds", at: at, crowd: 300, within: within, flow: "f", sku: "E", stock: 20)
+            let profile = Profile(name: "day", timeZone: "Asia/Shanghai", shape: .hourly(Self.weights), bursts: [burst])
+            // A day in 10 s: 8,640 profile seconds a real second; 23:00 is 9.58 s in.
+            return try Plan(profile: profile, scale: RunScale(peakRate: 20, compression: .duration(10), window: window))
+        }
+        let late = try plan(at: 23 * 3600, within: 20)
+        #expect(late.duration == 10)
+        #expect(abs(late.arrivalsEnd - (23 * 3600 / 8_640 + 20)) < 1e-9)
+        #expect(try plan(at: 3600, within: 2).arrivalsEnd == 10)
+        #expect(try plan(at: 23 * 3600, within: 20, window: ProfileWindow(start: 0, end: 22 * 3600)).arrivalsEnd == 10)
+        #expect(abs(try plan(at: 0, within: 7 * 86_400).arrivalsEnd - 7 * 86_400) < 1e-9)
+        #expect(throws: PlanError.self) { try plan(at: 3600, within: 7 * 86_400) }
+        do {
+            _ = try plan(at: 23 * 3600, within: 3.6e9)
+            Issue.record("a crowd arriving over 114 years was taken")
+        } catch {
+            #expect(
+                error.message
+                    == "the crowd of \"earbuds\" (23:00, within 41666.7 days) would still be arriving 41666.7 days "
+                    + "after the run began; a run lasts from 1 s to 7 days: give it a shorter within")
+        }
+        #expect(Plan.seconds(19.58) == "19.6 s")
+        #expect(Plan.seconds(150) == "2.5 min")
+        #expect(Plan.seconds(10_800) == "3 h")
+    }
+
     /// `--window 11:00-09:00` ends the next day, past a one-day profile: the message says why "d2" appears.
     @Test func aWindowEndingTheNextDaySaysSo() throws {
         func message(_ window: ProfileWindow) -> String {

@@ -124,7 +124,8 @@ public struct CoordinatorStateMachine: Sendable {
         self.settings = settings
         self.cluster = ClusterStateMachine(
             settings: .init(
-                expectedWorkers: settings.expectedWorkers, planSeconds: plan.duration, startDelay: settings.startDelay,
+                expectedWorkers: settings.expectedWorkers, planSeconds: plan.arrivalsEnd,
+                startDelay: settings.startDelay,
                 silenceBeforeLost: settings.silenceBeforeLost, handoverMargin: settings.handoverMargin,
                 finishTimeout: settings.finishTimeout, stopTimeout: settings.stopTimeout,
                 registrationTimeout: settings.registrationTimeout))

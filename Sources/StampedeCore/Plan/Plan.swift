@@ -10,6 +10,9 @@ public struct Plan: Sendable {
     public let speed: Double
     /// Real seconds the run lasts.
     public let duration: Double
+    /// Real seconds to the last arrival: `duration`, or more when a crowd arriving over `within` seconds is still
+    /// arriving at the end. The run waits for it.
+    public let arrivalsEnd: Double
     /// What the recorder counts by: the partition of the window into periods (spike windows cut out), then one
     /// slot per burst.
     public let slots: [Slot]
@@ -65,6 +68,7 @@ public struct Plan: Sendable {
                         ? "less than a second; a run lasts from 1 s to 7 days: play it slower or longer"
                         : "more than a week; a run lasts from 1 s to 7 days: play it faster or shorter"))
         }
+        let arrivalsEnd = try Self.arrivalsEnd(profile.bursts, window: window, speed: speed, lasts: lasts)
         let busiest = curve.maxLevel(from: window.start, to: window.end)
         let burstInWindow = profile.bursts.contains { window.start <= $0.at && $0.at < window.end }
         guard busiest > 0 || burstInWindow else {
@@ -75,6 +79,7 @@ public struct Plan: Sendable {
         self.window = window
         self.speed = speed
         self.duration = window.length / speed
+        self.arrivalsEnd = arrivalsEnd
         self.curve = curve
         // A burst-only profile (every level 0) has no shoppers between its bursts.
         self.ratePerLevel = busiest > 0 ? scale.peakRate / busiest : 0
@@ -84,6 +89,42 @@ public struct Plan: Sendable {
         self.slots =
             partition
             + Slot.bursts(profile.bursts, window: window, periods: profile.periods, after: partition.count)
+    }
+
+    /// Real seconds from the start of the run to its last arrival: the end of the run, or later when a crowd is
+    /// still arriving then (a crowd arrives over `within` real seconds from its instant). The coordinator waits
+    /// for it; it is at most a week, as a run is.
+    static func arrivalsEnd(
+        _ bursts: [Burst], window: ProfileWindow, speed: Double, lasts: Double
+    )
+        throws(PlanError) -> Double
+    {
+        var end = lasts
+        for burst in bursts where burst.at >= window.start && burst.at < window.end {
+            let crowdEnd = (burst.at - window.start) / speed + burst.within
+            guard crowdEnd <= Self.durations.upperBound else {
+                throw PlanError(
+                    .badScale,
+                    "the crowd of \"\(burst.label)\" (\(ProfileClock.instant(burst.at)), within "
+                        + "\(Self.seconds(burst.within))) would still be arriving \(Self.seconds(crowdEnd)) after the "
+                        + "run began; a run lasts from 1 s to 7 days: give it a shorter within")
+            }
+            end = max(end, crowdEnd)
+        }
+        return end
+    }
+
+    /// A length of real time to a tenth of its unit: `19.6 s`, `2.5 min`, `3 h`, `41666.7 days`.
+    static func seconds(_ value: Double) -> String {
+        let (amount, unit) =
+            switch value {
+            case ..<120: (value, "s")
+            case ..<7_200: (value / 60, "min")
+            case ..<172_800: (value / 3_600, "h")
+            default: (value / 86_400, "days")
+            }
+        let text = "\((amount * 10).rounded() / 10)"
+        return (text.hasSuffix(".0") ? String(text.dropLast(2)) : text) + " " + unit
     }
 
     /// The slot counting a burst's crowd, when the burst is inside the window.

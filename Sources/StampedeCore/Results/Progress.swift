@@ -5,6 +5,7 @@ public struct Progress: Sendable, Equatable {
     /// Shoppers so far.
     public var total: ArrivalCounts
     public var expectedTotal: Double
+    /// Seconds to the last arrival (``Plan/arrivalsEnd``): the run's, or more while a crowd still arrives.
     public var plannedSeconds: Double
 
     public init(point: TimelinePoint, total: ArrivalCounts, expectedTotal: Double, plannedSeconds: Double) {

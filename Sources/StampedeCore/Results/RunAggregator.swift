@@ -45,7 +45,8 @@ public struct RunAggregator: Sendable {
     /// when it is sound.
     public func problem(with interval: IntervalReport) -> String? {
         interval.problem(
-            slotCount: plan.slots.count, maxSecond: Int(plan.duration) + Self.latestSecondAfterPlan, scenario: scenario)
+            slotCount: plan.slots.count, maxSecond: Int(plan.arrivalsEnd) + Self.latestSecondAfterPlan,
+            scenario: scenario)
     }
 
     /// A step's whole run.
@@ -176,7 +177,7 @@ public struct RunAggregator: Sendable {
         for slot in slots.values { total.add(slot.shoppers) }
         return Progress(
             point: point(second: second, bucket: seconds[second] ?? Bucket()), total: total,
-            expectedTotal: plan.expectedTotal, plannedSeconds: plan.duration)
+            expectedTotal: plan.expectedTotal, plannedSeconds: plan.arrivalsEnd)
     }
 
     /// The report of everything folded in so far. A run without an end (its coordinator stopped before it could
