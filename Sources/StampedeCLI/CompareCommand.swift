@@ -34,6 +34,8 @@ public struct CompareCommand: AsyncParsableCommand {
 
     public func validate() throws {
         _ = try settings()
+        try OutputFile.check(json, option: "--json")
+        try OutputFile.check(markdown, option: "--markdown")
     }
 
     /// What counts as a change, checked while the command line is parsed.
@@ -55,11 +57,11 @@ public struct CompareCommand: AsyncParsableCommand {
             try Self.series(base), try Self.series(new), settings: try settings())
         let text = ComparisonSummary.render(comparison)
         print(text, terminator: "")
-        if let markdown { try text.write(toFile: markdown, atomically: true, encoding: .utf8) }
+        if let markdown { try OutputFile.write(text, to: markdown, option: "--markdown") }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(comparison).write(to: URL(fileURLWithPath: json))
+            try OutputFile.write(try encoder.encode(comparison), to: json, option: "--json")
         }
         if !comparison.regressions.isEmpty { throw ExitCode(ExitStatus.thresholdFailed.rawValue) }
         if comparison.judgedNothing {

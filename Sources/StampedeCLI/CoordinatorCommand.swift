@@ -40,6 +40,10 @@ public struct CoordinatorCommand: AsyncParsableCommand {
         try await failing("stampede coordinator", Self.self) { try await work() }
     }
 
+    public func validate() throws {
+        try OutputFile.check(portFile, option: "--port-file")
+    }
+
     private func work() async throws {
         guard workers > 0 else { throw ValidationError("--workers must be at least 1") }
         let (record, plan) = try self.plan.run(workers: workers)
@@ -62,7 +66,7 @@ public struct CoordinatorCommand: AsyncParsableCommand {
             settings: try self.plan.settings(workers: workers, lease: lease, silenceBeforeLost: silenceBeforeLost))
         let portFile = self.portFile
         _ = try await CoordinatorRunner.run(coordinator, quiet: self.plan.quiet) { port in
-            if let portFile { try "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
+            if let portFile { try OutputFile.write("\(port)\n", to: portFile, option: "--port-file") }
         }
     }
 }

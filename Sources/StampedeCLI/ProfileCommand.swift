@@ -40,6 +40,10 @@ public struct FromLogCommand: AsyncParsableCommand {
         try await failing("stampede profile from-log", Self.self) { try work() }
     }
 
+    public func validate() throws {
+        try OutputFile.check(output, option: "--output")
+    }
+
     private func work() throws {
         let filter: Regex<AnyRegexOutput>?
         do {
@@ -98,7 +102,7 @@ public struct FromLogCommand: AsyncParsableCommand {
                 .internalError, "the derived profile does not load (a bug; please report it):\n\(error)")
         }
         if let output {
-            try text.write(toFile: output, atomically: true, encoding: .utf8)
+            try OutputFile.write(text, to: output, option: "--output")
             printError(
                 "wrote \(output): \(shape.counted) requests counted of \(shape.linesRead) lines, "
                     + "\(derived.spikes.count) spike(s)")

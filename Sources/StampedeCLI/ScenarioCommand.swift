@@ -35,6 +35,10 @@ public struct FromHARCommand: AsyncParsableCommand {
         try await failing("stampede scenario from-har", Self.self) { try await work() }
     }
 
+    public func validate() throws {
+        try OutputFile.check(output, option: "--output")
+    }
+
     private func work() async throws {
         guard let data = FileManager.default.contents(atPath: recording) else {
             throw CommandFailure(.usage, "cannot read \(recording)")
@@ -66,7 +70,7 @@ public struct FromHARCommand: AsyncParsableCommand {
                 .internalError, "the draft does not load (a bug; please report it with the recording):\n\(error)")
         }
         if let output {
-            try text.write(toFile: output, atomically: true, encoding: .utf8)
+            try OutputFile.write(text, to: output, option: "--output")
             printError(
                 "wrote \(output): \(draft.steps.count) steps from \(draft.entries) requests (\(draft.assets) assets "
                     + "dropped, \(draft.hops) redirect hops folded)")

@@ -87,6 +87,8 @@ public struct ShopCommand: AsyncParsableCommand {
 
     public func validate() throws {
         _ = try configuration()
+        try OutputFile.check(portFile, option: "--port-file")
+        try OutputFile.check(requestLog, option: "--request-log")
     }
 
     /// The shop the options describe, checked while the command line is parsed (the accounts file is read later).
@@ -176,7 +178,15 @@ public struct ShopCommand: AsyncParsableCommand {
             print(
                 "reference shop listening on \(scheme)://\(shop.configuration.host):\(port) (inventory \(inventory.rawValue))"
             )
-            if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
+            // Checked before listening; should it fail now, a script waiting for the file would wait for ever.
+            if let portFile {
+                do {
+                    try OutputFile.write("\(port)\n", to: portFile, option: "--port-file")
+                } catch {
+                    printError("stampede shop: \(error)")
+                    Foundation.exit(ExitStatus.internalError.rawValue)
+                }
+            }
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
         if let requestLog {

@@ -455,6 +455,21 @@ struct ProcessTests {
             // Mistakes found once the command runs show the command's usage too (they showed `stampede`'s).
             (["plan", "--scenario", "unread.yaml", "--headroom", "-5%"], "--headroom: expected a share such as 70%"),
             (["bench-http", "http://127.0.0.1:9/", "--header", "nocolon"], "--header: expected NAME: VALUE"),
+            // A file to write in a folder that is not there: refused before any work (compare compared both runs,
+            // then said exit 70 with Foundation's NSCocoaErrorDomain dump; shop ignored it).
+            (
+                ["compare", "a", "b", "--json", "/nonexistent/c.json"],
+                "--json: cannot write /nonexistent/c.json: no such folder: /nonexistent"
+            ),
+            (["compare", "a", "b", "--markdown", cluster.directory.path], "--markdown: cannot write"),
+            (["shop", "--port-file", "/nonexistent/port"], "--port-file: cannot write /nonexistent/port"),
+            (["shop", "--request-log", "/nonexistent/log"], "--request-log: cannot write /nonexistent/log"),
+            (
+                ["coordinator", "--scenario", "unread.yaml", "--port-file", "/nonexistent/port"],
+                "--port-file: cannot write /nonexistent/port"
+            ),
+            (["profile", "from-log", "a.log", "--output", "/nonexistent/p.yaml"], "--output: cannot write"),
+            (["scenario", "from-har", "a.har", "--output", "/nonexistent/s.yaml"], "--output: cannot write"),
         ]
         for (arguments, output) in try await cluster.refusals(refused, log: "refused") {
             #expect(output.contains("Usage: stampede \(arguments[0])"), "\(arguments): \(output)")
