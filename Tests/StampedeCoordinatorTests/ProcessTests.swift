@@ -393,6 +393,7 @@ struct ProcessTests {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
         let escaped = cluster.directory.appendingPathComponent("escaped")
+        let notPEM = try cluster.write("not-a-ca.pem", "garbage\n")
         let refused: [(arguments: [String], says: String)] = [
             (["shop", "--port", "70000"], "expected a port from 0 (a free one) to 65535"),
             (["run", "--scenario", "unread.yaml", "--metrics-port", "65536"], "expected a port from 0"),
@@ -470,6 +471,10 @@ struct ProcessTests {
             ),
             (["profile", "from-log", "a.log", "--output", "/nonexistent/p.yaml"], "--output: cannot write"),
             (["scenario", "from-har", "a.har", "--output", "/nonexistent/s.yaml"], "--output: cannot write"),
+            // A CA file with no certificate in it: an https run failed its setup request (exit 4), bench-http
+            // aborted (a double free).
+            (["run", "--scenario", "unread.yaml", "--ca", notPEM], "--ca: cannot read the CA file \(notPEM): error:"),
+            (["bench-http", "https://127.0.0.1:9/", "--ca", notPEM], "--ca: cannot read the CA file"),
         ]
         for (arguments, output) in try await cluster.refusals(refused, log: "refused") {
             #expect(output.contains("Usage: stampede \(arguments[0])"), "\(arguments): \(output)")

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -206,6 +207,23 @@ struct HTTP2ClientTests {
                 #expect(response.status == 200)
             }
             #expect(server.requests == 1)
+        }
+    }
+
+    /// A CA file that is not PEM is a certificate error that names the file. Making the context for it freed the
+    /// OpenSSL context twice (its init freed it, then its deinit): `--ca garbage.pem` aborted the process.
+    @Test func aCAFileThatIsNotPEMIsACertificateError() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-ca-\(UUID().uuidString).pem")
+        try Data("garbage\n".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        for _ in 0..<3 {
+            #expect {
+                _ = try TLSContext(options: TLSOptions(caFile: file.path), alpn: ["h2"])
+            } throws: { error in
+                let error = error as? HTTPClientError
+                return error?.code == .certificate
+                    && error?.message.contains("cannot read the CA file \(file.path)") == true
+            }
         }
     }
 

@@ -17,6 +17,20 @@ public struct TLSOptions: Sendable, Equatable {
     }
 }
 
+extension TLSOptions {
+    /// Why these options make no TLS client (`--ca` holds no certificate OpenSSL can read), or nil: checked where
+    /// the command line is read, so that a wrong CA file is a usage error before any request, not the setup
+    /// request's failure.
+    public func problem() -> String? {
+        do {
+            _ = try TLSContext(options: self, alpn: [])
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+}
+
 /// An OpenSSL client context for one origin: trust, ALPN offer, and the session to resume, so that a new
 /// connection per shopper costs an abbreviated handshake rather than a full one.
 final class TLSContext: @unchecked Sendable {
@@ -51,7 +65,8 @@ final class TLSContext: @unchecked Sendable {
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
             SSL_CTX_set_default_verify_paths(context)
             if let caFile = options.caFile, SSL_CTX_load_verify_locations(context, caFile, nil) != 1 {
-                SSL_CTX_free(context)
+                // Every property is set: throwing now runs deinit, which frees the context (freeing it here too
+                // was a double free: `--ca garbage.pem` against an https target aborted with signal 6).
                 throw HTTPClientError(.certificate, "cannot read the CA file \(caFile): \(TLSContext.drainErrors())")
             }
         } else {
