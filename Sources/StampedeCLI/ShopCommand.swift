@@ -82,7 +82,12 @@ public struct ShopCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        try await failing("stampede shop", Self.self) { try await work() }
+        try await failing("stampede shop", Self.self) {
+            // A certificate or key that will not load is the command line's mistake, not the shop's.
+            do { try await work() } catch let setup as ShopSetupError {
+                throw ValidationError(setup.description)
+            }
+        }
     }
 
     public func validate() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 public import Hummingbird
 import HummingbirdCore
@@ -90,24 +91,37 @@ public struct ReferenceShop: Sendable {
             logger: logger)
     }
 
-    /// Plain HTTP/1.1, or TLS with HTTP/2 and HTTP/1.1 by ALPN.
+    /// Plain HTTP/1.1, or TLS with HTTP/2 and HTTP/1.1 by ALPN. Each file's problem is said in words:
+    /// swift-nio-ssl says `failedToLoadCertificate` for a missing file and for one with no certificate, and
+    /// `failedToLoadPrivateKey` for a key that is not the certificate's.
     private func serverBuilder() throws -> HTTPServerBuilder {
         guard let tls = configuration.tls else { return .http1() }
+        for (file, what) in [(tls.certificate, "certificate"), (tls.key, "private key")]
+        where !FileManager.default.isReadableFile(atPath: file) {
+            throw ShopSetupError("cannot read the \(what) \(file): no such file, or not readable")
+        }
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         do {
             chain = try NIOSSLCertificate.fromPEMFile(tls.certificate)
         } catch {
-            throw ShopSetupError("cannot read the certificate \(tls.certificate): \(error)")
+            throw ShopSetupError("the certificate \(tls.certificate) holds no PEM certificate (\(error))")
         }
         do {
             key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
         } catch {
-            throw ShopSetupError("cannot read the private key \(tls.key): \(error)")
+            throw ShopSetupError("the private key \(tls.key) holds no PEM private key (\(error))")
         }
         let settings = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        return try .http2Upgrade(tlsConfiguration: settings)
+        do {
+            // Made here once so that a key that is not the certificate's fails now (it failed as the server started).
+            _ = try NIOSSLContext(configuration: settings)
+            return try .http2Upgrade(tlsConfiguration: settings)
+        } catch {
+            throw ShopSetupError(
+                "the private key \(tls.key) is not the key of the certificate \(tls.certificate) (\(error))")
+        }
     }
 
     public func router() -> Router<BasicRequestContext> {

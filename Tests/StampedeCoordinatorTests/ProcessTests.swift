@@ -475,6 +475,11 @@ struct ProcessTests {
             // aborted (a double free).
             (["run", "--scenario", "unread.yaml", "--ca", notPEM], "--ca: cannot read the CA file \(notPEM): error:"),
             (["bench-http", "https://127.0.0.1:9/", "--ca", notPEM], "--ca: cannot read the CA file"),
+            // It exited 70, "Stampede itself failed", with swift-nio-ssl's `failedToLoadCertificate`.
+            (
+                ["shop", "--port", "0", "--tls-certificate", notPEM, "--tls-key", notPEM],
+                "the certificate \(notPEM) holds no PEM certificate"
+            ),
         ]
         for (arguments, output) in try await cluster.refusals(refused, log: "refused") {
             #expect(output.contains("Usage: stampede \(arguments[0])"), "\(arguments): \(output)")

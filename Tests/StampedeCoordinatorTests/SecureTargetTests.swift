@@ -63,6 +63,36 @@ struct SecureTargetTests {
         }
     }
 
+    /// A shop whose certificate or key will not load says which file and why, before it listens. swift-nio-ssl
+    /// said `failedToLoadCertificate` for a missing file and a file with no certificate alike, and a key that is not
+    /// the certificate's failed as the server started (`failedToLoadPrivateKey`, exit 70).
+    @Test func aCertificateOrKeyThatWillNotLoadIsNamed() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        let garbage = certificates.path("garbage.pem")
+        try "garbage\n".write(toFile: garbage, atomically: true, encoding: .utf8)
+        func problem(_ certificate: String, _ key: String) -> String {
+            let tls = ShopConfiguration.TLSFiles(certificate: certificate, key: key)
+            do {
+                _ = try ReferenceShop(configuration: ShopConfiguration(tls: tls)).application()
+                return ""
+            } catch {
+                return "\(error)"
+            }
+        }
+        let server = certificates.serverCertificate
+        let key = certificates.serverKey
+        #expect(problem(server, key).isEmpty)
+        #expect(
+            problem("/nonexistent.pem", key)
+                == "cannot read the certificate /nonexistent.pem: no such file, or not readable")
+        #expect(problem(garbage, key).hasPrefix("the certificate \(garbage) holds no PEM certificate"))
+        #expect(problem(server, garbage).hasPrefix("the private key \(garbage) holds no PEM private key"))
+        #expect(
+            problem(server, certificates.untrustedServerKey).hasPrefix(
+                "the private key \(certificates.untrustedServerKey) is not the key of the certificate \(server)"))
+    }
+
     /// Every request fails with a certificate error, and the 30 s run stops once none has opened a connection for 2 s
     /// (`--unreached-after`), saying why.
     @Test func anUntrustedShopFailsEveryRequestWithACertificateError() async throws {
