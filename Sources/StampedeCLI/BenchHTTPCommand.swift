@@ -49,7 +49,7 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
             throw ValidationError("--refill: expected 1 to -m (\(m)), found \(refill)")
         }
         _ = try targetAndSeconds()
-        if let ca { try PlanOptions.checkCA(ca) }
+        try TLSFileOptions.checkAuthorities(ca, option: "--ca")
     }
 
     /// Where to send and for how long, checked while the command line is parsed.

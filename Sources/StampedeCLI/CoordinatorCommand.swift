@@ -42,6 +42,9 @@ public struct CoordinatorCommand: AsyncParsableCommand {
 
     public func validate() throws {
         try OutputFile.check(portFile, option: "--port-file")
+        try TLSFileOptions.checkPair(certificate: tlsCert, key: tlsKey, options: ("--tls-cert", "--tls-key"))
+        try TLSFileOptions.checkAuthorities(clientCA, option: "--client-ca")
+        if clientCA != nil && tlsCert == nil { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
     }
 
     private func work() async throws {
@@ -52,11 +55,7 @@ public struct CoordinatorCommand: AsyncParsableCommand {
         }
         let token = try Token.read(file: tokenFile)
         var tls: CoordinatorTLS? = nil
-        switch (tlsCert, tlsKey) {
-        case (let cert?, let key?): tls = CoordinatorTLS(certificate: cert, key: key, clientCA: clientCA)
-        case (nil, nil): if clientCA != nil { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
-        default: throw ValidationError("give both --tls-cert and --tls-key")
-        }
+        if let tlsCert, let tlsKey { tls = CoordinatorTLS(certificate: tlsCert, key: tlsKey, clientCA: clientCA) }
         let coordinator = Coordinator(
             configuration: CoordinatorConfiguration(
                 host: listen.host, port: listen.port, token: token, tls: tls, metricsPort: metricsPort,

@@ -3,7 +3,6 @@ import Foundation
 import StampedeConfig
 import StampedeCoordinator
 import StampedeCore
-import StampedeHTTP
 
 /// What to play, how fast, against what: shared by `stampede run` and `stampede-coordinator`.
 struct PlanOptions: ParsableArguments {
@@ -240,16 +239,10 @@ struct PlanOptions: ParsableArguments {
         guard maxLostWorkers >= 0 else {
             throw ValidationError("--max-lost-workers: expected 0 or more, found \(maxLostWorkers)")
         }
-        if let ca { try Self.checkCA(ca) }
+        try TLSFileOptions.checkAuthorities(ca, option: "--ca")
         if let id, id.isEmpty || id == "." || id == ".." || id.contains("/") {
             throw ValidationError("--id: expected a name for the run's directory inside --runs, found \"\(id)\"")
         }
-    }
-
-    /// A CA file that is there and holds a certificate OpenSSL reads (it is read again on each worker).
-    static func checkCA(_ ca: String) throws {
-        guard FileManager.default.isReadableFile(atPath: ca) else { throw ValidationError("--ca: cannot read \(ca)") }
-        if let problem = TLSOptions(caFile: ca).problem() { throw ValidationError("--ca: \(problem)") }
     }
 
     func requestTimeout() throws -> Double {

@@ -82,12 +82,7 @@ public struct ShopCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        try await failing("stampede shop", Self.self) {
-            // A certificate or key that will not load is the command line's mistake, not the shop's.
-            do { try await work() } catch let setup as ShopSetupError {
-                throw ValidationError(setup.description)
-            }
-        }
+        try await failing("stampede shop", Self.self) { try await work() }
     }
 
     public func validate() throws {
@@ -133,12 +128,10 @@ public struct ShopCommand: AsyncParsableCommand {
             let timeout = try CommandLineNumbers.seconds(paymentTimeout, option: "--payment-timeout", example: "500ms")
             payments = PaymentSettings(channels: channels, mode: paymentMode, timeout: .seconds(double: timeout))
         }
+        try TLSFileOptions.checkPair(
+            certificate: tlsCertificate, key: tlsKey, options: ("--tls-certificate", "--tls-key"))
         var tls: ShopConfiguration.TLSFiles? = nil
-        switch (tlsCertificate, tlsKey) {
-        case (let certificate?, let key?): tls = .init(certificate: certificate, key: key)
-        case (nil, nil): break
-        default: throw ValidationError("--tls-certificate and --tls-key go together")
-        }
+        if let tlsCertificate, let tlsKey { tls = .init(certificate: tlsCertificate, key: tlsKey) }
         var faults = ShopFaults.Settings()
         for entry in delay {
             let parts = entry.split(separator: ":", maxSplits: 1)

@@ -46,6 +46,9 @@ public struct WorkerCommand: AsyncParsableCommand {
     public func validate() throws {
         try CommandLineNumbers.checkThreads(threads)
         _ = try joinSeconds()
+        // A client certificate without its key was dropped without a word.
+        try TLSFileOptions.checkPair(certificate: tlsCert, key: tlsKey, options: ("--tls-cert", "--tls-key"))
+        try TLSFileOptions.checkAuthorities(ca, option: "--ca")
     }
 
     private func joinSeconds() throws -> Double {

@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 public import Hummingbird
 import HummingbirdCore
@@ -7,6 +6,7 @@ public import Logging
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import StampedeHTTP
 import Synchronization
 
 /// The reference checkout target: browse, product page, cart, order (reserves stock), pay, and the ground truth.
@@ -91,37 +91,18 @@ public struct ReferenceShop: Sendable {
             logger: logger)
     }
 
-    /// Plain HTTP/1.1, or TLS with HTTP/2 and HTTP/1.1 by ALPN. Each file's problem is said in words:
-    /// swift-nio-ssl says `failedToLoadCertificate` for a missing file and for one with no certificate, and
-    /// `failedToLoadPrivateKey` for a key that is not the certificate's.
+    /// Plain HTTP/1.1, or TLS with HTTP/2 and HTTP/1.1 by ALPN. The files are checked first, so that a problem
+    /// is said in words: swift-nio-ssl said `failedToLoadCertificate` for a missing file and one with no
+    /// certificate alike, and a key that is not the certificate's failed only as the server started.
     private func serverBuilder() throws -> HTTPServerBuilder {
         guard let tls = configuration.tls else { return .http1() }
-        for (file, what) in [(tls.certificate, "certificate"), (tls.key, "private key")]
-        where !FileManager.default.isReadableFile(atPath: file) {
-            throw ShopSetupError("cannot read the \(what) \(file): no such file, or not readable")
-        }
-        let chain: [NIOSSLCertificate]
-        let key: NIOSSLPrivateKey
-        do {
-            chain = try NIOSSLCertificate.fromPEMFile(tls.certificate)
-        } catch {
-            throw ShopSetupError("the certificate \(tls.certificate) holds no PEM certificate (\(error))")
-        }
-        do {
-            key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
-        } catch {
-            throw ShopSetupError("the private key \(tls.key) holds no PEM private key (\(error))")
+        if let problem = PEMFiles.problem(certificate: tls.certificate, key: tls.key) {
+            throw ShopSetupError(problem)
         }
         let settings = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        do {
-            // Made here once so that a key that is not the certificate's fails now (it failed as the server started).
-            _ = try NIOSSLContext(configuration: settings)
-            return try .http2Upgrade(tlsConfiguration: settings)
-        } catch {
-            throw ShopSetupError(
-                "the private key \(tls.key) is not the key of the certificate \(tls.certificate) (\(error))")
-        }
+            certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
+        return try .http2Upgrade(tlsConfiguration: settings)
     }
 
     public func router() -> Router<BasicRequestContext> {

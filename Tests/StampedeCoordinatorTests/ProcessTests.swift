@@ -473,13 +473,28 @@ struct ProcessTests {
             (["scenario", "from-har", "a.har", "--output", "/nonexistent/s.yaml"], "--output: cannot write"),
             // A CA file with no certificate in it: an https run failed its setup request (exit 4), bench-http
             // aborted (a double free).
-            (["run", "--scenario", "unread.yaml", "--ca", notPEM], "--ca: cannot read the CA file \(notPEM): error:"),
-            (["bench-http", "https://127.0.0.1:9/", "--ca", notPEM], "--ca: cannot read the CA file"),
+            (
+                ["run", "--scenario", "unread.yaml", "--ca", notPEM],
+                "--ca: the CA file \(notPEM) holds no PEM certificate (error:"
+            ),
+            (["bench-http", "https://127.0.0.1:9/", "--ca", notPEM], "--ca: the CA file \(notPEM) holds no PEM"),
             // It exited 70, "Stampede itself failed", with swift-nio-ssl's `failedToLoadCertificate`.
             (
                 ["shop", "--port", "0", "--tls-certificate", notPEM, "--tls-key", notPEM],
-                "the certificate \(notPEM) holds no PEM certificate"
+                "--tls-certificate, --tls-key: the certificate \(notPEM) holds no PEM certificate"
             ),
+            // The workers' channel: the coordinator set the target up, then failed with gRPC's serverIsStopped
+            // (exit 70); a worker's certificate without its key was dropped without a word.
+            (
+                ["coordinator", "--scenario", "unread.yaml", "--tls-cert", notPEM, "--tls-key", notPEM],
+                "--tls-cert, --tls-key: the certificate \(notPEM) holds no PEM certificate"
+            ),
+            (
+                ["coordinator", "--scenario", "unread.yaml", "--tls-cert", "/nonexistent.pem", "--tls-key", notPEM],
+                "--tls-cert, --tls-key: cannot read the certificate /nonexistent.pem: no such file, or not readable"
+            ),
+            (["worker", "--ca", notPEM], "--ca: the CA file \(notPEM) holds no PEM certificate"),
+            (["worker", "--tls-cert", notPEM], "give both --tls-cert and --tls-key"),
         ]
         for (arguments, output) in try await cluster.refusals(refused, log: "refused") {
             #expect(output.contains("Usage: stampede \(arguments[0])"), "\(arguments): \(output)")

@@ -17,20 +17,6 @@ public struct TLSOptions: Sendable, Equatable {
     }
 }
 
-extension TLSOptions {
-    /// Why these options make no TLS client (`--ca` holds no certificate OpenSSL can read), or nil: checked where
-    /// the command line is read, so that a wrong CA file is a usage error before any request, not the setup
-    /// request's failure.
-    public func problem() -> String? {
-        do {
-            _ = try TLSContext(options: self, alpn: [])
-            return nil
-        } catch {
-            return error.message
-        }
-    }
-}
-
 /// An OpenSSL client context for one origin: trust, ALPN offer, and the session to resume, so that a new
 /// connection per shopper costs an abbreviated handshake rather than a full one.
 final class TLSContext: @unchecked Sendable {
