@@ -30,23 +30,48 @@ public struct PaymentsCommand: AsyncParsableCommand {
 
     public func validate() throws {
         _ = try latencySeconds()
+        _ = try channels()
     }
 
     private func latencySeconds() throws -> Double {
         try CommandLineNumbers.seconds(latency, option: "--latency", example: "20ms", zero: "to answer at once")
     }
 
+    /// The channels asked for, checked before any listens: two channels of one name (a drill's ledgers would not
+    /// tell them apart) or on one port (the first was listening when the second failed) are refused.
+    private func channels() throws -> [(name: String, port: Int, entry: String)] {
+        var channels: [(name: String, port: Int, entry: String)] = []
+        for entry in channel {
+            let parts = entry.split(separator: "=", omittingEmptySubsequences: false)
+            guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port),
+                !parts[0].isEmpty,
+                parts[0].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) })
+            else {
+                throw ValidationError(
+                    "--channel: expected NAME=PORT such as alipay=9001 (a name of letters, digits, - and _, a port "
+                        + "from 0 to 65535), found \"\(entry)\"")
+            }
+            let name = String(parts[0])
+            if let twin = channels.first(where: { $0.name == name || ($0.port == port && port != 0) }) {
+                throw ValidationError(
+                    "--channel \(entry): \(twin.name == name ? "the name \(name)" : "port \(port)") is also "
+                        + "--channel \(twin.entry)'s")
+            }
+            channels.append((name, port, entry))
+        }
+        return channels
+    }
+
     private func work() async throws {
         let latency = try latencySeconds()
+        let channels = try channels()
+        for channel in channels {
+            try ListeningPort.check(host: host, port: channel.port, option: "--channel \(channel.entry)")
+        }
         var simulators: [ChannelSimulator] = []
-        for entry in channel {
-            let parts = entry.split(separator: "=")
-            guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
-                throw ValidationError("--channel: expected NAME=PORT such as alipay=9001, found \"\(entry)\"")
-            }
-            try ListeningPort.check(host: host, port: port, option: "--channel \(entry)")
+        for channel in channels {
             let simulator = try await ChannelSimulator.start(
-                name: String(parts[0]), host: host, port: port, latency: .seconds(latency))
+                name: channel.name, host: host, port: channel.port, latency: .seconds(latency))
             print("payment channel \(simulator.name) on \(simulator.baseURL)")
             simulators.append(simulator)
         }

@@ -453,6 +453,17 @@ struct ProcessTests {
             (["compare", "a", "b", "--tolerance", "-5%"], "--tolerance: expected a percentage such as 10%"),
             (["bench-http", "http://127.0.0.1:9/", "--duration", "2h"], "--duration: at most 1h, found \"2h\""),
             (["payments", "--latency", "-20ms"], "--latency: expected a duration such as 20ms, or 0 to answer"),
+            // Two channels of one name, or on one port: the first listened before the second failed, or both ran
+            // and a drill's ledgers could not tell them apart.
+            (
+                ["payments", "--channel", "alipay=0", "--channel", "alipay=0"],
+                "--channel alipay=0: the name alipay is also --channel alipay=0's"
+            ),
+            (
+                ["payments", "--channel", "alipay=19871", "--channel", "wechat=19871"],
+                "--channel wechat=19871: port 19871 is also --channel alipay=19871's"
+            ),
+            (["payments", "--channel", "a b=0"], "--channel: expected NAME=PORT such as alipay=9001 (a name of"),
             // Mistakes found once the command runs show the command's usage too (they showed `stampede`'s).
             (["plan", "--scenario", "unread.yaml", "--headroom", "-5%"], "--headroom: expected a share such as 70%"),
             (["bench-http", "http://127.0.0.1:9/", "--header", "nocolon"], "--header: expected NAME: VALUE"),
