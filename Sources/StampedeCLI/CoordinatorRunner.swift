@@ -22,13 +22,14 @@ enum CoordinatorRunner {
     ) async throws -> RunOutcome {
         // Every port asked for, tried before the run directory is made or the target set up.
         let configuration = coordinator.configuration
-        try ListeningPort.check(host: configuration.host, port: configuration.port, option: "--listen")
-        if let port = configuration.metricsPort {
-            try ListeningPort.check(host: configuration.host, port: port, option: "--metrics-port")
-        }
-        if let port = configuration.dashboardPort {
-            try ListeningPort.check(host: configuration.dashboardHost, port: port, option: "--dashboard")
-        }
+        try ListeningPort.check(
+            [ListeningPort.Listener(host: configuration.host, port: configuration.port, option: "--listen")]
+                + (configuration.metricsPort.map {
+                    [ListeningPort.Listener(host: configuration.host, port: $0, option: "--metrics-port")]
+                } ?? [])
+                + (configuration.dashboardPort.map {
+                    [ListeningPort.Listener(host: configuration.dashboardHost, port: $0, option: "--dashboard")]
+                } ?? []))
         let logger = Logger(label: "stampede.coordinator")
         let group = ServiceGroup(
             configuration: .init(

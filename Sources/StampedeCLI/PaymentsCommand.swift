@@ -37,8 +37,8 @@ public struct PaymentsCommand: AsyncParsableCommand {
         try CommandLineNumbers.seconds(latency, option: "--latency", example: "20ms", zero: "to answer at once")
     }
 
-    /// The channels asked for, checked before any listens: two channels of one name (a drill's ledgers would not
-    /// tell them apart) or on one port (the first was listening when the second failed) are refused.
+    /// The channels asked for: two of one name are refused (a drill's ledgers would not tell them apart). Two on one
+    /// port are refused with the ports, before any listens (the first was listening when the second failed).
     private func channels() throws -> [(name: String, port: Int, entry: String)] {
         var channels: [(name: String, port: Int, entry: String)] = []
         for entry in channel {
@@ -52,10 +52,8 @@ public struct PaymentsCommand: AsyncParsableCommand {
                         + "from 0 to 65535), found \"\(entry)\"")
             }
             let name = String(parts[0])
-            if let twin = channels.first(where: { $0.name == name || ($0.port == port && port != 0) }) {
-                throw ValidationError(
-                    "--channel \(entry): \(twin.name == name ? "the name \(name)" : "port \(port)") is also "
-                        + "--channel \(twin.entry)'s")
+            if let twin = channels.first(where: { $0.name == name }) {
+                throw ValidationError("--channel \(entry): the name \(name) is also --channel \(twin.entry)'s")
             }
             channels.append((name, port, entry))
         }
@@ -65,9 +63,8 @@ public struct PaymentsCommand: AsyncParsableCommand {
     private func work() async throws {
         let latency = try latencySeconds()
         let channels = try channels()
-        for channel in channels {
-            try ListeningPort.check(host: host, port: channel.port, option: "--channel \(channel.entry)")
-        }
+        try ListeningPort.check(
+            channels.map { ListeningPort.Listener(host: host, port: $0.port, option: "--channel \($0.entry)") })
         var simulators: [ChannelSimulator] = []
         for channel in channels {
             let simulator = try await ChannelSimulator.start(

@@ -19,6 +19,33 @@ public enum ListeningPort {
         throw Unavailable(option: option, host: host, port: port, problem: problem)
     }
 
+    /// One of the addresses a process will listen on, and the option that asks for it.
+    public struct Listener: Sendable {
+        public var host: String
+        public var port: Int
+        public var option: String
+
+        public init(host: String, port: Int, option: String) {
+            self.host = host
+            self.port = port
+            self.option = option
+        }
+    }
+
+    /// Every address a process will listen on: each is tried, and two that ask for one port (other than 0) are
+    /// refused, whatever their hosts. The second failed once the first was listening: `--metrics-port 9090
+    /// --dashboard 9090` after the target had been set up.
+    public static func check(_ listeners: [Listener]) throws(Unavailable) {
+        for (index, listener) in listeners.enumerated() where listener.port != 0 {
+            if let first = listeners[..<index].first(where: { $0.port == listener.port }) {
+                throw Unavailable(
+                    option: listener.option, host: listener.host, port: listener.port,
+                    problem: "\(first.option) asks for it too (choose another port, or 0 for a free one)")
+            }
+        }
+        for listener in listeners { try check(host: listener.host, port: listener.port, option: listener.option) }
+    }
+
     /// Why the port cannot be listened on.
     public struct Unavailable: Error, Sendable, CustomStringConvertible {
         public let option: String

@@ -380,6 +380,30 @@ struct ProcessTests {
                     "\(arguments): \(output)")
                 #expect(!output.contains("target set up"), "\(arguments): \(output)")
             }
+            // One port asked for twice: the second failed once the first listened (after the target was set up).
+            let free = try PeerServer.freePort()
+            let twice: [(arguments: [String], says: String)] = [
+                (
+                    ["payments", "--channel", "alipay=\(free)", "--channel", "wechat=\(free)"],
+                    "cannot listen on 127.0.0.1:\(free) (--channel wechat=\(free)): --channel alipay=\(free) asks "
+                        + "for it too"
+                ),
+                (
+                    ["run", "--metrics-port", "\(free)", "--dashboard", "\(free)"] + run,
+                    "cannot listen on 127.0.0.1:\(free) (--dashboard): --metrics-port asks for it too"
+                ),
+                (
+                    [
+                        "coordinator", "--listen", "127.0.0.1:\(free)", "--metrics-port", "\(free)", "--token-file",
+                        token,
+                    ]
+                        + run,
+                    "(--metrics-port): --listen asks for it too"
+                ),
+            ]
+            for (arguments, output) in try await cluster.refusals(twice, log: "twice") {
+                #expect(!output.contains("target set up"), "\(arguments): \(output)")
+            }
             let made = (try? FileManager.default.contentsOfDirectory(atPath: cluster.runs.path)) ?? []
             #expect(made.isEmpty, "\(made)")
         }
@@ -458,10 +482,6 @@ struct ProcessTests {
             (
                 ["payments", "--channel", "alipay=0", "--channel", "alipay=0"],
                 "--channel alipay=0: the name alipay is also --channel alipay=0's"
-            ),
-            (
-                ["payments", "--channel", "alipay=19871", "--channel", "wechat=19871"],
-                "--channel wechat=19871: port 19871 is also --channel alipay=19871's"
             ),
             (["payments", "--channel", "a b=0"], "--channel: expected NAME=PORT such as alipay=9001 (a name of"),
             // Mistakes found once the command runs show the command's usage too (they showed `stampede`'s).
