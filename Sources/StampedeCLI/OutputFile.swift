@@ -37,16 +37,8 @@ enum OutputFile {
         do {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw CommandFailure(.internalError, "\(option): cannot write \(path): \(reason(error))")
+            throw CommandFailure(.internalError, "\(option): cannot write \(path): \(FileErrorReason.of(error))")
         }
     }
 
-    /// The operating system's reason under a Foundation error ("no space left on device"), else its description.
-    static func reason(_ error: any Error) -> String {
-        let wrapped = error as NSError
-        if let posix = wrapped.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(posix.code))).lowercased()
-        }
-        return wrapped.localizedDescription
-    }
 }

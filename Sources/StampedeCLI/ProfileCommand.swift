@@ -63,7 +63,15 @@ public struct FromLogCommand: AsyncParsableCommand {
         var nextProgress = 256 << 20
         while true {
             // As an array: Data's subscript checks exclusive access on every byte, which cost a third of the time.
-            let chunk = [UInt8](try handle.read(upToCount: 1 << 20) ?? Data())
+            let read: Data?
+            do {
+                read = try handle.read(upToCount: 1 << 20)
+            } catch {
+                // A folder opens, then fails its first read ("Is a directory"); a disk can fail mid-log.
+                let after = bytesRead == 0 ? "" : " after \(bytesRead) bytes"
+                throw CommandFailure(.usage, "cannot read \(accessLog)\(after): \(FileErrorReason.of(error))")
+            }
+            let chunk = [UInt8](read ?? Data())
             if chunk.isEmpty { break }
             bytesRead += chunk.count
             var start = chunk.startIndex

@@ -191,6 +191,15 @@ struct PlanningCommandTests {
         let text = try String(contentsOfFile: output, encoding: .utf8)
         #expect(text.contains("left out by --path: 1440"), "\(text)")
         #expect(text.contains("skipped, no time: 1 (the first at line"), "\(text)")
+
+        // A folder for a log opens, then fails its first read: it said exit 70 with Foundation's
+        // `NSCocoaErrorDomain Code=256` dump.
+        let folder = try cluster.spawn("stampede", ["profile", "from-log", cluster.directory.path], log: "folder.log")
+        #expect(await cluster.wait(folder, limit: .seconds(60)))
+        #expect(folder.terminationStatus == 64)
+        #expect(
+            cluster.log("folder.log").contains("cannot read \(cluster.directory.path): is a directory"),
+            "\(cluster.log("folder.log"))")
     }
 
     @Test func planPrintsTheFleetForTheDouble11Peak() async throws {
