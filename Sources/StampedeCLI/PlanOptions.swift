@@ -189,6 +189,13 @@ struct PlanOptions: ParsableArguments {
         _ = try profileWindow()
         if let target { _ = try Self.origin(target) }
         try checkLimits()
+        // A run never writes into another's directory: it failed as it made it, exit 70 ("A file with the same
+        // name already exists"); a search wrote its steps beside the old ones.
+        if let id, FileManager.default.fileExists(atPath: (runs as NSString).appendingPathComponent(id)) {
+            throw ValidationError(
+                "--id: \((runs as NSString).appendingPathComponent(id)) is there already: choose another --id, or "
+                    + "leave it out for a fresh name")
+        }
         _ = try requestTimeout()
         _ = try registrationSeconds()
         _ = try unreachedPatience()

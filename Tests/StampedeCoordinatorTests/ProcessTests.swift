@@ -432,6 +432,11 @@ struct ProcessTests {
                 ["run", "--scenario", "unread.yaml", "--runs", cluster.runs.path, "--id", "../escaped"],
                 "--id: expected a name for the run's directory inside --runs, found \"../escaped\""
             ),
+            // A run directory that is there already: exit 70 as the run made it, "A file with the same name …".
+            (
+                ["run", "--scenario", "unread.yaml", "--runs", cluster.directory.path, "--id", "not-a-ca.pem"],
+                "--id: \(notPEM) is there already: choose another --id, or leave it out for a fresh name"
+            ),
             (
                 ["run", "--scenario", "unread.yaml", "--peak-rate", "fast"],
                 "--peak-rate: expected a rate above 0 such as 800/s"
