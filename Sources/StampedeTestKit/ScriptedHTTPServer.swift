@@ -13,6 +13,8 @@ public final class ScriptedHTTPServer: Sendable {
         case garbage([UInt8])
         /// A response head promising a body, then the connection closes.
         case closeMidResponse
+        /// Close with a TCP reset (`SO_LINGER` 0): the client's read fails with "connection reset by peer".
+        case reset
         /// Never answer.
         case hang
     }
@@ -115,6 +117,10 @@ private final class ScriptHandler: ChannelInboundHandler {
                         HTTPResponseHead(
                             version: .http1_1, status: .ok, headers: ["content-length": "100"]))), promise: nil)
             context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "partial")))))
+                .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        case .reset:
+            guard let socket = context.channel as? any SocketOptionProvider else { return }
+            socket.setSoLinger(linger(l_onoff: 1, l_linger: 0))
                 .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         case .hang:
             break

@@ -216,6 +216,14 @@ struct HTTPClientTests {
         #expect(error?.code == .reset)
     }
 
+    /// A TCP reset (the server closes with `SO_LINGER` 0) is said in a person's words: it read NIO's
+    /// `read(descriptor:pointer:size:): Connection reset by peer (errno: 104)`.
+    @Test func aResetConnectionIsSaidInWords() async throws {
+        let error = try await Self.failure(.reset)
+        #expect(error?.code == .reset)
+        #expect(error?.message == "the connection failed: connection reset by peer")
+    }
+
     /// Requests waiting for the one connection give up at their deadline (one sweep timer serves every waiter),
     /// in the order they came, and the connection still serves once it is free.
     @Test func waitersForABusyConnectionTimeOutAtTheirDeadline() async throws {
