@@ -41,9 +41,8 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
     }
 
     public func validate() throws {
-        guard c > 0, c <= 10_000, m > 0, m <= 10_000 else {
-            throw ValidationError("-c and -m must be between 1 and 10000")
-        }
+        try CommandLineNumbers.check(c, 1...10_000, option: "-c")
+        try CommandLineNumbers.check(m, 1...10_000, option: "-m")
         try CommandLineNumbers.checkThreads(threads)
         if refill < 1 || refill > m {
             throw ValidationError("--refill: expected 1 to -m (\(m)), found \(refill)")

@@ -3,7 +3,7 @@
 /// ArgumentParser reads a word that starts with `-` as an option of its own, so `--peak-rate -5/s` failed with
 /// "Missing value for '--peak-rate'", about a value that was there. Written `--peak-rate=-5/s`, the option's own
 /// check names what is wrong with it (`expected a rate above 0`). No option of Stampede is a dash and a digit, so a
-/// word such as `-5/s` or `-.5` is never one.
+/// word such as `-5/s` or `-.5` is never one. A short option's negative value is joined the same way (`-m=-8`).
 public enum NegativeValues {
     public static func attached(_ arguments: [String]) -> [String] {
         var result: [String] = []
@@ -13,7 +13,7 @@ public enum NegativeValues {
             let word = arguments[index]
             if word == "--" { return result + arguments[index...] }
             let next = arguments.index(after: index)
-            if isLongOptionWithoutValue(word), next < arguments.endIndex, isNegativeNumber(arguments[next]) {
+            if isOptionWithoutValue(word), next < arguments.endIndex, isNegativeNumber(arguments[next]) {
                 result.append(word + "=" + arguments[next])
                 index = arguments.index(after: next)
             } else {
@@ -24,8 +24,12 @@ public enum NegativeValues {
         return result
     }
 
-    private static func isLongOptionWithoutValue(_ word: String) -> Bool {
-        word.hasPrefix("--") && word.count > 2 && !word.contains("=")
+    /// `--peak-rate`, or a short option such as `-m` (`bench-http -m -8`; ArgumentParser takes `-m=-8`). `-h`
+    /// is help, never followed by a value.
+    private static func isOptionWithoutValue(_ word: String) -> Bool {
+        if word.hasPrefix("--") { return word.count > 2 && !word.contains("=") }
+        guard word.count == 2, word.hasPrefix("-"), let letter = word.last else { return false }
+        return letter.isASCII && letter.isLetter && letter != "h"
     }
 
     private static func isNegativeNumber(_ word: String) -> Bool {

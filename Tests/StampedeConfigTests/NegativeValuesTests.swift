@@ -8,6 +8,8 @@ struct NegativeValuesTests {
         (["--max-lost-workers", "-1", "--quiet"], ["--max-lost-workers=-1", "--quiet"]),
         (["--timeout", "-.5s"], ["--timeout=-.5s"]),
         (["--speed", "-2x", "--duration", "-3s"], ["--speed=-2x", "--duration=-3s"]),
+        // A short option's too: `bench-http -m -8` said "Missing value for '-m <m>'".
+        (["bench-http", "-c", "4", "-m", "-8"], ["bench-http", "-c", "4", "-m=-8"]),
     ])
     func aNegativeNumberStaysWithItsOption(given: [String], parsed: [String]) {
         #expect(NegativeValues.attached(given) == parsed)
@@ -18,9 +20,10 @@ struct NegativeValuesTests {
         // Options and their own values, a dash that is not a number, and a value already attached.
         ["--profile", "-", "--scenario", "s.yaml"],
         ["--seed=-1", "-v", "--threshold", "-x"],
-        // A word after `--` is no option's value; nor is one after a short option.
+        // A word after `--` is no option's value; nor after help, or a word that only starts with a dash.
         ["--", "--seed", "-1"],
-        ["-m", "-8"],
+        ["-h", "-8"],
+        ["-mc", "-8"],
         ["--seed"],
     ])
     func everythingElseIsLeftAsItIs(arguments: [String]) {

@@ -481,6 +481,8 @@ struct ProcessTests {
             (["shop", "--reservation-hold", "-1s"], "--reservation-hold: expected a duration above 0 such as 60s"),
             (["compare", "a", "b", "--tolerance", "-5%"], "--tolerance: expected a percentage such as 10%"),
             (["bench-http", "http://127.0.0.1:9/", "--duration", "2h"], "--duration: at most 1h, found \"2h\""),
+            // A short option's negative value: "Missing value for '-m <m>'".
+            (["bench-http", "http://127.0.0.1:9/", "-m", "-8"], "-m: expected 1 to 10000, found -8"),
             (["payments", "--latency", "-20ms"], "--latency: expected a duration such as 20ms, or 0 to answer"),
             // Two channels of one name, or on one port: the first listened before the second failed, or both ran
             // and a drill's ledgers could not tell them apart.
