@@ -23,12 +23,12 @@ enum CoordinatorRunner {
         // Every port asked for, tried before the run directory is made or the target set up.
         let configuration = coordinator.configuration
         try ListeningPort.check(
-            [ListeningPort.Listener(host: configuration.host, port: configuration.port, option: "--listen")]
+            [(host: configuration.host, port: configuration.port, option: "--listen")]
                 + (configuration.metricsPort.map {
-                    [ListeningPort.Listener(host: configuration.host, port: $0, option: "--metrics-port")]
+                    [(host: configuration.host, port: $0, option: "--metrics-port")]
                 } ?? [])
                 + (configuration.dashboardPort.map {
-                    [ListeningPort.Listener(host: configuration.dashboardHost, port: $0, option: "--dashboard")]
+                    [(host: configuration.dashboardHost, port: $0, option: "--dashboard")]
                 } ?? []))
         let logger = Logger(label: "stampede.coordinator")
         let group = ServiceGroup(

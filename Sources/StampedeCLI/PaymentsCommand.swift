@@ -64,7 +64,7 @@ public struct PaymentsCommand: AsyncParsableCommand {
         let latency = try latencySeconds()
         let channels = try channels()
         try ListeningPort.check(
-            channels.map { ListeningPort.Listener(host: host, port: $0.port, option: "--channel \($0.entry)") })
+            channels.map { (host: host, port: $0.port, option: "--channel \($0.entry)") })
         var simulators: [ChannelSimulator] = []
         for channel in channels {
             let simulator = try await ChannelSimulator.start(

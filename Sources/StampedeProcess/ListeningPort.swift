@@ -20,17 +20,7 @@ public enum ListeningPort {
     }
 
     /// One of the addresses a process will listen on, and the option that asks for it.
-    public struct Listener: Sendable {
-        public var host: String
-        public var port: Int
-        public var option: String
-
-        public init(host: String, port: Int, option: String) {
-            self.host = host
-            self.port = port
-            self.option = option
-        }
-    }
+    public typealias Listener = (host: String, port: Int, option: String)
 
     /// Every address a process will listen on: each is tried, and two that ask for one port (other than 0) are
     /// refused, whatever their hosts. The second failed once the first was listening: `--metrics-port 9090

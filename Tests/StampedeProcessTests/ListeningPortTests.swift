@@ -6,10 +6,10 @@ import Testing
 struct ListeningPortTests {
     @Test func onePortAskedForTwiceIsRefusedNamingBothOptions() throws {
         let port = Int.random(in: 20_000..<30_000)
-        let listeners = [
-            ListeningPort.Listener(host: "127.0.0.1", port: 0, option: "--listen"),
-            ListeningPort.Listener(host: "127.0.0.1", port: port, option: "--metrics-port"),
-            ListeningPort.Listener(host: "::1", port: port, option: "--dashboard"),
+        let listeners: [ListeningPort.Listener] = [
+            (host: "127.0.0.1", port: 0, option: "--listen"),
+            (host: "127.0.0.1", port: port, option: "--metrics-port"),
+            (host: "::1", port: port, option: "--dashboard"),
         ]
         #expect {
             try ListeningPort.check(listeners)
