@@ -13,6 +13,7 @@ extension IntervalReport {
         var message = Stampede_V1_Interval()
         message.second = Int32(clamping: second)
         message.inFlight = Int32(clamping: inFlight)
+        message.waiting = Int32(clamping: waiting)
         message.slots = slots.map { record in
             var counts = Stampede_V1_SlotCounts()
             counts.slot = Int32(clamping: record.slot)
@@ -165,7 +166,8 @@ extension IntervalReport {
         }
         self.init(
             worker: worker, second: Int(message.second), slots: slots, steps: steps,
-            inFlight: Int(max(0, message.inFlight)), ledger: ledger, payments: payments, samples: samples)
+            inFlight: Int(max(0, message.inFlight)), waiting: Int(max(0, message.waiting)), ledger: ledger,
+            payments: payments, samples: samples)
     }
 }
 

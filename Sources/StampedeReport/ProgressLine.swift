@@ -10,6 +10,7 @@ public enum ProgressLine {
             + "arrivals \(pad(String(point.shoppers.started), 5))/s (plan \(pad(Format.fixed(point.expected, 0), 5))) "
             + "p99 \(pad(p99, 10))  err \(point.requests.failed)  429 \(point.requests.throttled)  "
             + "drop \(point.shoppers.dropped)  going \(point.inFlight)  "
+            + (point.waiting > 0 ? "waiting \(point.waiting)  " : "")
             + "shoppers \(Format.count(progress.total.started)) of ~\(Format.count(progress.expectedTotal))"
             + (Bottleneck.generatorBound(point) ? "  GENERATOR-BOUND" : "")
     }

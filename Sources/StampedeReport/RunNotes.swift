@@ -8,6 +8,7 @@ public enum RunNotes {
             Bottleneck.summary(report.timeline, count: Format.count),
             DroppedArrivals.summary(
                 report.totals.shoppers, timeline: report.timeline, maxShoppers: report.run.maxShoppers,
+                connections: report.run.connections,
                 count: Format.count),
         ].compactMap { $0 }
     }

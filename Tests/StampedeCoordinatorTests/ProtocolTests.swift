@@ -30,7 +30,8 @@ struct ProtocolTests {
         }
         recorder.request(
             slot: 0, step: StepID(flow: 0, step: 0), .failed(.status5xx), correctedMicros: 10, uncorrectedMicros: 9)
-        let interval = recorder.close(second: 3, inFlight: 7)
+        let interval = recorder.close(second: 3, inFlight: 7, waiting: 5)
+        #expect(interval.waiting == 5)
         let bytes: [UInt8] = try interval.message().serializedBytes()
         let decoded = try IntervalReport(Stampede_V1_Interval(serializedBytes: bytes), worker: "w1")
         #expect(decoded == interval)

@@ -323,4 +323,34 @@ struct ScenarioBehaviourTests {
             #expect(server.received(path: "/p").count == 50)
         }
     }
+
+    /// A worker whose one connection is busy holds the arrivals due meanwhile, and each interval says how many it
+    /// held as the second closed; once the connection frees them they start, and none is lost.
+    @Test func arrivalsHeldForAConnectionAreCountedEachSecond() async throws {
+        let scenario = try Self.scenario("name: slow\nflows:\n  - {name: buyer, steps: [{name: slow, get: /slow}]}\n")
+        let profile = try ProfileLoader.parse(
+            "name: steady\nstages:\n  - {duration: 1s, from: 1, to: 1}\n", file: "p.yaml")
+        let routes: @Sendable (Router<BasicRequestContext>) -> Void = { router in
+            router.get("/slow") { _, _ in
+                try await Task.sleep(for: .milliseconds(100))
+                return Self.text("ok")
+            }
+        }
+        try await RecordingServer.with(routes) { server, url in
+            // 30 arrivals in the second, one connection answering 10 a second: about 20 wait as the second closes.
+            let record = RunRecord(
+                id: "held", startedAt: "", profile: profile, scenario: scenario,
+                scale: RunScale(peakRate: 30, compression: .speed(1)), target: Origin(url: url)!, seed: 1,
+                arrivals: .uniform, workers: 1, maxShoppers: 1_000, connections: 1)
+            let settings = CoordinatorSettings(
+                expectedWorkers: 1, startDelay: LocalCluster.startDelay, connectionsPerWorker: 1)
+            let report = try await LocalCluster.run(record: record, .init(workers: 1, settings: settings))
+                .coordinator.report
+            #expect(report.totals.shoppers.started == 30 && report.totals.shoppers.succeeded == 30)
+            #expect(report.totals.shoppers.dropped == 0)
+            #expect(report.timeline.first.map(\.waiting) ?? 0 >= 10, "\(report.timeline.map(\.waiting))")
+            #expect(report.timeline.last?.waiting == 0)
+            #expect(server.received(path: "/slow").count == 30)
+        }
+    }
 }

@@ -17,7 +17,7 @@ struct BottleneckTests {
         if outOfFiles > 0 { requests.errors[.files] = outOfFiles }
         requests.errors[.connect] = 7  // a target's refusals are not the generator's
         return TimelinePoint(
-            second: 0, clock: "", expected: 0, shoppers: shoppers, requests: requests, inFlight: 0,
+            second: 0, clock: "", expected: 0, shoppers: shoppers, requests: requests, inFlight: 0, waiting: 0,
             corrected: summary(corrected, corrected), uncorrected: summary(uncorrected, uncorrectedP99 ?? uncorrected))
     }
 

@@ -111,7 +111,7 @@ struct RunAggregatorTests {
                                 counts: Self.requests(ok: 48, failed: 1, throttled: 1),
                                 corrected: Self.histogram(values), uncorrected: Self.histogram(values.map { $0 / 2 }))
                         ],
-                        inFlight: 4))
+                        inFlight: 4, waiting: second + 1))
             }
         }
         let report = aggregator.report(record: Self.record())
@@ -132,6 +132,8 @@ struct RunAggregatorTests {
         #expect(report.periods[1].shoppers.planned == 60)
         #expect(report.timeline.count == 3)
         #expect(report.timeline[0].inFlight == 12)
+        // Each worker held `second + 1` arrivals for a connection as the second closed: three workers.
+        #expect(report.timeline.map(\.waiting) == [3, 6, 9])
         #expect(report.timeline[2].shoppers.planned == 30)
         #expect(report.spikes.count == 1)
         #expect(report.spikes[0].shoppers.planned == 30)
@@ -174,7 +176,7 @@ struct RunAggregatorTests {
                     slot: 2, step: StepID(flow: 3, step: 12), counts: requests,
                     corrected: Self.histogram([5, 900, 77_000]), uncorrected: Self.histogram([]))
             ],
-            inFlight: 9)
+            inFlight: 9, waiting: 31)
         let decoded = try JSONDecoder().decode(IntervalReport.self, from: Data(interval.jsonLine().utf8))
         #expect(decoded == interval)
     }

@@ -30,6 +30,22 @@ struct ConsoleReportTests {
     }
 
     /// A step nobody reached has no latency: "-", not "0.000".
+    /// Arrivals a worker holds for a connection show on the live line beside the shoppers going: against a target
+    /// that holds its connections, "going 275" alone hid 9,700 shoppers waiting inside the generator.
+    @Test func theLiveLineCountsArrivalsWaitingForAConnection() throws {
+        let record = RunRecord(
+            id: "r", startedAt: "", profile: Profile(name: "p", shape: .stages([Stage(duration: 10, from: 1, to: 1)])),
+            scenario: Self.scenario, scale: RunScale(peakRate: 10, compression: .speed(1)),
+            target: Origin(url: "http://127.0.0.1:1")!, seed: 1, arrivals: .uniform, workers: 2, maxShoppers: 1,
+            connections: 1)
+        var aggregator = RunAggregator(plan: try record.plan(), scenario: Self.scenario)
+        aggregator.add(IntervalReport(worker: "w1", second: 0, inFlight: 2))
+        aggregator.add(IntervalReport(worker: "w1", second: 1, inFlight: 2, waiting: 9_700))
+        aggregator.add(IntervalReport(worker: "w2", second: 1, inFlight: 1, waiting: 25))
+        #expect(!ProgressLine.render(aggregator.progress(second: 0)).contains("waiting"))
+        #expect(ProgressLine.render(aggregator.progress(second: 1)).contains("going 3  waiting 9725  shoppers"))
+    }
+
     @Test func aStepWithNoRequestsShowsDashes() throws {
         var histogram = LatencyHistogram()
         histogram.record(microseconds: 1_500)

@@ -28,7 +28,7 @@ struct HTMLReportTests {
             shoppers.planned = 50
             shoppers.started = 50
             return TimelinePoint(
-                second: second, clock: "", expected: 50, shoppers: shoppers, requests: counts, inFlight: 7,
+                second: second, clock: "", expected: 50, shoppers: shoppers, requests: counts, inFlight: 7, waiting: 0,
                 corrected: summary(second == seconds / 2 ? 900 : 2), uncorrected: summary(1.5))
         }
         let stride = RunSeries.stride(forSeconds: Double(seconds))
@@ -62,8 +62,9 @@ struct HTMLReportTests {
         let charts = Self.charts(html)
         #expect(charts.map(\.id) == ["arrivals", "latency"] + (0..<5).map { "step-\($0)" } + ["errors"])
         let arrivals = try #require(charts.first { $0.id == "arrivals" })
-        #expect(arrivals.series == 4)
-        #expect(arrivals.points == [90, 90, 90, 90])
+        // Planned, started, dropped, in flight, waiting for a connection.
+        #expect(arrivals.series == 5)
+        #expect(arrivals.points == [90, 90, 90, 90, 90])
         let latency = try #require(charts.first { $0.id == "latency" })
         #expect(latency.series == 8)
         // Each step: p50, p99, p99.9 and max, corrected and uncorrected.

@@ -10,6 +10,7 @@ final class CoordinatorMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let scenario: Scenario
     private let inFlight: Gauge
+    private let waiting: Gauge
     private let p99: Gauge
     private let expectedRate: Gauge
     private let counters = Mutex<[Key: Counter]>([:])
@@ -38,6 +39,9 @@ final class CoordinatorMetrics: Sendable {
         self.scenario = scenario
         inFlight = registry.makeGauge(
             descriptor: Self.named("stampede_shoppers_in_flight", "Shoppers going, last second"))
+        waiting = registry.makeGauge(
+            descriptor: Self.named(
+                "stampede_arrivals_waiting", "Arrivals due and held for a connection, last second"))
         p99 = registry.makeGauge(
             descriptor: Self.named("stampede_latency_p99_seconds", "Corrected p99 latency, last second"))
         expectedRate = registry.makeGauge(
@@ -95,6 +99,7 @@ final class CoordinatorMetrics: Sendable {
             latency.withLock { $0[record.id, default: LatencyBuckets()].add(record.corrected) }
         }
         inFlight.set(Double(progress.point.inFlight))
+        waiting.set(Double(progress.point.waiting))
         p99.set((progress.p99 ?? 0) / 1000)
         expectedRate.set(progress.point.expected)
     }

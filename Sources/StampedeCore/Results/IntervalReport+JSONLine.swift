@@ -57,7 +57,7 @@ extension IntervalReport {
             Self.appendHistogram(record.uncorrected, to: &out)
             out += "}"
         }
-        out += "],\"worker\":"
+        out += "],\"waiting\":\(waiting),\"worker\":"
         Self.appendString(worker, to: &out)
         out += "}"
         return out

@@ -7,6 +7,9 @@ public struct IntervalReport: Codable, Sendable, Equatable {
     public var steps: [StepRecord]
     /// Shoppers still going when the interval closed.
     public var inFlight: Int
+    /// Arrivals due and not yet started when the interval closed: a worker holds them while its requests wait for
+    /// a connection (all of them busy), and counts them as dropped if the run ends first.
+    public var waiting: Int
     /// What shoppers were told per SKU during the interval.
     public var ledger: [String: LedgerCounts]
     /// What shoppers were told about their payments during the interval.
@@ -16,7 +19,8 @@ public struct IntervalReport: Codable, Sendable, Equatable {
 
     public init(
         worker: String, second: Int, slots: [SlotRecord] = [], steps: [StepRecord] = [], inFlight: Int = 0,
-        ledger: [String: LedgerCounts] = [:], payments: [PaymentEvent] = [], samples: [ErrorSample] = []
+        waiting: Int = 0, ledger: [String: LedgerCounts] = [:], payments: [PaymentEvent] = [],
+        samples: [ErrorSample] = []
     ) {
         self.samples = samples
         self.worker = worker
@@ -24,12 +28,13 @@ public struct IntervalReport: Codable, Sendable, Equatable {
         self.slots = slots
         self.steps = steps
         self.inFlight = inFlight
+        self.waiting = waiting
         self.ledger = ledger
         self.payments = payments
     }
 
     enum CodingKeys: String, CodingKey {
-        case worker, second, slots, steps, inFlight, ledger, payments, samples
+        case worker, second, slots, steps, inFlight, waiting, ledger, payments, samples
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,6 +44,8 @@ public struct IntervalReport: Codable, Sendable, Equatable {
         slots = try container.decode([SlotRecord].self, forKey: .slots)
         steps = try container.decode([StepRecord].self, forKey: .steps)
         inFlight = try container.decode(Int.self, forKey: .inFlight)
+        // Written since the worker said how many arrivals it held; a line of an older run has none.
+        waiting = try container.decodeIfPresent(Int.self, forKey: .waiting) ?? 0
         ledger = try container.decodeIfPresent([String: LedgerCounts].self, forKey: .ledger) ?? [:]
         payments = try container.decodeIfPresent([PaymentEvent].self, forKey: .payments) ?? []
         samples = try container.decodeIfPresent([ErrorSample].self, forKey: .samples) ?? []

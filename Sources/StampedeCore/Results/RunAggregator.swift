@@ -70,6 +70,7 @@ public struct RunAggregator: Sendable {
         var corrected = HistogramAccumulator()
         var uncorrected = HistogramAccumulator()
         var inFlight = 0
+        var waiting = 0
 
         mutating func add(_ record: StepRecord) {
             requests.add(record.counts)
@@ -90,6 +91,7 @@ public struct RunAggregator: Sendable {
         lastSecond = max(lastSecond, report.second)
         var second = seconds[report.second, default: Bucket()]
         second.inFlight += report.inFlight
+        second.waiting += report.waiting
         workerIntervals[report.worker, default: 0] += 1
         let span = workerSpans[report.worker]
         workerSpans[report.worker] =
@@ -430,6 +432,6 @@ public struct RunAggregator: Sendable {
         TimelinePoint(
             second: second, clock: clock(atSecond: second), expected: expectedArrivals(second: second),
             shoppers: bucket.shoppers, requests: bucket.requests, inFlight: bucket.inFlight,
-            corrected: bucket.corrected.summary, uncorrected: bucket.uncorrected.summary)
+            waiting: bucket.waiting, corrected: bucket.corrected.summary, uncorrected: bucket.uncorrected.summary)
     }
 }

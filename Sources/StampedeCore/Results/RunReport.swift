@@ -159,7 +159,10 @@ public struct TimelinePoint: Codable, Sendable, Equatable {
     public var expected: Double
     public var shoppers: ArrivalCounts
     public var requests: RequestCounts
+    /// Shoppers going when the second closed.
     public var inFlight: Int
+    /// Arrivals due and held by the workers when the second closed, waiting for a connection (``IntervalReport``).
+    public var waiting: Int
     public var corrected: LatencySummary
     public var uncorrected: LatencySummary
 }

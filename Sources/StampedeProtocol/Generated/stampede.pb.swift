@@ -745,6 +745,9 @@ public nonisolated struct Stampede_V1_Interval: Sendable {
   /// The first failure of each kind per step, with what it was about.
   public var samples: [Stampede_V1_ErrorSample] = []
 
+  /// Arrivals due and not yet started when the interval closed: held while requests wait for a connection.
+  public var waiting: Int32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1964,7 +1967,7 @@ nonisolated extension Stampede_V1_Stop: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Interval"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}second\0\u{3}in_flight\0\u{1}slots\0\u{1}steps\0\u{1}ledger\0\u{1}payments\0\u{1}samples\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}second\0\u{3}in_flight\0\u{1}slots\0\u{1}steps\0\u{1}ledger\0\u{1}payments\0\u{1}samples\0\u{1}waiting\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1979,6 +1982,7 @@ nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.ledger) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.payments) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.samples) }()
+      case 8: try { try decoder.decodeSingularInt32Field(value: &self.waiting) }()
       default: break
       }
     }
@@ -2006,6 +2010,9 @@ nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf
     if !self.samples.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.samples, fieldNumber: 7)
     }
+    if self.waiting != 0 {
+      try visitor.visitSingularInt32Field(value: self.waiting, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2017,6 +2024,7 @@ nonisolated extension Stampede_V1_Interval: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.ledger != rhs.ledger {return false}
     if lhs.payments != rhs.payments {return false}
     if lhs.samples != rhs.samples {return false}
+    if lhs.waiting != rhs.waiting {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

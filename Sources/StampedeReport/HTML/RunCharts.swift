@@ -50,6 +50,8 @@ struct RunCharts {
                 .init(name: "started", points: points { Double($0.shoppers.started) }),
                 .init(name: "dropped", points: points { Double($0.shoppers.dropped) }),
                 .init(name: "in flight", points: points { Double($0.inFlight) }),
+                // Arrivals held inside the generator for want of a free connection.
+                .init(name: "waiting for a connection", points: points { Double($0.waiting) }),
             ], bands: workerBands, marks: workerMarks)
         return Section(id: "arrivals", title: "Arrivals", charts: [chart])
     }

@@ -170,9 +170,10 @@ public final class Recorder: Sendable {
         state.withLock { $0.payments.append(event) }
     }
 
-    /// Closes the interval in progress and starts the next. The `last` interval also takes every arrival counted
-    /// ahead (nothing recorded is left behind).
-    public func close(second: Int, inFlight: Int, last: Bool = false) -> IntervalReport {
+    /// Closes the interval in progress and starts the next, with the shoppers going (`inFlight`) and the arrivals
+    /// held for a connection (`waiting`) at that moment. The `last` interval also takes every arrival counted ahead
+    /// (nothing recorded is left behind).
+    public func close(second: Int, inFlight: Int, waiting: Int = 0, last: Bool = false) -> IntervalReport {
         let (steps, slots, ledger, payments, samples) = state.withLock { state in
             if last {
                 for (_, slots) in state.ahead {
@@ -191,7 +192,7 @@ public final class Recorder: Sendable {
             return (state.steps, state.slots, state.ledger, state.payments, state.samples)
         }
         var report = IntervalReport(
-            worker: worker, second: second, inFlight: inFlight, ledger: ledger, payments: payments,
+            worker: worker, second: second, inFlight: inFlight, waiting: waiting, ledger: ledger, payments: payments,
             samples: samples.values.sorted { ($0.id, $0.label) < ($1.id, $1.label) })
         report.slots = slots.keys.sorted().map { SlotRecord(slot: $0, counts: slots[$0]!) }
         var spares: [StepAccumulator] = []

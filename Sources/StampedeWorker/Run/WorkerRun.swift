@@ -79,7 +79,10 @@ public struct WorkerRun: Sendable {
             // Every shopper has ended: the interval in progress is the last.
             group.cancelAll()
             let second = await group.next() ?? 0
-            emit(recorder.close(second: second, inFlight: progress.inFlight.load(ordering: .relaxed), last: true))
+            emit(
+                recorder.close(
+                    second: second, inFlight: progress.inFlight.load(ordering: .relaxed),
+                    waiting: progress.waiting.load(ordering: .relaxed), last: true))
         }
     }
 
@@ -94,7 +97,10 @@ public struct WorkerRun: Sendable {
             } catch {
                 return second
             }
-            emit(recorder.close(second: second, inFlight: progress.inFlight.load(ordering: .relaxed)))
+            emit(
+                recorder.close(
+                    second: second, inFlight: progress.inFlight.load(ordering: .relaxed),
+                    waiting: progress.waiting.load(ordering: .relaxed)))
             second += 1
         }
     }
@@ -161,6 +167,7 @@ public struct WorkerRun: Sendable {
                     recorder.arrival(
                         slot: dropped.slot, started: false, lagMicros: 0, dueSecond: Int(dropped.arrival.time))
                 }
+                progress.waiting.store(0, ordering: .relaxed)
             }
             while true {
                 // The scheduler goes round without waiting when it is behind the plan, or when the next arrival is
@@ -192,6 +199,7 @@ public struct WorkerRun: Sendable {
                         handedSinceYield = 0
                     }
                 }
+                progress.waiting.store(held.count, ordering: .relaxed)
                 var wake: ContinuousInstant
                 if drainBegan == nil, control.stopRequest == nil, !Task.isCancelled, let next = arrivals.peekTime() {
                     wake = start + .seconds(double: next)
@@ -302,6 +310,9 @@ public struct WorkerRun: Sendable {
 final class RunProgress: Sendable {
     /// Shoppers going now.
     let inFlight = Atomic<Int>(0)
+    /// Arrivals due and held, not yet started, while requests wait for a connection (as of the scheduler's last
+    /// pass).
+    let waiting = Atomic<Int>(0)
     /// Posted when the last shopper going ends.
     let idle = Signal()
 }
