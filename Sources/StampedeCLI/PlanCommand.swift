@@ -56,6 +56,10 @@ public struct PlanCommand: AsyncParsableCommand {
 enum PlanReport {
     static func count(_ value: Double) -> String { value.formatted(.number.precision(.fractionLength(0))) }
     static func one(_ value: Double) -> String { value.formatted(.number.precision(.fractionLength(0...1))) }
+    /// A count that may be a fraction: 0.17 arrivals/s is "0.17", not "0".
+    static func amount(_ value: Double) -> String {
+        value >= 10 ? count(value) : value.formatted(.number.precision(.significantDigits(1...2)))
+    }
     static func bytes(_ value: Double) -> String {
         let gigabyte = Double(1 << 30)
         let megabyte = Double(1 << 20)
@@ -75,11 +79,11 @@ enum PlanReport {
         var lines: [String] = []
         lines.append(
             "Plan: \(plan.profile.name), \(count(plan.duration)) s at \(one(plan.speed))x, peak "
-                + "\(count(forecast.peakArrivalsPerSecond)) arrivals/s"
+                + "\(amount(forecast.peakArrivalsPerSecond)) arrivals/s"
                 + (plan.arrivalsEnd > plan.duration
                     ? "; a crowd still arrives until \(one(plan.arrivalsEnd)) s, and the run waits for it" : ""))
         lines.append(
-            "Shoppers: \(count(forecast.shoppers)) from the shape, \(count(Double(forecast.burstShoppers))) in bursts; "
+            "Shoppers: \(amount(forecast.shoppers)) from the shape, \(count(Double(forecast.burstShoppers))) in bursts; "
                 + "\(one(forecast.requestsPerShopper)) requests and \(one(forecast.shopperSeconds)) s of thinking each")
         lines.append("")
         lines.append(row("Requests per step", "per shopper", "total"))

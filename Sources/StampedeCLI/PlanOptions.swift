@@ -75,8 +75,13 @@ struct PlanOptions: ParsableArguments {
         }
     }
 
-    /// The run and its plan (built once, here), checked; every mistake named by its option.
-    func run(workers: Int, profile given: Profile? = nil) throws -> (record: RunRecord, plan: Plan) {
+    /// The run and its plan (built once, here), checked; every mistake named by its option. A run (`sends`) is
+    /// refused when its plan brings no shopper: it would set the target up and measure nothing.
+    func run(
+        workers: Int, profile given: Profile? = nil, sends: Bool = false
+    ) throws -> (
+        record: RunRecord, plan: Plan
+    ) {
         let profile: Profile
         var scenario: Scenario
         let addresses: [ConfigAddress]
@@ -140,11 +145,21 @@ struct PlanOptions: ParsableArguments {
         } catch {
             throw CommandFailure(.usage, error.message)
         }
-        // A unique feeder needs a row for every shopper the plan brings: counted before anything is sent.
-        if scenario.feeders.contains(where: { $0.pick == .unique }) {
+        // A unique feeder needs a row for every shopper the plan brings, and a run needs one shopper at least:
+        // counted before anything is sent (a plan that expects a thousand brings one, whatever the seed).
+        let unique = scenario.feeders.contains(where: { $0.pick == .unique })
+        if unique || (sends && plan.expectedTotal < 1_000) {
             var shoppers = 0
             var sequence = ArrivalSequence(plan: plan, process: arrivals, seed: seed)
             while sequence.next() != nil { shoppers += 1 }
+            if sends && shoppers == 0 {
+                throw CommandFailure(
+                    .usage,
+                    "the plan brings no shopper: \(PlanReport.amount(plan.expectedTotal)) expected over its "
+                        + "\(PlanReport.one(plan.arrivalsEnd)) s at a peak of \(PlanReport.amount(plan.scale.peakRate))"
+                        + " arrivals/s, and with --seed \(seed) none comes due, so the run would measure nothing: "
+                        + "raise --peak-rate or play the window longer (`stampede plan` shows what a plan brings)")
+            }
             let shortages = scenario.feeders.compactMap { $0.shortage(shoppers: shoppers) }
             guard shortages.isEmpty else {
                 throw CommandFailure(.usage, "\(self.scenario): " + shortages.joined(separator: "; "))

@@ -34,7 +34,7 @@ public struct RunCommand: AsyncParsableCommand {
     }
 
     private func work() async throws {
-        let (record, plan) = try self.plan.run(workers: workers)
+        let (record, plan) = try self.plan.run(workers: workers, sends: true)
         let token = Token.random()
         let coordinator = Coordinator(
             configuration: CoordinatorConfiguration(

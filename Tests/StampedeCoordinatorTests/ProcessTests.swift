@@ -568,6 +568,16 @@ struct ProcessTests {
                 ["run", "--profile", profile, "--threshold", "double_charges == 0"] + common,
                 #"--threshold "double_charges == 0": this figure comes from a payment"#
             ),
+            // A plan that brings no shopper: it set the target up, then ended at once, exit 4, "measured nothing".
+            (
+                ["run", "--profile", profile, "--peak-rate", "1/m"] + common,
+                "the plan brings no shopper: 0.017 expected over its 1 s at a peak of 0.017 arrivals/s, and with "
+                    + "--seed 1 none comes due"
+            ),
+            (
+                ["coordinator", "--profile", profile, "--peak-rate", "1/m", "--seed", "7"] + common,
+                "and with --seed 7 none comes due, so the run would measure nothing: raise --peak-rate"
+            ),
         ]
         for (_, output) in try await cluster.refusals(judged, log: "judged", limit: .seconds(30)) {
             #expect(!output.contains("search: step 1") && !output.contains("coordinator listening"), "\(output)")
