@@ -58,6 +58,24 @@ extension ScenarioLoader {
         var headers: [Header] = []
         if let entries = fields["headers"].namedEntries() {
             for (header, value) in entries {
+                // A name a server cannot read, or a value that breaks the request's lines, was sent as written: the
+                // target answered 400 to every such request, and the run said only `status_4xx`.
+                guard Self.isHeaderName(header) else {
+                    value.report(
+                        "expected a header name (letters, digits and !#$%&'*+-.^_`|~), found \"\(header)\"")
+                    complete = false
+                    continue
+                }
+                // By scalar: "\r\n" is one Character, equal to neither "\r" nor "\n".
+                if let text = value.string(nonEmpty: false),
+                    let line = text.unicodeScalars.firstIndex(where: { ["\r", "\n", "\0"].contains($0) })
+                {
+                    value.report(
+                        "a header's value is one line, found a line break (or NUL) in it",
+                        offset: text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: line))
+                    complete = false
+                    continue
+                }
                 if let text = value.string(nonEmpty: false),
                     let parsed = template(text, at: value, variables: variables)
                 {
@@ -411,5 +429,15 @@ extension ScenarioLoader {
         guard !file.hasPrefix("/") else { return file }
         let directory = (cursor.log.file as NSString).deletingLastPathComponent
         return directory.isEmpty ? file : (directory as NSString).appendingPathComponent(file)
+    }
+
+    /// An HTTP field name: one token (RFC 9110, 5.1).
+    static func isHeaderName(_ name: String) -> Bool {
+        !name.isEmpty
+            && name.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII
+                    && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                        || "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar))
+            }
     }
 }

@@ -63,11 +63,9 @@ public enum ScenarioLoader {
                     complete = false
                 }
             }
-            let names = flows.map(\.name)
-            for (index, flowName) in names.enumerated() where names[..<index].contains(flowName) {
-                entries[index].report("the flow name \"\(flowName)\" is used twice")
-                complete = false
-            }
+            // Counted over every entry, read or not: the index of a flow read is not its entry's when one before
+            // it had a problem, and the second "buyer" was reported at the first (or not at all).
+            if !YAMLCursor.namesAreUnique(entries, { "the flow name \"\($0)\" is used twice" }) { complete = false }
         } else {
             complete = false
         }
@@ -251,9 +249,7 @@ public enum ScenarioLoader {
                 }
                 steps.append(step)
             }
-            let names = steps.map(\.name)
-            for (index, stepName) in names.enumerated() where names[..<index].contains(stepName) {
-                entries[index].report("the step name \"\(stepName)\" is used twice in this flow")
+            if !YAMLCursor.namesAreUnique(entries, { "the step name \"\($0)\" is used twice in this flow" }) {
                 complete = false
             }
         } else {

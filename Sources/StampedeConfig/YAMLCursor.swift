@@ -108,6 +108,30 @@ struct YAMLCursor {
         return Fields(owner: self, fields: fields)
     }
 
+    /// The `name` of the mapping here, when it has one as text; nothing is reported (its reader does that).
+    var name: String? {
+        guard case .mapping(let mapping)? = node else { return nil }
+        for (key, value) in mapping {
+            if case .scalar(let key) = key, key.string == "name", case .scalar(let scalar) = value {
+                return scalar.string
+            }
+        }
+        return nil
+    }
+
+    /// Reports each of `entries` (mappings with a `name`) that an earlier one names too, read or not, at the later
+    /// one; `message` says it for a name. False when one was reported.
+    static func namesAreUnique(_ entries: [YAMLCursor], _ message: (String) -> String) -> Bool {
+        var seen: Set<String> = []
+        var unique = true
+        for entry in entries {
+            guard let name = entry.name, !seen.insert(name).inserted else { continue }
+            entry.report(message(name))
+            unique = false
+        }
+        return unique
+    }
+
     /// The entries of a mapping whose keys are free names (such as data lists), in document order.
     func namedEntries() -> [(name: String, value: YAMLCursor)]? {
         guard guardDepth(), let node = isPresent ? node : nil else { return nil }

@@ -54,6 +54,43 @@ struct ScenarioLoaderTests {
         #expect(byPath["flows[0].steps[1].post"]?.first?.line == 10)
     }
 
+    /// A repeated flow or step name is reported at the second one, whether or not an entry before it had a problem
+    /// of its own: the second "a" was reported at the first (line 7) when a step before both had one, and a second
+    /// flow "buyer" not at all when the first could not be read.
+    @Test func aRepeatedNameIsReportedAtItsSecondUse() throws {
+        let yaml = """
+            name: s
+            flows:
+              - {name: buyer, steps: [{name: a, get: /a, think: soon}]}
+              - name: other
+                steps:
+                  - {name: x, get: /x, think: soon}
+                  - {name: a, get: /a}
+                  - {name: a, get: /b}
+              - {name: buyer, steps: [{name: c, get: /c}]}
+            """
+        let problems = ScenarioLanguageLoaderTests.problems(yaml)
+        let repeated = problems.filter { $0.message.contains("is used twice") }
+        #expect(repeated.map(\.path) == ["flows[1].steps[2]", "flows[2]"], "\(problems)")
+        #expect(repeated.map(\.line) == [8, 9])
+    }
+
+    /// A header name must be one HTTP token, and a header's value one line: both were sent as written, and the
+    /// target answered 400 to every request that carried them.
+    @Test func aHeaderThatCannotBeSentIsRefused() throws {
+        let headers = #"{"Bad Header": v, ":path": /x, X-Split: "a\r\nX-Admin: 1", X-Fine: "{{shopper}}"}"#
+        let yaml = "name: s\nflows:\n  - {name: f, steps: [{name: a, get: /a, headers: \(headers)}]}\n"
+        let byPath = Dictionary(grouping: ScenarioLanguageLoaderTests.problems(yaml), by: \.path)
+        #expect(byPath.count == 3, "\(byPath.keys)")
+        #expect(byPath["flows[0].steps[0].headers.Bad Header"]?.first?.message.contains("a header name") == true)
+        #expect(byPath["flows[0].steps[0].headers.:path"]?.first?.message.contains("found \":path\"") == true)
+        #expect(byPath["flows[0].steps[0].headers.X-Split"]?.first?.message.contains("one line") == true)
+        let fine = try ScenarioLoader.parse(
+            "name: s\nflows:\n  - {name: f, steps: [{name: a, get: /a, headers: {X-Request-ID: \"{{shopper}}\"}}]}\n",
+            file: "s.yaml")
+        #expect(fine.flows[0].steps[0].headers.map(\.name) == ["X-Request-ID"])
+    }
+
     @Test func extractedVariablesAreKnownOnlyAfterTheirStep() throws {
         let yaml = """
             name: s
