@@ -353,4 +353,31 @@ struct ScenarioBehaviourTests {
             #expect(server.received(path: "/slow").count == 30)
         }
     }
+
+    /// A value taken from a response with a line break in it is not sent as a header: it would end the header there
+    /// and start another one (`X-Token: a`, then `X-Admin: 1`). The step fails with `request` and says which.
+    @Test func aHeaderValueWithALineBreakFromAResponseIsNotSent() async throws {
+        let routes: @Sendable (Router<BasicRequestContext>) -> Void = { router in
+            router.get("/login") { _, _ in Self.json(#"{"token": "a\r\nX-Admin: 1", "plain": "b"}"#) }
+            router.get("/next") { _, _ in Self.text("ok") }
+        }
+        let scenario = try Self.scenario(
+            """
+            name: tokens
+            flows:
+              - name: shop
+                steps:
+                  - {name: login, get: /login, extract: {token: $.token, plain: $.plain}}
+                  - {name: plain, get: /next, headers: {X-Token: "{{plain}}"}}
+                  - {name: split, get: /next, headers: {X-Token: "{{token}}"}}
+            """)
+        try await RecordingServer.with(routes) { server, url in
+            let report = try await TestSupport.rehearse(seconds: 1, rate: 2, scenario: scenario, target: url)
+            let split = try #require(report.steps.first { $0.step == "split" })
+            #expect(split.requests.errors == [.request: 2])
+            let sample = try #require(report.errorSamples?.first { $0.step == "split" })
+            #expect(sample.detail.contains("the header X-Token's value holds a line break (or NUL), from {{token}}"))
+            #expect(server.received(path: "/next").map { $0.header("x-token") } == ["b", "b"])
+        }
+    }
 }

@@ -511,6 +511,15 @@ final class Shopper: Sendable {
         for header in step.headers {
             let (value, problem) = header.value.render(lookup)
             if let problem { return .failure(BuildFailure(label: .request, detail: problem.description)) }
+            // A value taken from a response may hold a line break: sent, it would end the header there and start
+            // another (`X-Token: a` then `X-Admin: 1`). The scenario's own text is checked when it is read.
+            if value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) {
+                return .failure(
+                    BuildFailure(
+                        label: .request,
+                        detail: "the header \(header.name)'s value holds a line break (or NUL), from "
+                            + header.value.variables.map { "{{\($0)}}" }.joined(separator: ", ") + ": not sent"))
+            }
             headers.replaceOrAdd(name: header.name, value: value)
         }
         if !state.cookies.isEmpty,
