@@ -106,6 +106,19 @@ struct RequestURLTests {
     func resolvesReferencesAsRFC3986Says(reference: String, expected: String) {
         #expect(Self.base.resolve(reference)?.description == expected)
     }
+
+    /// What a request line cannot carry is taken as a browser takes it: line breaks and tabs dropped, spaces,
+    /// controls and non-ASCII percent-encoded. A URL handed out with `\r\n` in it ended the request line early.
+    @Test(arguments: [
+        ("/pay/1 HTTP/1.1\r\nX-Admin: 1", "http://shop.test:8080/pay/1%20HTTP/1.1X-Admin:%201"),
+        ("/a\tb/\u{7F}?q=x y", "http://shop.test:8080/ab/%7F?q=x%20y"),
+        ("/商品/1", "http://shop.test:8080/%E5%95%86%E5%93%81/1"),
+        ("/already%20encoded/", "http://shop.test:8080/already%20encoded/"),
+    ])
+    func aTargetIsSentAsARequestLineCanCarryIt(reference: String, expected: String) {
+        #expect(Self.base.resolve(reference)?.description == expected)
+        #expect(RequestURL(absolute: "http://shop.test:8080" + reference)?.description == expected)
+    }
 }
 
 struct StepConditionTests {

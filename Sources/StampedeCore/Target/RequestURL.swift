@@ -8,7 +8,26 @@ public struct RequestURL: Hashable, Sendable, CustomStringConvertible {
 
     public init(origin: Origin, target: String) {
         self.origin = origin
-        self.target = target.hasPrefix("/") ? target : "/" + target
+        self.target = Self.sendable(target.hasPrefix("/") ? target : "/" + target)
+    }
+
+    /// The target as a request line can carry it, taken the way a browser takes a URL: tabs and line breaks
+    /// dropped, and the other bytes a request line cannot hold (controls, space, DEL, non-ASCII) percent-encoded.
+    /// A URL a response handed out (`/pay/1 HTTP/1.1\r\nX-Admin: 1`), or a `|raw` value, was sent as it came:
+    /// it ended the request line early and added headers of its own.
+    static func sendable(_ target: String) -> String {
+        guard target.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F }) else { return target }
+        let digits = Array("0123456789ABCDEF".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(target.utf8.count * 3)
+        for byte in target.utf8 {
+            switch byte {
+            case 0x09, 0x0A, 0x0D: continue
+            case 0...0x20, 0x7F...: bytes += [UInt8(ascii: "%"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses `http://host:port/path?query#fragment` (the fragment is dropped); nil when it is not an http(s) URL.
