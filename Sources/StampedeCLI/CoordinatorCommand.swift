@@ -6,11 +6,13 @@ import StampedeCore
 /// `stampede-coordinator` (or `stampede coordinator`): hands out the plan to workers that connect, merges their
 /// results, writes the run directory and the report.
 public struct CoordinatorCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "coordinator",
-        abstract: "Coordinate a rehearsal across workers on other machines.",
-        discussion: "The token comes from --token-file or STAMPEDE_TOKEN, never from the command line.\n\n"
-            + ExitStatus.table, version: StampedeVersion.number)
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: ProcessStart.commandName("coordinator"),
+            abstract: "Coordinate a rehearsal across workers on other machines.",
+            discussion: "The token comes from --token-file or STAMPEDE_TOKEN, never from the command line.\n\n"
+                + ExitStatus.table, version: StampedeVersion.number)
+    }
 
     @OptionGroup var plan: PlanOptions
     @Option(help: "How many workers to wait for before starting.") var workers = 1

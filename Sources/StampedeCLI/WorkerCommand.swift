@@ -9,12 +9,14 @@ import UnixSignals
 
 /// `stampede-worker` (or `stampede worker`): connects to a coordinator and runs the share it is given.
 public struct WorkerCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "worker",
-        abstract: "Send a share of a rehearsal's load, as a coordinator says.",
-        discussion: "The token comes from --token-file or STAMPEDE_TOKEN, never from the command line. "
-            + "With no word from the coordinator for its lease (3 s), the worker stops sending load on its own.",
-        version: StampedeVersion.number)
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: ProcessStart.commandName("worker"),
+            abstract: "Send a share of a rehearsal's load, as a coordinator says.",
+            discussion: "The token comes from --token-file or STAMPEDE_TOKEN, never from the command line. "
+                + "With no word from the coordinator for its lease (3 s), the worker stops sending load on its own.",
+            version: StampedeVersion.number)
+    }
 
     @Option(
         help: "The coordinator: host:port, with a DNS name (a Kubernetes Service), an IPv4 address or [an IPv6 one].")

@@ -116,6 +116,17 @@ struct ExitCodeTests {
                 }
             #expect(listed == documented, "\(executable) \(arguments)")
         }
+        // Each executable goes by its own name in its usage: `stampede-worker` said `Usage: worker …`.
+        for (executable, arguments, usage) in [
+            ("stampede-worker", ["--threads", "0"], "Usage: stampede-worker "),
+            ("stampede-coordinator", ["--bogus"], "Usage: stampede-coordinator "),
+            ("stampede", ["worker", "--threads", "0"], "Usage: stampede worker "),
+        ] {
+            let refused = try cluster.spawn(executable, arguments, log: "usage.log")
+            #expect(await cluster.wait(refused, limit: .seconds(20)))
+            #expect(refused.terminationStatus == 64)
+            #expect(cluster.log("usage.log").contains(usage), "\(cluster.log("usage.log"))")
+        }
     }
 
     @Test func anAtomicShopMeetingEveryThresholdExits0() async throws {
