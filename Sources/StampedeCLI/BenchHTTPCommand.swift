@@ -43,7 +43,7 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
     public func validate() throws {
         try CommandLineNumbers.check(c, 1...10_000, option: "-c")
         try CommandLineNumbers.check(m, 1...10_000, option: "-m")
-        try CommandLineNumbers.checkThreads(threads)
+        try CommandLineNumbers.check(threads, CommandLineNumbers.threads, option: "--threads")
         if refill < 1 || refill > m {
             throw ValidationError("--refill: expected 1 to -m (\(m)), found \(refill)")
         }

@@ -34,11 +34,27 @@ enum CommandLineNumbers {
         return seconds
     }
 
+    /// Workers one `stampede run` (or a search) starts on this machine.
+    static let localWorkers = 1...64
+
     /// A count option within its range.
     static func check(_ value: Int, _ range: ClosedRange<Int>, option: String) throws {
         guard range.contains(value) else {
             throw ValidationError("\(option): expected \(range.lowerBound) to \(range.upperBound), found \(value)")
         }
+    }
+
+    /// A count option with only a least value.
+    static func check(_ value: Int, atLeast least: Int, option: String) throws {
+        guard value >= least else { throw ValidationError("\(option): expected \(least) or more, found \(value)") }
+    }
+
+    /// A seed, for `@Option(transform:)`: ArgumentParser said only "The value '-1' is invalid".
+    static func seed(_ text: String) throws -> UInt64 {
+        guard let seed = UInt64(text) else {
+            throw ValidationError("expected a whole number from 0 to \(UInt64.max)")
+        }
+        return seed
     }
 
     /// A rate option's arrivals per second (`Units.ratePerSecond`), above 0 and at most what a plan may ask for.
@@ -50,10 +66,4 @@ enum CommandLineNumbers {
         return rate
     }
 
-    static func checkThreads(_ threads: Int) throws {
-        guard Self.threads.contains(threads) else {
-            throw ValidationError(
-                "--threads: expected \(Self.threads.lowerBound) to \(Self.threads.upperBound), found \(threads)")
-        }
-    }
 }

@@ -50,7 +50,7 @@ public struct CoordinatorCommand: AsyncParsableCommand {
     }
 
     private func work() async throws {
-        guard workers > 0 else { throw ValidationError("--workers must be at least 1") }
+        try CommandLineNumbers.check(workers, atLeast: 1, option: "--workers")
         let (record, plan) = try self.plan.run(workers: workers, sends: true)
         if let cut = PlanReport.capWarning(record: record, plan: plan, workers: workers) {
             printError("stampede coordinator: warning: \(cut)")

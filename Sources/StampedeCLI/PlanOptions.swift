@@ -13,7 +13,8 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "Time compression: profile seconds per real second (1440x).") var speed: String?
     @Option(help: "Real duration of the whole window (90s); instead of --speed.") var duration: String?
     @Option(help: "Part of the profile day to play (09:00-11:00).") var window: String?
-    @Option(help: "Seed of the arrival process and the shoppers' choices.") var seed: UInt64 = 1
+    @Option(help: "Seed of the arrival process and the shoppers' choices.", transform: CommandLineNumbers.seed)
+    var seed: UInt64 = 1
     @Option(help: "Arrival process: poisson or uniform.") var arrivals: ArrivalProcess = .poisson
     @Option(help: "Most shoppers going at once per worker; arrivals beyond are dropped and counted.")
     var maxShoppers = 10_000
@@ -258,9 +259,7 @@ struct PlanOptions: ParsableArguments {
         try CommandLineNumbers.check(maxShoppers, CommandLineNumbers.shoppers, option: "--max-shoppers")
         try CommandLineNumbers.check(connections, CommandLineNumbers.connections, option: "--connections")
         try CommandLineNumbers.check(streams, CommandLineNumbers.streams, option: "--streams")
-        guard maxLostWorkers >= 0 else {
-            throw ValidationError("--max-lost-workers: expected 0 or more, found \(maxLostWorkers)")
-        }
+        try CommandLineNumbers.check(maxLostWorkers, atLeast: 0, option: "--max-lost-workers")
         try TLSFileOptions.checkAuthorities(ca, option: "--ca")
         if let id, id.isEmpty || id == "." || id == ".." || id.contains("/") {
             throw ValidationError("--id: expected a name for the run's directory inside --runs, found \"\(id)\"")

@@ -29,8 +29,8 @@ public struct RunCommand: AsyncParsableCommand {
     }
 
     public func validate() throws {
-        guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1 to 64") }
-        try CommandLineNumbers.checkThreads(threads)
+        try CommandLineNumbers.check(workers, CommandLineNumbers.localWorkers, option: "--workers")
+        try CommandLineNumbers.check(threads, CommandLineNumbers.threads, option: "--threads")
     }
 
     private func work() async throws {

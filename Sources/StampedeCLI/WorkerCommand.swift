@@ -46,7 +46,8 @@ public struct WorkerCommand: AsyncParsableCommand {
     }
 
     public func validate() throws {
-        try CommandLineNumbers.checkThreads(threads)
+        try CommandLineNumbers.check(threads, CommandLineNumbers.threads, option: "--threads")
+        if let capacity { try CommandLineNumbers.check(capacity, atLeast: 1, option: "--capacity") }
         _ = try joinSeconds()
         // A client certificate without its key was dropped without a word.
         try TLSFileOptions.checkPair(certificate: tlsCert, key: tlsKey, options: ("--tls-cert", "--tls-key"))
@@ -60,7 +61,6 @@ public struct WorkerCommand: AsyncParsableCommand {
     private func work() async throws {
         let token = try Token.read(file: tokenFile)
         let join = try joinSeconds()
-        if let capacity, capacity < 1 { throw ValidationError("--capacity must be at least 1") }
         let tls: WorkerTLS? = (ca != nil || tlsCert != nil) ? WorkerTLS(ca: ca, certificate: tlsCert, key: tlsKey) : nil
         var runs = 0
         var deadline = ContinuousClock.now + .seconds(join)

@@ -533,6 +533,15 @@ struct ProcessTests {
             ),
             (["worker", "--ca", notPEM], "--ca: the CA file \(notPEM) holds no PEM certificate"),
             (["worker", "--tls-cert", notPEM], "give both --tls-cert and --tls-key"),
+            // Each count says what it expects and what it found ("--workers must be 1 to 64"; for the seed only
+            // "The value '-1' is invalid"; --capacity 0 was found after the token was read).
+            (["run", "--scenario", "unread.yaml", "--workers", "65"], "--workers: expected 1 to 64, found 65"),
+            (["coordinator", "--scenario", "unread.yaml", "--workers", "0"], "--workers: expected 1 or more, found 0"),
+            (["worker", "--capacity", "0"], "--capacity: expected 1 or more, found 0"),
+            (
+                ["run", "--scenario", "unread.yaml", "--seed", "-1"],
+                "'--seed <seed>': expected a whole number from 0 to 18446744073709551615"
+            ),
         ]
         for (arguments, output) in try await cluster.refusals(refused, log: "refused") {
             #expect(output.contains("Usage: stampede \(arguments[0])"), "\(arguments): \(output)")
