@@ -173,12 +173,12 @@ struct RunComparisonTests {
         var other = Self.series("b", steps)
         other.report.run.scenario = "funnel"
         other.report.run.peakRate = 1_600
-        other.report.run.speed = 960
+        other.report.run.speed = 2.0 / 3
         other.report.run.interrupted = true
         other.report.run.stopReason = "Ctrl-C"
         #expect(
             RunComparison.compare(base, other).differences == [
-                "scenario s → funnel", "peak rate 1/s → 1600/s", "speed 1x → 960x",
+                "scenario s → funnel", "peak rate 1/s → 1600/s", "speed 1x → 0.6667x",
                 "the new run stopped before its end (Ctrl-C)",
             ])
     }

@@ -210,8 +210,10 @@ public struct RunComparison: Codable, Sendable, Equatable {
     /// What makes two runs' figures differ besides the target's behaviour: each entry names the setting and both
     /// values ("peak rate 800/s → 1600/s"), or the run that stopped before its end.
     static func differences(_ base: RunInfo, _ new: RunInfo) -> [String] {
+        // To four decimals: a peak of 10/m read "0.16666666666666666/s".
         func number(_ value: Double) -> String {
-            value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+            let rounded = (value * 10_000).rounded() / 10_000
+            return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int(rounded)) : String(rounded)
         }
         let settings: [(String, String, String)] = [
             ("scenario", base.scenario, new.scenario), ("profile", base.profile, new.profile),
