@@ -2,9 +2,11 @@ public import ArgumentParser
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import Logging
 import StampedeClock
 import StampedeCore
 import StampedeProtocol
+import StampedeWorker
 import SwiftProtobuf
 
 /// `stampede swarm`: a thousand workers, simulated, to measure what a coordinator can hold (`scripts/bench-swarm`).
@@ -33,11 +35,28 @@ public struct SwarmCommand: AsyncParsableCommand {
         try await failing("stampede swarm", Self.self) { try await work() }
     }
 
+    /// Each count in its range: `--workers 99999999999` or `--steps 999999999` made a swarm no machine holds.
+    public func validate() throws {
+        try CommandLineNumbers.check(workers, 1...100_000, option: "--workers")
+        try CommandLineNumbers.check(seconds, 1...Int(CommandLineNumbers.longest), option: "--seconds")
+        try CommandLineNumbers.check(flows, 1...1_000, option: "--flows")
+        try CommandLineNumbers.check(steps, 1...1_000, option: "--steps")
+        try CommandLineNumbers.check(flows * steps, 1...10_000, option: "--flows × --steps")
+        try CommandLineNumbers.check(buckets, 1...10_000, option: "--buckets")
+        try CommandLineNumbers.check(perConnection, 1...100_000, option: "--per-connection")
+    }
+
     private func work() async throws {
-        guard workers > 0, seconds > 0, flows > 0, steps > 0, perConnection > 0 else {
-            throw ValidationError("--workers, --seconds, --flows, --steps and --per-connection must be above 0")
-        }
         let token = try Token.read(file: tokenFile)
+        // A coordinator that is not there is said in words, as a worker says it, and the swarm did not run (4):
+        // gRPC's "unavailable: Could not establish a connection … (errno: 111)" was exit 70.
+        do {
+            _ = try await CoordinatorProbe.waitUntilReachable(
+                HostPort(host: coordinator.host, port: coordinator.port), timeout: .seconds(10),
+                clock: ProcessClock(), logger: Logger(label: "stampede.swarm"))
+        } catch let unreachable as CoordinatorProbe.Unreachable {
+            throw CommandFailure(.incomplete, unreachable.description)
+        }
         let connections = (workers + perConnection - 1) / perConnection
         let shape = Shape(flows: flows, steps: steps, buckets: buckets, seconds: seconds)
         let began = ContinuousClock.now

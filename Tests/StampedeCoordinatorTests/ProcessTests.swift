@@ -331,6 +331,17 @@ struct ProcessTests {
         #expect(output.hasPrefix("stampede bench-http: http://127.0.0.1:9/"), "\(output)")
         #expect(!output.contains("Usage"), "\(output)")
         #expect(output.split(separator: "\n").count == 1, "\(output)")
+        // A swarm whose coordinator is not there says so as a worker does, exit 4 (gRPC's "unavailable: Could not
+        // establish a connection … (errno: 111)", exit 70).
+        let token = try cluster.write("token", "swarm-token\n")
+        let swarm = try cluster.spawn(
+            "stampede", ["swarm", "--coordinator", "127.0.0.1:9", "--token-file", token], log: "swarm.log")
+        #expect(await cluster.wait(swarm, limit: .seconds(30)))
+        #expect(swarm.terminationStatus == 4, "\(cluster.log("swarm.log"))")
+        #expect(
+            cluster.log("swarm.log").contains(
+                "stampede swarm: the coordinator at 127.0.0.1:9 did not answer within 10.0 seconds"),
+            "\(cluster.log("swarm.log"))")
         let usage = try cluster.spawn("stampede", ["bench-http", "not-a-url"], log: "usage.log")
         #expect(await cluster.wait(usage, limit: .seconds(20)))
         #expect(usage.terminationStatus == 64)
@@ -538,6 +549,9 @@ struct ProcessTests {
             (["run", "--scenario", "unread.yaml", "--workers", "65"], "--workers: expected 1 to 64, found 65"),
             (["coordinator", "--scenario", "unread.yaml", "--workers", "0"], "--workers: expected 1 or more, found 0"),
             (["worker", "--capacity", "0"], "--capacity: expected 1 or more, found 0"),
+            // A swarm no machine holds: `--workers 99999999999` ran for minutes without a word.
+            (["swarm", "--workers", "99999999999"], "--workers: expected 1 to 100000, found 99999999999"),
+            (["swarm", "--flows", "11", "--steps", "1000"], "--flows × --steps: expected 1 to 10000, found 11000"),
             (
                 ["run", "--scenario", "unread.yaml", "--seed", "-1"],
                 "'--seed <seed>': expected a whole number from 0 to 18446744073709551615"

@@ -1,27 +1,27 @@
-import Logging
+public import Logging
 import NIOCore
 import NIOPosix
-import StampedeClock
-import StampedeCore
+public import StampedeClock
+public import StampedeCore
 import StampedeHTTP
 
 /// Before a worker says hello, it waits for its coordinator to be there: a worker pod may start long before the
 /// coordinator's (or before its Service name resolves). It tries a TCP connection with a growing pause (0.1 s,
 /// doubling to 2 s, ±20 % so a fleet does not knock in step) until one is accepted or the join timeout passes.
-enum CoordinatorProbe {
-    struct Unreachable: Error, CustomStringConvertible {
+public enum CoordinatorProbe {
+    public struct Unreachable: Error, CustomStringConvertible {
         var endpoint: HostPort
         var waited: Duration
         var attempts: Int
         var last: String
 
-        var description: String {
+        public var description: String {
             "the coordinator at \(endpoint) did not answer within \(waited) (\(attempts) attempts; last: \(last))"
         }
     }
 
     /// Returns the number of attempts it took; throws ``Unreachable`` after `timeout`.
-    static func waitUntilReachable(
+    public static func waitUntilReachable(
         _ endpoint: HostPort, timeout: Duration, clock: any MonotonicClock, logger: Logger
     ) async throws -> Int {
         let deadline = clock.now.advanced(by: timeout)
