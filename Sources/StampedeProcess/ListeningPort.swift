@@ -13,9 +13,10 @@
 /// (Another process may still take the port between this try and the real listen: that one fails as before.)
 public enum ListeningPort {
     /// Binds `host:port` as a listener would (`SO_REUSEADDR`, as SwiftNIO sets it) and lets it go at once. Port 0
-    /// (a free one) passes.
+    /// (a free one) is tried too, for its host: `stampede shop --host nonsense.invalid --port 0` failed with NIO's
+    /// "SocketAddressError.UnknownHost … (error -2)", exit 70.
     public static func check(host: String, port: Int, option: String) throws(Unavailable) {
-        guard port != 0, let problem = bindFailure(host: host, port: port) else { return }
+        guard let problem = bindFailure(host: host, port: port) else { return }
         throw Unavailable(option: option, host: host, port: port, problem: problem)
     }
 

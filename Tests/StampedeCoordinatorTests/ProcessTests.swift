@@ -415,6 +415,27 @@ struct ProcessTests {
             for (arguments, output) in try await cluster.refusals(twice, log: "twice") {
                 #expect(!output.contains("target set up"), "\(arguments): \(output)")
             }
+            // An address this machine does not have, with port 0 (a free one): NIO's error, exit 70. 192.0.2.1 is
+            // TEST-NET-1, never a local address; no name is looked up.
+            let elsewhere: [(arguments: [String], says: String)] = [
+                (
+                    ["shop", "--host", "192.0.2.1", "--port", "0"],
+                    "stampede shop: cannot listen on 192.0.2.1:0 (--host, --port): cannot assign requested address: "
+                        + "this machine has no such address"
+                ),
+                (
+                    ["payments", "--host", "192.0.2.1", "--channel", "a=0"],
+                    "cannot listen on 192.0.2.1:0 (--channel a=0)"
+                ),
+                (
+                    ["coordinator", "--listen", "192.0.2.1:0", "--token-file", token] + run,
+                    "cannot listen on 192.0.2.1:0 (--listen)"
+                ),
+                (["run", "--dashboard", "0", "--dashboard-host", "192.0.2.1"] + run, "192.0.2.1:0 (--dashboard)"),
+            ]
+            for (arguments, output) in try await cluster.refusals(elsewhere, log: "elsewhere") {
+                #expect(!output.contains("target set up"), "\(arguments): \(output)")
+            }
             let made = (try? FileManager.default.contentsOfDirectory(atPath: cluster.runs.path)) ?? []
             #expect(made.isEmpty, "\(made)")
         }
