@@ -247,8 +247,10 @@ struct PlanOptions: ParsableArguments {
     }
 
     static func origin(_ url: String) throws -> Origin {
-        guard let origin = Origin(url: url) else {
-            throw ValidationError("--target: expected a URL such as http://127.0.0.1:8080, found \"\(url)\"")
+        guard let origin = Origin(exactly: url) else {
+            throw ValidationError(
+                "--target: expected an origin such as http://127.0.0.1:8080 (scheme, host and port; each step gives "
+                    + "its path), found \"\(url)\"")
         }
         return origin
     }

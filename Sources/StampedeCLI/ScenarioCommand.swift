@@ -50,13 +50,7 @@ public struct FromHARCommand: AsyncParsableCommand {
             throw CommandFailure(
                 .usage, "\(recording) is not a HAR file: \(DecodingError.plainDescription(of: error))")
         }
-        var origin: Origin? = nil
-        if let target {
-            guard let parsed = Origin(url: target) else {
-                throw ValidationError("--target: expected a URL such as http://127.0.0.1:8080, found \"\(target)\"")
-            }
-            origin = parsed
-        }
+        let origin = try target.map(PlanOptions.origin)
         let base = ((recording as NSString).lastPathComponent as NSString).deletingPathExtension
         let draft = ScenarioDraft.from(har, name: name ?? base, target: origin)
         guard !draft.steps.isEmpty else {

@@ -119,9 +119,10 @@ public struct ShopCommand: AsyncParsableCommand {
             var channels: [PaymentSettings.Channel] = []
             for entry in payment {
                 let parts = entry.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, let origin = Origin(url: String(parts[1])) else {
+                guard parts.count == 2, let origin = Origin(exactly: String(parts[1])) else {
                     throw ValidationError(
-                        "--payment: expected NAME=URL such as alipay=http://127.0.0.1:9001, found \"\(entry)\"")
+                        "--payment: expected NAME=ORIGIN such as alipay=http://127.0.0.1:9001 (scheme, host and "
+                            + "port), found \"\(entry)\"")
                 }
                 channels.append(PaymentSettings.Channel(name: String(parts[0]), origin: origin))
             }

@@ -10,7 +10,7 @@ extension ScenarioLoader {
         guard cursor.isPresent, let entries = cursor.list() else { return origins }
         for entry in entries {
             guard let text = entry.string() else { continue }
-            guard let origin = Origin(url: text), RequestURL(absolute: text)?.target == "/" else {
+            guard let origin = Origin(exactly: text) else {
                 entry.report("expected an origin such as http://static.shop.test:8081 (no path), found \"\(text)\"")
                 continue
             }

@@ -39,8 +39,10 @@ public enum ScenarioLoader {
         let name = fields.require("name", expectation: "a short name")?.string()
         _ = fields["description"].string()
         let target = fields["target"].string()
-        if let target, !(target.hasPrefix("http://") || target.hasPrefix("https://")) {
-            fields["target"].report("expected a URL starting with http:// or https://, found \"\(target)\"")
+        if let target, Origin(exactly: target) == nil {
+            fields["target"].report(
+                "expected an origin such as http://127.0.0.1:8080 (scheme, host and port; each step gives its path), "
+                    + "found \"\(target)\"")
         }
         let data = readData(fields["data"])
         let origins = readOrigins(fields["origins"], target: target)

@@ -91,6 +91,16 @@ struct ScenarioLoaderTests {
         #expect(fine.flows[0].steps[0].headers.map(\.name) == ["X-Request-ID"])
     }
 
+    /// The scenario's target is an origin, like --target: its path was dropped without a word.
+    @Test func aTargetWithAPathIsRefused() throws {
+        let flows = "flows:\n  - {name: f, steps: [{name: a, get: /a}]}\n"
+        let problems = ScenarioLanguageLoaderTests.problems("name: s\ntarget: http://127.0.0.1:8080/shop/\n" + flows)
+        #expect(problems.map(\.path) == ["target"])
+        #expect(problems.first?.message.contains("expected an origin such as http://127.0.0.1:8080") == true)
+        let fine = try ScenarioLoader.parse("name: s\ntarget: http://127.0.0.1:8080/\n" + flows, file: "s.yaml")
+        #expect(fine.target == "http://127.0.0.1:8080/")
+    }
+
     @Test func extractedVariablesAreKnownOnlyAfterTheirStep() throws {
         let yaml = """
             name: s

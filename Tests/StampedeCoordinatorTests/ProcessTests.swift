@@ -570,6 +570,12 @@ struct ProcessTests {
             (["run", "--scenario", "unread.yaml", "--workers", "65"], "--workers: expected 1 to 64, found 65"),
             (["coordinator", "--scenario", "unread.yaml", "--workers", "0"], "--workers: expected 1 or more, found 0"),
             (["worker", "--capacity", "0"], "--capacity: expected 1 or more, found 0"),
+            // A target with a path: the path was dropped without a word, and every request went elsewhere.
+            (
+                ["run", "--scenario", "unread.yaml", "--target", "http://127.0.0.1:8080/shop"],
+                "--target: expected an origin such as http://127.0.0.1:8080 (scheme, host and port; each step gives "
+                    + "its path), found \"http://127.0.0.1:8080/shop\""
+            ),
             // A swarm no machine holds: `--workers 99999999999` ran for minutes without a word.
             (["swarm", "--workers", "99999999999"], "--workers: expected 1 to 100000, found 99999999999"),
             (["swarm", "--flows", "11", "--steps", "1000"], "--flows × --steps: expected 1 to 10000, found 11000"),

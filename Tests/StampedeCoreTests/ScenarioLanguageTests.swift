@@ -85,6 +85,16 @@ struct ExtractionTests {
 struct RequestURLTests {
     static let base = RequestURL(absolute: "http://shop.test:8080/api/orders/61/?x=1#top")!
 
+    /// A target or an origin is nothing but scheme, host and port: `http://127.0.0.1:8080/shop` was taken as
+    /// `http://127.0.0.1:8080`, its path dropped without a word.
+    @Test func anOriginIsOnlySchemeHostAndPort() {
+        #expect(Origin(exactly: "http://127.0.0.1:8080") == Origin(url: "http://127.0.0.1:8080"))
+        #expect(Origin(exactly: "https://[::1]:8443/")?.port == 8443)
+        for text in ["http://127.0.0.1:8080/shop", "http://127.0.0.1:8080/?x=1", "http://h/#top", "ftp://h", "h:80"] {
+            #expect(Origin(exactly: text) == nil, "\(text)")
+        }
+    }
+
     @Test func parsesAbsoluteURLs() {
         #expect(Self.base.origin == Origin(url: "http://shop.test:8080"))
         #expect(Self.base.target == "/api/orders/61/?x=1")

@@ -62,6 +62,16 @@ public struct Origin: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(scheme.rawValue)://\(hostHeader)" }
 
+    /// The origin of a URL that is nothing else (`http://host:port`, a trailing `/` at most); nil for a path, a
+    /// query, or what ``init(url:)`` refuses. A target of `http://127.0.0.1:8080/shop` was taken as
+    /// `http://127.0.0.1:8080`, its path dropped without a word.
+    public init?(exactly url: String) {
+        guard let origin = Origin(url: url), RequestURL(absolute: url)?.target == "/", !url.contains("#") else {
+            return nil
+        }
+        self = origin
+    }
+
     /// True for 127.0.0.0/8, ::1 and localhost.
     public var isLoopback: Bool {
         if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
