@@ -76,11 +76,18 @@ enum CoordinatorRunner {
                     "coordinator: \(outcome.mergedIntervals) intervals merged, "
                         + "\(Int(outcome.cpuMicrosPerInterval.rounded())) µs of coordinator CPU per interval")
                 Verdict.print(judgement)
-                if let directory = outcome.directory {
+                if let directory = outcome.directory, outcome.directoryIncomplete == nil {
                     print("The charts: \((directory as NSString).appendingPathComponent("report.html"))")
                 }
             }
             if exitOnJudgement && judgement.status != .ok { throw ExitCode(judgement.status.rawValue) }
+            // A run the judgement passes whose directory lacks part of it is not a pass: a gate would read the
+            // files it lacks. It said 0, and "The charts: …/report.html" of a page it never wrote.
+            if exitOnJudgement, let reason = outcome.directoryIncomplete, let directory = outcome.directory {
+                throw CommandFailure(
+                    .internalError,
+                    "the run directory \(directory) lacks part of the run (\(reason)); the report above is whole")
+            }
             return outcome
         }
     }

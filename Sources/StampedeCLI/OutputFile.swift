@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StampedeCore
 
 /// A file written where the command line says (`--json`, `--output`, `--port-file`, …). Its place is checked while
 /// the command line is read, so a typo in a folder is a usage error before any work; `compare --json

@@ -235,7 +235,8 @@ public final class Coordinator: Service, Sendable {
         let metrics: CoordinatorMetrics
         let books: BooksReader?
         let conductor: DrillConductor?
-        var writeFailed = false
+        /// The first write to the run directory that failed, and why.
+        var writeFailure: String?
         var outcome: RunReport?
 
         init(directory: RunDirectory?, metrics: CoordinatorMetrics, books: BooksReader?, conductor: DrillConductor?) {
@@ -334,17 +335,23 @@ public final class Coordinator: Service, Sendable {
         return nil
     }
 
-    /// Appends to the run directory; the first failure is told, and the run goes on.
+    /// Appends to the run directory; the first failure is told in the system's words (it was Foundation's
+    /// `Error Domain=NSCocoaErrorDomain Code=640 …`), and the run goes on: its report is still printed whole.
     private func writeDown(_ loop: inout RunLoop, _ write: (RunDirectory) throws -> Void) {
         guard let directory = loop.directory else { return }
         do {
             try write(directory)
         } catch {
-            if !loop.writeFailed {
+            if loop.writeFailure == nil {
+                let reason = FileErrorReason.of(error)
+                loop.writeFailure = reason
                 eventSink.yield(
-                    .problem(RunProblem(.runDirectory, "cannot write to the run directory: \(error); the run goes on")))
+                    .problem(
+                        RunProblem(
+                            .runDirectory,
+                            "cannot write to the run directory \(directory.path): \(reason); the run goes on, and "
+                                + "its report is printed whole")))
             }
-            loop.writeFailed = true
         }
     }
 
@@ -379,13 +386,19 @@ public final class Coordinator: Service, Sendable {
     /// Writes the report and tells it.
     private func finish(_ report: RunReport, loop: RunLoop, cpuBefore: Double) {
         for link in loop.links.values { link.finish() }
+        var writeFailure = loop.writeFailure
         do {
             try loop.directory?.writeReports(
                 report, series: machine.withLock { $0.aggregator.series() },
                 judgement: RunJudgement.of(report, gate: record.gate ?? GateSettings()))
             try loop.directory?.writeDistributions(machine.withLock { $0.aggregator.stepHistograms() })
         } catch {
-            eventSink.yield(.problem(RunProblem(.runDirectory, "cannot write the report: \(error)")))
+            let reason = FileErrorReason.of(error)
+            writeFailure = writeFailure ?? reason
+            eventSink.yield(
+                .problem(
+                    RunProblem(.runDirectory, "cannot write the report into \(loop.directory?.path ?? "-"): \(reason)"))
+            )
         }
         let merged = machine.withLock { $0.mergedIntervals }
         let cpu = ProcessCPU.seconds() - cpuBefore
@@ -394,7 +407,7 @@ public final class Coordinator: Service, Sendable {
                 RunOutcome(
                     report: report, directory: loop.directory?.path, mergedIntervals: merged,
                     cpuMicrosPerInterval: merged > 0 ? cpu * 1e6 / Double(merged) : 0,
-                    stopReason: machine.withLock { $0.stopReason })))
+                    stopReason: machine.withLock { $0.stopReason }, directoryIncomplete: writeFailure)))
     }
 
     /// The clock's ticks, for heartbeats, losses and deadlines, until cancelled.

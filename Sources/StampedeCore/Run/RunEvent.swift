@@ -60,12 +60,16 @@ public struct RunOutcome: Sendable {
     public var cpuMicrosPerInterval: Double
     /// Why the coordinator stopped the run before its end, when it did (the report carries its description).
     public var stopReason: StopReason?
+    /// Why the run directory lacks some of the run (a full disk, say), when it does: the console report is whole,
+    /// the directory is not.
+    public var directoryIncomplete: String?
 
     public init(
         report: RunReport, directory: String?, mergedIntervals: Int, cpuMicrosPerInterval: Double,
-        stopReason: StopReason? = nil
+        stopReason: StopReason? = nil, directoryIncomplete: String? = nil
     ) {
         self.stopReason = stopReason
+        self.directoryIncomplete = directoryIncomplete
         self.report = report
         self.directory = directory
         self.mergedIntervals = mergedIntervals
