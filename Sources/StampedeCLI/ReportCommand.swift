@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Foundation
 import StampedeCoordinator
 import StampedeCore
 
@@ -23,6 +24,11 @@ public struct ReportCommand: AsyncParsableCommand {
                 if html { try run.writeHTML(rebuilt.report, series: rebuilt.series, judgement: rebuilt.judgement) }
             } catch let error as RunDirectoryError {
                 throw CommandFailure(.usage, error.message)
+            } catch let error as CocoaError {
+                // Writing the rebuilt reports: a full disk said Foundation's `Error Domain=NSCocoaErrorDomain
+                // Code=640 … UserInfo={…}`.
+                throw CommandFailure(
+                    .internalError, "cannot write the reports into \(directory): \(FileErrorReason.of(error))")
             }
             if rebuilt.damagedLines > 0 {
                 print("note: skipped \(rebuilt.damagedLines) line(s) cut short at the end of the run's logs")

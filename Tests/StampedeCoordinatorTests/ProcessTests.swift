@@ -360,6 +360,16 @@ struct ProcessTests {
             #expect(output.contains("lacks part of the run (no space left on device); the report above is whole"))
             #expect(output.contains("Shoppers  expected 60"), "\(output)")
             #expect(!output.contains("The charts:") && !output.contains("NSCocoaErrorDomain"), "\(output)")
+            // Rebuilt on the full disk, the reports cannot be written either; said so, not Foundation's error.
+            let made = try #require(try FileManager.default.contentsOfDirectory(atPath: tiny.path).first)
+            let rebuild = try cluster.spawn(
+                "stampede", ["report", tiny.appendingPathComponent(made).path], log: "rebuild.log")
+            #expect(await cluster.wait(rebuild, limit: .seconds(30)))
+            #expect(rebuild.terminationStatus == 70, "\(cluster.log("rebuild.log"))")
+            #expect(
+                cluster.log("rebuild.log").contains("stampede report: cannot write the reports into ")
+                    && cluster.log("rebuild.log").hasSuffix(": no space left on device\n"),
+                "\(cluster.log("rebuild.log"))")
         }
     }
 
