@@ -86,6 +86,11 @@ func failing<Result>(
         printError("Usage: \(StampedeCommand.usageString(for: type))")
         printError("  See '\(command) --help' for more information.")
         throw ExitCode(ExitStatus.usage.rawValue)
+    } catch let error where FileErrorReason.ofFile(error) != nil {
+        // A file Stampede itself could not read or write, said as the system says it (with its path), not as
+        // `Error Domain=NSCocoaErrorDomain Code=… UserInfo={…}`.
+        printError("\(command): \(FileErrorReason.ofFile(error) ?? "")")
+        throw ExitCode(ExitStatus.internalError.rawValue)
     } catch let error where !(error is ExitCode || error is CleanExit) {
         printError("\(command): \(error)")
         throw ExitCode(ExitStatus.internalError.rawValue)

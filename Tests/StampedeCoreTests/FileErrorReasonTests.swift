@@ -16,4 +16,15 @@ struct FileErrorReasonTests {
         #expect(FileErrorReason.of(CocoaError(.fileNoSuchFile)) == "no such file or directory")
         #expect(FileErrorReason.of(NSError(domain: NSPOSIXErrorDomain, code: Int(EISDIR))) == "is a directory")
     }
+
+    /// What the commands print for a file error nothing else caught: its path and the reason, and nil for others.
+    @Test func aFileErrorIsItsPathAndItsReason() {
+        let full = CocoaError(.fileWriteOutOfSpace, userInfo: [NSFilePathErrorKey: "/runs/r/report.html"])
+        #expect(FileErrorReason.ofFile(full) == "/runs/r/report.html: no space left on device")
+        #expect(FileErrorReason.ofFile(CocoaError(.fileReadNoPermission)) == "permission denied")
+        #expect(FileErrorReason.ofFile(CocoaError(.coderValueNotFound)) == nil)
+        #expect(
+            FileErrorReason.ofFile(DecodingError.valueNotFound(Int.self, .init(codingPath: [], debugDescription: "")))
+                == nil)
+    }
 }

@@ -17,6 +17,12 @@ public enum FileErrorReason {
         return wrapped.localizedDescription
     }
 
+    /// "path: reason" for one of Foundation's file errors (with its path when it has one); nil for any other error.
+    public static func ofFile(_ error: any Error) -> String? {
+        guard let file = error as? CocoaError, file.isFileError else { return nil }
+        return (file.filePath.map { "\($0): " } ?? "") + of(file)
+    }
+
     /// Foundation's file error codes and the system's errors they stand for.
     static let errnoOfCocoaCode: [Int: Int32] = [
         CocoaError.fileNoSuchFile.rawValue: ENOENT, CocoaError.fileReadNoSuchFile.rawValue: ENOENT,
