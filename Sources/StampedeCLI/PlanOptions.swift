@@ -76,13 +76,12 @@ struct PlanOptions: ParsableArguments {
         }
     }
 
+    /// A run's record and its plan.
+    typealias Built = (record: RunRecord, plan: Plan)
+
     /// The run and its plan (built once, here), checked; every mistake named by its option. A run (`sends`) is
     /// refused when its plan brings no shopper: it would set the target up and measure nothing.
-    func run(
-        workers: Int, profile given: Profile? = nil, sends: Bool = false
-    ) throws -> (
-        record: RunRecord, plan: Plan
-    ) {
+    func run(workers: Int, profile given: Profile? = nil, sends: Bool = false) throws -> Built {
         let profile: Profile
         var scenario: Scenario
         let addresses: [ConfigAddress]
