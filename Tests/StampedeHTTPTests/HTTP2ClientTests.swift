@@ -103,8 +103,23 @@ struct HTTP2ClientTests {
     }
 
     @Test func aServerThatSpeaksGarbageIsAProtocolError() async throws {
-        let error = try await Self.failure(reply: Array("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".utf8))
+        let error = try await Self.failure(reply: Array("SSH-2.0-OpenSSH_9.2\r\n".utf8))
         #expect(error?.code == .protocol)
+    }
+
+    /// An HTTP/1 server asked for h2c answers in HTTP/1: said so, with what to use instead. It was a protocol
+    /// error in nghttp2's words ("Remote peer returned unexpected data while we expected SETTINGS frame").
+    @Test func anHTTP1ServerAskedForH2cIsAProtocolMismatch() async throws {
+        let error = try await Self.failure(reply: Array("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".utf8))
+        #expect(error?.code == .protocolMismatch)
+        #expect(
+            error?.message
+                == "the server answered \"HTTP/1.1 400 Bad Request\", not HTTP/2: it does not speak h2c; use "
+                + "--protocol http1 or auto")
+        // Python's http.server answers "PRI * HTTP/2.0" with a page and no status line.
+        let page = try await Self.failure(reply: Array("<!DOCTYPE HTML>\n<html lang=\"en\">".utf8))
+        #expect(page?.code == .protocolMismatch)
+        #expect(page?.message.hasPrefix("the server answered \"<!DOCTYPE HTML>\", not HTTP/2") == true)
     }
 
     @Test func aTruncatedFrameIsAReset() async throws {

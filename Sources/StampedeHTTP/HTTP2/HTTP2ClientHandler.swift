@@ -85,6 +85,8 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
     private var goingAway = false
     /// Why the session failed, from nghttp2's error callback, for the label of what it fails.
     private var lastCodecError: String?
+    /// Whether the server has sent anything yet: its first bytes tell an HTTP/1 server from a broken HTTP/2 one.
+    private var heardFromServer = false
     private var closedError: HTTPClientError?
     private var readSinceTick = false
     private var pingOutstanding = false
@@ -137,6 +139,22 @@ final class HTTP2ClientHandler: ChannelInboundHandler {
         guard let session else { return }
         let buffer = unwrapInboundIn(data)
         readSinceTick = true
+        if !heardFromServer {
+            heardFromServer = true
+            // An HTTP/1 server answers h2c's preface in HTTP/1 (a 400, a 505, or an HTML page without a status
+            // line): nghttp2 said only "Remote peer returned unexpected data while we expected SETTINGS frame".
+            let bytes = buffer.readableBytesView
+            if bytes.starts(with: "HTTP/1.".utf8) || bytes.starts(with: "<".utf8) {
+                let line = bytes.prefix(40).prefix { $0 != 13 && $0 != 10 }
+                fail(
+                    HTTPClientError(
+                        .protocolMismatch,
+                        "the server answered \"\(String(decoding: line, as: UTF8.self))\", not HTTP/2: it does not "
+                            + "speak h2c; use --protocol http1 or auto"),
+                    context: context)
+                return
+            }
+        }
         inCodec = true
         let result = buffer.withUnsafeReadableBytes { bytes in
             nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
