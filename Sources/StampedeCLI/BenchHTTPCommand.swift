@@ -98,6 +98,10 @@ public struct BenchHTTPCommand: AsyncParsableCommand {
         case .failure(let error): throw error
         }
         print(Self.render(result, url: url, connections: c, streams: m))
+        // Connected, but not one answer: the target was not reached in any way that counts (it exited 0).
+        if result.responses == 0, let first = result.firstError {
+            throw CommandFailure(.incomplete, "\(url): not one request had an answer: \(first)")
+        }
     }
 
     static func path(of url: String) -> String {

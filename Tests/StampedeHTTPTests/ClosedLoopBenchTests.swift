@@ -34,6 +34,20 @@ struct ClosedLoopBenchTests {
         #expect(result.errors.values.reduce(0, +) > 0)
     }
 
+    /// A server that speaks only HTTP/2, asked in HTTP/1.1: not one answer, and the first error says why (bench-http
+    /// then exits 4 with it; it exited 0 with "errors: reset=10").
+    @Test func anHTTP2OnlyServerAskedInHTTP1SaysSo() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let settings: [UInt8] = [0, 0, 0, 0x4, 0, 0, 0, 0, 0]
+        let server = try await RawReplyServer.start(group: group, reply: settings)
+        let result = try await Self.bench(server.baseURL, connections: 1, for: .milliseconds(500), group: group)
+        await server.close()
+        try await group.shutdownGracefully()
+        #expect(result.responses == 0)
+        #expect(result.errors.keys.sorted() == ["protocol"], "\(result.errors)")
+        #expect(result.firstError?.contains("the server answered with an HTTP/2 frame, not HTTP/1.1") == true)
+    }
+
     /// Every response is counted under its status, common or not (a status in 100...599 is counted in place, any
     /// other by name), and the counts add up to the responses, over every connection.
     @Test func everyResponseIsCountedUnderItsStatus() async throws {

@@ -119,6 +119,29 @@ struct HTTP1ResponseParserTests {
         }
     }
 
+    /// What is not HTTP/1 fails from its first bytes, without waiting for a line end, and says what came: an
+    /// HTTP/2-only server's SETTINGS frame (then it closes) read as "the connection closed before the response was
+    /// complete".
+    @Test func whatIsNotHTTP1IsSaidFromItsFirstBytes() {
+        let settings = "\u{0}\u{0}\u{0}\u{4}\u{0}\u{0}\u{0}\u{0}\u{0}"
+        #expect(
+            Self.parse(settings)
+                == [
+                    .failure(
+                        "the server answered with an HTTP/2 frame, not HTTP/1.1: it speaks HTTP/2 only; use --protocol h2c"
+                    )
+                ])
+        #expect(
+            Self.parse("SSH-2.0-OpenSSH\r")
+                == [
+                    .failure(
+                        #"the response does not start with an HTTP/1.x status line (it starts "SSH-2.0-OpenSSH\x0D")"#)
+                ])
+        // Fewer than 7 bytes wait for more; "HTTP/1." split anywhere still parses.
+        #expect(Self.parse("HTTP/").isEmpty)
+        #expect(Self.body(Self.parse("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", step: 3).first) == "ok")
+    }
+
     /// The head is read as it arrives, line by line: lines may end in a bare LF (RFC 9112 lets a recipient accept
     /// that), the head ends at its first empty line, and a first line that is not a status line fails at once,
     /// without waiting for the rest of the head.

@@ -34,6 +34,8 @@ public struct BenchResult: Sendable {
     public var responses: UInt64 = 0
     public var statuses: [Int: UInt64] = [:]
     public var errors: [String: UInt64] = [:]
+    /// What the first error said, to say why when nothing was answered.
+    public var firstError: String?
     public var bodyBytes: UInt64 = 0
     public var latency = LatencyHistogram()
     /// From the first request to the last response.
@@ -76,6 +78,7 @@ public struct BenchResult: Sendable {
         responses += other.responses
         statuses.merge(other.statuses, uniquingKeysWith: +)
         errors.merge(other.errors, uniquingKeysWith: +)
+        firstError = firstError ?? other.firstError
         bodyBytes += other.bodyBytes
         reconnects += other.reconnects
         refused += other.refused
@@ -266,6 +269,7 @@ private final class ConnectionDriver: @unchecked Sendable {
             result.refused += 1
         } else {
             result.errors[error.code.label, default: 0] += 1
+            if result.firstError == nil { result.firstError = "\(error)" }
             failuresInARow += 1
         }
         // Never loop on a failure in the same call stack: a connection that fails at once would recurse.
@@ -306,6 +310,7 @@ private final class ConnectionDriver: @unchecked Sendable {
                 for _ in 0..<streams { fire() }
             case .failure(let error):
                 result.errors[(error as? HTTPClientError)?.code.label ?? "connect", default: 0] += 1
+                if result.firstError == nil { result.firstError = "\(error)" }
                 stopped = true
                 finish()
             }

@@ -138,6 +138,20 @@ struct HTTP1ResponseParser {
     /// decides how the body is delimited. One pass over the raw bytes with no line array and no strings (and no
     /// buffer views, whose every copy is a retain): this runs once per response. Nothing is kept unless the head
     /// is complete.
+    /// What came back instead of an HTTP/1 status line.
+    static func notHTTP1(_ bytes: UnsafeRawBufferPointer) -> String {
+        // A frame header of 9 bytes: length, type 4 (SETTINGS), flags, stream 0.
+        if bytes.count >= 9, bytes[3] == 4, bytes[5] == 0, bytes[6] == 0, bytes[7] == 0, bytes[8] == 0 {
+            return "the server answered with an HTTP/2 frame, not HTTP/1.1: it speaks HTTP/2 only; use --protocol h2c"
+        }
+        let shown = bytes.prefix(16).map { byte in
+            (32..<127).contains(byte) && byte != 34 && byte != 92
+                ? String(UnicodeScalar(byte))
+                : "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+        }
+        return "the response does not start with an HTTP/1.x status line (it starts \"\(shown.joined())\")"
+    }
+
     private mutating func parseHead(_ bytes: UnsafeRawBufferPointer) -> Head {
         var lineStart = 0
         // The next line without its line end (CRLF, or a bare LF); nil until its line end has arrived.
@@ -149,8 +163,14 @@ struct HTTP1ResponseParser {
             return lineStart..<lineEnd
         }
         // "HTTP/1.1 200 OK"
-        guard let statusLine = nextLine() else { return .incomplete }
         let version: StaticString = "HTTP/1."
+        // Not HTTP/1 from its first bytes, without waiting for a line end that may never come: an HTTP/2-only
+        // server sends a SETTINGS frame and closes, and that read as "the connection closed before the response was
+        // complete".
+        if bytes.count >= 7, memcmp(bytes.baseAddress.unsafelyUnwrapped, version.utf8Start, 7) != 0 {
+            return .failure(Self.notHTTP1(bytes))
+        }
+        guard let statusLine = nextLine() else { return .incomplete }
         guard statusLine.count >= 12,
             memcmp(bytes.baseAddress.unsafelyUnwrapped + statusLine.lowerBound, version.utf8Start, 7) == 0
         else {
