@@ -47,12 +47,15 @@ let package = Package(
         .target(name: "StampedeClock", dependencies: ["StampedeCore"], swiftSettings: swiftSettings),
         // Child processes (the run's workers, the tests' peers), started with posix_spawn, not Foundation's Process.
         .target(name: "StampedeProcess", swiftSettings: swiftSettings),
-        // YAML → core types, every problem reported at once with file:line:column and path.
+        // YAML → core types, every problem reported at once with file:line:column and path; access logs (plain or
+        // gzip) read as lines.
         .target(
             name: "StampedeConfig",
-            dependencies: ["StampedeCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["StampedeCore", "CZlib", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        // zlib, for StampedeConfig's gzip-compressed logs (scripts/setup installs zlib1g-dev).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // libnghttp2 and OpenSSL's libssl, for StampedeHTTP only (scripts/setup installs the -dev packages).
         .systemLibrary(
             name: "CNghttp2", pkgConfig: "libnghttp2",

@@ -17,18 +17,24 @@ public struct FromLogCommand: AsyncParsableCommand {
         commandName: "from-log",
         abstract: "Derive a profile (24 hourly weights and the top-of-hour bursts) from an access log.",
         discussion: """
-            Reads nginx or Apache combined (or common) log lines, or JSON lines with a time field, as a stream \
-            (a 10 GB log in constant memory), in the log's own time zone. Each hour's weight is its requests per \
+            Reads nginx or Apache combined (or common) log lines, or JSON lines with a time field, plain or gzip, \
+            as a stream (a 10 GB log in constant memory), in the log's own time zone. Each hour's weight is its requests per \
             minute outside its bursts; a burst is a run of minutes from the top of the hour well above the hour's \
             usual minute, written as a spike whose level is against the busiest hour. Every day of the log is \
             laid on one day. The profile is checked by loading it before it is written.
             """)
 
-    @Argument(help: "The access log (combined log format, or JSON lines).") var accessLog: String
+    @Argument(
+        help: """
+            The access log (combined log format, or JSON lines): plain or gzip (access.log.2.gz), one file or \
+            several (a rotated log's days), or - for standard input.
+            """)
+    var accessLogs: [String]
     @Option(help: "Count only requests whose path matches this regular expression (e.g. '^/api/(order|pay)').")
     var path: String?
     @Option(help: "Write the profile here instead of standard output.") var output: String?
-    @Option(help: "The profile's name (default: the log's file name).") var name: String?
+    @Option(help: "The profile's name: letters, digits, '-', '_' or '.' (default: the first log's file name).")
+    var name: String?
     @Option(help: "The profile's IANA time zone (default: from the offsets the log gives, e.g. +0800 → Etc/GMT-8).")
     var timezone: String?
     @Option(help: "JSON lines: the field holding the time (ISO 8601, or seconds since the epoch, UTC).")
@@ -42,6 +48,10 @@ public struct FromLogCommand: AsyncParsableCommand {
 
     public func validate() throws {
         try OutputFile.check(output, option: "--output")
+        if accessLogs.filter({ $0 == "-" }).count > 1 { throw ValidationError("- (standard input) can be read once") }
+        if let name, !Profile.isValidName(name) {
+            throw ValidationError("--name: expected letters, digits, '-', '_' or '.', found \"\(name)\"")
+        }
     }
 
     private func work() throws {
@@ -51,57 +61,40 @@ public struct FromLogCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--path: not a regular expression: \(error)")
         }
-        guard let handle = FileHandle(forReadingAtPath: accessLog) else {
-            throw CommandFailure(.usage, "cannot read \(accessLog)")
-        }
-        defer { try? handle.close() }
         var shape = TrafficShape()
         let fields = AccessLogLine.JSONFields(time: timeField)
         let keep: (Substring) -> Bool = { path in filter.map { (try? $0.firstMatch(in: path)) != nil } ?? true }
-        var carry: [UInt8] = []
-        var bytesRead = 0
+        var bytesBefore = 0
         var nextProgress = 256 << 20
-        while true {
-            // As an array: Data's subscript checks exclusive access on every byte, which cost a third of the time.
-            let read: Data?
+        for accessLog in accessLogs {
+            if accessLogs.count > 1 { shape.beginFile(accessLog == "-" ? "stdin" : accessLog) }
+            let file = LogFile(path: accessLog)
+            let ending: LogFile.Ending
             do {
-                read = try handle.read(upToCount: 1 << 20)
+                ending = try file.forEachLine(
+                    progress: { bytes in
+                        guard bytesBefore + bytes >= nextProgress else { return }
+                        printError(
+                            "from-log: \((bytesBefore + bytes) >> 20) MB read, \(shape.linesRead) lines, "
+                                + "\(shape.counted) counted")
+                        nextProgress += 256 << 20
+                    },
+                    line: { shape.add($0, json: fields, keep: keep) })
             } catch {
-                // A folder opens, then fails its first read ("Is a directory"); a disk can fail mid-log.
-                let after = bytesRead == 0 ? "" : " after \(bytesRead) bytes"
-                throw CommandFailure(.usage, "cannot read \(accessLog)\(after): \(FileErrorReason.of(error))")
+                throw CommandFailure(.usage, Self.message(error, file: accessLog == "-" ? "standard input" : accessLog))
             }
-            let chunk = [UInt8](read ?? Data())
-            if chunk.isEmpty { break }
-            bytesRead += chunk.count
-            var start = chunk.startIndex
-            for index in chunk.indices where chunk[index] == UInt8(ascii: "\n") {
-                if carry.isEmpty {
-                    shape.add(
-                        Substring(String(decoding: chunk[start..<index], as: UTF8.self)), json: fields, keep: keep)
-                } else {
-                    carry += chunk[start..<index]
-                    shape.add(Substring(String(decoding: carry, as: UTF8.self)), json: fields, keep: keep)
-                    carry.removeAll(keepingCapacity: true)
-                }
-                start = index + 1
-            }
-            carry += chunk[start...]
-            if bytesRead >= nextProgress {
-                printError("from-log: \(bytesRead >> 20) MB read, \(shape.linesRead) lines, \(shape.counted) counted")
-                nextProgress += 256 << 20
+            bytesBefore += ending.bytes
+            if ending.cutShort {
+                printError(
+                    "warning: \(accessLog) ends inside its gzip stream (cut short, or still being written): "
+                        + "its lines up to there are counted")
             }
         }
-        if !carry.isEmpty { shape.add(Substring(String(decoding: carry, as: UTF8.self)), json: fields, keep: keep) }
         guard let derived = DerivedProfile(shape) else {
-            throw CommandFailure(
-                .usage,
-                "\(accessLog): no request was counted (\(shape.linesRead) lines read, \(shape.filteredOut) left out "
-                    + "by --path, \(shape.skippedTotal) skipped)")
+            throw CommandFailure(.usage, noRequestCounted(shape))
         }
         let zone = try timeZone(shape)
-        let base = ((accessLog as NSString).lastPathComponent as NSString).deletingPathExtension
-        let profileName = name ?? base.replacingOccurrences(of: " ", with: "-")
+        let profileName = name ?? DerivedProfile.name(fromFile: accessLogs[0])
         let text = derived.yaml(name: profileName, timeZone: zone, derivation: derivation(shape, zone: zone))
         do {
             _ = try ProfileLoader.parse(text, file: output ?? "profile.yaml")
@@ -138,6 +131,34 @@ public struct FromLogCommand: AsyncParsableCommand {
         return "Etc/GMT\(offset > 0 ? "-" : "+")\(abs(offset) / 3600)"
     }
 
+    /// A log that cannot be read, in words: what it is, and what to do.
+    static func message(_ failure: LogFile.Failure, file: String) -> String {
+        switch failure {
+        case .unreadable(let reason, let after):
+            return "cannot read \(file)" + (after == 0 ? "" : " after \(after) bytes") + ": \(reason)"
+        case .compressed(let format, let tool):
+            return "\(file) is \(format)-compressed, which is not read here (plain text and gzip are): give it "
+                + "decompressed, e.g. `\(tool) \(file) | stampede profile from-log -`"
+        case .damaged(let reason, let after):
+            return "\(file) is damaged after \(after) bytes: gzip stream: \(reason)"
+        }
+    }
+
+    /// Why nothing was counted: the counts, and the first line of each kind that was skipped.
+    private func noRequestCounted(_ shape: TrafficShape) -> String {
+        var text =
+            "\(accessLogs.joined(separator: ", ")): no request was counted (\(shape.linesRead) lines read, "
+            + "\(shape.filteredOut) left out by --path, \(shape.skippedTotal) skipped)"
+        let kinds = AccessLogLine.Skip.allCases.compactMap { skip in
+            shape.skipped[skip].map {
+                "\($0) with \(skip.rawValue) (the first at \(shape.firstSkipped[skip].map { "\($0)" } ?? "?"))"
+            }
+        }
+        if !kinds.isEmpty { text += ": " + kinds.joined(separator: "; ") }
+        if shape.filteredOut > 0, let path { text += "; --path '\(path)' left out every request that was read" }
+        return text
+    }
+
     static func offsetText(_ offset: Int) -> String {
         let minutes = abs(offset) / 60
         return (offset < 0 ? "-" : "+") + String(format: "%02d:%02d", minutes / 60, minutes % 60)
@@ -146,14 +167,17 @@ public struct FromLogCommand: AsyncParsableCommand {
     private func derivation(_ shape: TrafficShape, zone: String) -> [String] {
         let date = { (day: Int) in String(format: "%04d-%02d-%02d", day / 10_000, day / 100 % 100, day % 100) }
         var lines = [
-            "Derived by `stampede profile from-log \((accessLog as NSString).lastPathComponent)"
+            "Derived by `stampede profile from-log "
+                + accessLogs.map { ($0 as NSString).lastPathComponent }.joined(separator: " ")
                 + (path.map { " --path '\($0)'" } ?? "") + "`.",
             "Lines read: \(shape.linesRead); counted: \(shape.counted); left out by --path: \(shape.filteredOut); "
                 + "skipped: \(shape.skippedTotal).",
         ]
         for skip in AccessLogLine.Skip.allCases {
             guard let count = shape.skipped[skip] else { continue }
-            lines.append("  skipped, \(skip.rawValue): \(count) (the first at line \(shape.firstSkipped[skip] ?? 0))")
+            lines.append(
+                "  skipped, \(skip.rawValue): \(count) (the first at \(shape.firstSkipped[skip].map { "\($0)" } ?? "?"))"
+            )
         }
         if let first = shape.first, let last = shape.last {
             let days =

@@ -21,7 +21,7 @@ public enum ProfileLoader {
         }
         guard let fields = root.mapping(keys: Self.fields) else { return nil }
         let name = fields.require("name", expectation: "a short name such as double11")?.string()
-        if let name, !name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) {
+        if let name, !Profile.isValidName(name) {
             fields["name"].report("expected letters, digits, '-', '_' or '.', found \"\(name)\"")
         }
         let title = fields["title"].string() ?? ""

@@ -192,6 +192,29 @@ struct PlanningCommandTests {
         #expect(text.contains("left out by --path: 1440"), "\(text)")
         #expect(text.contains("skipped, no time: 1 (the first at line"), "\(text)")
 
+        // The same day rotated and compressed (`access.log.1.gz`), read with its neighbour: it read as binary lines,
+        // all skipped, and said "no request was counted".
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", log]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let rotated = cluster.directory.appendingPathComponent("2025.log.1.gz").path
+        try FileManager.default.moveItem(atPath: log + ".gz", toPath: rotated)
+        let second = try cluster.write("broken.log", "no time here\n")
+        let both = cluster.directory.appendingPathComponent("both.yaml").path
+        let fromGzip = try cluster.spawn(
+            "stampede", ["profile", "from-log", rotated, second, "--path", "^/api/checkout", "--output", both],
+            log: "from-gzip.log")
+        #expect(await cluster.wait(fromGzip, limit: .seconds(60)))
+        #expect(fromGzip.terminationStatus == 0, "\(cluster.log("from-gzip.log"))")
+        let again = try ProfileLoader.load(path: both)
+        // Named after the first file, quoted as YAML would read 2025 as a number; the same shape.
+        #expect(again.name == "2025")
+        #expect(again.shape == profile.shape && again.spikes == profile.spikes)
+        let bothText = try String(contentsOfFile: both, encoding: .utf8)
+        #expect(bothText.contains("skipped, no time: 2 (the first at \(rotated):"), "\(bothText)")
+
         // A folder for a log opens, then fails its first read: it said exit 70 with Foundation's
         // `NSCocoaErrorDomain Code=256` dump.
         let folder = try cluster.spawn("stampede", ["profile", "from-log", cluster.directory.path], log: "folder.log")

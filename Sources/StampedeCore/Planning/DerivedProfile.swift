@@ -68,11 +68,26 @@ public struct DerivedProfile: Sendable, Equatable {
     /// Two decimals: enough to give back a weight of 4 within 1 %.
     static func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }
 
+    /// The name a log's file gives, as a profile may be named: `shop access (2025).log.2.gz` → `shop-access-2025`
+    /// (the compression, `.log` and a rotation's number dropped; other characters a name cannot hold separate words).
+    public static func name(fromFile path: String) -> String {
+        var base = Substring(path.split(separator: "/").last ?? "")
+        if base.hasSuffix(".gz") { base.removeLast(3) }
+        while let dot = base.lastIndex(of: "."), dot != base.startIndex,
+            base[base.index(after: dot)...].allSatisfy(\.isNumber) || base[dot...] == ".log"
+        {
+            base = base[..<dot]
+        }
+        let words = base.split { !($0.isLetter || $0.isNumber || "_.".contains($0)) }
+        return path == "-" || words.isEmpty ? "access-log" : words.joined(separator: "-")
+    }
+
     /// The profile as YAML, with a comment saying how it was derived (what `stampede validate` loads).
     public func yaml(name: String, timeZone: String, derivation: [String]) -> String {
         var lines = derivation.map { $0.isEmpty ? "#" : "# " + $0 }
-        lines.append("name: \(name)")
-        lines.append("title: \(name), derived from an access log")
+        // Quoted: a name such as `null` or `2025` is a string here, not YAML's null or a number.
+        lines.append("name: \"\(name)\"")
+        lines.append("title: \"\(name), derived from an access log\"")
         lines.append("timezone: \(timeZone)")
         lines.append("hours:")
         for (hour, weight) in weights.enumerated() { lines.append("  - {hour: \(hour), weight: \(Self.text(weight))}") }

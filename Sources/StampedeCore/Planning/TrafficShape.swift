@@ -8,29 +8,45 @@ public struct TrafficShape: Sendable {
     /// Lines whose path the filter left out.
     public private(set) var filteredOut = 0
     public private(set) var skipped: [AccessLogLine.Skip: Int] = [:]
-    /// The first line number of each kind of skip, for the derivation's comment.
-    public private(set) var firstSkipped: [AccessLogLine.Skip: Int] = [:]
+    /// Where the first line of each kind of skip was, for the derivation's comment.
+    public private(set) var firstSkipped: [AccessLogLine.Skip: Place] = [:]
     /// The earliest and the latest request, as (yyyymmdd, second of the day).
     public private(set) var first: (day: Int, second: Int)?
     public private(set) var last: (day: Int, second: Int)?
     /// The UTC offsets the counted lines gave, and how many gave each.
     public private(set) var offsets: [Int: Int] = [:]
 
+    /// The file being read (when there are several) and the line number in it.
+    private var file: String?
+    private var lineInFile = 0
+
+    /// A line of the log: its file when the log came in several.
+    public struct Place: Sendable, Equatable, CustomStringConvertible {
+        public var file: String?
+        public var line: Int
+
+        public var description: String { file.map { "\($0):\(line)" } ?? "line \(line)" }
+    }
+
     public init() {}
+
+    /// The lines from here on are from `name`, numbered from 1 (a log given as several files).
+    public mutating func beginFile(_ name: String) {
+        file = name
+        lineInFile = 0
+    }
 
     /// Reads one line; `keep` decides by path whether it is counted (a `--path` filter).
     public mutating func add(
         _ line: Substring, json: AccessLogLine.JSONFields = .init(), keep: (Substring) -> Bool = { _ in true }
     ) {
+        lineInFile += 1
+        if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { return }
         linesRead += 1
-        if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) {
-            linesRead -= 1
-            return
-        }
         switch AccessLogLine.parse(line, json: json) {
         case .failure(let error):
             skipped[error.skip, default: 0] += 1
-            if firstSkipped[error.skip] == nil { firstSkipped[error.skip] = linesRead }
+            if firstSkipped[error.skip] == nil { firstSkipped[error.skip] = Place(file: file, line: lineInFile) }
         case .success(let request):
             guard keep(request.path) else {
                 filteredOut += 1
