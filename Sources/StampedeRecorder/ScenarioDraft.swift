@@ -126,7 +126,8 @@ private struct Drafter {
             steps.append(
                 ScenarioDraft.Step(
                     name: stepName, method: exchange.first.request.method.uppercased(),
-                    url: url.origin == target ? url.target : url.description, headers: [], body: nil,
+                    url: Template.escaping(url.origin == target ? url.target : url.description), headers: [],
+                    body: nil,
                     status: exchange.last.response.status, think: nil, extractions: [], notes: []))
             correlate(index, exchanges: exchanges)
             if index > 0, let start = exchange.first.started, let previous = exchanges[index - 1].last.started {
@@ -200,7 +201,7 @@ private struct Drafter {
         var headers: [(String, String)] = request.headers.filter { header in
             let lower = header.name.lowercased()
             return !ScenarioDraft.browserHeaders.contains(lower) && !lower.hasPrefix("sec-") && !lower.hasPrefix(":")
-        }.map { ($0.name, $0.value) }
+        }.map { ($0.name, Template.escaping($0.value)) }
         values += headers.map(\.1)
         let contentType =
             request.postData?.mimeType ?? request.headers.first { $0.name.lowercased() == "content-type" }?.value ?? ""
@@ -211,7 +212,7 @@ private struct Drafter {
             let text = post.text ?? ""
             if contentType.hasPrefix("application/x-www-form-urlencoded") {
                 form =
-                    post.params.map {
+                    (post.params.map {
                         $0.map { ($0.name.removingPercentEncoding ?? $0.name, Self.formDecode($0.value)) }
                     }
                     ?? text.split(separator: "&").map { pair in
@@ -219,17 +220,18 @@ private struct Drafter {
                         return (
                             Self.formDecode(String(parts[0])), parts.count > 1 ? Self.formDecode(String(parts[1])) : ""
                         )
-                    }
+                    }).map { ($0.0, Template.escaping($0.1)) }
                 values += form!.map(\.1).filter { $0.count >= 2 }
             } else if contentType.contains("json"), let parsed = JSONValue(parsing: Array(text.utf8)) {
-                json = parsed
+                json = Self.escaped(parsed)
                 values += Self.scalars(parsed).filter { $0.count >= 2 }
             } else if !text.isEmpty {
-                raw = text
+                raw = Template.escaping(text)
             }
         }
-        // Longest first, so that a whole token is replaced before any part of it could be.
-        for value in Set(values).sorted(by: { $0.count > $1.count }) {
+        // Longest first, so that a whole token is replaced before any part of it could be. A value with `{{` in it
+        // was escaped (the text it is in is a template now), and no response handed it out as written.
+        for value in Set(values).sorted(by: { $0.count > $1.count }) where !value.contains("{{") {
             guard let variable = bind(value, before: index, exchanges: exchanges, name: nil) else { continue }
             let placeholder = "{{\(variable)}}"
             if !step.url.hasPrefix("{{") { step.url = Self.replace(value, with: placeholder, in: step.url) }
@@ -451,10 +453,25 @@ private struct Drafter {
             let after = range.upperBound < rest.endIndex ? rest[range.upperBound] : nil
             let glued = { (character: Character?) in character.map { $0.isLetter || $0.isNumber } ?? false }
             out += rest[..<range.lowerBound]
-            out += glued(before) || glued(after) ? value : placeholder
+            if glued(before) || glued(after) {
+                out += value
+            } else {
+                // Backslashes just before a placeholder halve (Template): doubled, they stay as recorded.
+                out += String(repeating: "\\", count: out.reversed().prefix { $0 == "\\" }.count) + placeholder
+            }
             rest = rest[range.upperBound...]
         }
         return out + rest
+    }
+
+    /// A recorded JSON body with each string written as a template that renders as itself.
+    static func escaped(_ json: JSONValue) -> JSONValue {
+        switch json {
+        case .string(let text): .string(Template.escaping(text))
+        case .array(let elements): .array(elements.map(escaped))
+        case .object(let members): .object(members.map { ($0.0, escaped($0.1)) })
+        default: json
+        }
     }
 
     static func replace(_ value: String, with placeholder: String, in json: JSONValue) -> JSONValue {

@@ -3,6 +3,38 @@ import Testing
 @testable import StampedeCore
 
 struct TemplateTests {
+    /// `\{{` is a literal `{{`; backslashes right before `{{` halve; `Template.escaping` writes any text as a template
+    /// that renders as itself.
+    @Test func aBackslashMakesBracesLiteral() throws {
+        let values = ["x": "X"]
+        let render = { (source: String) in try Template(parsing: source).render(text: { values[$0] }).text }
+        #expect(try render(#"a \{{x}} b"#) == "a {{x}} b")
+        #expect(try render(#"a \\{{x}} b"#) == #"a \X b"#)
+        #expect(try render(#"\\\{{x}}"#) == #"\{{x}}"#)
+        #expect(try render(#"a\b {{x}}\"#) == #"a\b X\"#)
+        #expect(try Template(parsing: #"\{{ not a name }}"#).isConstant)
+        for text in ["{{", "a{{b}}c", #"\{{"#, #"\\{{x}}"#, "}}{{", #"end\"#, "{{{{", #"\"#, "plain", ""] {
+            #expect(try Template(parsing: Template.escaping(text)).render(text: { _ in "V" }).text == text, "\(text)")
+            // Followed by a placeholder, the text still renders as itself, then the value.
+            let before = Template.escaping(text, beforePlaceholder: true) + "{{x}}"
+            #expect(try render(before) == text + "X", "\(text)")
+        }
+    }
+
+    /// A JSON body's own text is escaped as JSON, not only the values put in it: `json: {note: "he said \"hi\""}`
+    /// was sent as `{"note":"he said "hi""}`, and a line break in a YAML string as a raw one; neither is JSON.
+    @Test func aJSONBodysOwnTextIsEscaped() throws {
+        let note = "he said \"hi\"\nback\\slash\t{{x}} é"
+        let body = RequestBody.json(.object([.init(key: "note", value: .string(try Template(parsing: note)))]))
+        let values: Variables = ["x": .text("a\"b")]
+        let text = body.render { values[$0] }.text
+        let parsed = try #require(JSONValue(parsing: Array(text.utf8)), "\(text)")
+        #expect(parsed == .object([("note", .string("he said \"hi\"\nback\\slash\ta\"b é"))]))
+        // Text with nothing to escape is written as it is.
+        let plain = RequestBody.json(.object([.init(key: "sku", value: .string(try Template(parsing: "SKU-{{x}}")))]))
+        #expect(plain.render { values[$0] }.text == #"{"sku":"SKU-a\"b"}"#)
+    }
+
     @Test func rendersVariablesWithEscaping() throws {
         let template = try Template(parsing: "/orders/{{ id }}/pay?x={{sku}}")
         #expect(template.variables == ["id", "sku"])

@@ -125,6 +125,30 @@ struct ScenarioDraftTests {
         #expect(draft.steps[0].think == 2.0)
     }
 
+    /// Text a page sent with `{{` in it (a review quoting a template, a Vue snippet) is sent as recorded: it was
+    /// read as a placeholder, and the draft did not load ("unknown variable {{x}}", exit 70, "a bug").
+    @Test func recordedBracesAndBackslashesAreSentAsRecorded() throws {
+        let draft = try Self.draft([
+            Self.entry("GET", "http://shop.test/a", at: 0, response: #"{"token":"Zq81xk2"}"#),
+            Self.entry(
+                "POST", "http://shop.test/b", at: 1,
+                request: #"{"review":"use {{name}} and \\{{x}}","path":"C:\\Zq81xk2"}"#,
+                requestHeaders: [("X-Note", "a {{b}}"), ("X-Token", "Zq81xk2")]),
+            Self.entry(
+                "POST", "http://shop.test/c", at: 2, request: "raw {{text}} \\Zq81xk2", requestType: "text/plain",
+                requestHeaders: [("X-Token", "Zq81xk2")]),
+        ])
+        let scenario = try ScenarioLoader.parse(draft.yaml(source: "braces.har"), file: "braces.yaml")
+        let steps = scenario.flows[0].steps
+        let values: Variables = ["token": .text("T")]
+        // The token after a backslash is still a placeholder, and the backslash stays one.
+        #expect(steps[1].body?.render { values[$0] }.text == #"{"review":"use {{name}} and \\{{x}}","path":"C:\\T"}"#)
+        #expect(steps[1].headers.first?.value.render(text: { _ in nil }).text == "a {{b}}")
+        #expect(steps[2].body?.render { values[$0] }.text == "raw {{text}} \\T")
+        #expect(steps[1].body?.templates.flatMap(\.variables) == ["token"])
+        #expect(steps[2].headers.first?.value.source == "{{token}}")
+    }
+
     @Test func aValueNoResponseHandedOutStaysAsRecorded() throws {
         let draft = try Self.draft([
             Self.entry("GET", "http://shop.test/a", at: 0, response: #"{"x":1}"#),

@@ -167,7 +167,7 @@ public indirect enum JSONTemplate: Codable, Sendable, Equatable {
                 }
                 return
             }
-            let (text, failure) = template.render(escaping: .json, lookup)
+            let (text, failure) = template.render(escaping: .json, literals: .json, lookup)
             problem = problem ?? failure
             out += "\"" + text + "\""
         }

@@ -2,7 +2,8 @@ import Foundation
 
 /// Text with `{{name}}` placeholders, parsed once and rendered per request. A placeholder may carry filters:
 /// `{{qty|int}}` (a number in JSON), `{{payment_url|path}}` (percent-encode only what a path cannot hold),
-/// `{{token|raw}}`, `{{items|length}}`.
+/// `{{token|raw}}`, `{{items|length}}`. `\{{` is a literal `{{` (as in Handlebars); backslashes right before `{{`
+/// halve, so `\\{{x}}` is a backslash and x's value. Any other backslash is text.
 public struct Template: Codable, Sendable, Equatable, CustomStringConvertible {
     public enum Part: Codable, Sendable, Equatable {
         case literal(String)
@@ -75,9 +76,20 @@ public struct Template: Codable, Sendable, Equatable, CustomStringConvertible {
     /// unknown filter.
     public init(parsing source: String) throws(TemplateError) {
         var parts: [Part] = []
+        var literal = ""
         var rest = Substring(source)
         while let open = rest.range(of: "{{") {
-            if open.lowerBound > rest.startIndex { parts.append(.literal(String(rest[..<open.lowerBound]))) }
+            var before = rest[..<open.lowerBound]
+            let backslashes = before.reversed().prefix { $0 == "\\" }.count
+            before.removeLast(backslashes - backslashes / 2)
+            literal += before
+            if backslashes % 2 == 1 {
+                literal += "{{"
+                rest = rest[open.upperBound...]
+                continue
+            }
+            if !literal.isEmpty { parts.append(.literal(literal)) }
+            literal = ""
             let afterOpen = rest[open.upperBound...]
             guard let close = afterOpen.range(of: "}}") else {
                 throw TemplateError(message: "a placeholder opened with {{ is not closed with }}")
@@ -101,9 +113,30 @@ public struct Template: Codable, Sendable, Equatable, CustomStringConvertible {
             parts.append(.variable(String(name), filters: filters))
             rest = afterOpen[close.upperBound...]
         }
-        if !rest.isEmpty { parts.append(.literal(String(rest))) }
+        literal += rest
+        if !literal.isEmpty { parts.append(.literal(literal)) }
         self.parts = parts
         self.source = source
+    }
+
+    /// `text` written as a template that renders as `text` itself: each `{{` escaped, and the backslashes before
+    /// it doubled (what a recording writes into a scenario). `beforePlaceholder`: a placeholder follows the text,
+    /// so backslashes at its end are doubled too.
+    public static func escaping(_ text: String, beforePlaceholder: Bool = false) -> String {
+        guard text.contains("{{") || (beforePlaceholder && text.hasSuffix("\\")) else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            let before = rest[..<open.lowerBound]
+            let backslashes = before.reversed().prefix { $0 == "\\" }.count
+            out += before + String(repeating: "\\", count: backslashes + 1) + "{{"
+            rest = rest[open.upperBound...]
+        }
+        out += rest
+        if beforePlaceholder {
+            out += String(repeating: "\\", count: rest.reversed().prefix { $0 == "\\" }.count)
+        }
+        return out
     }
 
     public init(literal: String) {
@@ -133,15 +166,19 @@ public struct Template: Codable, Sendable, Equatable, CustomStringConvertible {
 
     /// Renders the template; `lookup` gives each variable's value. A variable without a value renders as nothing and
     /// is reported. `leading` is the escaping of a placeholder that starts the template (a URL handed out by a
-    /// response keeps its slashes).
+    /// response keeps its slashes). `literals` is the escaping of the template's own text: `.json` inside a JSON
+    /// string (a quote or a line break in it was sent as it was, and the body was not JSON).
     public func render(
-        escaping: Escaping = .none, leading: Escaping? = nil, _ lookup: (String) -> VariableValue?
+        escaping: Escaping = .none, leading: Escaping? = nil, literals: Escaping = .none,
+        _ lookup: (String) -> VariableValue?
     ) -> (text: String, problem: Problem?) {
         var text = ""
         var problem: Problem? = nil
         for (index, part) in parts.enumerated() {
             switch part {
-            case .literal(let literal): text += literal
+            case .literal(let literal) where literals == .none || !Self.needsEscaping(literal, literals):
+                text += literal
+            case .literal(let literal): Self.append(literal, escaping: literals, to: &text)
             case .variable(let name, let filters):
                 switch Self.value(name, filters: filters, lookup) {
                 case .success(let value):
@@ -211,6 +248,15 @@ public struct Template: Codable, Sendable, Equatable, CustomStringConvertible {
             }
         }
         return .success(value)
+    }
+
+    /// Whether `append` would change `text` (one pass over its bytes, no allocation).
+    static func needsEscaping(_ text: String, _ escaping: Escaping) -> Bool {
+        switch escaping {
+        case .none: false
+        case .json: text.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        case .segment, .path: text.utf8.contains { !isUnreserved($0) && !(escaping == .path && isPathCharacter($0)) }
+        }
     }
 
     public static func append(_ value: String, escaping: Escaping, to text: inout String) {
