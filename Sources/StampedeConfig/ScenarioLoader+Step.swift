@@ -259,7 +259,14 @@ extension ScenarioLoader {
                         part["file"].report("cannot read \(path) (at most 16 MiB)")
                         return nil
                     }
-                    content = Template(literal: String(decoding: data, as: UTF8.self))
+                    // A body is text: a JPEG's bytes would go out with each invalid sequence replaced, not as the file.
+                    guard let text = String(data: data, encoding: .utf8) else {
+                        part["file"].report(
+                            "\(path) is not UTF-8 text: a part's file is sent as text, and a binary file (an image) "
+                                + "cannot be sent as it is")
+                        return nil
+                    }
+                    content = Template(literal: text)
                 } else {
                     value.report("expected value: or file: for the part \(name)")
                 }

@@ -116,6 +116,44 @@ struct ScenarioLanguageLoaderTests {
         #expect(steps[3].contentType == "text/plain")
     }
 
+    /// A part's name and file name are written as browsers write them (a quote ended the name early), and a file
+    /// that is not text is refused (a JPEG went out with each invalid byte sequence replaced).
+    @Test func multipartNamesAreQuotedAndABinaryFileIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("multipart-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46]).write(to: folder.appendingPathComponent("photo.jpg"))
+        try Data("sku,qty\n".utf8).write(to: folder.appendingPathComponent("order.csv"))
+        let scenario = folder.appendingPathComponent("s.yaml")
+        try Data(
+            """
+            name: s
+            flows:
+              - name: f
+                steps:
+                  - name: m
+                    post: /m
+                    multipart:
+                      'say "hi"': {file: order.csv, filename: "a \\"b\\".csv"}
+                  - {name: p, post: /p, multipart: {photo: {file: photo.jpg}}}
+            """.utf8
+        ).write(to: scenario)
+        #expect {
+            try ScenarioLoader.load(path: scenario.path)
+        } throws: { error in
+            let problems = (error as? ConfigError)?.problems ?? []
+            return problems.count == 1 && problems[0].path == "flows[0].steps[1].multipart.photo.file"
+                && problems[0].message.contains("photo.jpg is not UTF-8 text")
+        }
+        try Data(
+            String(decoding: try Data(contentsOf: scenario), as: UTF8.self).split(separator: "\n").dropLast()
+                .joined(separator: "\n").utf8
+        ).write(to: scenario)
+        let body = try ScenarioLoader.load(path: scenario.path).flows[0].steps[0].body?.render { _ in nil }.text
+        #expect(body?.contains(#"name="say %22hi%22"; filename="a %22b%22.csv""#) == true, "\(body ?? "")")
+        #expect(body?.contains("\r\n\r\nsku,qty\n\r\n") == true)
+    }
+
     @Test func bodyAndURLMistakesAreLocated() {
         let found = Self.located(
             """

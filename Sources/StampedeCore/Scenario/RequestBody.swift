@@ -79,8 +79,8 @@ public enum RequestBody: Codable, Sendable, Equatable {
             for part in parts {
                 let (value, failure) = part.value.render(lookup)
                 problem = problem ?? failure
-                out += "--\(Self.boundary)\r\nContent-Disposition: form-data; name=\"\(part.name)\""
-                if let filename = part.filename { out += "; filename=\"\(filename)\"" }
+                out += "--\(Self.boundary)\r\nContent-Disposition: form-data; name=\"\(Self.quotable(part.name))\""
+                if let filename = part.filename { out += "; filename=\"\(Self.quotable(filename))\"" }
                 out += "\r\n"
                 if let contentType = part.contentType { out += "Content-Type: \(contentType)\r\n" }
                 out += "\r\n\(value)\r\n"
@@ -90,6 +90,17 @@ public enum RequestBody: Codable, Sendable, Equatable {
             return template.render(lookup)
         }
     }
+
+    /// A part's name or file name inside the quotes of its `Content-Disposition`, as browsers write it (WHATWG
+    /// HTML, multipart/form-data): `"` as `%22`, CR and LF as `%0D` and `%0A`. A quote ended the name early.
+    static func quotable(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == 0x0D || $0 == 0x0A }) else { return text }
+        return text.unicodeScalars.reduce(into: "") { out, scalar in
+            if let escape = dispositionEscapes[scalar] { out += escape } else { out.unicodeScalars.append(scalar) }
+        }
+    }
+
+    private static let dispositionEscapes: [Unicode.Scalar: String] = ["\"": "%22", "\r": "%0D", "\n": "%0A"]
 
     /// `application/x-www-form-urlencoded` (the WHATWG serializer): unreserved bytes and `*` as they are, space as
     /// `+`, everything else percent-encoded.
