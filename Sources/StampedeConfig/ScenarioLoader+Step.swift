@@ -319,7 +319,7 @@ extension ScenarioLoader {
             return .array(elements)
         case .mapping(let mapping):
             var members: [JSONTemplate.Member] = []
-            for pair in mapping {
+            for pair in cursor.entries(of: mapping) {
                 guard case .scalar(let key) = pair.key else {
                     cursor.report("expected text keys in the JSON body")
                     return nil

@@ -84,13 +84,15 @@ struct YAMLCursor {
             return nil
         }
         var fields: [String: YAMLCursor] = [:]
-        for (keyNode, value) in mapping {
+        for (keyNode, value) in entries(of: mapping) {
             log.visits += 1
             guard case .scalar(let key) = keyNode else {
                 log.report("expected a field name, found \(describe(keyNode))", at: keyNode.mark, path: path)
                 continue
             }
             let name = key.string
+            // An extension field, as in Compose files: a place for anchors that other fields merge.
+            if name.hasPrefix("x-") { continue }
             guard allowed.contains(name) else {
                 log.report(
                     "unknown field \"\(name)\"; expected one of: \(allowed.joined(separator: ", "))", at: keyNode.mark,
@@ -108,10 +110,48 @@ struct YAMLCursor {
         return Fields(owner: self, fields: fields)
     }
 
+    /// A mapping's entries with YAML's merge keys applied (`<<: *defaults`, or a list of such): its own keys, then
+    /// each merged mapping's keys it does not have, the earlier merged mapping first. A merge of anything but a
+    /// mapping is reported.
+    func entries(of mapping: Node.Mapping) -> [(key: Node, value: Node)] {
+        Self.merged(mapping) { node in
+            log.report("expected a mapping to merge (<<: *name), found \(describe(node))", at: node.mark, path: path)
+        }
+    }
+
+    static func merged(
+        _ mapping: Node.Mapping, notMergeable: (Node) -> Void = { _ in }
+    ) -> [(key: Node, value: Node)] {
+        var own: [(key: Node, value: Node)] = []
+        var merged: [(key: Node, value: Node)] = []
+        for (key, value) in mapping {
+            guard case .scalar(let scalar) = key, scalar.string == "<<", scalar.style == .plain || scalar.style == .any
+            else {
+                own.append((key, value))
+                continue
+            }
+            let sources: [Node]
+            if case .sequence(let sequence) = value { sources = Array(sequence) } else { sources = [value] }
+            for source in sources {
+                guard case .mapping(let inner) = source else {
+                    notMergeable(source)
+                    continue
+                }
+                merged += Self.merged(inner, notMergeable: notMergeable)
+            }
+        }
+        var seen = Set(own.compactMap { $0.key.scalar?.string })
+        for entry in merged {
+            guard let key = entry.key.scalar?.string else { continue }
+            if seen.insert(key).inserted { own.append(entry) }
+        }
+        return own
+    }
+
     /// The `name` of the mapping here, when it has one as text; nothing is reported (its reader does that).
     var name: String? {
         guard case .mapping(let mapping)? = node else { return nil }
-        for (key, value) in mapping {
+        for (key, value) in Self.merged(mapping) {
             if case .scalar(let key) = key, key.string == "name", case .scalar(let scalar) = value {
                 return scalar.string
             }
@@ -140,7 +180,7 @@ struct YAMLCursor {
             return nil
         }
         var entries: [(String, YAMLCursor)] = []
-        for (keyNode, value) in mapping {
+        for (keyNode, value) in self.entries(of: mapping) {
             log.visits += 1
             guard case .scalar(let key) = keyNode, !key.string.isEmpty else {
                 log.report("expected a name, found \(describe(keyNode))", at: keyNode.mark, path: path)

@@ -116,6 +116,39 @@ struct ScenarioLanguageLoaderTests {
         #expect(steps[3].contentType == "text/plain")
     }
 
+    /// YAML's merge keys apply (`<<: *defaults`, or a list of them; the mapping's own keys win), and an `x-` field
+    /// holds anchors: both were "unknown field", so shared headers had to be written out on every step.
+    @Test func mergeKeysApplyAndExtensionFieldsHoldAnchors() throws {
+        let scenario = try ScenarioLoader.parse(
+            """
+            name: s
+            x-defaults:
+              headers: &headers {x-api-key: abc, accept: application/json}
+              step: &step {expect: 200, think: 1s}
+              body: &body {channel: app, sku: "none"}
+            flows:
+              - name: f
+                steps:
+                  - {name: a, get: /a, <<: [*step], headers: {<<: *headers, x-extra: "1"}}
+                  - {name: b, post: /b, <<: *step, expect: 201, json: {<<: *body, sku: "{{shopper}}"}}
+            """, file: "s.yaml")
+        let steps = scenario.flows[0].steps
+        #expect(steps[0].headers.map(\.name) == ["x-extra", "x-api-key", "accept"])
+        #expect(steps[0].expect.status == [200] && steps[0].think == 1...1)
+        #expect(steps[1].expect.status == [201] && steps[1].think == 1...1)
+        let values: Variables = ["shopper": .text("7")]
+        #expect(steps[1].body?.render { values[$0] }.text == #"{"sku":"7","channel":"app"}"#)
+        let found = Self.located(
+            """
+            name: s
+            flows:
+              - name: f
+                steps:
+                  - {name: a, get: /a, <<: nothing}
+            """)
+        #expect(found == [#"5:32 flows[0].steps[0]: expected a mapping to merge (<<: *name), found "nothing""#])
+    }
+
     /// A part's name and file name are written as browsers write them (a quote ended the name early), and a file
     /// that is not text is refused (a JPEG went out with each invalid byte sequence replaced).
     @Test func multipartNamesAreQuotedAndABinaryFileIsRefused() throws {
