@@ -14,6 +14,14 @@ struct ThresholdParserTests {
         #expect(!threshold.abortOnFail)
     }
 
+    /// What can still go either way is taken: at the ends of what a figure can be, and beyond one end the other way.
+    @Test(arguments: [
+        "error_rate(all) < 100%", "error_rate(all) > 0%", "dropped == 0", "dropped <= 0", "p99(all) > 0ms",
+    ])
+    func aThresholdThatCanGoEitherWayIsTaken(_ text: String) throws {
+        _ = try ThresholdParser.parse(text)
+    }
+
     @Test func figuresBoundsAndScopesReadAsMeant() throws {
         let order = try ThresholdParser.parse("p99(buyer/order) < 300ms")
         #expect(
@@ -43,6 +51,17 @@ struct ThresholdParserTests {
         ("dropped == 0.5", 11, "expected a whole number"),
         ("oversold == 0 abort", 0, "known only after the run"),
         ("error_rate(all) < 1% eventually", 21, "unexpected"),
+        // Decided before the run: they passed or failed every run whatever it measured.
+        (
+            "rate(429) < 5", 12,
+            "always holds, so it passes every run: a share is 0% to 100% (5 reads as 500%; write 5%)"
+        ),
+        ("error_rate(all) < 2.5", 18, "(2.5 reads as 250%; write 2.5%)"),
+        ("error_rate(all) <= 100%", 19, "always holds"),
+        ("error_rate(all) > 100%", 18, "can never hold, so it fails every run"),
+        ("dropped < 0", 10, "can never hold, so it fails every run: it is never below 0"),
+        ("p99(all) >= 0ms", 12, "always holds"),
+        ("failover_time != -0s", 17, "expected a number"),
     ])
     func mistakesAreNamedWhereTheyAre(_ text: String, _ offset: Int, _ message: String) {
         #expect {

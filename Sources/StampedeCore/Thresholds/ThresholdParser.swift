@@ -26,8 +26,25 @@ public enum ThresholdParser {
         var scanner = Scanner(text)
         let metric = try scanner.metric()
         let comparison = try scanner.comparison()
+        scanner.skipSpaces()
+        let valueStart = scanner.position
         let bound = try scanner.value(for: metric)
         let check = String(text.prefix(scanner.position)).trimmingWhitespace().description
+        if let always = comparison.decided(over: metric.possibleValues, bound: bound) {
+            let written = String(text.dropFirst(valueStart).prefix(scanner.position - valueStart))
+            var why = metric.possibleValues.upperBound == 1 ? "a share is 0% to 100%" : "it is never below 0"
+            if metric.possibleValues.upperBound == 1, bound > 1, !written.contains("%") {
+                let percent = bound * 100
+                why +=
+                    " (\(written) reads as \(percent.rounded() == percent ? "\(Int(percent))" : "\(percent)")%; "
+                    + "write \(written)%)"
+            }
+            throw Problem(
+                offset: valueStart,
+                message: "\(check) "
+                    + (always ? "always holds, so it passes every run" : "can never hold, so it fails every run")
+                    + ": \(why)")
+        }
         var abort = false
         var delay = 0.0
         scanner.skipSpaces()
@@ -273,6 +290,14 @@ public enum ThresholdParser {
 }
 
 extension Threshold.Metric {
+    /// What the figure can be: a share of requests or shoppers from 0 to 1, or anything from 0 up.
+    var possibleValues: ClosedRange<Double> {
+        switch self {
+        case .errorRate, .rate: 0...1
+        default: 0...Double.infinity
+        }
+    }
+
     /// The metric's name as written.
     var name: String {
         switch self {
