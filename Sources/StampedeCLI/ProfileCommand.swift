@@ -49,8 +49,8 @@ public struct FromLogCommand: AsyncParsableCommand {
     public func validate() throws {
         try OutputFile.check(output, option: "--output")
         if accessLogs.filter({ $0 == "-" }).count > 1 { throw ValidationError("- (standard input) can be read once") }
-        if let name, !Profile.isValidName(name) {
-            throw ValidationError("--name: expected letters, digits, '-', '_' or '.', found \"\(name)\"")
+        if let name, !ShortName.isValid(name) {
+            throw ValidationError("--name: expected \(ShortName.rule), found \"\(name)\"")
         }
     }
 

@@ -21,8 +21,8 @@ public enum ProfileLoader {
         }
         guard let fields = root.mapping(keys: Self.fields) else { return nil }
         let name = fields.require("name", expectation: "a short name such as double11")?.string()
-        if let name, !Profile.isValidName(name) {
-            fields["name"].report("expected letters, digits, '-', '_' or '.', found \"\(name)\"")
+        if let name, !ShortName.isValid(name) {
+            fields["name"].report("expected \(ShortName.rule), found \"\(name)\"")
         }
         let title = fields["title"].string() ?? ""
         let source = fields["source"].string()

@@ -26,7 +26,7 @@ extension ScenarioLoader {
         guard let fields = cursor.mapping(keys: stepFields) else { return nil }
         var complete = true
         let variables = context.variables
-        let name = fields.require("name", expectation: "a short name")?.string()
+        let name = shortName(fields, of: "a step")
         let given = methods.filter { fields[$0].isPresent }
         var method = "GET"
         var path: Template? = nil

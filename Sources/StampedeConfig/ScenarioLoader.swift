@@ -227,10 +227,22 @@ public enum ScenarioLoader {
         return complete ? lists : nil
     }
 
+    /// A flow's or a step's name, as a threshold names it (`p99(buyer/pay)`) and a histogram's file carries it:
+    /// `add to cart` could be named by no threshold. Reported, and still returned, when it breaks the
+    /// rule (so that what uses it is not reported too).
+    static func shortName(_ fields: Fields, of what: String) -> String? {
+        guard let name = fields.require("name", expectation: "a short name such as buyer")?.string() else { return nil }
+        if !ShortName.isValid(name) {
+            fields["name"].report(
+                "expected \(ShortName.rule) (a threshold names \(what) by it, as in p99(buyer/pay)), found \"\(name)\"")
+        }
+        return name
+    }
+
     /// `named`: the flow's name, whether or not the rest of the flow is right.
     static func readFlow(_ cursor: YAMLCursor, context: StepContext, named: inout String?) -> Flow? {
         guard let fields = cursor.mapping(keys: ["name", "weight", "steps"]) else { return nil }
-        let name = fields.require("name", expectation: "a short name")?.string()
+        let name = shortName(fields, of: "a flow")
         named = name
         let weight =
             fields["weight"].isPresent

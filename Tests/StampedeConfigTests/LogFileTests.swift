@@ -110,8 +110,8 @@ struct LogFileTests {
         #expect(DerivedProfile.name(fromFile: "tmall.json") == "tmall.json")
         #expect(DerivedProfile.name(fromFile: "-") == "access-log")
         #expect(DerivedProfile.name(fromFile: "(1).log") == "1")
-        #expect(Profile.isValidName(DerivedProfile.name(fromFile: "双十一 访问.log")))
-        #expect(!Profile.isValidName("a b") && !Profile.isValidName(""))
+        #expect(ShortName.isValid(DerivedProfile.name(fromFile: "双十一 访问.log")))
+        #expect(!ShortName.isValid("a b") && !ShortName.isValid(""))
     }
 
     /// A name YAML reads as something else (`null`, `2025`) is written quoted: `null.log` gave a profile whose

@@ -75,6 +75,27 @@ struct ScenarioLoaderTests {
         #expect(repeated.map(\.line) == [8, 9])
     }
 
+    /// A flow's and a step's name is one a threshold can name (`p99(FLOW/STEP)`): `add to cart` could be named by
+    /// none, and its histogram's file was `add_to_cart`, as `add_to_cart`'s is.
+    @Test func aNameNoThresholdCouldNameIsRefused() throws {
+        let yaml = """
+            name: s
+            flows:
+              - name: "buy|er"
+                steps:
+                  - {name: add to cart, get: /a}
+                  - {name: 下单-1.b_c, get: /b}
+            """
+        let problems = ScenarioLanguageLoaderTests.problems(yaml)
+        #expect(problems.map(\.path) == ["flows[0].name", "flows[0].steps[0].name"], "\(problems)")
+        #expect(
+            problems.first?.message.contains(#"a threshold names a flow by it, as in p99(buyer/pay)), found "buy|er""#)
+                == true)
+        #expect(
+            try ThresholdParser.parse("p99(buyer/下单-1.b_c) < 1s").metric
+                == .latency(.percentile(99), uncorrected: false, .step(flow: "buyer", step: "下单-1.b_c"), .run))
+    }
+
     /// A header name must be one HTTP token, and a header's value one line: both were sent as written, and the
     /// target answered 400 to every request that carried them.
     @Test func aHeaderThatCannotBeSentIsRefused() throws {

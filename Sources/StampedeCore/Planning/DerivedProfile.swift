@@ -78,7 +78,7 @@ public struct DerivedProfile: Sendable, Equatable {
         {
             base = base[..<dot]
         }
-        let words = base.split { !($0.isLetter || $0.isNumber || "_.".contains($0)) }
+        let words = base.split { !ShortName.allows($0) || $0 == "-" }
         return path == "-" || words.isEmpty ? "access-log" : words.joined(separator: "-")
     }
 

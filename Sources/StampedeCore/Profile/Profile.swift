@@ -14,11 +14,6 @@ public struct Profile: Codable, Sendable, Equatable {
     /// Flash sales: crowds arriving on top of the shape.
     public var bursts: [Burst]
 
-    /// What a name may hold: letters, digits, '-', '_' and '.' (it names files and the report's title).
-    public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
-    }
-
     public enum Shape: Codable, Sendable, Equatable {
         /// The relative weight of each hour; 24 entries per day.
         case hourly([Double])

@@ -109,7 +109,7 @@ public enum ThresholdParser {
 
         mutating func name() -> String {
             var name = ""
-            while let next = peek, next.isLetter || next.isNumber || "_-.".contains(next) {
+            while let next = peek, ShortName.allows(next) {
                 name.append(next)
                 position += 1
             }
