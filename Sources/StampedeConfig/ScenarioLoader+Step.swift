@@ -66,6 +66,14 @@ extension ScenarioLoader {
                     complete = false
                     continue
                 }
+                // How a message is framed and its connection kept is the client's: a Content-Length or a
+                // Transfer-Encoding that is not the body's own leaves the server reading the wrong bytes as the next
+                // request on that connection.
+                if let owner = Self.framingHeaders[header.lowercased()] {
+                    value.report("\(header) is set by Stampede (\(owner)); leave it out")
+                    complete = false
+                    continue
+                }
                 // By scalar: "\r\n" is one Character, equal to neither "\r" nor "\n".
                 if let text = value.string(nonEmpty: false),
                     let line = text.unicodeScalars.firstIndex(where: { ["\r", "\n", "\0"].contains($0) })
@@ -437,6 +445,13 @@ extension ScenarioLoader {
         let directory = (cursor.log.file as NSString).deletingLastPathComponent
         return directory.isEmpty ? file : (directory as NSString).appendingPathComponent(file)
     }
+
+    /// Headers that frame the message or manage the connection, and what sets each instead.
+    static let framingHeaders: [String: String] = [
+        "content-length": "from the body", "transfer-encoding": "from the body",
+        "connection": "it keeps and pools connections; --connection-per-shopper gives each shopper its own",
+        "keep-alive": "it keeps and pools connections", "upgrade": "from --protocol",
+    ]
 
     /// An HTTP field name: one token (RFC 9110, 5.1).
     static func isHeaderName(_ name: String) -> Bool {

@@ -53,7 +53,8 @@ extension ScenarioDraft {
     static let browserHeaders: Set<String> = [
         "host", "connection", "content-length", "cookie", "user-agent", "accept", "accept-encoding", "accept-language",
         "cache-control", "pragma", "referer", "origin", "upgrade-insecure-requests", "dnt", "priority", "te",
-        "content-type", "sec-purpose", "purpose", "if-none-match", "if-modified-since",
+        "content-type", "sec-purpose", "purpose", "if-none-match", "if-modified-since", "transfer-encoding",
+        "keep-alive", "upgrade",
     ]
 
     static let assetTypes: Set<String> = ["stylesheet", "script", "image", "font", "media", "manifest", "texttrack"]

@@ -99,10 +99,19 @@ struct ScenarioLoaderTests {
     /// A header name must be one HTTP token, and a header's value one line: both were sent as written, and the
     /// target answered 400 to every request that carried them.
     @Test func aHeaderThatCannotBeSentIsRefused() throws {
-        let headers = #"{"Bad Header": v, ":path": /x, X-Split: "a\r\nX-Admin: 1", X-Fine: "{{shopper}}"}"#
+        let headers =
+            #"{"Bad Header": v, ":path": /x, X-Split: "a\r\nX-Admin: 1", X-Fine: "{{shopper}}", Content-Length: "9", "#
+            + #"transfer-encoding: chunked, Connection: close}"#
         let yaml = "name: s\nflows:\n  - {name: f, steps: [{name: a, get: /a, headers: \(headers)}]}\n"
         let byPath = Dictionary(grouping: ScenarioLanguageLoaderTests.problems(yaml), by: \.path)
-        #expect(byPath.count == 3, "\(byPath.keys)")
+        #expect(byPath.count == 6, "\(byPath.keys)")
+        // The framing is the client's: a length that is not the body's leaves the server reading the wrong bytes.
+        #expect(
+            byPath["flows[0].steps[0].headers.Content-Length"]?.first?.message
+                == "Content-Length is set by Stampede (from the body); leave it out")
+        #expect(byPath["flows[0].steps[0].headers.transfer-encoding"]?.first?.message.contains("from the body") == true)
+        #expect(
+            byPath["flows[0].steps[0].headers.Connection"]?.first?.message.contains("--connection-per-shopper") == true)
         #expect(byPath["flows[0].steps[0].headers.Bad Header"]?.first?.message.contains("a header name") == true)
         #expect(byPath["flows[0].steps[0].headers.:path"]?.first?.message.contains("found \":path\"") == true)
         #expect(byPath["flows[0].steps[0].headers.X-Split"]?.first?.message.contains("one line") == true)
