@@ -108,7 +108,8 @@ public struct SwarmCommand: AsyncParsableCommand {
     ) async throws -> Int {
         try await withGRPCClient(
             transport: .http2NIOPosix(
-                target: .ipv4(address: coordinator.host, port: coordinator.port), transportSecurity: .plaintext,
+                target: HostPort(host: coordinator.host, port: coordinator.port).coordinatorTarget,
+                transportSecurity: .plaintext,
                 config: .defaults { $0.connection.maxIdleTime = nil })
         ) { client in
             let stub = Stampede_V1_Coordinator.Client(wrapping: client)

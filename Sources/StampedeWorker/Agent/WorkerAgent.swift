@@ -107,18 +107,11 @@ public final class WorkerAgent: Service, Sendable {
         }
     }
 
-    /// Dials the coordinator by what its address is: an IPv4 or IPv6 literal, or a DNS name (every address it
-    /// resolves to is tried in turn, and TLS checks the certificate against the name dialled).
+    /// Dials the coordinator by what its address is (``HostPort/coordinatorTarget``; with TLS, the certificate is
+    /// checked against the name dialled).
     private func connect() async throws {
-        let endpoint = HostPort(host: configuration.host, port: configuration.port)
-        switch endpoint.kind {
-        case .ipv4: try await connect(to: .ipv4(address: endpoint.host, port: endpoint.port))
-        case .ipv6: try await connect(to: .ipv6(address: endpoint.host, port: endpoint.port))
-        case .name: try await connect(to: .dns(host: endpoint.host, port: endpoint.port))
-        }
-    }
+        let target = HostPort(host: configuration.host, port: configuration.port).coordinatorTarget
 
-    private func connect(to target: some ResolvableTarget) async throws {
         let (outbound, out) = AsyncStream.makeStream(of: Stampede_V1_WorkerMessage.self)
         var metadata = Metadata()
         metadata.addString("Bearer \(configuration.token)", forKey: "authorization")
