@@ -51,10 +51,12 @@ let package = Package(
         // gzip) read as lines.
         .target(
             name: "StampedeConfig",
-            dependencies: ["StampedeCore", "CZlib", .product(name: "Yams", package: "Yams")],
+            dependencies: ["StampedeCore", "StampedeCompression", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
-        // zlib, for StampedeConfig's gzip-compressed logs (scripts/setup installs zlib1g-dev).
+        // gzip and zlib streams inflated: access logs (StampedeConfig), responses a shopper reads (StampedeWorker).
+        .target(name: "StampedeCompression", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        // zlib, for StampedeCompression only (scripts/setup installs zlib1g-dev).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // libnghttp2 and OpenSSL's libssl, for StampedeHTTP only (scripts/setup installs the -dev packages).
         .systemLibrary(
@@ -97,6 +99,7 @@ let package = Package(
             name: "StampedeWorker",
             dependencies: [
                 "StampedeCore", "StampedeHTTP", "StampedeProtocol", "StampedeClock", "StampedeProcess",
+                "StampedeCompression",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -238,7 +241,7 @@ let package = Package(
             dependencies: ["StampedeCore", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "StampedeConfigTests", dependencies: ["StampedeConfig", "StampedeCore"],
+            name: "StampedeConfigTests", dependencies: ["StampedeConfig", "StampedeCore", "StampedeTestKit"],
             resources: [.copy("Malformed")], swiftSettings: swiftSettings),
         .testTarget(
             name: "StampedeHTTPTests",

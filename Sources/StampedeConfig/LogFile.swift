@@ -1,4 +1,5 @@
 import Foundation
+import StampedeCompression
 import StampedeCore
 
 /// An access log read as lines, 1 MiB at a time (a 10 GB log in constant memory): plain text, or gzip
@@ -78,7 +79,10 @@ public struct LogFile: Sendable {
         while !chunk.isEmpty {
             if let inflater {
                 do {
-                    try inflater.inflate(chunk[...]) { lines.feed($0, line) }
+                    try inflater.inflate(chunk[...]) {
+                        lines.feed($0, line)
+                        return true
+                    }
                 } catch {
                     throw .damaged(reason: error.reason, afterBytes: bytes)
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import StampedeConfig
 import StampedeCore
+import StampedeTestKit
 import Testing
 
 /// `LogFile`: an access log read as lines, plain or gzip (logrotate's `access.log.2.gz` read 95 lines of binary and
@@ -20,21 +21,8 @@ struct LogFileTests {
         }
     }
 
-    /// `text` compressed by gzip(1) (Debian's, an Essential package), as one member.
-    static func gzip(_ text: String) throws -> [UInt8] {
-        let folder = try Folder()
-        let plain = try folder.write("plain", Array(text.utf8))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-c", "-6", plain]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
-        return [UInt8](data)
-    }
+    /// `text` compressed by gzip(1), as one member.
+    static func gzip(_ text: String) throws -> [UInt8] { try CompressedFixture.gzip(Array(text.utf8)) }
 
     /// Lines long enough that the text passes several of the reader's 1 MiB chunks and the inflater's 256 KiB
     /// buffers, the last one without a line break.

@@ -194,13 +194,9 @@ struct PlanningCommandTests {
 
         // The same day rotated and compressed (`access.log.1.gz`), read with its neighbour: it read as binary lines,
         // all skipped, and said "no request was counted".
-        let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gzip.arguments = ["-k", log]
-        try gzip.run()
-        gzip.waitUntilExit()
         let rotated = cluster.directory.appendingPathComponent("2025.log.1.gz").path
-        try FileManager.default.moveItem(atPath: log + ".gz", toPath: rotated)
+        let plain = [UInt8](try Data(contentsOf: URL(fileURLWithPath: log)))
+        try Data(try CompressedFixture.gzip(plain)).write(to: URL(fileURLWithPath: rotated))
         let second = try cluster.write("broken.log", "no time here\n")
         let both = cluster.directory.appendingPathComponent("both.yaml").path
         let fromGzip = try cluster.spawn(

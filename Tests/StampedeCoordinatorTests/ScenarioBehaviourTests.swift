@@ -391,4 +391,60 @@ struct ScenarioBehaviourTests {
             #expect(next.allSatisfy { $0.header("x-admin") == nil })
         }
     }
+
+    /// A scenario that asks for compression, as browsers do (`Accept-Encoding: gzip`), reads the answers inflated:
+    /// the extraction found `\x1f\x8b…` and failed with `extract`. A body nobody reads is not inflated; one
+    /// Stampede cannot inflate fails the step that reads it with `protocol`, saying why.
+    @Test func aCompressedAnswerIsReadInflated() async throws {
+        let item = Array(#"{"id": "A-17", "note": "in stock"}"#.utf8)
+        let gzip = try CompressedFixture.gzip(item)
+        let zlib = try CompressedFixture.zlib(Array(#"{"next": "/done"}"#.utf8))
+        let bomb = try CompressedFixture.gzip([UInt8](repeating: 0x20, count: 17 << 20))
+        let encoded: @Sendable ([UInt8], String) -> Response = { bytes, coding in
+            Response(
+                status: .ok, headers: [.contentType: "application/json", .contentEncoding: coding],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        let routes: @Sendable (Router<BasicRequestContext>) -> Void = { router in
+            router.get("/item") { _, _ in encoded(gzip, "gzip") }
+            router.get("/next") { _, _ in encoded(zlib, "deflate") }
+            router.get("/done") { _, _ in Self.text("ok") }
+            router.get("/brotli") { _, _ in encoded([0x0B, 0x02, 0x80], "br") }
+            router.get("/bomb") { _, _ in encoded(bomb, "gzip") }
+        }
+        let scenario = try Self.scenario(
+            """
+            name: compressed
+            flows:
+              - name: shop
+                steps:
+                  - name: item
+                    get: /item
+                    headers: {Accept-Encoding: "gzip, deflate"}
+                    expect: {status: [200], body_contains: in stock}
+                    extract: {id: $.id}
+                  - {name: next, get: "/next?id={{id}}", extract: {next: $.next}}
+                  - {name: done, get: "{{next}}"}
+                  - {name: unread, get: /brotli}
+                  - {name: brotli, get: /brotli, extract: {x: $.x}}
+            """)
+        try await RecordingServer.with(routes) { server, url in
+            let report = try await TestSupport.rehearse(seconds: 1, rate: 2, scenario: scenario, target: url)
+            #expect(server.received(path: "/next").map(\.target) == ["/next?id=A-17", "/next?id=A-17"])
+            #expect(server.received(path: "/done").count == 2)
+            let steps = Dictionary(uniqueKeysWithValues: report.steps.map { ($0.step, $0) })
+            #expect(steps["unread"]?.requests.errors == [:])
+            #expect(steps["brotli"]?.requests.errors == [.protocol: 2])
+            let sample = try #require(report.errorSamples?.first { $0.step == "brotli" })
+            #expect(
+                sample.detail.contains("its body is br-encoded, which Stampede does not decode"), "\(sample.detail)")
+        }
+        let bombing = try Self.scenario(
+            "name: bomb\nflows:\n  - {name: shop, steps: [{name: bomb, get: /bomb, extract: {x: $.x}}]}\n")
+        try await RecordingServer.with(routes) { _, url in
+            let report = try await TestSupport.rehearse(seconds: 1, rate: 1, scenario: bombing, target: url)
+            let sample = try #require(report.errorSamples?.first { $0.step == "bomb" })
+            #expect(sample.detail.contains("its gzip body inflates past 16 MiB"), "\(sample.detail)")
+        }
+    }
 }

@@ -63,7 +63,8 @@ extension Character {
 }
 
 extension StringProtocol {
-    func trimmingWhitespace() -> Substring {
+    /// The text without whitespace at either end.
+    public func trimmingWhitespace() -> Substring {
         var slice = self[...]
         while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
         while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }

@@ -378,9 +378,27 @@ final class Shopper: Sendable {
 
     /// The final answer of a step: the checks, the outcomes, the payment and the ledger, the extractions.
     private func conclude(
-        _ response: HTTPResponse, step: Step, state: inout State, exchange: Exchange
+        _ answer: HTTPResponse, step: Step, state: inout State, exchange: Exchange
     ) -> StepEnd {
         let url = exchange.url
+        let rules = runtime.extractions[exchange.id.flow][exchange.id.step]
+        var response = answer
+        // A compressed body is inflated for whatever reads it: the checks, the rules, the extractions, an error's
+        // sample. A step that reads a body it cannot inflate fails, saying why.
+        let readsBody = !rules.isEmpty || step.expect.bodyContains != nil || step.payment != nil || step.ledger != nil
+        if readsBody || !step.expect.accepts(status: response.status) {
+            switch ContentCoding.body(of: response) {
+            case .success(let body): response.body = body
+            case .failure(let failure) where readsBody && step.expect.accepts(status: response.status):
+                record(exchange, .failed(.protocol), response)
+                sample(
+                    exchange.id, .protocol,
+                    "the answer to \(exchange.request.method.rawValue) \(shown(url)) (status \(response.status)): "
+                        + failure.reason)
+                return .end(.failed(.protocol))
+            case .failure: break
+            }
+        }
         let body = response.body.readableBytesView
         var verdict = step.expect.verdict(status: response.status, body: body)
         let at = response.completedAt.microseconds(since: runStart)
@@ -430,7 +448,6 @@ final class Shopper: Sendable {
         case .ok:
             break
         }
-        let rules = runtime.extractions[exchange.id.flow][exchange.id.step]
         if !rules.isEmpty {
             let setCookies = response.headers["set-cookie"].compactMap { header -> (name: String, value: String)? in
                 guard let pair = header.split(separator: ";").first, let equals = pair.firstIndex(of: "=") else {
