@@ -463,8 +463,27 @@ public enum ScenarioLoader {
                 guard statuses.count == items.count else { return nil }
             }
         }
-        let contains = fields["body_contains"].string()
+        var contains = fields["body_contains"].string()
         if fields["body_contains"].isPresent && contains == nil { return nil }
+        // Matched as written: a placeholder here was looked for as the text `{{sku}}`, and the check failed on
+        // every page. `\{{` is a literal `{{`, as everywhere.
+        if let text = contains, text.contains("{{") {
+            let template: Template
+            do {
+                template = try Template(parsing: text)
+            } catch {
+                fields["body_contains"].report(error.message)
+                return nil
+            }
+            guard let variable = template.variables.first else {
+                contains = template.render(text: { _ in nil }).text
+                return Expectation(status: statuses, bodyContains: contains)
+            }
+            fields["body_contains"].report(
+                "body_contains is matched as written and takes no placeholder ({{\(variable)}}); write \\{{ for "
+                    + "literal braces")
+            return nil
+        }
         return Expectation(status: statuses, bodyContains: contains)
     }
 

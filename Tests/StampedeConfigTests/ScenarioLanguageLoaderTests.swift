@@ -116,6 +116,30 @@ struct ScenarioLanguageLoaderTests {
         #expect(steps[3].contentType == "text/plain")
     }
 
+    /// `body_contains` is text, not a template: `"{{sku}} in stock"` was looked for as written and failed every page.
+    /// It is refused; `\{{` is a literal `{{` there as everywhere.
+    @Test func bodyContainsTakesNoPlaceholder() throws {
+        let found = Self.located(
+            """
+            name: s
+            data: {sku: [A]}
+            flows:
+              - name: f
+                steps:
+                  - {name: a, get: /a, expect: {body_contains: "{{sku}} in stock"}}
+                  - {name: b, get: /b, expect: {body_contains: "{{sku"}}
+            """)
+        #expect(found.count == 2, "\(found)")
+        #expect(
+            found.first?.hasPrefix("6:52 flows[0].steps[0].expect.body_contains: body_contains is matched as written")
+                == true, "\(found)")
+        #expect(found.last?.contains("not closed") == true, "\(found)")
+        let scenario = try ScenarioLoader.parse(
+            "name: s\nflows:\n  - {name: f, steps: [{name: a, get: /a, expect: {body_contains: '\\{{ price }}'}}]}\n",
+            file: "s.yaml")
+        #expect(scenario.flows[0].steps[0].expect.bodyContains == "{{ price }}")
+    }
+
     /// YAML's merge keys apply (`<<: *defaults`, or a list of them; the mapping's own keys win), and an `x-` field
     /// holds anchors: both were "unknown field", so shared headers had to be written out on every step.
     @Test func mergeKeysApplyAndExtensionFieldsHoldAnchors() throws {
