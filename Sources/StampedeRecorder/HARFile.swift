@@ -17,10 +17,16 @@ public struct HARFile: Decodable, Sendable {
         public var response: Response
         /// Chrome's guess of what the request was for ("document", "xhr", "fetch", "stylesheet", "image", …).
         public var resourceType: String?
+        /// Chrome's "memory" or "disk" when the browser's cache answered: the request never reached the server.
+        public var fromCache: String?
+        /// Chrome's reason a request got no answer (status 0): "net::ERR_ABORTED", "net::ERR_BLOCKED_BY_CLIENT", …
+        public var error: String?
 
         enum CodingKeys: String, CodingKey {
             case startedDateTime, time, request, response
             case resourceType = "_resourceType"
+            case fromCache = "_fromCache"
+            case error = "_error"
         }
 
         /// Seconds since 1970 when the request started.

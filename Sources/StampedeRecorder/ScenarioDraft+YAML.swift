@@ -6,6 +6,12 @@ extension ScenarioDraft {
         var out = """
             # Drafted by `stampede scenario from-har \(source)`: \(entries) requests recorded, \(assets) static assets
             # dropped, \(hops) redirect hops folded into the request that caused them (shoppers follow redirects).
+
+            """
+        if cached + unanswered > 0 {
+            out += "# Left out: \(cached) answered by the browser's cache (never sent), \(unanswered) with no answer.\n"
+        }
+        out += """
             # Think times are the recording's pauses. Values a response handed out and a later request sent back are
             # extracted and sent as placeholders; cookies travel in each shopper's jar.
 

@@ -15,6 +15,10 @@ public struct ScenarioDraft: Sendable {
     public var entries: Int
     public var assets: Int
     public var hops: Int
+    /// Requests the browser's cache answered (they never reached the server), and requests with no answer
+    /// recorded (status 0: aborted, blocked, or failed before one): left out.
+    public var cached = 0
+    public var unanswered = 0
     /// What needs a look, each naming its step.
     public var guesses: [String]
 
@@ -110,7 +114,20 @@ private struct Drafter {
 
     mutating func draft() -> ScenarioDraft {
         let all = har.log.entries.sorted { ($0.started ?? 0) < ($1.started ?? 0) }
-        let pages = all.filter { !ScenarioDraft.isAsset($0) && RequestURL(absolute: $0.request.url) != nil }
+        let cached = all.filter { $0.fromCache != nil }
+        let unanswered = all.filter { $0.fromCache == nil && $0.response.status <= 0 }
+        let sent = all.filter { $0.fromCache == nil && $0.response.status > 0 }
+        let pages = sent.filter { !ScenarioDraft.isAsset($0) && RequestURL(absolute: $0.request.url) != nil }
+        let firstStart = all.first?.started
+        for entry in unanswered where !ScenarioDraft.isAsset(entry) {
+            var when = ""
+            if let start = entry.started, let firstStart {
+                when = " at +\(ScenarioDraft.seconds(start - firstStart)) s"
+            }
+            guesses.append(
+                "\(entry.request.method.uppercased()) \(entry.request.url)\(when) has no answer in the recording ("
+                    + (entry.error ?? "status 0") + "), so it is left out: add it back if the shop did take it")
+        }
         let target =
             self.target ?? pages.first.flatMap { RequestURL(absolute: $0.request.url)?.origin }
             ?? Origin(scheme: .http, host: "127.0.0.1", port: 8080)
@@ -138,7 +155,8 @@ private struct Drafter {
         }
         return ScenarioDraft(
             name: name, target: target, origins: origins, steps: steps, entries: all.count,
-            assets: all.count - pages.count, hops: pages.count - exchanges.count, guesses: guesses)
+            assets: sent.count - pages.count, hops: pages.count - exchanges.count, cached: cached.count,
+            unanswered: unanswered.count, guesses: guesses)
     }
 
     /// Folds each redirect's follow-up request into the request that was redirected (the shopper follows it).
@@ -188,9 +206,14 @@ private struct Drafter {
             }
         }
         var values: [String] = []
+        // A short id in the path (`/orders/ord-17/pay`) is taken only from where a response named it whole (a JSON
+        // value, a form field, a header, a cookie): a guess around it in the text would find `v2` in any page.
+        var wholeOnly: Set<String> = []
         if !step.url.hasPrefix("{{") {
             let segments = url.path.split(separator: "/").map(String.init)
             values += segments.filter(Self.looksDynamic)
+            wholeOnly = Set(segments.filter { !Self.looksDynamic($0) && Self.mayBeAnID($0) })
+            values += wholeOnly
             if let query = url.target.split(separator: "?", maxSplits: 1).dropFirst().first {
                 values += query.split(separator: "&").compactMap { pair in
                     pair.split(separator: "=", maxSplits: 1).dropFirst().first.map {
@@ -233,7 +256,11 @@ private struct Drafter {
         // Longest first, so that a whole token is replaced before any part of it could be. A value with `{{` in it
         // was escaped (the text it is in is a template now), and no response handed it out as written.
         for value in Set(values).sorted(by: { $0.count > $1.count }) where !value.contains("{{") {
-            guard let variable = bind(value, before: index, exchanges: exchanges, name: nil) else { continue }
+            guard
+                let variable = bind(
+                    value, before: index, exchanges: exchanges, name: nil,
+                    wholeOnly: wholeOnly.contains(value) && values.count(where: { $0 == value }) == 1)
+            else { continue }
             let placeholder = "{{\(variable)}}"
             if !step.url.hasPrefix("{{") { step.url = Self.replace(value, with: placeholder, in: step.url) }
             headers = headers.map { ($0.0, Self.replace(value, with: placeholder, in: $0.1)) }
@@ -264,11 +291,13 @@ private struct Drafter {
 
     /// The variable holding `value`, extracting it from the latest earlier response that has it; nil when no
     /// response before step `index` handed it out.
-    mutating func bind(_ value: String, before index: Int, exchanges: [Exchange], name: String?) -> String? {
+    mutating func bind(
+        _ value: String, before index: Int, exchanges: [Exchange], name: String?, wholeOnly: Bool = false
+    ) -> String? {
         if let variable = bound[value] { return variable }
         for earlier in stride(from: index - 1, through: 0, by: -1) {
             let exchange = exchanges[earlier]
-            guard let found = Self.source(of: value, in: exchange) else { continue }
+            guard let found = Self.source(of: value, in: exchange, wholeOnly: wholeOnly) else { continue }
             let variable = unique(name ?? found.name)
             var extraction = ScenarioDraft.Extraction(
                 variable: variable, kind: found.kind, argument: found.argument, guess: found.guess)
@@ -304,9 +333,9 @@ private struct Drafter {
     }
 
     /// Where a response handed out a value: a form field, a meta tag, a JSON value, a header, a cookie, or, as a
-    /// guess, a regular expression around it in the body.
+    /// guess (unless `wholeOnly`), a tag's attribute or a regular expression around it in the body.
     static func source(
-        of value: String, in exchange: Exchange
+        of value: String, in exchange: Exchange, wholeOnly: Bool = false
     ) -> (kind: String, argument: String, name: String, guess: String?)? {
         let response = exchange.last.response
         let body = Array(response.text.utf8)
@@ -347,6 +376,7 @@ private struct Drafter {
                 }
             }
         }
+        guard !wholeOnly else { return nil }
         // An attribute of a tag (a form's action, a link's href): the pattern a person would write for it.
         if let attribute {
             let pattern = "<\(attribute.tag)\\b[^>]*\\b\(attribute.name)=\"([^\"]*)\""
@@ -423,6 +453,12 @@ private struct Drafter {
             }
         }
         return nil
+    }
+
+    /// A short path segment that may be an id a response handed out (`ord-17`, `o-9`, `A12`): a digit in it, and
+    /// two characters at least.
+    static func mayBeAnID(_ segment: String) -> Bool {
+        segment.count >= 2 && segment.contains(where: \.isNumber)
     }
 
     /// Path segments worth looking for: numbers of two digits or more, and long tokens with digits.
