@@ -15,7 +15,7 @@ enum ExitStatus: Int32, CaseIterable {
     case ok = 0
     /// A threshold failed.
     case thresholdFailed = 1
-    /// A verdict failed: oversold, phantom, leaked, double or orphan charges.
+    /// A verdict failed: oversold, phantom, leaked, double or orphan charges, uncharged orders.
     case verdictFailed = 2
     /// A verdict a threshold needs could not be checked (unverified).
     case verdictUnverified = 3
@@ -31,7 +31,7 @@ enum ExitStatus: Int32, CaseIterable {
         switch self {
         case .ok: "every threshold and verdict holds"
         case .thresholdFailed: "a threshold failed"
-        case .verdictFailed: "a verdict failed (oversold, phantom, leaked, double or orphan charges)"
+        case .verdictFailed: "a verdict failed (oversold, phantom, leaked, double/orphan/uncharged)"
         case .verdictUnverified: "a verdict could not be checked (UNVERIFIED) while a threshold needs it"
         case .incomplete: "the run did not complete: interrupted, workers missing/lost, target down"
         case .usage: "usage or configuration error"

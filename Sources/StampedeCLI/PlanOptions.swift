@@ -38,7 +38,10 @@ struct PlanOptions: ParsableArguments {
             "A threshold the run must meet, such as \"p99(buyer/order) < 300ms\" (repeatable; added to the scenario's).",
             valueName: "threshold"))
     var threshold: [String] = []
-    @Flag(help: "Report failed verdicts (oversold, phantom, leaked, double or orphan charges) without failing the run.")
+    @Flag(
+        help:
+            "Report failed verdicts (oversold, phantom, leaked, double or orphan charges, uncharged orders) without failing the run."
+    )
     var noFailOnVerdict = false
     @Option(help: "Workers that may be lost before the run counts as not completed.") var maxLostWorkers = 0
     @Option(
@@ -144,6 +147,11 @@ struct PlanOptions: ParsableArguments {
             plan = try Plan(profile: profile, scale: scale)
         } catch {
             throw CommandFailure(.usage, error.message)
+        }
+        let faults = scenario.drill?.faultsOutside(plan.window) ?? []
+        guard faults.isEmpty else {
+            throw CommandFailure(
+                .usage, faults.map { "\(self.scenario): \($0) (--window)" }.joined(separator: "\n"))
         }
         // A unique feeder needs a row for every shopper the plan brings, and a run needs one shopper at least:
         // counted before anything is sent (a plan that expects a thousand brings one, whatever the seed).

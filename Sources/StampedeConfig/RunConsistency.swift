@@ -21,7 +21,9 @@ public enum RunConsistency {
                     + "brings shoppers between its bursts too: give a flow a weight, or make the profile "
                     + "burst-only (every level 0)")
         }
-        return bursts + weights
+        let faults = (scenario.drill?.faultsOutside(ProfileWindow(start: 0, end: profile.length)) ?? [])
+            .map { "\(scenarioPath): \($0)" }
+        return bursts + weights + faults
             + (between
                 ? burstVariablesMissed(
                     scenario, profile: profile, scenarioPath: scenarioPath, profilePath: profilePath) : [])

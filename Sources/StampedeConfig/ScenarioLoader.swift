@@ -177,7 +177,7 @@ public enum ScenarioLoader {
                 : "this verdict joins the orders the shoppers' ledger confirmed with the target's books, and no step "
                     + "has a ledger rule (ledger: {confirms: order, sku: \"{{sku}}\"}): it could never be checked "
                     + "(docs/flash-sales.md)"
-        case .doubleCharges, .orphanCharges, .failoverTime:
+        case .doubleCharges, .orphanCharges, .unchargedOrders, .failoverTime:
             return drill
                 ? nil
                 : "this figure comes from a payment-failover drill, and the scenario has no drill: it could never be "
@@ -305,6 +305,12 @@ public enum ScenarioLoader {
                 }
                 if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
                     value.report("expected a URL starting with http://, found \"\(url)\"")
+                    complete = false
+                }
+                if let earlier = channels.first(where: { PaymentDrill.sameSimulator($0.url, url) }) {
+                    value.report(
+                        "\(url) is \(earlier.name)'s simulator too: each channel needs its own (one ledger read as "
+                            + "two counts every charge twice, and one channel's faults would hit both)")
                     complete = false
                 }
                 value.address(.url(url))

@@ -23,17 +23,30 @@ final class ChannelLedger: Sendable {
         self.clock = clock
     }
 
-    /// Charges an order, once per idempotency key: a repeat with a key already charged returns that charge.
-    func charge(order: String, amount: Int, key: String?) -> ChargeRecord {
+    /// What came of a charge.
+    enum Outcome: Equatable {
+        /// Charged now, or earlier under the same key for the same order and amount (a retry: no second charge).
+        case charged(ChargeRecord)
+        /// The key names another charge (another order or amount): refused, as gateways refuse a key reused with
+        /// other parameters; answering with the first charge would tell a checkout that a second order was paid.
+        case keyTaken(by: ChargeRecord)
+    }
+
+    /// Charges an order, once per idempotency key.
+    func charge(_ request: ChargeRequest) -> Outcome {
         state.withLock { state in
-            if let key, let index = state.byKey[key], state.charges[index].succeeded { return state.charges[index] }
+            if let key = request.idempotencyKey, let index = state.byKey[key], state.charges[index].succeeded {
+                let earlier = state.charges[index]
+                return earlier.order == request.order && earlier.amount == request.amount
+                    ? .charged(earlier) : .keyTaken(by: earlier)
+            }
             let record = ChargeRecord(
-                id: "\(channel)-\(state.next)", order: order, amount: amount, idempotencyKey: key, succeeded: true,
-                channel: channel)
+                id: "\(channel)-\(state.next)", order: request.order, amount: request.amount,
+                idempotencyKey: request.idempotencyKey, succeeded: true, channel: channel)
             state.next += 1
             state.charges.append(record)
-            if let key { state.byKey[key] = state.charges.count - 1 }
-            return record
+            if let key = request.idempotencyKey { state.byKey[key] = state.charges.count - 1 }
+            return .charged(record)
         }
     }
 

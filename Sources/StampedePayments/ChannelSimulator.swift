@@ -167,16 +167,15 @@ final class ChannelRequestHandler: ChannelInboundHandler {
         let ledger = simulator.ledger
         switch (head.method, path) {
         case (.POST, "/charge"):
-            let fields = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
-            guard let order = fields["order"].map({ "\($0)" }) else {
-                return respond(400, ["error": "an order is required"], context: context)
+            let request: ChargeRequest
+            switch ChargeRequest.parse(body) {
+            case .success(let parsed): request = parsed
+            case .failure(let problem): return respond(400, ["error": problem.message], context: context)
             }
-            let amount = (fields["amount"] as? Int) ?? 0
-            let key = fields["idempotency_key"] as? String
             switch ledger.behaviour()?.kind {
             case .timeout?:
                 // Charges, then never answers.
-                _ = ledger.charge(order: order, amount: amount, key: key)
+                _ = ledger.charge(request)
             case .garbage?:
                 context.writeAndFlush(
                     NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok))),
@@ -195,9 +194,20 @@ final class ChannelRequestHandler: ChannelInboundHandler {
             case .slow?, .flap?, nil:
                 let extra = ledger.behaviour()?.kind == .slow ? ledger.behaviour()!.extra : 0
                 later(simulator.answerDelay(extra: extra), context: context) {
-                    let charge = ledger.charge(order: order, amount: amount, key: key)
-                    self.respond(
-                        200, ["charge_id": charge.id, "status": "succeeded", "order": order], context: context)
+                    switch ledger.charge(request) {
+                    case .charged(let charge):
+                        self.respond(
+                            200, ["charge_id": charge.id, "status": "succeeded", "order": charge.order],
+                            context: context)
+                    case .keyTaken(let earlier):
+                        self.respond(
+                            409,
+                            [
+                                "error": "idempotency_key \"\(request.idempotencyKey ?? "")\" was used for order "
+                                    + "\(earlier.order) (amount \(earlier.amount)), and this is order \(request.order) "
+                                    + "(amount \(request.amount)): a key names one charge"
+                            ], context: context)
+                    }
                 }
             }
         case (.GET, let path) where path.hasPrefix("/charges/"):

@@ -181,7 +181,20 @@ public enum ConsoleReport {
                     "\($0) \(Format.count(payments.chargesByChannel[$0]!))"
                 }.joined(separator: ", ")
                 + "; double charges \(Format.count(payments.doubleCharges)) (\(Format.count(payments.extraCharges)) extra), "
-                + "orphan charges \(Format.count(payments.orphanCharges)), coupons \(payments.coupons.map(Format.count) ?? "?")\n"
+                + "orphan charges \(Format.count(payments.orphanCharges)), "
+                + "uncharged orders \(payments.unchargedOrders.map(Format.count) ?? "?"), "
+                + "coupons \(payments.coupons.map(Format.count) ?? "?")\n"
+            if let statuses = payments.orderStatuses, !statuses.isEmpty {
+                out +=
+                    "  books     "
+                    + statuses.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map {
+                        "\($0.key) \(Format.count($0.value))"
+                    }.joined(separator: ", ")
+                    + (statuses.keys.contains { OrderRecord(id: "", status: $0).isPaid }
+                        ? ""
+                        : " (no order's status is \"paid\", which is what the drill reads as paid: a charge for any "
+                            + "of them counts as an orphan)") + "\n"
+            }
             if let attempts = payments.attempts {
                 for channel in attempts.keys.sorted() {
                     out +=

@@ -324,6 +324,24 @@ struct DrillConfigTests {
         _ = try ProfileLoader.load(path: RepositoryFiles.path("profiles/payment-failover-drill.yaml"))
     }
 
+    /// A fault at an instant the run never plays would never happen: the drill would judge a failover nothing
+    /// tested ("failover never"). Refused before anything is sent, against the profile and against --window.
+    @Test func aFaultOutsideWhatIsPlayedIsRefused() throws {
+        let scenario = try ScenarioLoader.load(path: RepositoryFiles.path("scenarios/payment-failover-drill.yaml"))
+        let minute = try ProfileLoader.load(path: RepositoryFiles.path("profiles/payment-failover-drill.yaml"))
+        #expect(
+            RunConsistency.problems(profile: minute, profilePath: "p", scenario: scenario, scenarioPath: "s").isEmpty)
+        var late = scenario
+        late.drill?.faults[0].at = 300
+        #expect(
+            RunConsistency.problems(profile: minute, profilePath: "p", scenario: late, scenarioPath: "s") == [
+                "s: drill.faults[0].at: 00:05 is outside the part of the profile played (00:00 to 00:01): the fault "
+                    + "would never happen, and the drill would judge a failover nothing tested"
+            ])
+        #expect(scenario.drill?.faultsOutside(ProfileWindow(start: 30, end: 60)).count == 1)
+        #expect(scenario.drill?.faultsOutside(ProfileWindow(start: 20, end: 21)).isEmpty == true)
+    }
+
     @Test func drillProblemsAreNamed() {
         let yaml = """
             name: s
@@ -348,6 +366,16 @@ struct DrillConfigTests {
         #expect(
             problems.first { $0.path == "drill.faults[0].kind" }?.message
                 == #"expected timeout, error, slow, flap, refuse or garbage, found "meltdown""#)
+        let shared = ScenarioLanguageLoaderTests.problems(
+            """
+            name: s
+            drill:
+              primary: alipay
+              channels: {alipay: "http://127.0.0.1:9001", wechat: "http://127.0.0.1:9002", unionpay: "http://127.0.0.1:9001/"}
+            flows: [{name: f, steps: [{name: a, get: /a}]}]
+            """)
+        #expect(shared.map(\.path) == ["drill.channels.unionpay"])
+        #expect(shared.first?.message.hasPrefix("http://127.0.0.1:9001/ is alipay's simulator too") == true)
         let outcome = ScenarioLanguageLoaderTests.problems(
             "name: s\nflows: [{name: f, steps: [{name: a, get: /a, on_status: {409: maybe}}]}]")
         #expect(outcome.map(\.message) == [#"expected sold_out, done or fail, found "maybe""#])

@@ -79,11 +79,38 @@ struct PaymentVerifierTests {
         #expect(verdict.recoverySeconds == 2)  // second 10 had a failure; second 11 was all paid
         #expect(verdict.doubleCharges == 1 && verdict.extraCharges == 1)
         #expect(verdict.orphanCharges == 1)  // order 3: charged, told failed
+        #expect(verdict.unchargedOrders == 0)  // order 6: no answer, unpaid, not charged
         #expect(verdict.failedDuringFault == 1 && verdict.unknownDuringFault == 1)
         #expect(verdict.coupons == 1)
         #expect(verdict.chargesByChannel == ["alipay": 4, "wechat": 2])
         #expect(verdict.channelShare.first { $0.second == 11 }?.paid == ["wechat": 1])
         #expect(verdict.summary.contains("DOUBLE CHARGES 1") && verdict.summary.contains("ORPHAN CHARGES 1"))
+    }
+
+    /// An order told paid, or paid in the target's books, with no charge anywhere: the goods go out unpaid. Only
+    /// the orders this run's shoppers tried to pay count; unread ledgers leave it unknown.
+    @Test func anOrderPaidWithNoChargeIsUncharged() {
+        let events = [
+            Self.event("1", .paid, "alipay", at: 5), Self.event("2", .paid, "alipay", at: 11),
+            Self.event("3", .unknown, nil, at: 12), Self.event("4", .failed, nil, at: 13),
+        ]
+        let orders = [
+            OrderRecord(id: "1", status: "paid", channel: "alipay"),
+            OrderRecord(id: "2", status: "paid", channel: "alipay"),
+            OrderRecord(id: "3", status: "paid", channel: "alipay"), OrderRecord(id: "4", status: "reserved"),
+            OrderRecord(id: "old", status: "paid", channel: "alipay"),
+        ]
+        let verdict = PaymentVerifier.verdict(
+            primary: "alipay", faults: Self.fault, events: events, charges: [Self.charge("1", "alipay", 1)],
+            orders: orders, problem: nil)
+        #expect(verdict.unchargedOrders == 2, "2: told paid; 3: paid in the books; not 4, nor old")
+        #expect(verdict.failedVerdict)
+        #expect(verdict.summary.hasSuffix("no orphan charges, UNCHARGED ORDERS 2"))
+        let unread = PaymentVerifier.verdict(
+            primary: "alipay", faults: Self.fault, events: events, charges: nil, orders: orders,
+            problem: "wechat's ledger: refused")
+        #expect(unread.unchargedOrders == nil && !unread.failedVerdict)
+        #expect(!unread.summary.contains("uncharged"))
     }
 
     @Test func noBackupEverIsNever() {

@@ -6,7 +6,7 @@ struct ThresholdParserTests {
     @Test(arguments: [
         "p99(buyer/order) < 300ms", "p99.9(all) < 1s", "error_rate(all) < 1%", "rate(429) < 5%", "dropped == 0",
         "arrivals >= 99% of plan", "oversold == 0", "phantom == 0", "leaked == 0", "double_charges == 0",
-        "orphan_charges == 0", "failover_time < 2s",
+        "orphan_charges == 0", "uncharged_orders == 0", "failover_time < 2s",
     ])
     func theIssuesExamplesParse(_ text: String) throws {
         let threshold = try ThresholdParser.parse(text)
@@ -165,6 +165,12 @@ struct ThresholdEvaluationTests {
         #expect(
             aggregator.evaluate(try ThresholdParser.parse("double_charges == 0"), verdicts: verdicts).outcome
                 == .unverified)
+        let told = PaymentEvent(order: "1", outcome: .paid, channel: "alipay", at: 1)
+        let payments = PaymentVerifier.verdict(
+            primary: "alipay", faults: [], events: [told], charges: [], orders: nil, problem: nil)
+        let uncharged = aggregator.evaluate(
+            try ThresholdParser.parse("uncharged_orders == 0"), verdicts: .init(inventory: [], payments: payments))
+        #expect(uncharged.outcome == .failed && uncharged.observed == 1)
     }
 }
 

@@ -46,6 +46,31 @@ struct ConsoleReportTests {
         #expect(ProgressLine.render(aggregator.progress(second: 1)).contains("going 3  waiting 9725  shoppers"))
     }
 
+    /// The drill's lines show the target's books by status; a shop whose paid orders say "completed" is told why
+    /// each charge reads as an orphan. "PAID" is paid.
+    @Test func theDrillShowsTheBooksByStatus() throws {
+        var report = try Self.report([])
+        report.totals.shoppers.planned = 1  // something was played
+        let told = [PaymentEvent(order: "1", outcome: .paid, channel: "alipay", at: 1)]
+        let charge = ChargeRecord(
+            id: "alipay-1", order: "1", amount: 100, idempotencyKey: nil, succeeded: true, channel: "alipay")
+        func books(_ statuses: [String]) -> String {
+            let orders = statuses.enumerated().map { OrderRecord(id: "\($0.offset + 1)", status: $0.element) }
+            report.payments = PaymentVerifier.verdict(
+                primary: "alipay", faults: [], events: told, charges: [charge], orders: orders, problem: nil)
+            return ConsoleReport.render(report).split(separator: "\n").first { $0.hasPrefix("  books") }.map(
+                String.init)
+                ?? ""
+        }
+        #expect(books(["PAID", "reserved", "reserved"]) == "  books     reserved 2, PAID 1")
+        #expect(report.payments?.orphanCharges == 0)
+        #expect(
+            books(["completed"])
+                == "  books     completed 1 (no order's status is \"paid\", which is what the drill reads as paid: a "
+                + "charge for any of them counts as an orphan)")
+        #expect(report.payments?.orphanCharges == 1)
+    }
+
     @Test func aStepWithNoRequestsShowsDashes() throws {
         var histogram = LatencyHistogram()
         histogram.record(microseconds: 1_500)

@@ -158,7 +158,8 @@ struct HTMLReportTests {
             primary: "alipay", faults: [FaultWindow(channel: "alipay", kind: .timeout, from: 20, until: 40)],
             failoverSeconds: 1.5, recoverySeconds: 21, successRateBefore: 1, paid: 100, failed: 3, unknown: 0,
             failedDuringFault: 3, unknownDuringFault: 0, doubleCharges: 0, extraCharges: 0, orphanCharges: 1,
-            coupons: nil, chargesByChannel: [:],
+            unchargedOrders: 2,
+            coupons: nil, orderStatuses: nil, chargesByChannel: [:],
             channelShare: (0..<60).map {
                 PaymentVerdict.ChannelSecond(
                     second: $0, paid: ($0 >= 20 && $0 < 40) ? ["wechat": 2] : ["alipay": 2], failed: $0 == 20 ? 3 : 0)
@@ -169,7 +170,7 @@ struct HTMLReportTests {
         #expect(drill.points == [60, 60, 60])
         #expect(html.contains("failover +1.50 s") && html.contains("recovered +21.0 s"))
         #expect(html.contains("class=\"band\""))
-        #expect(html.contains("orphan charges: 1"))
+        #expect(html.contains("orphan charges: 1; uncharged orders: 2"))
     }
 
     /// The tables: a lost worker's row and its gap in red; an SKU's verdict only once the run is over.

@@ -55,6 +55,53 @@ struct ChannelSimulatorTests {
         await simulator.stop()
     }
 
+    /// A key reused for another order or amount is refused (409), as gateways refuse it: answering with the first
+    /// charge told a checkout that the second order was paid, with nothing charged for it. A body a gateway cannot
+    /// take is refused with the field that is wrong, and charges nothing.
+    @Test func aKeyNamesOneChargeAndABodyIsReadAsAGatewayReadsIt() async throws {
+        let simulator = try await ChannelSimulator.start(name: "alipay", latency: .milliseconds(1))
+        try await withHTTPClient { client in
+            let origin = Origin(url: simulator.baseURL)!
+            func post(_ body: String) async throws -> (Int, String) {
+                let response = try await client.execute(
+                    HTTPRequest(method: .POST, target: "/charge", body: ByteBuffer(string: body)), to: origin,
+                    timeout: .seconds(2))
+                let fields = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
+                return (response.status, (fields as? [String: Any])?["error"] as? String ?? "")
+            }
+            #expect(try await Self.charge(client, origin, order: "o1", key: "k").status == 200)
+            let reused = try await Self.charge(client, origin, order: "o2", key: "k")
+            #expect(reused.status == 409)
+            #expect(String(buffer: reused.body).contains("was used for order o1 (amount 100), and this is order o2"))
+            let (status, body) = try await post(#"{"order": "o1", "amount": 999, "idempotency_key": "k"}"#)
+            #expect(status == 409 && body.contains("(amount 999)"))
+            for (body, words) in [
+                (
+                    #"{"order": "o3"}"#,
+                    "amount: expected a whole number of cents, 0 or more, such as 1250, found nothing"
+                ),
+                (#"{"order": "o3", "amount": 12.5}"#, "found 12.5"), (#"{"order": "o3", "amount": -5}"#, "found -5"),
+                (#"{"order": "o3", "amount": true}"#, "found true"),
+                (#"{"order": "o3", "amount": "1250"}"#, #"found "1250""#),
+                (
+                    #"{"order": "", "amount": 1}"#,
+                    #"order: expected the order's id, such as "o-1", found an empty string"#
+                ),
+                (#"{"amount": 1}"#, "found nothing"),
+                (#"{"order": "o3", "amount": 1, "idempotency_key": 7}"#, "idempotency_key: expected a string, found 7"),
+                ("not json", "expected a JSON object such as"),
+            ] {
+                let (status, answer) = try await post(body)
+                #expect(status == 400, "\(body)")
+                #expect(answer.contains(words), "\(body): \(answer)")
+            }
+            #expect(try await post(#"{"order": 42, "amount": 0}"#).0 == 200)
+            #expect(simulator.charges.map(\.order) == ["o1", "42"])
+            #expect(simulator.charges.map(\.amount) == [100, 0])
+        }
+        await simulator.stop()
+    }
+
     /// The drill's schedule plays on the simulator's clock: here a manual one, moved by the test.
     @Test func faultsFollowTheScheduleOnTheSimulatorsClock() async throws {
         let clock = ManualClock()

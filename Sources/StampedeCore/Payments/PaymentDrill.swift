@@ -48,6 +48,25 @@ public struct PaymentDrill: Codable, Sendable, Equatable {
     }
 }
 
+extension PaymentDrill {
+    /// Whether two channels' URLs name one simulator (as written, but for case and a trailing slash).
+    public static func sameSimulator(_ a: String, _ b: String) -> Bool {
+        func plain(_ url: String) -> String { (url.hasSuffix("/") ? String(url.dropLast()) : url).lowercased() }
+        return plain(a) == plain(b)
+    }
+
+    /// The faults that would start outside `window` (profile seconds), the part of the profile played: such a
+    /// fault never happens, and the drill would judge a failover nothing tested.
+    public func faultsOutside(_ window: ProfileWindow) -> [String] {
+        faults.enumerated().compactMap { index, fault in
+            guard fault.at < window.start || fault.at >= window.end else { return nil }
+            return "drill.faults[\(index)].at: \(ProfileClock.instant(fault.at)) is outside the part of the profile "
+                + "played (\(ProfileClock.instant(window.start)) to \(ProfileClock.instant(window.end))): the fault "
+                + "would never happen, and the drill would judge a failover nothing tested"
+        }
+    }
+}
+
 /// A fault as it happened, in run seconds.
 public struct FaultWindow: Codable, Sendable, Equatable {
     public var channel: String

@@ -59,7 +59,7 @@ public struct ChargeRecord: Codable, Sendable, Equatable {
 /// One order in the target's books, for the payment verdict.
 public struct OrderRecord: Codable, Sendable, Equatable {
     public var id: String
-    /// "paid" or anything else.
+    /// "paid" (in any case) or anything else.
     public var status: String
     public var channel: String?
     public var coupon: String?
@@ -70,4 +70,7 @@ public struct OrderRecord: Codable, Sendable, Equatable {
         self.channel = channel
         self.coupon = coupon
     }
+
+    /// Whether the target's books call the order paid: its status is "paid", "PAID" or "Paid".
+    public var isPaid: Bool { status.lowercased() == "paid" }
 }

@@ -19,8 +19,16 @@ public struct PaymentVerdict: Codable, Sendable, Equatable {
     public var extraCharges: Int
     /// Orders charged although the shopper was told the payment failed, or the target's order is unpaid.
     public var orphanCharges: Int
+    /// Orders of this run's shoppers told paid, or paid in the target's books, with no successful charge on any
+    /// channel: the goods go out and no money comes in (a checkout that takes a lost answer for a success, or
+    /// reuses an idempotency key). Nil when the ledgers were not read, and in a report written before it was
+    /// checked.
+    public var unchargedOrders: Int?
     /// Compensation coupons the target issued.
     public var coupons: Int?
+    /// The target's orders by status, as its books list them (nil when not read, and in a report written before
+    /// they were counted): a team whose shop says "completed" sees why every charge reads as an orphan.
+    public var orderStatuses: [String: Int]?
     /// Successful charges per channel (the simulators' ledgers).
     public var chargesByChannel: [String: Int]
     /// Payments told paid per second, by channel (what the shoppers heard).
@@ -41,8 +49,8 @@ public struct PaymentVerdict: Codable, Sendable, Equatable {
     /// Payments shoppers attempted, whatever came of them. With none there is no evidence either way.
     public var attempted: Int { paid + failed + unknown }
 
-    /// True when the verdict finds double or orphan charges (it does not when it could not look: see ``verified``).
-    public var failedVerdict: Bool { doubleCharges > 0 || orphanCharges > 0 }
+    /// True when the verdict finds double or orphan charges or uncharged orders (it does not when it could not look: see ``verified``).
+    public var failedVerdict: Bool { doubleCharges > 0 || orphanCharges > 0 || (unchargedOrders ?? 0) > 0 }
 
     public var summary: String {
         guard attempted > 0 || failedVerdict else {
@@ -55,6 +63,9 @@ public struct PaymentVerdict: Codable, Sendable, Equatable {
         parts.append("\(failedDuringFault) failed during the fault")
         parts.append(doubleCharges == 0 ? "no double charges" : "DOUBLE CHARGES \(doubleCharges)")
         parts.append(orphanCharges == 0 ? "no orphan charges" : "ORPHAN CHARGES \(orphanCharges)")
+        if let unchargedOrders {
+            parts.append(unchargedOrders == 0 ? "no uncharged orders" : "UNCHARGED ORDERS \(unchargedOrders)")
+        }
         let text = parts.joined(separator: ", ")
         return verified ? text : "UNVERIFIED (\(problem ?? "ledgers missing")): " + text
     }
@@ -100,8 +111,9 @@ public enum PaymentVerifier {
             primary: primary, faults: faults, failoverSeconds: nil, recoverySeconds: nil, successRateBefore: nil,
             paid: sorted.filter { $0.outcome == .paid }.count, failed: sorted.filter { $0.outcome == .failed }.count,
             unknown: sorted.filter { $0.outcome == .unknown }.count, failedDuringFault: 0, unknownDuringFault: 0,
-            doubleCharges: 0, extraCharges: 0, orphanCharges: 0,
+            doubleCharges: 0, extraCharges: 0, orphanCharges: 0, unchargedOrders: nil,
             coupons: orders.map { $0.filter { $0.coupon != nil }.count },
+            orderStatuses: orders.map { Dictionary($0.map { ($0.status, 1) }, uniquingKeysWith: +) },
             chargesByChannel: [:],
             channelShare: seconds.keys.sorted().map {
                 PaymentVerdict.ChannelSecond(second: $0, paid: seconds[$0]!.paid, failed: seconds[$0]!.failed)
@@ -134,7 +146,7 @@ public enum PaymentVerifier {
             let succeeded = charges.filter(\.succeeded)
             for charge in succeeded { verdict.chargesByChannel[charge.channel, default: 0] += 1 }
             let byOrder = Dictionary(grouping: succeeded, by: \.order)
-            let paidOrders = orders.map { Set($0.filter { $0.status == "paid" }.map(\.id)) }
+            let paidOrders = orders.map { Set($0.filter(\.isPaid).map(\.id)) }
             for (order, list) in byOrder {
                 if list.count > 1 {
                     verdict.doubleCharges += 1
@@ -144,6 +156,12 @@ public enum PaymentVerifier {
                 let unpaid = paidOrders.map { !$0.contains(order) } ?? false
                 if toldFailed || unpaid { verdict.orphanCharges += 1 }
             }
+            // Only the orders this run's shoppers tried to pay: a target's books may hold others, paid elsewhere.
+            verdict.unchargedOrders =
+                told.values.filter { event in
+                    byOrder[event.order] == nil
+                        && (event.outcome == .paid || paidOrders?.contains(event.order) == true)
+                }.count
         }
         return verdict
     }

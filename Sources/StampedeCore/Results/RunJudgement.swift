@@ -2,8 +2,8 @@
 /// and the reasons, in order of precedence:
 ///
 /// 4 the run did not complete (stopped, registration deadline, workers lost beyond the limit, not one request
-///   answered) — unless an `abort` threshold stopped it, which is a threshold failure; 2 a verdict failed (oversold, phantom, leaked, double or
-///   orphan charges), unless verdicts only report; 1 a threshold failed; 3 a verdict a threshold needs could not be
+///   answered) — unless an `abort` threshold stopped it, which is a threshold failure; 2 a verdict failed
+///   (oversold, phantom, leaked, double or orphan charges, uncharged orders), unless verdicts only report; 1 a threshold failed; 3 a verdict a threshold needs could not be
 ///   checked; 0 otherwise.
 public struct RunJudgement: Sendable, Equatable {
     public enum Status: Int32, Sendable, Equatable {

@@ -58,7 +58,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
 
 /// How a run's outcome becomes a pass or a failure.
 public struct GateSettings: Codable, Sendable, Equatable {
-    /// A failed verdict (oversold, phantom, leaked, double or orphan charges) fails the run.
+    /// A failed verdict (oversold, phantom, leaked, double or orphan charges, uncharged orders) fails the run.
     public var failOnVerdict: Bool
     /// Workers that may be lost before the run counts as not completed.
     public var maxLostWorkers: Int

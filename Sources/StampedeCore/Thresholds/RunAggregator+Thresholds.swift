@@ -90,7 +90,7 @@ extension RunAggregator {
                 }
             }
             return result(Double(total))
-        case .doubleCharges, .orphanCharges, .failoverTime:
+        case .doubleCharges, .orphanCharges, .unchargedOrders, .failoverTime:
             guard let verdicts else { return unknown(.unverified, "known only after the run") }
             guard let payments = verdicts.payments else {
                 return unknown(.unverified, "the run was not a payment drill")
@@ -101,6 +101,7 @@ extension RunAggregator {
             switch threshold.metric {
             case .doubleCharges: return result(Double(payments.doubleCharges))
             case .orphanCharges: return result(Double(payments.orphanCharges))
+            case .unchargedOrders: return result(Double(payments.unchargedOrders ?? 0))
             default:
                 guard let seconds = payments.failoverSeconds else {
                     return ThresholdResult(

@@ -81,13 +81,14 @@ public struct Threshold: Codable, Sendable, Equatable, CustomStringConvertible {
         /// From the payment drill's verdict.
         case doubleCharges
         case orphanCharges
+        case unchargedOrders
         /// Seconds from the fault's start to the first payment through another channel.
         case failoverTime
 
         /// True for figures only the verdicts (read after the run) know.
         public var needsVerdict: Bool {
             switch self {
-            case .oversold, .phantom, .leaked, .doubleCharges, .orphanCharges, .failoverTime: true
+            case .oversold, .phantom, .leaked, .doubleCharges, .orphanCharges, .unchargedOrders, .failoverTime: true
             default: false
             }
         }

@@ -6,7 +6,7 @@
 ///            | error_rate "(" selector [scope] ")"                            a fraction ("1%")
 ///            | rate "(" (429 | 5xx | 4xx | label) ["," selector] [scope] ")"  a fraction
 ///            | dropped ["(" scope ")"] | arrivals | oversold | phantom | leaked
-///            | double_charges | orphan_charges | failover_time
+///            | double_charges | orphan_charges | uncharged_orders | failover_time
 /// selector  := all | FLOW | FLOW/STEP
 /// scope     := "@" (HH:MM | stage NAME | burst NAME | NAME)                  NAME may be "quoted"
 /// value     := a duration (300ms, 1.5s) for latency and failover time, a percentage or a fraction for rates,
@@ -159,12 +159,13 @@ public enum ThresholdParser {
             case "leaked": return .leaked
             case "double_charges": return .doubleCharges
             case "orphan_charges": return .orphanCharges
+            case "uncharged_orders": return .unchargedOrders
             case "failover_time": return .failoverTime
             default:
                 guard let statistic = Self.statistic(word) else {
                     throw problem(
                         "expected a figure such as p99(all), error_rate(all), rate(429), dropped, arrivals, oversold, "
-                            + "phantom, leaked, double_charges, orphan_charges or failover_time, found \"\(word)\"",
+                            + "phantom, leaked, double_charges, orphan_charges, uncharged_orders or failover_time, found \"\(word)\"",
                         at: start)
                 }
                 try expect("(", "\"(\" after \(word)")
@@ -279,7 +280,7 @@ public enum ThresholdParser {
                     guard take(word: "plan") else { throw problem("expected \"of plan\"") }
                 }
                 return value
-            case .dropped, .oversold, .phantom, .leaked, .doubleCharges, .orphanCharges:
+            case .dropped, .oversold, .phantom, .leaked, .doubleCharges, .orphanCharges, .unchargedOrders:
                 let start = position
                 let value = try number()
                 guard value == value.rounded() else { throw problem("expected a whole number", at: start) }
@@ -311,6 +312,7 @@ extension Threshold.Metric {
         case .leaked: "leaked"
         case .doubleCharges: "double_charges"
         case .orphanCharges: "orphan_charges"
+        case .unchargedOrders: "uncharged_orders"
         case .failoverTime: "failover_time"
         }
     }

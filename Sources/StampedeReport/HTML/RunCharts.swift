@@ -186,7 +186,8 @@ struct RunCharts {
             marks: marks, xRange: xRange)
         let note =
             "<p class=\"verdict\">\(Markup.escape(payments.summary)). Double charges: \(payments.doubleCharges) "
-            + "(\(payments.extraCharges) extra); orphan charges: \(payments.orphanCharges).</p>"
+            + "(\(payments.extraCharges) extra); orphan charges: \(payments.orphanCharges); uncharged orders: "
+            + "\(payments.unchargedOrders.map(String.init) ?? "not checked").</p>"
         return Section(id: "drill", title: "Payment drill", charts: [chart], note: note)
     }
 }
