@@ -358,8 +358,17 @@ public enum ScenarioLoader {
         }
         let orders = fields["orders"].string()
         let attempts = fields["attempts"].string()
-        if let orders { fields["orders"].address(.url(orders)) }
-        if let attempts { fields["attempts"].address(.url(attempts)) }
+        for (key, value) in [("orders", orders), ("attempts", attempts)] {
+            guard let value else { continue }
+            guard value.hasPrefix("/") || value.hasPrefix("http://") || value.hasPrefix("https://") else {
+                fields[key].report(
+                    "expected a path on the target starting with / (such as /admin/\(key)) or a URL, found \"\(value)\""
+                )
+                complete = false
+                continue
+            }
+            fields[key].address(.url(value))
+        }
         guard complete, let primary else { return nil }
         return PaymentDrill(channels: channels, primary: primary, faults: faults, orders: orders, attempts: attempts)
     }

@@ -23,11 +23,11 @@ public struct DrillConductor: Sendable {
     /// Empties every simulator's ledger and schedule; a simulator that cannot be reached stops the drill.
     public func prepare() async throws(VerifyError) {
         for channel in drill.channels {
-            guard let (origin, _) = TargetURL.resolve(channel.url, target: target) else {
+            guard let (origin, path) = TargetURL.resolve("/admin/reset", under: channel.url, target: target) else {
                 throw VerifyError("the drill channel \(channel.name) has no usable URL: \(channel.url)")
             }
             do {
-                let response = try await post(origin, "/admin/reset", body: Data("{}".utf8))
+                let response = try await post(origin, path, body: Data("{}".utf8))
                 guard response.status == 200 else {
                     throw VerifyError(
                         "the drill channel \(channel.name) at \(channel.url) answered \(response.status) to a reset")
@@ -44,10 +44,12 @@ public struct DrillConductor: Sendable {
     public func arm(startIn: Duration) async -> String? {
         var problem: String?
         for channel in drill.channels {
-            guard let (origin, _) = TargetURL.resolve(channel.url, target: target) else { continue }
+            guard let (origin, path) = TargetURL.resolve("/admin/faults", under: channel.url, target: target) else {
+                continue
+            }
             let request = drill.faultsRequest(channel: channel.name, plan: plan, startIn: startIn)
             do {
-                let response = try await post(origin, "/admin/faults", body: try JSONEncoder().encode(request))
+                let response = try await post(origin, path, body: try JSONEncoder().encode(request))
                 if response.status != 200 {
                     problem = problem ?? "the faults of \(channel.name) were not accepted (\(response.status))"
                 }
@@ -64,8 +66,8 @@ public struct DrillConductor: Sendable {
         func note(_ message: String) { problem = problem ?? message }
         var charges: [ChargeRecord]? = []
         for channel in drill.channels {
-            guard let (origin, _) = TargetURL.resolve(channel.url, target: target),
-                let body = await get(origin, "/admin/ledger", what: "the ledger of \(channel.name)", note: note)
+            guard let (origin, path) = TargetURL.resolve("/admin/ledger", under: channel.url, target: target),
+                let body = await get(origin, path, what: "the ledger of \(channel.name)", note: note)
             else {
                 charges = nil
                 continue

@@ -348,6 +348,7 @@ struct DrillConfigTests {
             drill:
               primary: visa
               channels: {alipay: "ftp://x"}
+              orders: admin/orders
               faults:
                 - {channel: paypal, kind: meltdown, at: soon, lasting: 0s}
             flows:
@@ -362,7 +363,12 @@ struct DrillConfigTests {
                 "drill.primary", "drill.channels.alipay", "drill.faults[0].channel", "drill.faults[0].kind",
                 "drill.faults[0].at",
                 "drill.faults[0].lasting", "flows[0].steps[0].payment.order", "flows[0].steps[0].payment.channel",
+                "drill.orders",
             ]), "\(problems)")
+        #expect(
+            problems.first { $0.path == "drill.orders" }?.message
+                == #"expected a path on the target starting with / (such as /admin/orders) or a URL, found "admin/orders""#
+        )
         #expect(
             problems.first { $0.path == "drill.faults[0].kind" }?.message
                 == #"expected timeout, error, slow, flap, refuse or garbage, found "meltdown""#)

@@ -3,6 +3,7 @@ import StampedeCore
 import StampedePayments
 import StampedeShop
 import StampedeTestKit
+import StampedeVerify
 import Testing
 
 @testable import StampedeCoordinator
@@ -96,5 +97,22 @@ struct PaymentDrillTests {
         #expect(verdict.doubleCharges == Self.doubleCharged(charges))
         #expect(verdict.paid == 180)
         #expect(verdict.chargesByChannel.values.reduce(0, +) == charges.filter(\.succeeded).count)
+    }
+}
+
+/// A channel behind an adapter that routes by prefix (`http://gateway:9000/alipay`) is reset, armed and read under
+/// that prefix: its admin calls went to the gateway's root, which an adapter does not serve.
+struct DrillChannelURLTests {
+    @Test func adminCallsGoUnderTheChannelsPath() throws {
+        let target = try #require(Origin(url: "http://127.0.0.1:8080"))
+        for (base, path) in [
+            ("http://127.0.0.1:9001", "/admin/ledger"), ("http://127.0.0.1:9001/", "/admin/ledger"),
+            ("http://gateway:9000/alipay", "/alipay/admin/ledger"),
+            ("http://gateway:9000/pay/alipay/?v=1", "/pay/alipay/admin/ledger"),
+        ] {
+            let resolved = try #require(TargetURL.resolve("/admin/ledger", under: base, target: target))
+            #expect(resolved.path == path, "\(base)")
+            #expect(resolved.origin != target)
+        }
     }
 }
