@@ -32,8 +32,10 @@ public struct ShopCommand: AsyncParsableCommand {
             "A payment channel NAME=URL (repeatable; the first is primary). Without any, orders are paid without a charge."
     )
     var payment: [String] = []
-    @Option(help: "Payment failover: safe, naive or none.") var paymentMode: PaymentMode = .safe
-    @Option(help: "How long a charge may take before the shop gives up on it.") var paymentTimeout = "500ms"
+    @Option(help: "Payment failover: safe, naive or none (safe unless told; with --payment).")
+    var paymentMode: PaymentMode?
+    @Option(help: "How long a charge may take before the shop gives up on it (500ms unless told; with --payment).")
+    var paymentTimeout: String?
     @Option(help: "Number of products.") var skus = 20
     @Option(help: "Units of stock per product.") var stock = 1_000_000
     @Option(help: "Answer 429 beyond this many requests in progress.") var maxInFlight: Int?
@@ -98,12 +100,22 @@ public struct ShopCommand: AsyncParsableCommand {
         try CommandLineNumbers.check(stock, 0...Int(Int32.max), option: "--stock")
         if let maxInFlight { try CommandLineNumbers.check(maxInFlight, 1...10_000_000, option: "--max-in-flight") }
         var catalog = Product.defaultCatalog(count: skus, stock: stock)
-        for item in flash {
+        for (index, item) in flash.enumerated() {
             let parts = item.split(separator: ":")
             guard parts.count == 2, let units = Int(parts[1]), units >= 0 else {
                 throw ValidationError("--flash: expected SKU:STOCK such as FLASH-PHONE:100, found \"\(item)\"")
             }
-            catalog.append(Product(sku: String(parts[0]), name: "Flash sale \(parts[0])", price: 100, stock: units))
+            let sku = String(parts[0])
+            // A second product of one SKU: which stock the shop sold from, and which the books showed, was chance.
+            if catalog.contains(where: { $0.sku == sku }) {
+                let earlier = flash[..<index].first { $0.split(separator: ":").first.map(String.init) == sku }
+                throw ValidationError(
+                    "--flash \(item): "
+                        + (earlier.map { "\(sku) is --flash \($0) too" }
+                            ?? "\(sku) is one of the catalog's products (SKU-0001 to \(catalog[skus - 1].sku))")
+                        + ": give each flash item a SKU of its own")
+            }
+            catalog.append(Product(sku: sku, name: "Flash sale \(sku)", price: 100, stock: units))
         }
         let storage: ShopConfiguration.Store
         if store == "memory" {
@@ -124,10 +136,23 @@ public struct ShopCommand: AsyncParsableCommand {
                         "--payment: expected NAME=ORIGIN such as alipay=http://127.0.0.1:9001 (scheme, host and "
                             + "port), found \"\(entry)\"")
                 }
-                channels.append(PaymentSettings.Channel(name: String(parts[0]), origin: origin))
+                let name = String(parts[0])
+                if let earlier = channels.first(where: { $0.name == name }) {
+                    throw ValidationError(
+                        "--payment \(entry): the name \(name) is also --payment \(name)=\(earlier.origin)'s (the shop's "
+                            + "orders name the channel that charged them)")
+                }
+                channels.append(PaymentSettings.Channel(name: name, origin: origin))
             }
-            let timeout = try CommandLineNumbers.seconds(paymentTimeout, option: "--payment-timeout", example: "500ms")
-            payments = PaymentSettings(channels: channels, mode: paymentMode, timeout: .seconds(double: timeout))
+            let timeout = try CommandLineNumbers.seconds(
+                paymentTimeout ?? "500ms", option: "--payment-timeout", example: "500ms")
+            payments = PaymentSettings(
+                channels: channels, mode: paymentMode ?? .safe, timeout: .seconds(double: timeout))
+        } else if paymentMode != nil || paymentTimeout != nil {
+            // Without channels the shop marks orders paid without a charge: a failover mode would change nothing.
+            throw ValidationError(
+                "\(paymentMode != nil ? "--payment-mode" : "--payment-timeout") acts on the payment channels, and "
+                    + "there are none: give them with --payment NAME=URL (docs/payments.md)")
         }
         try TLSFileOptions.checkPair(
             certificate: tlsCertificate, key: tlsKey, options: ("--tls-certificate", "--tls-key"))

@@ -96,7 +96,10 @@ struct ProcessTests {
             var outputs: [(arguments: [String], output: String)] = []
             for (index, (arguments, says)) in cases.enumerated() {
                 let process = try spawn("stampede", arguments, log: "\(log)\(index).log")
-                #expect(await wait(process, limit: limit))
+                let ended = await wait(process, limit: limit)
+                // One that was not refused (a shop that listens) is ended here: cleanUp knows only the run's.
+                if !ended { process.send(SIGKILL) }
+                #expect(ended, "\(arguments) still ran after \(limit)")
                 let output = self.log("\(log)\(index).log")
                 #expect(process.terminationStatus == 64, "\(arguments): \(output)")
                 #expect(output.contains(says), "\(arguments): \(output)")
@@ -565,6 +568,20 @@ struct ProcessTests {
             (["shop", "--skus", "9000000000000000000"], "--skus: expected 1 to 1000000, found 9000000000000000000"),
             (["shop", "--stock", "-1"], "--stock: expected 0 to 2147483647, found -1"),
             (["shop", "--reservation-hold", "-1s"], "--reservation-hold: expected a duration above 0 such as 60s"),
+            // Options that did nothing, or that made one SKU or channel name two things.
+            (
+                ["shop", "--payment-mode", "naive"],
+                "--payment-mode acts on the payment channels, and there are none: give them with --payment NAME=URL"
+            ),
+            (
+                ["shop", "--flash", "SKU-0002:5"],
+                "--flash SKU-0002:5: SKU-0002 is one of the catalog's products (SKU-0001 to SKU-0020)"
+            ),
+            (["shop", "--flash", "X:5", "--flash", "X:7"], "--flash X:7: X is --flash X:5 too"),
+            (
+                ["shop", "--payment", "a=http://127.0.0.1:9001", "--payment", "a=http://127.0.0.1:9002"],
+                "--payment a=http://127.0.0.1:9002: the name a is also --payment a=http://127.0.0.1:9001's"
+            ),
             (["compare", "a", "b", "--tolerance", "-5%"], "--tolerance: expected a percentage such as 10%"),
             (["bench-http", "http://127.0.0.1:9/", "--duration", "2h"], "--duration: at most 1h, found \"2h\""),
             // A short option's negative value: "Missing value for '-m <m>'".
