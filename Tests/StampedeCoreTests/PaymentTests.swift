@@ -113,6 +113,29 @@ struct PaymentVerifierTests {
         #expect(!unread.summary.contains("uncharged"))
     }
 
+    /// Failover is judged by the channel a shopper was told: a target that calls alipay `ali` had every payment
+    /// after the fault read as a failover ("failover after 0.02 s" while the primary kept paying).
+    @Test func aChannelTheDrillDoesNotNameMakesItUnverified() {
+        let events = [Self.event("1", .paid, "ali", at: 5), Self.event("2", .paid, "ali", at: 10.1)]
+        let charges = [Self.charge("1", "alipay", 1), Self.charge("2", "alipay", 2)]
+        let named = PaymentVerifier.verdict(
+            primary: "alipay", faults: Self.fault, events: events, charges: charges, orders: nil, problem: nil,
+            channels: ["alipay", "wechat"])
+        #expect(!named.verified)
+        #expect(
+            named.summary.hasPrefix(
+                "UNVERIFIED (shoppers were told of channels the drill does not name: ali (it names alipay, wechat); "))
+        let matching = PaymentVerifier.verdict(
+            primary: "alipay", faults: Self.fault,
+            events: events.map {
+                var event = $0
+                event.channel = "alipay"
+                return event
+            },
+            charges: charges, orders: nil, problem: nil, channels: ["alipay", "wechat"])
+        #expect(matching.verified && matching.failoverSeconds == nil)
+    }
+
     @Test func noBackupEverIsNever() {
         let events = [Self.event("1", .paid, "alipay", at: 5), Self.event("2", .failed, nil, at: 11)]
         let verdict = PaymentVerifier.verdict(

@@ -83,11 +83,23 @@ public enum PaymentVerifier {
     ///   - charges: every channel's ledger, nil when one could not be read.
     ///   - orders: the target's orders, nil when not read.
     ///   - settle: how long after a fault ends its delayed answers still count as during the fault.
+    ///   - channels: the drill's channel names, when known: a shopper told of another (the target says `ali`, the
+    ///     drill `alipay`) makes failover unjudgeable, as it is judged by name.
     public static func verdict(
         primary: String, faults: [FaultWindow], events: [PaymentEvent], charges: [ChargeRecord]?,
         orders: [OrderRecord]?,
-        attempts: [String: [String: Int]]? = nil, problem: String?, settle: Double = 1
+        attempts: [String: [String: Int]]? = nil, problem: String?, settle: Double = 1, channels: [String]? = nil
     ) -> PaymentVerdict {
+        var problem = problem
+        if let channels {
+            let unknown = Set(events.compactMap { $0.outcome == .paid ? $0.channel : nil }).subtracting(channels)
+            if problem == nil, !unknown.isEmpty {
+                problem =
+                    "shoppers were told of channels the drill does not name: \(unknown.sorted().joined(separator: ", ")) "
+                    + "(it names \(channels.joined(separator: ", "))); failover is judged by the channel's name, so "
+                    + "name drill.channels as the target's answers do"
+            }
+        }
         let sorted = events.sorted { $0.at < $1.at }
         let told = Dictionary(sorted.map { ($0.order, $0) }, uniquingKeysWith: { _, last in last })
         let time = { (event: PaymentEvent) in Double(event.at) / 1e6 }

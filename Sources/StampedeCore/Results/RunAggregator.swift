@@ -253,7 +253,7 @@ public struct RunAggregator: Sendable {
         return PaymentVerifier.verdict(
             primary: drill.primary, faults: drill.faults, events: payments, charges: drill.charges,
             orders: drill.orders,
-            attempts: drill.attempts, problem: drill.problem)
+            attempts: drill.attempts, problem: drill.problem, channels: scenario.drill?.channels.map(\.name))
     }
 
     private func verdicts(_ truth: GroundTruthRecord) -> [InventoryVerdict] {
