@@ -90,6 +90,10 @@ struct PlanOptions: ParsableArguments {
         let addresses: [ConfigAddress]
         guard given != nil || self.profile != nil else { throw ValidationError("--profile is required") }
         let profilePath = self.profile ?? "(the search's steps)"
+        let misplaced = ConfigValidator.misplaced(profile: self.profile, scenario: self.scenario)
+        guard misplaced.isEmpty else {
+            throw CommandFailure(.usage, "the configuration has problems:\n" + misplaced.joined(separator: "\n"))
+        }
         do {
             if let given { profile = given } else { profile = try ProfileLoader.load(path: profilePath) }
         } catch {

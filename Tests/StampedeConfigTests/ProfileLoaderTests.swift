@@ -126,6 +126,16 @@ struct PairValidationTests {
         let located = ConfigValidator.validate(profile: broken, scenario: scenario)
         #expect(!located.isEmpty)
         #expect(located.allSatisfy { $0.hasPrefix("\(broken):3:") }, "\(located)")
+
+        // The pair the other way round is said in three lines; loaded as the other kind, a page of "unknown field".
+        #expect(
+            ConfigValidator.validate(profile: scenario, scenario: profile) == [
+                "\(scenario): given as --profile, it is a scenario (it has flows)",
+                "\(profile): given as --scenario, it is a profile (it has hours or stages and no flows)",
+                "--profile and --scenario are the other way round",
+            ])
+        #expect(ConfigValidator.misplaced(profile: scenario, scenario: scenario).count == 1)
+        #expect(ConfigValidator.misplaced(profile: broken, scenario: nil).isEmpty)
     }
 }
 
