@@ -11,7 +11,8 @@ public struct CompareCommand: AsyncParsableCommand {
         commandName: "compare",
         abstract: "Compare a run with a baseline run: a regression is worse than the tolerance and the noise.",
         discussion: """
-            Per step p50/p90/p99/p99.9 (corrected latency), error and 429 rates, arrivals of plan, and the verdicts. \
+            Per step p50/p90/p99/p99.9 (corrected latency), error and 429 rates, arrivals of plan, the verdicts, and \
+            a drill's failover (a regression when it no longer happens). \
             A figure regresses when it is worse by more than --tolerance, by more than --min-latency-change (or \
             --min-rate-change) and by more than the noise between the runs, measured from their per-second figures \
             (a bootstrap over seconds). Exit 0: no regression; 1: a regression; 3: nothing about the target could \

@@ -134,6 +134,37 @@ struct RunComparisonTests {
         #expect(verdict?.note == "ok → OVERSOLD by 1, NEGATIVE STOCK")
     }
 
+    /// A drill that failed over before and never does now has lost its failover: a regression. Two failover times
+    /// are one event each, shown and not judged; an UNVERIFIED drill's time is not judged either.
+    @Test func aFailoverThatNoLongerHappensIsARegression() {
+        let steps = ["shop/browse": Self.step(latency: Self.spread(1, 9))]
+        let fault = [FaultWindow(channel: "alipay", kind: .timeout, from: 10, until: 20)]
+        func drill(failoverAt second: Double?, channels: [String] = ["alipay", "wechat"]) -> RunComparison.Series {
+            var series = Self.series("run", steps)
+            let events =
+                [PaymentEvent(order: "1", outcome: .paid, channel: "alipay", at: 5_000_000)]
+                + (second.map { [PaymentEvent(order: "2", outcome: .paid, channel: "wechat", at: UInt64($0 * 1e6))] }
+                    ?? [])
+            series.report.payments = PaymentVerifier.verdict(
+                primary: "alipay", faults: fault, events: events,
+                charges: events.map {
+                    ChargeRecord(
+                        id: $0.order, order: $0.order, amount: 1, idempotencyKey: nil, succeeded: true,
+                        channel: $0.channel!)
+                }, orders: nil, problem: nil, channels: channels)
+            return series
+        }
+        func row(_ base: RunComparison.Series, _ new: RunComparison.Series) -> RunComparison.Row? {
+            RunComparison.compare(base, new).rows.first { $0.figure == "failover s" }
+        }
+        let lost = row(drill(failoverAt: 10.5), drill(failoverAt: nil))
+        #expect(lost?.change == .regression)
+        #expect(lost?.note == "no payment went through a backup: after 0.5 s → never")
+        #expect(row(drill(failoverAt: nil), drill(failoverAt: 12))?.change == .improvement)
+        #expect(row(drill(failoverAt: 10.5), drill(failoverAt: 15))?.change == .unjudged)
+        #expect(row(drill(failoverAt: 10.5), drill(failoverAt: 12, channels: ["alipay"]))?.change == .unjudged)
+    }
+
     /// Steps too short to judge and no verdict: the comparison judged nothing about the target, and says why, each
     /// reason once. One judged step, or one verdict compared, is enough to judge something.
     @Test func stepsTooShortAndNoVerdictJudgeNothing() {

@@ -201,10 +201,35 @@ public struct RunComparison: Codable, Sendable, Equatable {
                     change: wasFine && payments.verified && payments.failedVerdict
                         ? .regression : !wasFine && !payments.failedVerdict ? .improvement : .unchanged,
                     note: "\(before?.summary ?? "not in the base run") → \(payments.summary)"))
+            if let before, !payments.faults.isEmpty { rows.append(failover(before, payments)) }
         }
         return RunComparison(
             base: base.id, new: new.id, settings: settings, rows: rows,
             differences: differences(base.report.run, new.report.run))
+    }
+
+    /// Seconds to fail over in both drills. One failover per run: its spread between runs no single run can show,
+    /// so two times are shown, not judged (gate it with `failover_time < 2s`). A drill that failed over before and
+    /// never does now has lost its failover: that is judged, whatever the noise.
+    static func failover(_ base: PaymentVerdict, _ new: PaymentVerdict) -> Row {
+        let text = { (seconds: Double?) in seconds.map { "after \(PaymentVerdict.seconds($0))" } ?? "never" }
+        let note = "\(text(base.failoverSeconds)) → \(text(new.failoverSeconds))"
+        let change: Change
+        let why: String
+        if !base.verified || !new.verified {
+            (change, why) = (.unjudged, "not judged: a drill is UNVERIFIED; ")
+        } else {
+            switch (base.failoverSeconds, new.failoverSeconds) {
+            case (_?, nil): (change, why) = (.regression, "no payment went through a backup: ")
+            case (nil, _?): (change, why) = (.improvement, "")
+            case (nil, nil): (change, why) = (.unchanged, "")
+            case (_?, _?):
+                (change, why) = (.unjudged, "not judged: one failover per run, gate it with failover_time; ")
+            }
+        }
+        return Row(
+            subject: "payments", figure: "failover s", base: base.failoverSeconds, new: new.failoverSeconds,
+            noise: nil, change: change, note: why + note)
     }
 
     /// What makes two runs' figures differ besides the target's behaviour: each entry names the setting and both
