@@ -235,8 +235,9 @@ private struct Drafter {
         if let post = request.postData {
             let text = post.text ?? ""
             if contentType.hasPrefix("application/x-www-form-urlencoded") {
+                // Firefox writes `params: []` beside the text of a form it did not parse: the text is the body.
                 form =
-                    (post.params.map {
+                    (post.params.flatMap { $0.isEmpty ? nil : $0 }.map {
                         $0.map { ($0.name.removingPercentEncoding ?? $0.name, Self.formDecode($0.value)) }
                     }
                     ?? text.split(separator: "&").map { pair in

@@ -180,6 +180,25 @@ struct ScenarioDraftTests {
                 + "left out: add it back if the shop did take it")
     }
 
+    /// Firefox writes `params: []` beside a form's text: the form was drafted empty (`form:` and nothing), its
+    /// CSRF token lost with it.
+    @Test func aFormIsReadFromItsTextWhenItsParamsAreEmpty() throws {
+        let post = Self.entry(
+            "POST", "http://shop.test/login", at: 1, request: "user=a%40b.c&csrf=tok12345",
+            requestType: "application/x-www-form-urlencoded")
+        let firefox = post.replacingOccurrences(of: #""postData":{"#, with: #""postData":{"params":[],"#)
+        #expect(firefox != post)
+        let draft = try Self.draft([
+            Self.entry("GET", "http://shop.test/login", at: 0, response: #"{"csrf":"tok12345"}"#), firefox,
+        ])
+        guard case .form(let fields)? = draft.steps[1].body else {
+            Issue.record("no form: \(String(describing: draft.steps[1].body))")
+            return
+        }
+        #expect(fields.map(\.name) == ["user", "csrf"])
+        #expect(fields.map(\.value) == ["a@b.c", "{{csrf}}"])
+    }
+
     @Test func aValueNoResponseHandedOutStaysAsRecorded() throws {
         let draft = try Self.draft([
             Self.entry("GET", "http://shop.test/a", at: 0, response: #"{"x":1}"#),
