@@ -279,6 +279,21 @@ private struct Drafter {
                 step.notes.append("guess: " + note)
             }
         }
+        // An id in the path that no earlier response handed out: every shopper sends this one (another shopper's
+        // order, the recording's basket).
+        if !step.url.hasPrefix("{{") {
+            let sent = Set(step.url.split(whereSeparator: { "/?&=".contains($0) }).map(String.init))
+            let kept = url.path.split(separator: "/").map(String.init).filter {
+                sent.contains($0) && (Self.looksDynamic($0) || (Self.mayBeAnID($0) && $0.count >= 3))
+            }
+            for segment in Set(kept).sorted() {
+                let note =
+                    "\(step.name): \(segment) in the path looks like an id, and no earlier response handed it out: "
+                    + "every shopper sends this one (a data list gives each its own)"
+                guesses.append(note)
+                step.notes.append("guess: " + note)
+            }
+        }
         step.headers = headers
         if let form {
             step.body = .form(form)

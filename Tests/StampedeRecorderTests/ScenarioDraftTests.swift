@@ -199,6 +199,27 @@ struct ScenarioDraftTests {
         #expect(fields.map(\.value) == ["a@b.c", "{{csrf}}"])
     }
 
+    /// An id in a path that no earlier response handed out stays as recorded, and is named: every shopper would
+    /// send the recording's order. A short word (`v2`) is not an id.
+    @Test func anIDNoResponseHandedOutIsNamed() throws {
+        let draft = try Self.draft([
+            Self.entry("GET", "http://shop.test/api/v2/products/12345", at: 0, response: #"{"id":"ord-17"}"#),
+            Self.entry("GET", "http://shop.test/api/v2/orders/ord-17", at: 1),
+            Self.entry("GET", "http://shop.test/api/v2/orders/ord-99/items", at: 2),
+        ])
+        #expect(
+            draft.steps.map(\.url) == [
+                "/api/v2/products/12345", "/api/v2/orders/{{id}}", "/api/v2/orders/ord-99/items",
+            ])
+        #expect(
+            draft.guesses == [
+                "get-v2-products-id: 12345 in the path looks like an id, and no earlier response handed it out: every "
+                    + "shopper sends this one (a data list gives each its own)",
+                "get-orders-ord-99-items: ord-99 in the path looks like an id, and no earlier response handed it out: "
+                    + "every shopper sends this one (a data list gives each its own)",
+            ])
+    }
+
     @Test func aValueNoResponseHandedOutStaysAsRecorded() throws {
         let draft = try Self.draft([
             Self.entry("GET", "http://shop.test/a", at: 0, response: #"{"x":1}"#),
