@@ -83,10 +83,12 @@ public struct DrillConductor: Sendable {
         var orders: [OrderRecord]? = nil
         if let url = drill.orders {
             if let (origin, path) = TargetURL.resolve(url, target: target),
-                let body = await get(origin, path, what: "the target's orders", note: note),
-                let parsed = Self.orders(JSONValue(parsing: body))
+                let body = await get(origin, path, what: "the target's orders", note: note)
             {
-                orders = parsed
+                switch Self.orders(JSONValue(parsing: body)) {
+                case .success(let parsed): orders = parsed
+                case .failure(let why): note("the target's orders at \(url) could not be read: \(why)")
+                }
             } else {
                 note("the target's orders could not be read")
             }
@@ -103,15 +105,34 @@ public struct DrillConductor: Sendable {
     }
 
     /// `{orders: [{id, status, channel, coupon}]}`, ids and statuses as strings or numbers (a team's shop may
-    /// number its orders).
-    static func orders(_ document: JSONValue?) -> [OrderRecord]? {
-        guard case .array(let items)? = document?["orders"] else { return nil }
-        return items.compactMap { item in
-            guard let id = item["id"]?.scalarText else { return nil }
-            return OrderRecord(
-                id: id, status: item["status"]?.scalarText ?? "?", channel: item["channel"]?.scalarText,
-                coupon: item["coupon"]?.scalarText)
+    /// number its orders). An order with no id or no status is a shape the drill cannot read: dropped, or read as
+    /// unpaid, every charge for it counted as an orphan.
+    static func orders(_ document: JSONValue?) -> Result<[OrderRecord], OrdersProblem> {
+        let shape = #"expected {"orders": [{"id", "status", "channel", "coupon"}]}"#
+        guard case .array(let items)? = document?["orders"] else { return .failure(OrdersProblem(shape)) }
+        var records: [OrderRecord] = []
+        for (index, item) in items.enumerated() {
+            guard let id = item["id"]?.scalarText, let status = item["status"]?.scalarText else {
+                var fields = ""
+                if case .object(let members) = item { fields = members.map(\.0).joined(separator: ", ") }
+                return .failure(
+                    OrdersProblem(
+                        "orders[\(index)] has no \(item["id"]?.scalarText == nil ? "id" : "status") (its fields: "
+                            + (fields.isEmpty ? "none" : fields) + "); " + shape))
+            }
+            records.append(
+                OrderRecord(
+                    id: id, status: status, channel: item["channel"]?.scalarText,
+                    coupon: item["coupon"]?.scalarText))
         }
+        return .success(records)
+    }
+
+    /// Why the target's orders could not be read.
+    struct OrdersProblem: Error, Equatable, CustomStringConvertible {
+        var description: String
+
+        init(_ description: String) { self.description = description }
     }
 
     private func post(_ origin: Origin, _ path: String, body: Data) async throws -> HTTPResponse {

@@ -3,10 +3,10 @@ import StampedeCore
 import StampedePayments
 import StampedeShop
 import StampedeTestKit
-import StampedeVerify
 import Testing
 
 @testable import StampedeCoordinator
+@testable import StampedeVerify
 
 /// Drills against the reference shop and three channel simulators: the primary misbehaves for 2.5 s.
 @Suite(.serialized, .timeLimit(.minutes(3)))
@@ -100,9 +100,10 @@ struct PaymentDrillTests {
     }
 }
 
-/// A channel behind an adapter that routes by prefix (`http://gateway:9000/alipay`) is reset, armed and read under
-/// that prefix: its admin calls went to the gateway's root, which an adapter does not serve.
-struct DrillChannelURLTests {
+/// What the drill reads after the run, and where.
+struct DrillReadingTests {
+    /// A channel behind an adapter that routes by prefix (`http://gateway:9000/alipay`) is reset, armed and read
+    /// under that prefix: its admin calls went to the gateway's root, which an adapter does not serve.
     @Test func adminCallsGoUnderTheChannelsPath() throws {
         let target = try #require(Origin(url: "http://127.0.0.1:8080"))
         for (base, path) in [
@@ -114,5 +115,28 @@ struct DrillChannelURLTests {
             #expect(resolved.path == path, "\(base)")
             #expect(resolved.origin != target)
         }
+    }
+}
+
+extension DrillReadingTests {
+    /// Orders whose shop says `order_id` were dropped, and the drill counted every charge an orphan (ORPHAN CHARGES
+    /// for each, exit 2); an order with no status read as unpaid. Now the orders are unreadable, and say why.
+    @Test func ordersWithoutAnIDOrAStatusAreUnreadableAndSaySo() throws {
+        func read(_ json: String) -> Result<[OrderRecord], DrillConductor.OrdersProblem> {
+            DrillConductor.orders(JSONValue(parsing: Array(json.utf8)))
+        }
+        let fine = try read(
+            #"{"orders": [{"id": 7, "status": "PAID", "channel": "alipay"}, {"id": "o-2", "status": "reserved"}]}"#
+        ).get()
+        #expect(fine.map(\.id) == ["7", "o-2"] && fine[0].isPaid && fine[1].channel == nil)
+        #expect(try read(#"{"orders": []}"#).get().isEmpty)
+        let expected = #"expected {"orders": [{"id", "status", "channel", "coupon"}]}"#
+        #expect(
+            read(#"{"orders": [{"order_id": 7, "state": "paid"}]}"#)
+                == .failure(.init("orders[0] has no id (its fields: order_id, state); " + expected)))
+        #expect(
+            read(#"{"orders": [{"id": 7, "status": "paid"}, {"id": 8}]}"#)
+                == .failure(.init("orders[1] has no status (its fields: id); " + expected)))
+        #expect(read(#"[{"id": 7}]"#) == .failure(.init(expected)))
     }
 }
