@@ -48,7 +48,10 @@ public struct PlanCommand: AsyncParsableCommand {
             shoppersInFlight: forecast.peakShoppersInFlight, steps: steps,
             connectionsPerWorker: record.connectionsPerWorkerAtMost, assumptions: assumptions)
         let cap = ShopperCap(forecast: forecast, workers: fleet.workers, cap: record.maxShoppers)
-        print(PlanReport.text(plan: built, forecast: forecast, fleet: fleet, cap: cap, assumptions: assumptions))
+        print(
+            PlanReport.text(
+                plan: built, forecast: forecast, fleet: fleet, cap: cap, assumptions: assumptions,
+                drill: record.scenario.drill))
     }
 }
 
@@ -72,7 +75,7 @@ enum PlanReport {
 
     static func text(
         plan: Plan, forecast: RunForecast, fleet: FleetEstimate, cap: ShopperCap,
-        assumptions: FleetEstimate.Assumptions
+        assumptions: FleetEstimate.Assumptions, drill: PaymentDrill? = nil
     )
         -> String
     {
@@ -102,6 +105,19 @@ enum PlanReport {
                 + "\(count(forecast.peakRequestsPerSecond)) requests, \(count(fleet.shoppersInFlight)) shoppers "
                 + "thinking or waiting")
         lines.append("")
+        if let drill {
+            // When each fault strikes in the run, so that a drill's operator knows when to watch.
+            lines.append(
+                "Payment drill: primary \(drill.primary); channels "
+                    + drill.channels.map { "\($0.name) \($0.url)" }.joined(separator: ", ")
+                    + " (reset before the run, their ledgers read after it)")
+            for (fault, window) in zip(drill.faults, drill.faultWindows(plan: plan)) {
+                lines.append(
+                    "  \(fault.channel) \(fault.kind.rawValue) from \(one(window.from)) s to \(one(window.until)) s of "
+                        + "the run (\(ProfileClock.instant(fault.at)) on the profile clock)")
+            }
+            lines.append("")
+        }
         let rate = count(assumptions.requestsPerCore)
         let headroom = count(assumptions.headroom * 100)
         lines.append(

@@ -244,5 +244,21 @@ struct PlanningCommandTests {
             text.contains(
                 "shoppers at once    39,305 a worker at the peak: run with --max-shoppers 50000 (it is 10,000"),
             "\(text)")
+        #expect(!text.contains("Payment drill"))
+        // A drill says when each fault strikes in the run: here the profile is played twice as fast.
+        let drill = try cluster.spawn(
+            "stampede",
+            [
+                "plan", "--profile", root.appendingPathComponent("profiles/payment-failover-drill.yaml").path,
+                "--scenario", root.appendingPathComponent("scenarios/payment-failover-drill.yaml").path,
+                "--speed", "2x",
+            ], log: "drill.log")
+        #expect(await cluster.wait(drill, limit: .seconds(60)))
+        let drillText = cluster.log("drill.log")
+        #expect(
+            drillText.contains(
+                "Payment drill: primary alipay; channels alipay http://127.0.0.1:9001, wechat http://127.0.0.1:9002, "
+                    + "unionpay http://127.0.0.1:9003"), "\(drillText)")
+        #expect(drillText.contains("  alipay timeout from 10 s to 30 s of the run (00:00:20 on the profile clock)"))
     }
 }
