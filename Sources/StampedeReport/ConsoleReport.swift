@@ -169,8 +169,10 @@ public enum ConsoleReport {
                 + (payments.failoverSeconds.map {
                     "first payment through a backup \(Format.seconds($0)) after the fault began"
                 } ?? "never")
-                + "; success rate back within 1% of \(payments.successRateBefore.map { Format.percent($0) } ?? "?") "
-                + (payments.recoverySeconds.map { "after \(Format.seconds($0))" } ?? "never") + "\n"
+                + (payments.successRateBefore.map {
+                    "; success rate back within 1% of \(Format.percent($0)) "
+                        + (payments.recoverySeconds.map { "after \(Format.seconds($0))" } ?? "never")
+                } ?? "; \(payments.recovery)") + "\n"
             out +=
                 "  told      paid \(Format.count(payments.paid)), failed \(Format.count(payments.failed)), "
                 + "no answer \(Format.count(payments.unknown)); during the fault failed \(Format.count(payments.failedDuringFault)), "

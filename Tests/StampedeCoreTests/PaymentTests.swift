@@ -136,6 +136,22 @@ struct PaymentVerifierTests {
         #expect(matching.verified && matching.failoverSeconds == nil)
     }
 
+    /// A fault from the run's first second has no success rate before it to recover to: not "recovered never".
+    @Test func aFaultWithNothingBeforeItHasNoRecovery() {
+        let fault = [FaultWindow(channel: "alipay", kind: .timeout, from: 0, until: 10)]
+        let events = [Self.event("1", .paid, "wechat", at: 0.4), Self.event("2", .paid, "wechat", at: 1.5)]
+        let verdict = PaymentVerifier.verdict(
+            primary: "alipay", faults: fault, events: events, charges: [], orders: nil, problem: nil)
+        #expect(verdict.successRateBefore == nil && verdict.recoverySeconds == nil)
+        #expect(
+            verdict.summary.hasPrefix("failover after 0.4 s, recovery not measured (no payment before the fault), "))
+        let never = PaymentVerifier.verdict(
+            primary: "alipay", faults: Self.fault,
+            events: [Self.event("1", .paid, "alipay", at: 5), Self.event("2", .failed, nil, at: 11)],
+            charges: [], orders: nil, problem: nil)
+        #expect(never.summary.contains("recovered never"))
+    }
+
     @Test func noBackupEverIsNever() {
         let events = [Self.event("1", .paid, "alipay", at: 5), Self.event("2", .failed, nil, at: 11)]
         let verdict = PaymentVerifier.verdict(

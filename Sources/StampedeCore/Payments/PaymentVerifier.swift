@@ -59,7 +59,7 @@ public struct PaymentVerdict: Codable, Sendable, Equatable {
         }
         var parts: [String] = []
         parts.append("failover " + (failoverSeconds.map { "after \(Self.seconds($0))" } ?? "never"))
-        parts.append("recovered " + (recoverySeconds.map { "after \(Self.seconds($0))" } ?? "never"))
+        parts.append(recovery)
         parts.append("\(failedDuringFault) failed during the fault")
         parts.append(doubleCharges == 0 ? "no double charges" : "DOUBLE CHARGES \(doubleCharges)")
         parts.append(orphanCharges == 0 ? "no orphan charges" : "ORPHAN CHARGES \(orphanCharges)")
@@ -68,6 +68,14 @@ public struct PaymentVerdict: Codable, Sendable, Equatable {
         }
         let text = parts.joined(separator: ", ")
         return verified ? text : "UNVERIFIED (\(problem ?? "ledgers missing")): " + text
+    }
+
+    /// "recovered after 1.0 s", "recovered never", or, with no payment before the fault to compare with,
+    /// "recovery not measured": a fault at the run's first second has no level to recover to, which read "never".
+    public var recovery: String {
+        if let recoverySeconds { return "recovered after \(Self.seconds(recoverySeconds))" }
+        return successRateBefore == nil && !faults.isEmpty
+            ? "recovery not measured (no payment before the fault)" : "recovered never"
     }
 
     static func seconds(_ value: Double) -> String {
