@@ -12,6 +12,11 @@ public struct ReportCommand: AsyncParsableCommand {
     @Argument(help: "A run directory (runs/…).") var directory: String
 
     @Flag(help: "Write only report.html (the charts), leaving the other reports as they are.") var html = false
+    @Flag(
+        help:
+            "Leave out a line of intervals.jsonl or facts.jsonl that cannot be read (a disk fault), naming each, rather than refuse the run."
+    )
+    var skipUnreadable = false
 
     public init() {}
 
@@ -20,7 +25,10 @@ public struct ReportCommand: AsyncParsableCommand {
             let rebuilt: ReportRebuilder.Rebuilt
             do {
                 let run = RunDirectory.open(directory)
-                rebuilt = try html ? ReportRebuilder.fold(run) : ReportRebuilder.rebuild(run)
+                rebuilt =
+                    try html
+                    ? ReportRebuilder.fold(run, skippingUnreadable: skipUnreadable)
+                    : ReportRebuilder.rebuild(run, skippingUnreadable: skipUnreadable)
                 if html { try run.writeHTML(rebuilt.report, series: rebuilt.series, judgement: rebuilt.judgement) }
             } catch let error as RunDirectoryError {
                 throw CommandFailure(.usage, error.message)
@@ -32,6 +40,9 @@ public struct ReportCommand: AsyncParsableCommand {
             }
             if rebuilt.damagedLines > 0 {
                 print("note: skipped \(rebuilt.damagedLines) line(s) cut short at the end of the run's logs")
+            }
+            for line in rebuilt.unreadable {
+                print("note: left out \(line): what it held is missing from the report")
             }
             if html {
                 print("Wrote \(RunDirectory.open(directory).file(RunDirectory.htmlFile))")

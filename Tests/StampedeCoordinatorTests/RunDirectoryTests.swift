@@ -135,8 +135,13 @@ struct RunDirectoryTests {
         let midway = #expect(throws: RunDirectoryError.self) { try directory.load() }
         #expect(
             midway?.message.hasPrefix("\(intervals.path):1: not an interval report (") == true
-                && midway?.message.hasSuffix(": missing)") == true
+                && midway?.message.contains(": missing); `stampede report --skip-unreadable ") == true
                 && midway?.message.contains("CodingKeys") == false, "\(String(describing: midway))")
+        // Asked to, the report leaves that line out, names it, and counts the rest.
+        let skipping = try ReportRebuilder.rebuild(directory, write: false, skippingUnreadable: true)
+        #expect(skipping.unreadable.count == 1 && skipping.unreadable[0].hasPrefix("\(intervals.path):1: "))
+        #expect(skipping.damagedLines == 1)
+        #expect(skipping.report.totals.shoppers.planned == rebuilt.report.totals.shoppers.planned)
         try Data("{}".utf8).write(to: URL(fileURLWithPath: directory.file(RunDirectory.planFile)))
         let plan = #expect(throws: RunDirectoryError.self) { try directory.load() }
         #expect(

@@ -125,11 +125,14 @@ public final class RunDirectory: Sendable {
         public var facts: [RunFact]
         /// Lines cut short by a crash (the last of a log), skipped.
         public var damaged: Int
+        /// Other lines that could not be read, left out when asked (`file:line (why)`).
+        public var unreadable: [String] = []
     }
 
     /// Reads the plan, every complete interval and every fact. A last line cut short by a crash is skipped and
-    /// counted in `damaged`; any other bad line is an error.
-    public func load() throws(RunDirectoryError) -> Contents {
+    /// counted in `damaged`; any other bad line is an error, or, `skippingUnreadable`, left out and named in
+    /// `unreadable` (a disk fault in the middle of a log: the rest of the run is still worth a report).
+    public func load(skippingUnreadable: Bool = false) throws(RunDirectoryError) -> Contents {
         guard let planData = FileManager.default.contents(atPath: file(Self.planFile)) else {
             throw RunDirectoryError("\(file(Self.planFile)): no such file; is \(path) a run directory?")
         }
@@ -140,14 +143,20 @@ public final class RunDirectory: Sendable {
             throw RunDirectoryError(
                 "\(file(Self.planFile)): not a run plan (\(DecodingError.plainDescription(of: error)))")
         }
+        var unreadable: [String] = []
         let (intervals, damagedIntervals) = try lines(
-            of: Self.intervalsFile, as: IntervalReport.self, "an interval report")
-        let (facts, damagedFacts) = try lines(of: Self.factsFile, as: RunFact.self, "a fact of the run")
-        return Contents(record: record, intervals: intervals, facts: facts, damaged: damagedIntervals + damagedFacts)
+            of: Self.intervalsFile, as: IntervalReport.self, "an interval report",
+            skipping: skippingUnreadable ? { unreadable.append($0) } : nil)
+        let (facts, damagedFacts) = try lines(
+            of: Self.factsFile, as: RunFact.self, "a fact of the run",
+            skipping: skippingUnreadable ? { unreadable.append($0) } : nil)
+        return Contents(
+            record: record, intervals: intervals, facts: facts, damaged: damagedIntervals + damagedFacts,
+            unreadable: unreadable)
     }
 
     private func lines<Value: Decodable>(
-        of name: String, as type: Value.Type, _ what: String
+        of name: String, as type: Value.Type, _ what: String, skipping: ((String) -> Void)?
     ) throws(RunDirectoryError) -> ([Value], damaged: Int) {
         let data = FileManager.default.contents(atPath: file(name)) ?? Data()
         var values: [Value] = []
@@ -159,8 +168,14 @@ public final class RunDirectory: Sendable {
                 values.append(try decoder.decode(Value.self, from: Data(line)))
             } catch {
                 guard lines[(number + 1)...].allSatisfy(\.isEmpty) else {
+                    let place =
+                        "\(file(name)):\(number + 1): not \(what) (\(DecodingError.plainDescription(of: error)))"
+                    if let skipping {
+                        skipping(place)
+                        continue
+                    }
                     throw RunDirectoryError(
-                        "\(file(name)):\(number + 1): not \(what) (\(DecodingError.plainDescription(of: error)))")
+                        place + "; `stampede report --skip-unreadable \(path)` leaves such a line out and names it")
                 }
                 damaged += 1
             }
