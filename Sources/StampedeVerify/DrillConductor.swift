@@ -35,7 +35,11 @@ public struct DrillConductor: Sendable {
             } catch let error as VerifyError {
                 throw error
             } catch {
-                throw VerifyError("the drill channel \(channel.name) at \(channel.url) cannot be reset: \(error)")
+                let hint =
+                    (error as? HTTPClientError)?.code == .connect
+                    ? " (nothing listens there: `stampede payments` starts the simulators, docs/payments.md)" : ""
+                throw VerifyError(
+                    "the drill channel \(channel.name) at \(channel.url) cannot be reset: \(error)" + hint)
             }
         }
     }

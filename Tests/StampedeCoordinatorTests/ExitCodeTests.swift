@@ -355,6 +355,31 @@ struct ExitCodeTests {
         }
     }
 
+    /// A drill whose simulators are not running does not start (exit 4), and says what starts them.
+    @Test func aDrillWithoutItsSimulatorsExits4AndSaysWhatStartsThem() async throws {
+        try await withReferenceShop { _, url in
+            let scenario = """
+                name: drill
+                drill:
+                  primary: alipay
+                  channels: {alipay: "http://127.0.0.1:9"}
+                flows:
+                  - name: checkout
+                    steps:
+                      - {name: order, post: /orders, json: {sku: SKU-0001, qty: 1}, expect: 201}
+                """
+            let (status, output, runs) = try await Self.run(
+                profile: "name: drill\nstages:\n  - {duration: 3s, from: 1, to: 1}\n", scenario: scenario,
+                target: url, rate: "5/s")
+            try? FileManager.default.removeItem(at: runs)
+            #expect(status == 4, "\(output)")
+            #expect(
+                output.contains("the drill channel alipay at http://127.0.0.1:9 cannot be reset: ")
+                    && output.contains("(nothing listens there: `stampede payments` starts the simulators"),
+                "\(output)")
+        }
+    }
+
     @Test func aSafeFailoverDrillExits0() async throws {
         let (status, output) = try await Self.drill(.safe)
         #expect(status == 0, "\(output)")
