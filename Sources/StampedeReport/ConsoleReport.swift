@@ -168,7 +168,7 @@ public enum ConsoleReport {
                 "  failover  "
                 + (payments.failoverSeconds.map {
                     "first payment through a backup \(Format.seconds($0)) after the fault began"
-                } ?? "never")
+                } ?? String(payments.failover.dropFirst("failover ".count)))
                 + (payments.successRateBefore.map {
                     "; success rate back within 1% of \(Format.percent($0)) "
                         + (payments.recoverySeconds.map { "after \(Format.seconds($0))" } ?? "never")

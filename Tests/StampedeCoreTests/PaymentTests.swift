@@ -152,6 +152,27 @@ struct PaymentVerifierTests {
         #expect(never.summary.contains("recovered never"))
     }
 
+    /// Failover is timed from the primary's fault: a backup's outage ten seconds earlier added ten seconds to it.
+    /// A drill of a backup's outage alone has no failover to make, which read "failover never".
+    @Test func failoverIsTimedFromThePrimarysFault() {
+        let faults = [
+            FaultWindow(channel: "wechat", kind: .error, from: 10, until: 20),
+            FaultWindow(channel: "alipay", kind: .timeout, from: 20, until: 30),
+        ]
+        let events = [
+            Self.event("1", .paid, "alipay", at: 5), Self.event("2", .paid, "alipay", at: 12),
+            Self.event("3", .paid, "unionpay", at: 20.7),
+        ]
+        let verdict = PaymentVerifier.verdict(
+            primary: "alipay", faults: faults, events: events, charges: [], orders: nil, problem: nil)
+        #expect(abs(verdict.failoverSeconds! - 0.7) < 1e-6)
+        let backupOnly = PaymentVerifier.verdict(
+            primary: "alipay", faults: [faults[0]], events: Array(events.prefix(2)), charges: [], orders: nil,
+            problem: nil)
+        #expect(!backupOnly.primaryFaulted && backupOnly.failoverSeconds == nil)
+        #expect(backupOnly.summary.hasPrefix("no failover to make (no fault on alipay), "))
+    }
+
     @Test func noBackupEverIsNever() {
         let events = [Self.event("1", .paid, "alipay", at: 5), Self.event("2", .failed, nil, at: 11)]
         let verdict = PaymentVerifier.verdict(

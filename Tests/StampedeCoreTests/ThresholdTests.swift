@@ -171,6 +171,14 @@ struct ThresholdEvaluationTests {
         let uncharged = aggregator.evaluate(
             try ThresholdParser.parse("uncharged_orders == 0"), verdicts: .init(inventory: [], payments: payments))
         #expect(uncharged.outcome == .failed && uncharged.observed == 1)
+        // No fault on the primary: no failover to time, not "never".
+        let backup = PaymentVerifier.verdict(
+            primary: "alipay", faults: [FaultWindow(channel: "wechat", kind: .error, from: 0, until: 5)],
+            events: [told],
+            charges: [], orders: nil, problem: nil)
+        let failover = aggregator.evaluate(
+            try ThresholdParser.parse("failover_time < 2s"), verdicts: .init(inventory: [], payments: backup))
+        #expect(failover.outcome == .unverified && failover.reason?.contains("no fault hit the primary") == true)
     }
 }
 

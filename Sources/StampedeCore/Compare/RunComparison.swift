@@ -201,7 +201,7 @@ public struct RunComparison: Codable, Sendable, Equatable {
                     change: wasFine && payments.verified && payments.failedVerdict
                         ? .regression : !wasFine && !payments.failedVerdict ? .improvement : .unchanged,
                     note: "\(before?.summary ?? "not in the base run") → \(payments.summary)"))
-            if let before, !payments.faults.isEmpty { rows.append(failover(before, payments)) }
+            if let before, payments.primaryFaulted { rows.append(failover(before, payments)) }
         }
         return RunComparison(
             base: base.id, new: new.id, settings: settings, rows: rows,

@@ -2,8 +2,8 @@
 public struct PaymentVerdict: Codable, Sendable, Equatable {
     public var primary: String
     public var faults: [FaultWindow]
-    /// Seconds from the first fault's start to the first payment that succeeded through another channel; nil:
-    /// never.
+    /// Seconds from the start of the first fault on the primary to the first payment that succeeded through
+    /// another channel; nil: never, or no fault on the primary (see ``primaryFaulted``).
     public var failoverSeconds: Double?
     /// Seconds from the fault's start until a second's success rate was back within 1% of its level before.
     public var recoverySeconds: Double?
@@ -58,7 +58,7 @@ public struct PaymentVerdict: Codable, Sendable, Equatable {
                 ? "no payments attempted" : "UNVERIFIED (\(problem ?? "ledgers missing")): no payments attempted"
         }
         var parts: [String] = []
-        parts.append("failover " + (failoverSeconds.map { "after \(Self.seconds($0))" } ?? "never"))
+        parts.append(failover)
         parts.append(recovery)
         parts.append("\(failedDuringFault) failed during the fault")
         parts.append(doubleCharges == 0 ? "no double charges" : "DOUBLE CHARGES \(doubleCharges)")
@@ -68,6 +68,16 @@ public struct PaymentVerdict: Codable, Sendable, Equatable {
         }
         let text = parts.joined(separator: ", ")
         return verified ? text : "UNVERIFIED (\(problem ?? "ledgers missing")): " + text
+    }
+
+    /// Whether a fault hit the primary channel: only then is there a failover to time.
+    public var primaryFaulted: Bool { faults.contains { $0.channel == primary } }
+
+    /// "failover after 0.5 s", "failover never", or, when no fault hit the primary (a drill of a backup's outage),
+    /// that there was none to make: it read "failover never".
+    public var failover: String {
+        if let failoverSeconds { return "failover after \(Self.seconds(failoverSeconds))" }
+        return primaryFaulted || faults.isEmpty ? "failover never" : "no failover to make (no fault on \(primary))"
     }
 
     /// "recovered after 1.0 s", "recovered never", or, with no payment before the fault to compare with,
@@ -145,9 +155,12 @@ public enum PaymentVerifier {
             if !before.isEmpty {
                 verdict.successRateBefore = Double(before.filter { $0.outcome == .paid }.count) / Double(before.count)
             }
-            verdict.failoverSeconds = sorted.first {
-                $0.outcome == .paid && time($0) >= faultStart && $0.channel != nil && $0.channel != primary
-            }.map { time($0) - faultStart }
+            // Timed from the primary's fault: a backup's earlier outage made every failover look that much slower.
+            if let primaryStart = faults.filter({ $0.channel == primary }).map(\.from).min() {
+                verdict.failoverSeconds = sorted.first {
+                    $0.outcome == .paid && time($0) >= primaryStart && $0.channel != nil && $0.channel != primary
+                }.map { time($0) - primaryStart }
+            }
             let during = sorted.filter { time($0) >= faultStart && time($0) < faultEnd + settle }
             verdict.failedDuringFault = during.filter { $0.outcome == .failed }.count
             verdict.unknownDuringFault = during.filter { $0.outcome == .unknown }.count

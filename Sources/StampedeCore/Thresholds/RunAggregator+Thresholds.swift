@@ -103,6 +103,9 @@ extension RunAggregator {
             case .orphanCharges: return result(Double(payments.orphanCharges))
             case .unchargedOrders: return result(Double(payments.unchargedOrders ?? 0))
             default:
+                guard payments.primaryFaulted else {
+                    return unknown(.unverified, "no fault hit the primary \(payments.primary): no failover to time")
+                }
                 guard let seconds = payments.failoverSeconds else {
                     return ThresholdResult(
                         threshold: threshold.check, outcome: .failed, observed: nil, observedText: "never",
