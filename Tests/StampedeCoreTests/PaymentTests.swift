@@ -166,6 +166,17 @@ struct PaymentVerifierTests {
         let verdict = PaymentVerifier.verdict(
             primary: "alipay", faults: faults, events: events, charges: [], orders: nil, problem: nil)
         #expect(abs(verdict.failoverSeconds! - 0.7) < 1e-6)
+        // Failures between two faults apart are not the faults' doing.
+        let apart = [
+            FaultWindow(channel: "alipay", kind: .error, from: 10, until: 12),
+            FaultWindow(channel: "alipay", kind: .error, from: 30, until: 32),
+        ]
+        let failures = [11.0, 20, 30.5, 32.5, 40].enumerated().map {
+            Self.event("f\($0.offset)", .failed, nil, at: $0.element)
+        }
+        let gaps = PaymentVerifier.verdict(
+            primary: "alipay", faults: apart, events: failures, charges: [], orders: nil, problem: nil)
+        #expect(gaps.failedDuringFault == 3, "11, 30.5 and 32.5 (within the second after): not 20, not 40")
         let backupOnly = PaymentVerifier.verdict(
             primary: "alipay", faults: [faults[0]], events: Array(events.prefix(2)), charges: [], orders: nil,
             problem: nil)

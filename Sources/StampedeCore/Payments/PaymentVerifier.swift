@@ -122,7 +122,6 @@ public enum PaymentVerifier {
         let told = Dictionary(sorted.map { ($0.order, $0) }, uniquingKeysWith: { _, last in last })
         let time = { (event: PaymentEvent) in Double(event.at) / 1e6 }
         let faultStart = faults.map(\.from).min()
-        let faultEnd = faults.map(\.until).max()
 
         // Per second, from the shoppers' side.
         var seconds: [Int: (paid: [String: Int], failed: Int)] = [:]
@@ -150,7 +149,7 @@ public enum PaymentVerifier {
             },
             attempts: attempts, verified: problem == nil && charges != nil, problem: problem)
 
-        if let faultStart, let faultEnd {
+        if let faultStart {
             let before = sorted.filter { time($0) < faultStart }
             if !before.isEmpty {
                 verdict.successRateBefore = Double(before.filter { $0.outcome == .paid }.count) / Double(before.count)
@@ -161,7 +160,10 @@ public enum PaymentVerifier {
                     $0.outcome == .paid && time($0) >= primaryStart && $0.channel != nil && $0.channel != primary
                 }.map { time($0) - primaryStart }
             }
-            let during = sorted.filter { time($0) >= faultStart && time($0) < faultEnd + settle }
+            // Inside a fault's window or the answers it delayed: two faults apart leave the gap between them out.
+            let during = sorted.filter { event in
+                faults.contains { time(event) >= $0.from && time(event) < $0.until + settle }
+            }
             verdict.failedDuringFault = during.filter { $0.outcome == .failed }.count
             verdict.unknownDuringFault = during.filter { $0.outcome == .unknown }.count
             if let level = verdict.successRateBefore {
