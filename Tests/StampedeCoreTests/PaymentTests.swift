@@ -182,6 +182,15 @@ struct PaymentVerifierTests {
             problem: nil)
         #expect(!backupOnly.primaryFaulted && backupOnly.failoverSeconds == nil)
         #expect(backupOnly.summary.hasPrefix("no failover to make (no fault on alipay), "))
+        // Payments that never said their channel cannot show a failover: not "never".
+        let unnamed = PaymentVerifier.verdict(
+            primary: "alipay", faults: faults,
+            events: events.map { PaymentEvent(order: $0.order, outcome: .paid, channel: nil, at: $0.at) },
+            charges: [], orders: nil, problem: nil)
+        #expect(
+            unnamed.summary.hasPrefix(
+                "failover not measured (no payment said its channel: give the pay step's payment rule one, such as "
+                    + "channel: $.channel), "))
     }
 
     @Test func noBackupEverIsNever() {

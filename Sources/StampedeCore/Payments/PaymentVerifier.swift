@@ -77,8 +77,21 @@ public struct PaymentVerdict: Codable, Sendable, Equatable {
     /// that there was none to make: it read "failover never".
     public var failover: String {
         if let failoverSeconds { return "failover after \(Self.seconds(failoverSeconds))" }
+        if let unmeasured = failoverUnmeasured { return "failover not measured (\(unmeasured))" }
         return primaryFaulted || faults.isEmpty ? "failover never" : "no failover to make (no fault on \(primary))"
     }
+
+    /// Why failover cannot be timed though the primary failed: no paid payment said its channel (a payment rule
+    /// without `channel`), so a payment through a backup cannot be told from one through the primary.
+    public var failoverUnmeasured: String? {
+        guard primaryFaulted, failoverSeconds == nil, paid > 0,
+            !channelShare.contains(where: { $0.paid.keys.contains { $0 != Self.unnamedChannel } })
+        else { return nil }
+        return "no payment said its channel: give the pay step's payment rule one, such as channel: $.channel"
+    }
+
+    /// The channel of a payment told paid without one, in ``channelShare``.
+    static let unnamedChannel = "?"
 
     /// "recovered after 1.0 s", "recovered never", or, with no payment before the fault to compare with,
     /// "recovery not measured": a fault at the run's first second has no level to recover to, which read "never".
@@ -128,7 +141,11 @@ public enum PaymentVerifier {
         for event in sorted {
             let second = Int(time(event).rounded(.down))
             var bucket = seconds[second] ?? ([:], 0)
-            if event.outcome == .paid { bucket.paid[event.channel ?? "?", default: 0] += 1 } else { bucket.failed += 1 }
+            if event.outcome == .paid {
+                bucket.paid[event.channel ?? PaymentVerdict.unnamedChannel, default: 0] += 1
+            } else {
+                bucket.failed += 1
+            }
             seconds[second] = bucket
         }
         let rate = { (bucket: (paid: [String: Int], failed: Int)) -> Double? in

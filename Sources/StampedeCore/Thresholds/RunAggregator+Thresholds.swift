@@ -106,6 +106,7 @@ extension RunAggregator {
                 guard payments.primaryFaulted else {
                     return unknown(.unverified, "no fault hit the primary \(payments.primary): no failover to time")
                 }
+                if let unmeasured = payments.failoverUnmeasured { return unknown(.unverified, unmeasured) }
                 guard let seconds = payments.failoverSeconds else {
                     return ThresholdResult(
                         threshold: threshold.check, outcome: .failed, observed: nil, observedText: "never",
