@@ -32,7 +32,7 @@ public struct ShopCommand: AsyncParsableCommand {
             "A payment channel NAME=URL (repeatable; the first is primary). Without any, orders are paid without a charge."
     )
     var payment: [String] = []
-    @Option(help: "Payment failover: safe, naive or none (safe unless told; with --payment).")
+    @Option(help: "Payment failover: safe, naive, none or optimistic (safe unless told; with --payment).")
     var paymentMode: PaymentMode?
     @Option(help: "How long a charge may take before the shop gives up on it (500ms unless told; with --payment).")
     var paymentTimeout: String?

@@ -82,6 +82,18 @@ struct PaymentDrillTests {
         #expect(verdict.doubleCharges == 0 && verdict.orphanCharges == 0)
     }
 
+    /// A shop that takes a garbled answer for a success tells shoppers "paid" for charges the channel never made:
+    /// the drill counts those orders as uncharged, and fails the verdict.
+    @Test func anOptimisticShopSendsGoodsUnpaidAndTheDrillSaysSo() async throws {
+        let (verdict, charges) = try await Self.drill(.optimistic, fault: .garbage)
+        #expect(verdict.verified, "\(verdict.problem ?? "")")
+        let charged = Set(charges.filter(\.succeeded).map(\.order))
+        #expect(verdict.paid > charged.count, "\(verdict.paid) told paid, \(charged.count) charged")
+        #expect(verdict.unchargedOrders == verdict.paid - charged.count)
+        #expect(verdict.failedVerdict && verdict.doubleCharges == 0 && verdict.orphanCharges == 0)
+        #expect(verdict.summary.hasSuffix("UNCHARGED ORDERS \(verdict.unchargedOrders ?? 0)"))
+    }
+
     @Test func aSlowButSuccessfulChannelIsNotAFailure() async throws {
         let (verdict, _) = try await Self.drill(.safe, fault: .slow, extra: 0.15)
         let primary = verdict.attempts?["alipay"] ?? [:]
